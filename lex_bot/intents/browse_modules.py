@@ -1,0 +1,70 @@
+"""BrowseModules (optional slot Module): the course's modules, or the lessons of one."""
+
+from __future__ import annotations
+
+from lex_bot.app import app
+from lex_bot.lesson_slots import slot_text, start_choice
+from lex_bot.presentation import bullet_list, button_value, reply, texts
+from lex_bot.responses import LexResponse
+from lex_bot.router import Turn
+from lex_bot.services import get_services, learner_id
+from lex_bot.session import LessonSession
+
+SLOT = "Module"
+LESSON_LINES = 12
+
+
+def _normalise(text: str) -> str:
+    return " ".join("".join(c for c in text.casefold() if c.isalnum() or c.isspace()).split())
+
+
+@app.intent("BrowseModules")
+def browse_modules(turn: Turn[LessonSession]) -> LexResponse:
+    services = get_services()
+    graph = services.graph()
+    t = texts(turn)
+    modules = graph.modules()
+    wanted = slot_text(turn, SLOT)
+    if wanted is None:
+        if turn.is_dialog_hook:
+            return turn.delegate()
+        lines = [t("modules.line", module=m.name, count=len(m.lesson_ids)) for m in modules]
+        choices = [
+            (m.name, button_value(t("button.module.value", name=m.name), m.name)) for m in modules
+        ]
+        names = t.join([m.name for m in modules], "and")
+        return turn.close(
+            reply(
+                turn,
+                f"{t('modules.head', count=len(modules))}\n{bullet_list(lines)}",
+                choices,
+                voice_text=t("modules.voice", count=len(modules), names=names),
+            )
+        )
+    key = _normalise(wanted)
+    module = next((m for m in modules if _normalise(m.name) == key), None)
+    if module is None:
+        module = next((m for m in modules if key and key in _normalise(m.name)), None)
+    if module is None:
+        choices = [(m.name, button_value(m.name)) for m in modules]
+        return turn.elicit_slot(
+            SLOT,
+            reply(turn, t("modules.unknown", heard=wanted), choices),
+            slots={**turn.intent.slots, SLOT: None},
+        )
+    if turn.is_dialog_hook:
+        return turn.delegate()
+    done = set(services.progress_store().get(learner_id(turn)).completed)
+    lessons = [graph.lesson(i) for i in module.lesson_ids]
+    lines = [
+        t("prereq.done_mark", title=lesson.title) if lesson.id in done else lesson.title
+        for lesson in lessons[:LESSON_LINES]
+    ]
+    if len(lessons) > LESSON_LINES:
+        lines.append(t("path.more", count=len(lessons) - LESSON_LINES))
+    todo = [lesson for lesson in lessons if lesson.id not in done]
+    head = t(
+        "modules.lessons", module=module.name, count=len(lessons), done=len(lessons) - len(todo)
+    )
+    choices = [start_choice(t, lesson) for lesson in todo[:5]]
+    return turn.close(reply(turn, f"{head}\n{bullet_list(lines)}", choices, voice_text=head))

@@ -1,0 +1,140 @@
+"""Resolve a lesson slot (LessonName, GoalLesson) against the lesson graph.
+
+Lex's lesson slot types use original-value resolution, so whatever the learner said reaches
+us; :func:`lesson_from_slot` resolves it with ``graph.find`` and decides the next step:
+
+* confident match: the lesson (and, in the dialog code hook, a ``Delegate`` that writes the
+  lesson id into the slot so the fulfilment hook gets a canonical value);
+* ambiguous: re-elicit the slot with the candidates (buttons on text, a short list on voice);
+* unknown: re-elicit with suggestions;
+* after three failed tries in a row: give up politely and offer help.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lex_bot.events import IntentState, Slot, SlotShape, SlotValue
+from lex_bot.messages import Messages
+from lex_bot.presentation import button_value, reply, texts
+from lex_bot.responses import LexResponse
+from lex_bot.router import Turn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph import Lesson, LessonGraph
+
+MAX_FAILED_ATTEMPTS = 3
+
+
+def lesson_choice(lesson: Lesson) -> tuple[str, str]:
+    """A ``(label, value)`` button for a lesson; the value resolves back to the lesson."""
+    return lesson.title, button_value(lesson.title, lesson.id, lesson.key)
+
+
+def action_choice(t: Messages, action: str, lesson: Lesson) -> tuple[str, str]:
+    """A button for ``action`` ("start", "done", "info") on a lesson.
+
+    The label is ``button.<action>`` and the value the utterance ``button.<action>.value``,
+    naming the lesson by title, or by id when the title would make the value too long.
+    """
+    value = button_value(
+        t(f"button.{action}.value", name=lesson.title),
+        t(f"button.{action}.value", name=lesson.id),
+        t(f"button.{action}.value", name=lesson.key),
+    )
+    return t(f"button.{action}", title=lesson.title), value
+
+
+def start_choice(t: Messages, lesson: Lesson) -> tuple[str, str]:
+    """A "Start <lesson>" button whose value is an utterance that starts the lesson."""
+    return action_choice(t, "start", lesson)
+
+
+def slot_text(turn: Turn[Any], slot_name: str) -> str | None:
+    """What the slot holds: the interpreted value, else what the learner said."""
+    slot = turn.slot(slot_name)
+    if slot is None:
+        return None
+    text = slot.interpreted or slot.original
+    return text.strip() if text and text.strip() else None
+
+
+def filled_slot(lesson: Lesson, original: str | None = None) -> Slot:
+    """A Scalar slot whose interpreted value is the lesson's canonical id."""
+    return Slot(
+        shape=SlotShape.SCALAR,
+        value=SlotValue(
+            originalValue=original or lesson.title,
+            interpretedValue=lesson.id,
+            resolvedValues=[lesson.id],
+        ),
+    )
+
+
+def help_choices(turn: Turn[Any]) -> list[tuple[str, str]]:
+    t = texts(turn)
+    return [
+        (t("button.next"), t("button.next.value")),
+        (t("button.modules"), t("button.modules.value")),
+        (t("button.help"), t("button.help.value")),
+    ]
+
+
+def lesson_from_slot(
+    turn: Turn[Any], graph: LessonGraph, slot_name: str, *, prompt_key: str
+) -> Lesson | LexResponse:
+    """Resolve ``slot_name`` to a lesson, or return the response that asks again.
+
+    Parameters:
+        prompt_key: the catalogue key that asks for the slot when it is empty.
+    Returns:
+        The lesson, or a :class:`LexResponse` the handler returns as it is.
+    """
+    t = texts(turn)
+    raw = slot_text(turn, slot_name)
+    if raw is None:
+        return turn.elicit_slot(slot_name, reply(turn, t(prompt_key)))
+    result = graph.find(raw)
+    if result.is_confident and result.best is not None:
+        turn.session.failed_attempts = 0
+        lesson = graph.lesson(result.best.lesson_id)
+        if turn.is_dialog_hook:
+            slot = turn.slot(slot_name)
+            original = slot.original if slot else None
+            return turn.delegate(
+                slots={**turn.intent.slots, slot_name: filled_slot(lesson, original)}
+            )
+        return lesson
+
+    turn.session.failed_attempts += 1
+    if turn.session.failed_attempts >= MAX_FAILED_ATTEMPTS:
+        turn.session.failed_attempts = 0
+        return turn.close(
+            reply(turn, t("lesson.give_up"), help_choices(turn)), state=IntentState.FAILED
+        )
+    cleared = {**turn.intent.slots, slot_name: None}
+    candidates = [graph.lesson(m.lesson_id) for m in result.matches[:5]]
+    if candidates:
+        key = "lesson.ambiguous" if result.ambiguous else "lesson.did_you_mean"
+        names = t.join([c.title for c in candidates[:3]], "or")
+        return turn.elicit_slot(
+            slot_name,
+            reply(
+                turn,
+                t(key, heard=raw, options=names),
+                [lesson_choice(c) for c in candidates],
+                voice_text=t(f"{key}.voice", heard=raw),
+            ),
+            slots=cleared,
+        )
+    suggestions = [graph.lesson(r.lesson_id) for r in graph.recommend((), k=3)]
+    return turn.elicit_slot(
+        slot_name,
+        reply(
+            turn,
+            t("lesson.unknown", heard=raw),
+            [lesson_choice(s) for s in suggestions],
+            voice_text=t("lesson.unknown.voice", heard=raw),
+        ),
+        slots=cleared,
+    )

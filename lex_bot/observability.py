@@ -1,0 +1,85 @@
+"""Structured logs and per-intent metrics (Powertools for AWS Lambda), with redaction.
+
+* One JSON log line per turn, correlated by the Lex ``sessionId`` and the Lambda request id.
+* Metrics in CloudWatch Embedded Metric Format: ``Turns`` and ``Errors`` (count) and
+  ``TurnLatency`` (milliseconds), dimensioned by intent. No transcript, slot value or
+  learner id ever goes into a metric.
+* Transcripts and slot values are redacted in logs unless ``LOG_TRANSCRIPTS=true``.
+
+Example:
+    >>> redact("I finished loops")
+    '<redacted:16 chars>'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from aws_lambda_powertools import Logger, Metrics
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "lessonbot")
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Lessonbot")
+
+
+def transcripts_enabled() -> bool:
+    """Whether learners' words may appear in logs (``LOG_TRANSCRIPTS``, off by default)."""
+    return os.environ.get("LOG_TRANSCRIPTS", "").strip().lower() in ("1", "true", "yes")
+
+
+def redact(text: str | None) -> str | None:
+    """``text`` itself when transcripts may be logged, else a placeholder with its length."""
+    if text is None:
+        return None
+    if transcripts_enabled():
+        return text[:200]
+    return f"<redacted:{len(text)} chars>"
+
+
+def pseudonym(value: str | None) -> str | None:
+    """A short stable hash of an identifier, so logs correlate without exposing it.
+
+    Example:
+        >>> pseudonym("session-1")
+        '84097828fc31'
+    """
+    if not value:
+        return None
+    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+@cache
+def get_logger() -> Logger:
+    """The process-wide Powertools logger (JSON to stdout; level from ``LOG_LEVEL``)."""
+    from aws_lambda_powertools import Logger
+
+    return Logger(service=SERVICE, level=os.environ.get("LOG_LEVEL", "INFO"))
+
+
+@cache
+def get_metrics() -> Metrics:
+    """The process-wide Powertools metrics (EMF); disable with ``POWERTOOLS_METRICS_DISABLED``."""
+    from aws_lambda_powertools import Metrics
+
+    return Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+def record_turn_metrics(intent: str, latency_ms: float, *, error: bool) -> None:
+    """Emit this turn's metrics now (one EMF blob per turn, dimensioned by intent)."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics = get_metrics()
+    metrics.add_dimension(name="intent", value=intent[:100] or "unknown")
+    metrics.add_metric(name="Turns", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="TurnLatency", unit=MetricUnit.Milliseconds, value=round(latency_ms, 3))
+    if error:
+        metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+
+
+def log_fields(**fields: Any) -> dict[str, Any]:
+    """Drop ``None`` values so log lines stay short."""
+    return {k: v for k, v in fields.items() if v is not None}

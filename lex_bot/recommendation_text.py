@@ -1,0 +1,47 @@
+"""Phrase the recommender's structured reasons as sentences in the learner's language.
+
+Example:
+    >>> because(t, graph, recommendation)
+    'it follows For Loops, and it unlocks 4 lessons'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lex_bot.messages import Messages
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph import LessonGraph, Reason, Recommendation
+
+MAX_REASONS = 2
+
+
+def _titles(graph: LessonGraph, ids: tuple[str, ...], t: Messages, limit: int = 2) -> str:
+    titles = [graph.lesson(i).title for i in ids[:limit] if i in graph]
+    return t.join(titles, "and")
+
+
+def reason_text(t: Messages, graph: LessonGraph, reason: Reason) -> str | None:
+    """One reason as a clause, or ``None`` when the catalogue has no phrasing for it."""
+    key = f"reason.{reason.kind.value}"
+    if not t.has(key):
+        return None
+    return t(
+        key, lessons=_titles(graph, reason.lessons, t), count=reason.count or len(reason.lessons)
+    )
+
+
+def because(t: Messages, graph: LessonGraph, recommendation: Recommendation) -> str:
+    """Up to two reasons of a recommendation joined into one clause ("" when none)."""
+    clauses = [c for r in recommendation.reasons if (c := reason_text(t, graph, r))]
+    return t.join(clauses[:MAX_REASONS], "and")
+
+
+def recommendation_line(t: Messages, graph: LessonGraph, recommendation: Recommendation) -> str:
+    """``Title (15 min): because ...`` for lists of recommendations."""
+    lesson = graph.lesson(recommendation.lesson_id)
+    why = because(t, graph, recommendation)
+    if why:
+        return t("recommend.line", title=lesson.title, minutes=lesson.minutes, why=why)
+    return t("recommend.line.plain", title=lesson.title, minutes=lesson.minutes)
