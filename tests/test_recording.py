@@ -1,0 +1,114 @@
+"""Recording conversations and replaying them through the handler."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from lambda_function import lambda_handler
+from lex_bot import services as services_module
+from lex_bot.app import app
+from lex_bot.messages import messages_for
+from lex_bot.progress_store import open_progress_store
+from lex_bot.recording import REDACTED, Recorder, RedactMode, replay_path
+
+BASE = json.loads((Path(__file__).parent / "events" / "greeting_text_fulfillment.json").read_text())
+
+
+def turn_event(intent: str, transcript: str, attributes: dict, slots: dict | None = None) -> dict:
+    event = copy.deepcopy(BASE)
+    event["sessionId"] = "recorded-conversation"
+    event["inputTranscript"] = transcript
+    event["sessionState"]["intent"] = {
+        "name": intent,
+        "slots": slots or {},
+        "state": "ReadyForFulfillment",
+        "confirmationState": "None",
+    }
+    event["interpretations"][0]["intent"] = copy.deepcopy(event["sessionState"]["intent"])
+    event["sessionState"]["sessionAttributes"] = attributes
+    return event
+
+
+def slot(text: str) -> dict:
+    return {"shape": "Scalar", "value": {"originalValue": text, "interpretedValue": text, "resolvedValues": []}}
+
+
+def run_conversation() -> list[dict]:
+    """Three turns carrying session attributes from each response to the next, as Lex does."""
+    attributes: dict = {}
+    responses = []
+    for intent, transcript, slots in [
+        ("Greeting", "hi there", None),
+        ("RecommendNextLesson", "what should I learn next", None),
+        ("ShowProgress", "how far am I", None),
+    ]:
+        response = lambda_handler(turn_event(intent, transcript, attributes, slots), None)
+        attributes = response["sessionState"].get("sessionAttributes", {})
+        responses.append(response)
+    return responses
+
+
+@pytest.fixture
+def recorder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    rec = Recorder(tmp_path / "recordings")
+    monkeypatch.setattr(app, "_observers", [*app._observers, rec])
+    return rec
+
+
+def fresh_services() -> None:
+    current = services_module.get_services()
+    services_module.use_services(
+        services_module.Services(graph_loader=current.graph_loader, store=open_progress_store("memory://"))
+    )
+
+
+def test_recorded_conversation_replays_identically(recorder: Recorder) -> None:
+    run_conversation()
+    files = list(recorder.directory.glob("*.jsonl"))
+    assert len(files) == 1
+    lines = files[0].read_text().splitlines()
+    assert len(lines) == 3
+    fresh_services()
+    results = replay_path(recorder.directory, lambda_handler)
+    assert [r.ok for r in results] == [True, True, True], "\n".join(r.diff for r in results)
+
+
+def test_transcripts_are_redacted_by_default(recorder: Recorder) -> None:
+    run_conversation()
+    text = next(recorder.directory.glob("*.jsonl")).read_text()
+    assert "what should I learn next" not in text
+    assert REDACTED in text
+
+
+def test_all_mode_redacts_slot_original_values(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path, RedactMode.ALL)
+    event = turn_event("LessonInfo", "tell me about my secret", {}, {"LessonName": slot("my secret")})
+    rec(event, {"sessionState": {"dialogAction": {"type": "Delegate"}}})
+    text = next(tmp_path.glob("*.jsonl")).read_text()
+    assert "tell me about" not in text
+    assert json.loads(text)["event"]["sessionState"]["intent"]["slots"]["LessonName"]["value"]["originalValue"] == REDACTED
+
+
+def test_changed_wording_fails_the_replay_with_a_diff(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_conversation()
+    fresh_services()
+    english = messages_for("en_US")
+    monkeypatch.setitem(english._own, "progress.none", "Nothing done yet, out of {total}.")
+    results = replay_path(recorder.directory, lambda_handler)
+    failed = [r for r in results if not r.ok]
+    assert [r.turn for r in failed] == [3]
+    assert "-" in failed[0].diff and "+" in failed[0].diff
+    assert "Nothing done yet" in failed[0].diff
+
+
+def test_recorder_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("LEX_RECORD_DIR", raising=False)
+    assert Recorder.from_env() is None
+    monkeypatch.setenv("LEX_RECORD_DIR", str(tmp_path))
+    monkeypatch.setenv("LEX_RECORD_REDACT", "all")
+    rec = Recorder.from_env()
+    assert rec is not None and rec.mode == RedactMode.ALL and rec.directory == tmp_path
