@@ -1,0 +1,102 @@
+"""The lesson knowledge graph: authoring format, validation, loading and queries.
+
+``import knowledge_graph`` is cheap: the validation, loading and query modules (and with
+them pydantic, networkx and numpy) are imported on first use of a name.
+
+Example
+-------
+>>> import knowledge_graph as kg
+>>> report = kg.validate_path("data/lessons")  # doctest: +SKIP
+>>> graph = kg.load_graph("data/lessons")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from knowledge_graph.errors import (
+    GraphError,
+    GraphNotLoadedError,
+    GraphSourceError,
+    GraphValidationError,
+    UnknownLessonError,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph.loader import GraphLoader, load_graph, loader_from_env
+    from knowledge_graph.model import (
+        LearningPath,
+        Lesson,
+        LessonGraph,
+        Module,
+        Prerequisites,
+    )
+    from knowledge_graph.recommender import Reason, ReasonKind, Recommendation
+    from knowledge_graph.search import FindResult, LessonMatch
+    from knowledge_graph.validation import (
+        Severity,
+        ValidationIssue,
+        ValidationReport,
+        validate_path,
+    )
+
+__all__ = [
+    "FindResult",
+    "GraphError",
+    "GraphLoader",
+    "GraphNotLoadedError",
+    "GraphSourceError",
+    "GraphValidationError",
+    "LearningPath",
+    "Lesson",
+    "LessonGraph",
+    "LessonMatch",
+    "MASTERY_THRESHOLD",
+    "Module",
+    "Prerequisites",
+    "Reason",
+    "ReasonKind",
+    "Recommendation",
+    "Severity",
+    "UnknownLessonError",
+    "ValidationIssue",
+    "ValidationReport",
+    "load_graph",
+    "loader_from_env",
+    "validate_path",
+]
+
+#: Where each lazily exported name is defined.
+_LAZY_HOMES: dict[str, str] = {
+    "load_graph": "knowledge_graph.loader",
+    "GraphLoader": "knowledge_graph.loader",
+    "loader_from_env": "knowledge_graph.loader",
+    "validate_path": "knowledge_graph.validation",
+    "ValidationReport": "knowledge_graph.validation",
+    "ValidationIssue": "knowledge_graph.validation",
+    "Severity": "knowledge_graph.validation",
+    # The query side: `knowledge_graph.model` defines or re-exports each of these.
+    "LessonGraph": "knowledge_graph.model",
+    "Lesson": "knowledge_graph.model",
+    "Module": "knowledge_graph.model",
+    "Prerequisites": "knowledge_graph.model",
+    "LearningPath": "knowledge_graph.model",
+    "Recommendation": "knowledge_graph.model",
+    "Reason": "knowledge_graph.model",
+    "ReasonKind": "knowledge_graph.model",
+    "FindResult": "knowledge_graph.model",
+    "LessonMatch": "knowledge_graph.model",
+    "MASTERY_THRESHOLD": "knowledge_graph.model",
+}
+def __getattr__(name: str) -> Any:
+    """Import exported names on first access (PEP 562)."""
+    if name not in _LAZY_HOMES:
+        raise AttributeError(f"module 'knowledge_graph' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,75 @@
+"""Typed exceptions raised by the ``knowledge_graph`` package.
+
+Every exception derives from :class:`GraphError`, so callers can catch the
+whole family with one ``except GraphError``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - import only for type checkers
+    from knowledge_graph.validation import ValidationReport
+
+
+class GraphError(Exception):
+    """Base class of every lesson-graph error."""
+
+
+class GraphSourceError(GraphError):
+    """The graph source (file, directory or S3 location) cannot be read.
+
+    Raised when the path does not exist, is unreadable, or an S3 request fails.
+    """
+
+
+class GraphValidationError(GraphError):
+    """The course files were read but contain errors.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        The full validation report; ``str(exc)`` includes ``report.format()``.
+    """
+
+    def __init__(self, report: ValidationReport) -> None:
+        self.report = report
+        n = len(report.errors)
+        super().__init__(f"lesson graph has {n} error(s):\n{report.format()}")
+
+
+class GraphNotLoadedError(GraphError):
+    """No lesson graph has ever been loaded successfully.
+
+    Parameters
+    ----------
+    reason : str
+        Why the (first) load failed, e.g. the validation report or the I/O error.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"lesson graph not loaded: {reason}")
+
+
+class UnknownLessonError(GraphError, KeyError):
+    """A lesson id, alias or title does not name any lesson in the graph.
+
+    Parameters
+    ----------
+    lesson : str
+        The id or text that was looked up.
+    suggestions : sequence of str, optional
+        Close matches (qualified ids) that the caller may offer instead.
+    """
+
+    def __init__(self, lesson: str, suggestions: tuple[str, ...] | list[str] = ()) -> None:
+        self.lesson = lesson
+        self.suggestions = tuple(suggestions)
+        GraphError.__init__(self, lesson)
+
+    def __str__(self) -> str:
+        text = f"unknown lesson {self.lesson!r}"
+        if self.suggestions:
+            text += f" (did you mean {', '.join(repr(s) for s in self.suggestions)}?)"
+        return text

@@ -1,0 +1,231 @@
+"""Pydantic models of one course file (the authoring format).
+
+A course file is YAML or JSON with two top-level keys, ``course`` and ``lessons``.
+See ``knowledge_graph/FORMAT.md`` for the author-facing reference.
+
+Example
+-------
+>>> doc = CourseFile.model_validate({
+...     "course": {"id": "demo", "title": "Demo"},
+...     "lessons": [{"id": "a", "title": "A"}, {"id": "b", "title": "B", "requires": ["a"]}],
+... })
+>>> doc.lessons[1].requires[0].id
+'a'
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Final
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Default scoring weights of the recommender; a course's ``weights`` override them key by key.
+DEFAULT_WEIGHTS: Final[dict[str, float]] = {
+    "readiness": 1.0,
+    "momentum": 0.8,
+    "goal": 1.5,
+    "unlock": 0.4,
+    "difficulty": 0.3,
+    "decay": 0.5,
+}
+
+#: Upper bound of the non-decay scoring weights.
+MAX_SCORING_WEIGHT: Final[float] = 10.0
+
+SLUG_PATTERN: Final[str] = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+#: A reference: ``lesson`` (same course) or ``course/lesson``.
+REFERENCE_PATTERN: Final[str] = r"^(?:[a-z0-9][a-z0-9_-]{0,63}/)?[a-z0-9][a-z0-9_-]{0,63}$"
+SLUG_RE: Final[re.Pattern[str]] = re.compile(SLUG_PATTERN)
+REFERENCE_RE: Final[re.Pattern[str]] = re.compile(REFERENCE_PATTERN)
+
+#: File suffixes that hold a course (compared case-insensitively).
+COURSE_FILE_SUFFIXES: Final[frozenset[str]] = frozenset({".yaml", ".yml", ".json"})
+
+DEFAULT_MODULE: Final[str] = "General"
+DEFAULT_DIFFICULTY: Final[int] = 2
+DEFAULT_MINUTES: Final[int] = 15
+
+MAX_FILE_BYTES: Final[int] = 20 * 1024 * 1024
+MAX_LESSONS_PER_COURSE: Final[int] = 5_000
+MAX_TOTAL_LESSONS: Final[int] = 50_000
+MAX_COURSE_FILES: Final[int] = 1_000
+
+
+class EdgeKind(StrEnum):
+    """Kinds of relation between two lessons, as stored in an edge's ``kinds`` dict."""
+
+    REQUIRES = "requires"
+    REQUIRES_ANY = "requires_any"
+    RECOMMENDS = "recommends"
+    RELATED = "related"
+    NEXT = "next"
+
+
+#: Weight of a reference written without an explicit ``weight``.
+DEFAULT_EDGE_WEIGHTS: Final[dict[EdgeKind, float]] = {
+    EdgeKind.REQUIRES: 1.0,
+    EdgeKind.REQUIRES_ANY: 1.0,
+    EdgeKind.RECOMMENDS: 0.5,
+    EdgeKind.RELATED: 0.5,
+    EdgeKind.NEXT: 1.0,
+}
+
+#: Kinds whose edges point from the prerequisite to the lesson that lists it.
+PREREQUISITE_KINDS: Final[frozenset[EdgeKind]] = frozenset(
+    {EdgeKind.REQUIRES, EdgeKind.REQUIRES_ANY, EdgeKind.RECOMMENDS}
+)
+#: Prerequisite kinds that block a lesson until completed.
+HARD_KINDS: Final[frozenset[EdgeKind]] = frozenset({EdgeKind.REQUIRES, EdgeKind.REQUIRES_ANY})
+
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+ReferenceId = Annotated[str, Field(pattern=REFERENCE_PATTERN)]
+Text = Annotated[str, Field(max_length=10_000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+EdgeWeight = Annotated[float, Field(gt=0.0, le=1.0)]
+ScoringWeight = Annotated[float, Field(ge=0.0, le=MAX_SCORING_WEIGHT)]
+
+
+class _Strict(BaseModel):
+    """Base: unknown fields are errors, no type coercion (``"1"`` is not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class CourseWeights(_Strict):
+    """Per-course overrides of the recommender's scoring weights (all optional)."""
+
+    readiness: ScoringWeight | None = None
+    momentum: ScoringWeight | None = None
+    goal: ScoringWeight | None = None
+    unlock: ScoringWeight | None = None
+    difficulty: ScoringWeight | None = None
+    decay: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
+
+    def resolved(self) -> dict[str, float]:
+        """Return the full weight dict: the defaults overridden by the values set here.
+
+        Example
+        -------
+        >>> CourseWeights(goal=2.0).resolved()["goal"], CourseWeights().resolved()["decay"]
+        (2.0, 0.5)
+        """
+        given = {k: float(v) for k, v in self.model_dump().items() if v is not None}
+        return {**DEFAULT_WEIGHTS, **given}
+
+
+class Reference(_Strict):
+    """A reference to another lesson, optionally weighted.
+
+    Written either as a bare string (``loops`` or ``other-course/loops``) or as a
+    mapping ``{id: loops, weight: 0.8}``. ``weight`` is ``None`` when not given; the
+    builder then uses :data:`DEFAULT_EDGE_WEIGHTS` of the field's kind.
+    """
+
+    id: ReferenceId
+    weight: EdgeWeight | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_bare_string(cls, value: Any) -> Any:
+        """Accept ``"loops"`` as shorthand for ``{"id": "loops"}``."""
+        return {"id": value} if isinstance(value, str) else value
+
+
+class CourseHeader(_Strict):
+    """The ``course:`` block of a course file."""
+
+    id: Slug
+    title: ShortText
+    description: Text = ""
+    weights: CourseWeights = Field(default_factory=CourseWeights)
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _strip_title(cls, value: Any) -> Any:
+        """Strip surrounding whitespace so that a blank title counts as empty."""
+        return value.strip() if isinstance(value, str) else value
+
+
+RefList = Annotated[list[Reference], Field(max_length=500)]
+
+
+class LessonSpec(_Strict):
+    """One entry of the ``lessons:`` list."""
+
+    id: Slug
+    title: ShortText
+    summary: Text = ""
+    module: ShortText = DEFAULT_MODULE
+    difficulty: Annotated[int, Field(ge=1, le=5)] = DEFAULT_DIFFICULTY
+    minutes: Annotated[int, Field(gt=0, le=10_000)] = DEFAULT_MINUTES
+    aliases: Annotated[list[ShortText], Field(max_length=100)] = Field(default_factory=list)
+    tags: Annotated[list[ShortText], Field(max_length=100)] = Field(default_factory=list)
+    url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2_000)] | None = None
+    requires: RefList = Field(default_factory=list)
+    requires_any: Annotated[list[RefList], Field(max_length=100)] = Field(default_factory=list)
+    recommends: RefList = Field(default_factory=list)
+    related: RefList = Field(default_factory=list)
+    next: RefList = Field(default_factory=list)
+
+    @field_validator("title", "module", mode="before")
+    @classmethod
+    def _strip_text(cls, value: Any) -> Any:
+        """Strip surrounding whitespace so that a blank title counts as empty."""
+        return value.strip() if isinstance(value, str) else value
+
+    def references(self) -> list[tuple[EdgeKind, Reference]]:
+        """Return every (kind, reference) pair of this lesson, in field order.
+
+        Example
+        -------
+        >>> spec = LessonSpec(id="b", title="B", requires=["a"], next=["c"])
+        >>> [(k.value, r.id) for k, r in spec.references()]
+        [('requires', 'a'), ('next', 'c')]
+        """
+        pairs: list[tuple[EdgeKind, Reference]] = [(EdgeKind.REQUIRES, r) for r in self.requires]
+        pairs += [(EdgeKind.REQUIRES_ANY, r) for group in self.requires_any for r in group]
+        pairs += [(EdgeKind.RECOMMENDS, r) for r in self.recommends]
+        pairs += [(EdgeKind.RELATED, r) for r in self.related]
+        pairs += [(EdgeKind.NEXT, r) for r in self.next]
+        return pairs
+
+
+class CourseFile(_Strict):
+    """A whole course file: the header and its lessons."""
+
+    course: CourseHeader
+    lessons: Annotated[list[LessonSpec], Field(max_length=MAX_LESSONS_PER_COURSE)]
+
+
+#: Top-level keys of a course file.
+TOP_LEVEL_FIELDS: Final[tuple[str, ...]] = tuple(CourseFile.model_fields)
+COURSE_FIELDS: Final[tuple[str, ...]] = tuple(CourseHeader.model_fields)
+LESSON_FIELDS: Final[tuple[str, ...]] = tuple(LessonSpec.model_fields)
+WEIGHT_FIELDS: Final[tuple[str, ...]] = tuple(CourseWeights.model_fields)
+
+
+def qualify(reference: str, course_id: str) -> str:
+    """Return the qualified ``course/lesson`` id of ``reference`` written in ``course_id``.
+
+    Example
+    -------
+    >>> qualify("loops", "py"), qualify("js/loops", "py")
+    ('py/loops', 'js/loops')
+    """
+    return reference if "/" in reference else f"{course_id}/{reference}"
+
+
+def is_course_file_name(name: str) -> bool:
+    """Return True when a file name looks like a course file (not hidden, not a backup).
+
+    Example
+    -------
+    >>> [is_course_file_name(n) for n in ("a.yaml", "b.JSON", ".#a.yaml", "a.yaml~", "a.swp")]
+    [True, True, False, False, False]
+    """
+    if not name or name.startswith((".", "#", "~")) or name.endswith(("~", "#")):
+        return False
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:].lower() in COURSE_FILE_SUFFIXES

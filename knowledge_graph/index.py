@@ -1,0 +1,429 @@
+"""The compiled, numpy-backed index of a lesson graph.
+
+:class:`GraphIndex` numbers the lessons ``0..n-1`` in load order (the ``order`` node
+attribute) and stores every edge kind as compressed sparse rows (CSR) for in- and
+out-edges, plus the ``requires_any`` groups and per-lesson numeric attributes. It is built
+once per graph; queries then work with numpy over these arrays instead of Python loops
+over nodes or edges.
+
+Example
+-------
+>>> import networkx as nx
+>>> G = nx.DiGraph(courses={})
+>>> G.add_node("c/a", key="a", course="c", title="A", order=0)
+>>> G.add_node("c/b", key="b", course="c", title="B", order=1)
+>>> G.add_edge("c/a", "c/b", kinds={"requires": 1.0}, weight=1.0)
+>>> index = GraphIndex.build(G)
+>>> index.requires_of(index.require("b")).tolist()
+[0]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
+
+import numpy as np
+
+from knowledge_graph.errors import UnknownLessonError
+from knowledge_graph.file_format import DEFAULT_WEIGHTS
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+#: Mastery at or above which a lesson counts as completed (a met prerequisite).
+#: This is the one place that defines it; readiness uses the mastery values themselves.
+MASTERY_THRESHOLD: Final[float] = 0.6
+
+#: Learner progress: ``lesson id -> mastery in [0, 1]`` or an iterable of completed ids.
+Progress: TypeAlias = Mapping[str, float] | Iterable[str]
+
+#: Edge kinds stored in the index.
+EDGE_KINDS: Final[tuple[str, ...]] = ("requires", "requires_any", "recommends", "next", "related")
+
+#: Scoring components, in the column order of :attr:`GraphIndex.weights`.
+COMPONENTS: Final[tuple[str, ...]] = ("readiness", "momentum", "goal", "unlock", "difficulty")
+
+#: How strongly each edge kind carries momentum from a completed lesson to its neighbours.
+MOMENTUM_KIND_FACTORS: Final[dict[str, float]] = {"next": 1.0, "requires": 0.8, "related": 0.6}
+
+_INT = np.int64
+
+
+@dataclass(frozen=True)
+class Csr:
+    """Compressed sparse rows: the neighbours of row ``i`` are
+    ``indices[indptr[i]:indptr[i + 1]]`` (sorted ascending) with ``weights`` alongside."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def from_edges(cls, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> Csr:
+        """Build the CSR of ``n`` rows from parallel edge arrays (row, col, weight)."""
+        order = np.lexsort((cols, rows))
+        counts = np.bincount(rows, minlength=n) if rows.size else np.zeros(n, dtype=_INT)
+        indptr = np.zeros(n + 1, dtype=_INT)
+        np.cumsum(counts, out=indptr[1:])
+        return cls(indptr, cols[order].astype(_INT), weights[order].astype(np.float64))
+
+    def row(self, i: int) -> np.ndarray:
+        """Return the neighbours of row ``i``."""
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
+
+    def row_weights(self, i: int) -> np.ndarray:
+        """Return the edge weights of row ``i``."""
+        return self.weights[self.indptr[i] : self.indptr[i + 1]]
+
+    def gather(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return ``(position in rows, neighbour, weight)`` of every edge of ``rows``.
+
+        Vectorised: no Python loop over the rows.
+        """
+        starts = self.indptr[rows]
+        counts = self.indptr[rows + 1] - starts
+        total = int(counts.sum())
+        owner = np.repeat(np.arange(rows.size, dtype=_INT), counts)
+        if total == 0:
+            return owner, np.zeros(0, dtype=_INT), np.zeros(0)
+        offsets = np.arange(total, dtype=_INT) - np.repeat(np.cumsum(counts) - counts, counts)
+        edge = np.repeat(starts, counts) + offsets
+        return owner, self.indices[edge], self.weights[edge]
+
+
+@dataclass(frozen=True)
+class EdgeList:
+    """Parallel arrays of edges ``src[e] -> dst[e]`` with weight ``w[e]``, sorted by (dst, src)."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    w: np.ndarray
+
+
+class GraphIndex:
+    """Integer-indexed arrays compiled from a lesson DiGraph (see module docstring).
+
+    Attributes
+    ----------
+    n : int
+        Number of lessons.
+    ids : list of str
+        Qualified id of each lesson index (load order).
+    out_edges, in_edges : dict of str to Csr
+        Per edge kind, the out-neighbours and in-neighbours of every lesson.
+    difficulty, minutes, order : numpy arrays of length n
+    course_of : numpy int array of length n
+        Index into :attr:`course_ids`.
+    weights : numpy array (n, 5)
+        Each lesson's course weights for :data:`COMPONENTS`.
+    decay : numpy array of length n
+        Each lesson's course momentum decay per hop.
+    group_owner, group_indptr, group_members : numpy int arrays
+        ``requires_any`` groups: group ``g`` belongs to lesson ``group_owner[g]`` and has
+        members ``group_members[group_indptr[g]:group_indptr[g + 1]]`` (listing order).
+    owner_groups : Csr
+        Row ``i`` lists the group numbers of lesson ``i``.
+    prereq_edges : EdgeList
+        ``requires`` and ``recommends`` edges (readiness), weight = max of both kinds.
+    hard_edges : EdgeList
+        ``requires`` and ``requires_any`` edges (gating, unlock value).
+    momentum_out : Csr
+        Out-edges carrying momentum (``next``/``requires``/``related``), weighted by
+        :data:`MOMENTUM_KIND_FACTORS`.
+    max_unlock : float
+        The largest total hard out-weight of any lesson (normalises the unlock value).
+    """
+
+    def __init__(self) -> None:  # populated by build()
+        self.n = 0
+        self.ids: list[str] = []
+        self.positions: dict[str, int] = {}
+        self.bare_positions: dict[str, int] = {}
+        self.bare_ids: list[str] = []
+        self.node_data: list[Mapping[str, Any]] = []
+        self.course_ids: list[str] = []
+        self.course_weights: dict[str, dict[str, float]] = {}
+
+    # ------------------------------------------------------------------ build
+
+    @classmethod
+    def build(cls, G: nx.DiGraph) -> GraphIndex:
+        """Compile ``G`` into a :class:`GraphIndex` (cost linear in nodes + edges).
+
+        Parameters
+        ----------
+        G : networkx.DiGraph
+            Lesson graph in the schema of :mod:`knowledge_graph.builder`.
+
+        Returns
+        -------
+        GraphIndex
+        """
+        self = cls()
+        nodes = sorted(G.nodes(data=True), key=lambda nd: (_int(nd[1].get("order"), 0), nd[0]))
+        self.n = n = len(nodes)
+        self.ids = [str(node) for node, _ in nodes]
+        self.positions = {node: i for i, node in enumerate(self.ids)}
+        self.node_data = [data for _, data in nodes]
+        self._build_names()
+        self._build_attributes(G)
+        self._build_edges(G)
+        self._build_groups()
+        hard = self.hard_edges
+        out_hard = np.bincount(hard.src, weights=hard.w, minlength=n) if n else np.zeros(0)
+        self.max_unlock = float(out_hard.max()) if out_hard.size else 0.0
+        self.hard_out = Csr.from_edges(n, hard.src, hard.dst, hard.w)
+        self.hard_in = Csr.from_edges(n, hard.dst, hard.src, hard.w)
+        return self
+
+    def _build_names(self) -> None:
+        """Map bare ids to positions (only ids unique across courses)."""
+        seen: dict[str, int] = {}
+        duplicated: set[str] = set()
+        for i, node in enumerate(self.ids):
+            bare = str(self.node_data[i].get("key") or node.rpartition("/")[2])
+            if bare in seen:
+                duplicated.add(bare)
+            seen[bare] = i
+        self.bare_ids = [
+            str(d.get("key") or node.rpartition("/")[2])
+            for node, d in zip(self.ids, self.node_data, strict=True)
+        ]
+        self.bare_positions = {
+            b: i for b, i in seen.items() if b not in duplicated and b not in self.positions
+        }
+
+    def _build_attributes(self, G: nx.DiGraph) -> None:
+        """Numeric per-lesson arrays and course weight rows."""
+        data = self.node_data
+        self.difficulty = np.array([_num(d.get("difficulty"), 2.0) for d in data], dtype=float)
+        self.minutes = np.array([_int(d.get("minutes"), 0) for d in data], dtype=_INT)
+        self.order = np.array([_int(d.get("order"), i) for i, d in enumerate(data)], dtype=_INT)
+        courses = G.graph.get("courses") or {}
+        course_names = list(courses)
+        for d in data:
+            cid = str(d.get("course") or "")
+            if cid not in courses and cid not in course_names:
+                course_names.append(cid)
+        self.course_ids = course_names
+        self.course_weights = {
+            cid: _resolved_weights((courses.get(cid) or {}).get("weights")) for cid in course_names
+        }
+        number = {cid: k for k, cid in enumerate(course_names)}
+        self.course_of = np.array(
+            [number[str(d.get("course") or "")] for d in data], dtype=_INT
+        ).reshape(-1)
+        table = np.array(
+            [[self.course_weights[c][name] for name in COMPONENTS] for c in course_names],
+            dtype=float,
+        ).reshape(len(course_names), len(COMPONENTS))
+        decay = np.array([self.course_weights[c]["decay"] for c in course_names], dtype=float)
+        self.weights = table[self.course_of] if self.n else np.zeros((0, len(COMPONENTS)))
+        self.decay = decay[self.course_of] if self.n else np.zeros(0)
+
+    def _build_edges(self, G: nx.DiGraph) -> None:
+        """Per-kind CSR arrays, plus the combined edge lists used by the recommender."""
+        n = self.n
+        per_kind: dict[str, tuple[list[int], list[int], list[float]]] = {
+            k: ([], [], []) for k in EDGE_KINDS
+        }
+        pos = self.positions
+        for u, v, d in G.edges(data=True):
+            iu, iv = pos.get(str(u)), pos.get(str(v))
+            if iu is None or iv is None or iu == iv:
+                continue
+            for kind, weight in (d.get("kinds") or {}).items():
+                if kind in per_kind:
+                    src, dst, w = per_kind[str(kind)]
+                    src.append(iu)
+                    dst.append(iv)
+                    w.append(_num(weight, 1.0))
+        arrays = {
+            k: (np.array(s, dtype=_INT), np.array(t, dtype=_INT), np.array(w, dtype=float))
+            for k, (s, t, w) in per_kind.items()
+        }
+        self.out_edges = {k: Csr.from_edges(n, s, t, w) for k, (s, t, w) in arrays.items()}
+        self.in_edges = {k: Csr.from_edges(n, t, s, w) for k, (s, t, w) in arrays.items()}
+        #: The lesson (row) of every entry of ``in_edges["requires"].indices``.
+        self.requires_rows = np.repeat(
+            np.arange(n, dtype=_INT), np.diff(self.in_edges["requires"].indptr)
+        )
+        self.prereq_edges = _merged_edges(n, [arrays["requires"], arrays["recommends"]])
+        self.hard_edges = _merged_edges(n, [arrays["requires"], arrays["requires_any"]])
+        scaled = [
+            (s, t, w * MOMENTUM_KIND_FACTORS[k])
+            for k, (s, t, w) in arrays.items()
+            if k in MOMENTUM_KIND_FACTORS
+        ]
+        momentum = _merged_edges(n, scaled)
+        self.momentum_out = Csr.from_edges(n, momentum.src, momentum.dst, momentum.w)
+
+    def _build_groups(self) -> None:
+        """Flatten the ``requires_any`` node attributes into group arrays."""
+        owners: list[int] = []
+        members: list[int] = []
+        indptr = [0]
+        for i, data in enumerate(self.node_data):
+            for group in data.get("requires_any") or ():
+                resolved = list(
+                    dict.fromkeys(
+                        j for m in group if (j := self.positions.get(str(m))) is not None and j != i
+                    )
+                )
+                if not resolved:
+                    continue
+                owners.append(i)
+                members.extend(resolved)
+                indptr.append(len(members))
+        self.group_owner = np.array(owners, dtype=_INT)
+        self.group_indptr = np.array(indptr, dtype=_INT)
+        self.group_members = np.array(members, dtype=_INT)
+        self.group_member_owner = np.repeat(self.group_owner, np.diff(self.group_indptr))
+        groups = np.arange(len(owners), dtype=_INT)
+        self.owner_groups = Csr.from_edges(self.n, self.group_owner, groups, np.ones(len(owners)))
+
+    # ----------------------------------------------------------------- lookup
+
+    def position(self, lesson_id: object) -> int | None:
+        """Return the index of a qualified or unique bare id, or None when unknown."""
+        if not isinstance(lesson_id, str):
+            return None
+        found = self.positions.get(lesson_id)
+        return self.bare_positions.get(lesson_id) if found is None else found
+
+    def require(self, lesson_id: object) -> int:
+        """Return the index of ``lesson_id``; raise UnknownLessonError when unknown."""
+        found = self.position(lesson_id)
+        if found is None:
+            raise UnknownLessonError(str(lesson_id))
+        return found
+
+    def requires_of(self, i: int) -> np.ndarray:
+        """Indices of the ``requires`` prerequisites of lesson ``i`` (ascending)."""
+        return self.in_edges["requires"].row(i)
+
+    def recommends_of(self, i: int) -> np.ndarray:
+        """Indices of the ``recommends`` (soft) prerequisites of lesson ``i`` (ascending)."""
+        return self.in_edges["recommends"].row(i)
+
+    def groups_of(self, i: int) -> list[np.ndarray]:
+        """The ``requires_any`` groups of lesson ``i``, each an array of member indices."""
+        return [
+            self.group_members[self.group_indptr[g] : self.group_indptr[g + 1]]
+            for g in self.owner_groups.row(i)
+        ]
+
+    def hard_dependents_of(self, i: int) -> np.ndarray:
+        """Indices of the lessons that list ``i`` as a hard prerequisite (ascending)."""
+        return self.hard_out.row(i)
+
+    # --------------------------------------------------------------- progress
+
+    def mastery_vector(self, progress: Progress | None) -> np.ndarray:
+        """Return the mastery of every lesson as a float array in [0, 1].
+
+        Unknown ids and non-numeric values are ignored; the loop runs over the progress
+        entries only. A string is treated as one completed lesson id.
+
+        Example
+        -------
+        >>> index.mastery_vector({"c/a": 0.5}).tolist()  # doctest: +SKIP
+        [0.5, 0.0]
+        """
+        mastery = np.zeros(self.n)
+        if progress is None:
+            return mastery
+        if isinstance(progress, str):
+            progress = (progress,)
+        if isinstance(progress, Mapping):
+            for lesson_id, value in progress.items():
+                i = self.position(lesson_id)
+                level = _mastery_value(value)
+                if i is not None and level is not None:
+                    mastery[i] = level
+            return mastery
+        for lesson_id in progress:
+            i = self.position(lesson_id)
+            if i is not None:
+                mastery[i] = 1.0
+        return mastery
+
+    def progress_order(self, progress: Progress | None) -> list[int]:
+        """Return the indices named by ``progress`` in its own order (unknown ids skipped)."""
+        if progress is None:
+            return []
+        if isinstance(progress, str):
+            progress = (progress,)
+        keys = progress.keys() if isinstance(progress, Mapping) else progress
+        found = (self.position(k) for k in keys)
+        return [i for i in found if i is not None]
+
+    def unlocked_mask(self, met: np.ndarray) -> np.ndarray:
+        """Boolean mask of the lessons whose hard prerequisites are all met.
+
+        ``met`` is the boolean "completed" mask. Vectorised over the hard edges and groups.
+        """
+        req = self.in_edges["requires"]
+        blocked = np.zeros(self.n, dtype=bool)
+        blocked[self.requires_rows[~met[req.indices]]] = True
+        if self.group_owner.size:
+            satisfied = np.logical_or.reduceat(met[self.group_members], self.group_indptr[:-1])
+            blocked[self.group_owner[~satisfied]] = True
+        return ~blocked
+
+
+def _merged_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> EdgeList:
+    """Merge parallel edge arrays, keeping the largest weight of duplicate (src, dst)."""
+    src = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=_INT)
+    dst = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=_INT)
+    w = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+    if src.size == 0:
+        return EdgeList(src.astype(_INT), dst.astype(_INT), w.astype(float))
+    key = dst * max(n, 1) + src
+    order = np.lexsort((-w, key))
+    key, src, dst, w = key[order], src[order], dst[order], w[order]
+    first = np.ones(key.size, dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    return EdgeList(src[first], dst[first], w[first])
+
+
+def _resolved_weights(given: Any) -> dict[str, float]:
+    """Course weights with defaults filled in; invalid values fall back to the default."""
+    weights = dict(DEFAULT_WEIGHTS)
+    if isinstance(given, Mapping):
+        for name, value in given.items():
+            if name in weights:
+                number = _num(value, weights[name])
+                weights[name] = max(0.0, number)
+    return weights
+
+
+def _num(value: Any, default: float) -> float:
+    """``value`` as a finite float, else ``default``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return number if math.isfinite(number) else default
+
+
+def _int(value: Any, default: int) -> int:
+    """``value`` as an int, else ``default``."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
+def _mastery_value(value: Any) -> float | None:
+    """Clip a progress value to [0, 1]; None for non-numeric values (bools count as 0/1)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number):
+        return None
+    return min(1.0, max(0.0, number))

@@ -1,0 +1,403 @@
+"""The query-side lesson graph: :class:`LessonGraph` and its value types.
+
+A :class:`LessonGraph` wraps the networkx graph built by :mod:`knowledge_graph.builder`
+(the source of truth) together with a compiled numpy :class:`~knowledge_graph.index.GraphIndex`
+(built once) that makes recommendations and searches fast.
+
+Learner progress
+----------------
+Every method taking ``progress`` accepts either a mapping ``lesson id -> mastery in [0, 1]``
+or an iterable of completed lesson ids (mastery 1). Ids may be qualified (``"course/lesson"``)
+or bare ids that are unique across courses; unknown ids are ignored. A lesson counts as
+*completed* (a met prerequisite) when its mastery is at least :data:`MASTERY_THRESHOLD`.
+
+Example
+-------
+>>> import networkx as nx
+>>> G = nx.DiGraph(courses={"c": {"id": "c", "title": "C", "description": "", "weights": {}}})
+>>> for i, key in enumerate(["a", "b"]):
+...     G.add_node(f"c/{key}", key=key, course="c", title=key.upper(), order=i)
+>>> G.add_edge("c/a", "c/b", kinds={"requires": 1.0}, weight=1.0)
+>>> graph = LessonGraph.from_networkx(G)
+>>> graph.missing_prerequisites("b", progress=())
+['c/a']
+>>> [r.lesson_id for r in graph.recommend(["a"])]
+['c/b']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from knowledge_graph.errors import UnknownLessonError
+from knowledge_graph.index import MASTERY_THRESHOLD, GraphIndex, Progress
+from knowledge_graph.planning import missing_prerequisite_indices, plan_path
+from knowledge_graph.recommender import Reason, ReasonKind, Recommendation, recommend
+from knowledge_graph.search import FindResult, LessonMatch, LessonSearch
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+__all__ = [
+    "MASTERY_THRESHOLD",
+    "Course",
+    "FindResult",
+    "LearningPath",
+    "Lesson",
+    "LessonGraph",
+    "LessonMatch",
+    "Module",
+    "Prerequisites",
+    "Progress",
+    "Reason",
+    "ReasonKind",
+    "Recommendation",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson, as shown to learners.
+
+    ``id`` is the qualified id ``"course/lesson"``, ``key`` the bare id within its course.
+    """
+
+    id: str
+    key: str
+    course: str
+    title: str
+    summary: str
+    module: str
+    difficulty: int
+    minutes: int
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Course:
+    """A course header: ``weights`` are the recommender weights (see ``DEFAULT_WEIGHTS``)."""
+
+    id: str
+    title: str
+    description: str
+    weights: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module of a course; ``lesson_ids`` (qualified) in lesson order."""
+
+    course: str
+    name: str
+    lesson_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Prerequisites:
+    """The direct prerequisites of a lesson (qualified ids, in lesson order).
+
+    ``requires``: all must be completed; ``requires_any``: at least one lesson of each group;
+    ``recommends``: soft prerequisites (they only affect readiness).
+    """
+
+    requires: tuple[str, ...]
+    requires_any: tuple[tuple[str, ...], ...]
+    recommends: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LearningPath:
+    """The lessons still to take, in a valid order, to reach ``goal`` (qualified id).
+
+    ``steps`` ends with the goal; it is empty and ``already_done`` is True when the goal is
+    completed. ``total_minutes`` is the sum of the steps' minutes.
+    """
+
+    goal: str
+    steps: tuple[Lesson, ...]
+    total_minutes: int
+    already_done: bool
+
+
+class LessonGraph:
+    """The lesson graph with its compiled index; the object every query goes through.
+
+    Build it with :meth:`from_networkx` (or :func:`knowledge_graph.load_graph`).
+    """
+
+    graph: nx.DiGraph
+    index: GraphIndex
+    courses: dict[str, Course]
+
+    def __init__(self, graph: nx.DiGraph, index: GraphIndex) -> None:
+        self.graph = graph
+        self.index = index
+        self.courses = {
+            cid: Course(
+                id=str(info.get("id", cid)),
+                title=str(info.get("title", cid)),
+                description=str(info.get("description") or ""),
+                weights=dict(index.course_weights[cid]),
+            )
+            for cid, info in (graph.graph.get("courses") or {}).items()
+        }
+        self._lessons: dict[str, Lesson] = {}
+        self._search: LessonSearch | None = None
+        self._modules: list[Module] | None = None
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Stable content hash of the graph (16 hex chars; computed on first access)."""
+        return graph_fingerprint(self.graph)
+
+    @classmethod
+    def from_networkx(cls, G: nx.DiGraph) -> LessonGraph:
+        """Compile ``G`` (schema: :mod:`knowledge_graph.builder`) into a LessonGraph.
+
+        Parameters
+        ----------
+        G : networkx.DiGraph
+            The lesson graph; it is kept as is (not copied) and must not be mutated afterwards.
+
+        Returns
+        -------
+        LessonGraph
+
+        Example
+        -------
+        >>> import networkx as nx
+        >>> G = nx.DiGraph(courses={})
+        >>> G.add_node("c/a", key="a", course="c", title="A", order=0)
+        >>> len(LessonGraph.from_networkx(G))
+        1
+        """
+        index = GraphIndex.build(G)
+        graph = cls(G, index)
+        logger.info(
+            "lesson graph compiled",
+            extra={"lessons": index.n, "courses": len(graph.courses)},
+        )
+        return graph
+
+    # ------------------------------------------------------------------ lookup
+
+    def __len__(self) -> int:
+        return self.index.n
+
+    def __contains__(self, lesson_id: object) -> bool:
+        return isinstance(lesson_id, str) and self.index.position(lesson_id) is not None
+
+    def __repr__(self) -> str:
+        return f"LessonGraph({self.index.n} lessons, {len(self.courses)} courses)"
+
+    def resolve_id(self, lesson_id: str) -> str:
+        """Return the qualified id of ``lesson_id`` (qualified, or bare and unique).
+
+        Raises
+        ------
+        UnknownLessonError
+            When no lesson has this id (bare ids used by several courses are unknown too).
+
+        Example
+        -------
+        >>> graph.resolve_id("loops")  # doctest: +SKIP
+        'python/loops'
+        """
+        return self.index.ids[self._position(lesson_id)]
+
+    def lesson(self, lesson_id: str) -> Lesson:
+        """Return the :class:`Lesson` named by ``lesson_id`` (raises UnknownLessonError)."""
+        return self._lesson_at(self._position(lesson_id))
+
+    def lessons(self) -> list[Lesson]:
+        """Return every lesson in load order."""
+        return [self._lesson_at(i) for i in range(self.index.n)]
+
+    def modules(self, course: str | None = None) -> list[Module]:
+        """Return the modules (of ``course``, or of all courses) in order of first appearance.
+
+        Example
+        -------
+        >>> [m.name for m in graph.modules("python")]  # doctest: +SKIP
+        ['Basics', 'Control flow']
+        """
+        if self._modules is None:
+            groups: dict[tuple[str, str], list[str]] = {}
+            for lesson in self.lessons():
+                groups.setdefault((lesson.course, lesson.module), []).append(lesson.id)
+            self._modules = [Module(c, name, tuple(ids)) for (c, name), ids in groups.items()]
+        return [m for m in self._modules if course is None or m.course == course]
+
+    # ----------------------------------------------------------- prerequisites
+
+    def prerequisites(self, lesson_id: str) -> Prerequisites:
+        """Return the direct prerequisites of a lesson (raises UnknownLessonError)."""
+        i = self._position(lesson_id)
+        ids = self.index.ids
+        return Prerequisites(
+            requires=tuple(ids[j] for j in self.index.requires_of(i)),
+            requires_any=tuple(tuple(ids[j] for j in g) for g in self.index.groups_of(i)),
+            recommends=tuple(ids[j] for j in self.index.recommends_of(i)),
+        )
+
+    def missing_prerequisites(self, lesson_id: str, progress: Progress) -> list[str]:
+        """Return the unmet direct hard prerequisites of a lesson.
+
+        Unmet ``requires`` come first (lesson order), then for each unsatisfied
+        ``requires_any`` group its easiest member (see :func:`planning.choose_member`).
+
+        Example
+        -------
+        >>> graph.missing_prerequisites("python/functions", ["python/variables"])  # doctest: +SKIP
+        ['python/loops']
+        """
+        i = self._position(lesson_id)
+        mastery = self.index.mastery_vector(progress)
+        return [self.index.ids[j] for j in missing_prerequisite_indices(self.index, i, mastery)]
+
+    def is_unlocked(self, lesson_id: str, progress: Progress) -> bool:
+        """Return True when every hard prerequisite of the lesson is met."""
+        return not self.missing_prerequisites(lesson_id, progress)
+
+    def unlocks(self, lesson_id: str) -> list[str]:
+        """Return the lessons (in lesson order) that list ``lesson_id`` as a hard prerequisite."""
+        i = self._position(lesson_id)
+        return [self.index.ids[j] for j in self.index.hard_dependents_of(i)]
+
+    # ----------------------------------------------------------------- queries
+
+    def recommend(
+        self,
+        progress: Progress,
+        k: int = 3,
+        goal: str | None = None,
+        recent: Sequence[str] | None = None,
+    ) -> list[Recommendation]:
+        """Return up to ``k`` unlocked, not yet completed lessons, best first.
+
+        See :func:`knowledge_graph.recommender.recommend` for the scoring.
+
+        Example
+        -------
+        >>> [r.lesson_id for r in graph.recommend(["python/variables"], k=2)]  # doctest: +SKIP
+        ['python/loops', 'python/strings']
+        """
+        goal_index = None if goal is None else self._position(goal)
+        return recommend(self.index, progress, k=k, goal=goal_index, recent=recent)
+
+    def path_to(self, goal: str, progress: Progress) -> LearningPath:
+        """Return the lessons still to take, in a valid order, to reach ``goal``.
+
+        Example
+        -------
+        >>> [s.id for s in graph.path_to("python/functions", ["python/variables"]).steps]
+        ... # doctest: +SKIP
+        ['python/loops', 'python/functions']
+        """
+        g = self._position(goal)
+        mastery = self.index.mastery_vector(progress)
+        steps = tuple(self._lesson_at(i) for i in plan_path(self.index, g, mastery))
+        return LearningPath(
+            goal=self.index.ids[g],
+            steps=steps,
+            total_minutes=sum(s.minutes for s in steps),
+            already_done=not steps,
+        )
+
+    def find(self, text: str, limit: int = 5) -> FindResult:
+        """Find lessons by id, title or alias, tolerating case, accents and typos.
+
+        Example
+        -------
+        >>> graph.find("for-loops").best.lesson_id  # doctest: +SKIP
+        'python/loops'
+        """
+        if self._search is None:
+            self._search = LessonSearch(self.index)
+        return self._search.find(text, limit=limit)
+
+    # ---------------------------------------------------------------- helpers
+
+    def _position(self, lesson_id: str) -> int:
+        """Index of ``lesson_id``; UnknownLessonError (with close matches) when unknown."""
+        found = self.index.position(lesson_id)
+        if found is not None:
+            return found
+        suggestions = tuple(m.lesson_id for m in self.find(str(lesson_id), limit=3).matches)
+        raise UnknownLessonError(str(lesson_id), suggestions)
+
+    def _lesson_at(self, i: int) -> Lesson:
+        node = self.index.ids[i]
+        cached = self._lessons.get(node)
+        if cached is None:
+            cached = _lesson_from_node(node, self.graph.nodes[node])
+            self._lessons[node] = cached
+        return cached
+
+
+def _lesson_from_node(node: str, data: Mapping[str, Any]) -> Lesson:
+    """Build a :class:`Lesson` from node attributes (missing ones get neutral defaults)."""
+    course, _, key = node.rpartition("/")
+    return Lesson(
+        id=node,
+        key=str(data.get("key") or key),
+        course=str(data.get("course") or course),
+        title=str(data.get("title") or key),
+        summary=str(data.get("summary") or ""),
+        module=str(data.get("module") or ""),
+        difficulty=int(data.get("difficulty") or 1),
+        minutes=int(data.get("minutes") or 0),
+        aliases=tuple(data.get("aliases") or ()),
+        tags=tuple(data.get("tags") or ()),
+        url=data.get("url"),
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert attribute values into JSON-serialisable, order-stable structures."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_jsonable(v) for v in value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def graph_fingerprint(G: nx.DiGraph) -> str:
+    """Return a stable SHA-256 (16 hex chars) of the graph content.
+
+    Node attributes ``source`` and ``line`` and the courses' ``source`` are ignored, so
+    moving files does not change it; node and edge insertion order does not matter either.
+    """
+    ignored = {"source", "line"}
+    nodes = [
+        [n, {k: v for k, v in d.items() if k not in ignored}]
+        for n, d in sorted(G.nodes(data=True), key=lambda nd: str(nd[0]))
+    ]
+    edges = [
+        [u, v, d.get("kinds", {})]
+        for u, v, d in sorted(G.edges(data=True), key=lambda e: (str(e[0]), str(e[1])))
+    ]
+    courses = {
+        str(cid): {k: v for k, v in info.items() if k != "source"}
+        for cid, info in (G.graph.get("courses") or {}).items()
+    }
+    content = [nodes, edges, courses]
+    try:
+        payload = json.dumps(content, sort_keys=True, default=str)
+    except (TypeError, ValueError):  # unusual attribute types: canonicalise them first
+        payload = json.dumps(_jsonable(content), sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

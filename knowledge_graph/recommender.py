@@ -1,0 +1,324 @@
+"""Next-lesson recommendations: a weighted traversal of the lesson graph, vectorised with numpy.
+
+Candidates are the lessons that are not completed and whose hard prerequisites are met
+(``requires``, and one member of each ``requires_any`` group). Each candidate gets
+
+* **readiness**: weighted mean mastery of its ``requires`` + ``recommends`` prerequisites
+  (1.0 without any);
+* **momentum**: pushed from the learner's recent completions along weighted ``next``,
+  ``requires`` and ``related`` out-edges for up to :data:`MOMENTUM_HOPS` hops, damped by the
+  course's ``decay`` per hop; more recent completions push harder (capped at 1.0);
+* **goal**: 1.0 for lessons on the path to the learner's goal (see
+  :func:`knowledge_graph.planning.plan_path`), else 0;
+* **unlock**: log-scaled weighted number of not-completed lessons it is a hard prerequisite
+  of, normalised by the graph's maximum;
+* **difficulty**: closeness of its difficulty to the learner's level (mean difficulty of the
+  completed lessons + 0.5; 1.5 for a new learner).
+
+``score = sum(course weight x component)`` with the weights of the candidate's course. With
+a goal whose course weight ``goal`` is positive, unlocked lessons on the goal path rank
+before all others (the frontier of the goal path comes first). Ties break by load order.
+
+All work is numpy over the compiled index; Python loops run only over the learner's recent
+completions, the goal path and the ``k`` results.
+
+Example
+-------
+>>> [r.lesson_id for r in recommend(index, ["c/a"], k=1)]  # doctest: +SKIP
+['c/b']
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+import numpy as np
+
+from knowledge_graph.index import COMPONENTS, MASTERY_THRESHOLD, GraphIndex, Progress
+from knowledge_graph.planning import plan_path
+
+logger = logging.getLogger(__name__)
+
+#: How many hops momentum travels from a recent completion.
+MOMENTUM_HOPS: Final[int] = 3
+#: How many recent completions seed momentum (the most recent ones).
+MAX_RECENT: Final[int] = 10
+#: Each step back in the learner's history multiplies a completion's push by this.
+RECENCY_FACTOR: Final[float] = 0.7
+#: At most this many lesson ids are listed in one reason.
+MAX_REASON_LESSONS: Final[int] = 3
+#: Difficulty level assumed for a learner who has completed nothing.
+NEW_LEARNER_LEVEL: Final[float] = 1.5
+#: Added to the score of goal-path lessons so that they rank first.
+_GOAL_TIER: Final[float] = 1e6
+
+
+class ReasonKind(StrEnum):
+    """Why a lesson is recommended."""
+
+    CONTINUES = "continues"
+    """It follows a lesson the learner just finished (``lessons``: those lessons)."""
+    TOWARD_GOAL = "toward_goal"
+    """It is a next step toward the learner's goal (``lessons``: the goal)."""
+    UNLOCKS = "unlocks"
+    """It opens other lessons (``count``: how many; ``lessons``: up to 3 of them)."""
+    READY = "ready"
+    """All its prerequisites are mastered (``lessons``: those prerequisites)."""
+    RELATED = "related"
+    """It is related to something the learner did (``lessons``: those lessons)."""
+    GOOD_START = "good_start"
+    """It has no prerequisites and is easy: a good first lesson."""
+    DIFFICULTY_FIT = "difficulty_fit"
+    """Its difficulty matches the learner's current level."""
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One structured reason; every id in ``lessons`` is a qualified lesson id."""
+
+    kind: ReasonKind
+    lessons: tuple[str, ...] = ()
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommended lesson with its score and reasons (most telling reason first).
+
+    Results are sorted by ``score`` except that, with a goal, lessons on the goal path come
+    before all others.
+    """
+
+    lesson_id: str
+    title: str
+    score: float
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the reasons of the top results need to know about the learner."""
+
+    mastery: np.ndarray
+    met: np.ndarray
+    seeds: list[int]
+    goal: int | None
+    goal_path: frozenset[int]
+    level: float
+
+
+def recommend(
+    index: GraphIndex,
+    progress: Progress,
+    k: int = 3,
+    goal: int | None = None,
+    recent: Sequence[str] | None = None,
+) -> list[Recommendation]:
+    """Return up to ``k`` recommendations, best first (see module docstring).
+
+    Parameters
+    ----------
+    index : GraphIndex
+    progress : mapping of id to mastery, or iterable of completed ids
+    k : int, default 3
+        Maximum number of results (0 or less gives an empty list).
+    goal : int, optional
+        Lesson index of the learner's goal.
+    recent : sequence of str, optional
+        Recently completed lesson ids, most recent last (unknown ids ignored). Defaults to
+        the completed lessons of ``progress`` in its order.
+
+    Returns
+    -------
+    list of Recommendation
+    """
+    if k <= 0 or index.n == 0:
+        return []
+    mastery = index.mastery_vector(progress)
+    met = mastery >= MASTERY_THRESHOLD
+    candidates = np.flatnonzero(index.unlocked_mask(met) & ~met)
+    if candidates.size == 0:
+        return []
+    seeds = _seeds(index, progress, recent, met)
+    goal_path = frozenset(plan_path(index, goal, mastery)) if goal is not None else frozenset()
+    level = float(index.difficulty[met].mean()) + 0.5 if met.any() else NEW_LEARNER_LEVEL
+    on_goal_path = _goal_mask(index, goal_path)[candidates]
+    components = np.column_stack(
+        [
+            _readiness(index, mastery)[candidates],
+            _momentum(index, seeds)[candidates],
+            on_goal_path,
+            _unlock_value(index, met)[candidates],
+            _difficulty_fit(index, level, candidates),
+        ]
+    )
+    scores = (index.weights[candidates] * components).sum(axis=1)
+    rank_key = scores.copy()
+    if goal is not None and index.course_weights[_course(index, goal)]["goal"] > 0:
+        rank_key += _GOAL_TIER * on_goal_path
+    best = _top_k(rank_key, candidates, k)
+    context = _Context(mastery, met, seeds, goal, goal_path, level)
+    results = [
+        Recommendation(
+            lesson_id=index.ids[candidates[j]],
+            title=str(index.node_data[candidates[j]].get("title") or index.ids[candidates[j]]),
+            score=round(float(scores[j]), 6),
+            reasons=_reasons(index, int(candidates[j]), context),
+        )
+        for j in best
+    ]
+    logger.debug(
+        "recommendations computed",
+        extra={"candidates": int(candidates.size), "k": k, "results": len(results)},
+    )
+    return results
+
+
+def component_names() -> tuple[str, ...]:
+    """The score components, in the order of the course weight columns."""
+    return COMPONENTS
+
+
+# ---------------------------------------------------------------- components
+
+
+def _seeds(
+    index: GraphIndex, progress: Progress, recent: Sequence[str] | None, met: np.ndarray
+) -> list[int]:
+    """Indices of the momentum seeds, most recent last, without duplicates."""
+    if recent is None:
+        ordered = [i for i in index.progress_order(progress) if met[i]]
+    else:
+        ordered = index.progress_order(recent)
+    last: dict[int, None] = {}
+    for i in ordered:
+        last.pop(i, None)
+        last[i] = None
+    return list(last)[-MAX_RECENT:]
+
+
+def _readiness(index: GraphIndex, mastery: np.ndarray) -> np.ndarray:
+    """Weighted mean mastery of each lesson's requires + recommends prerequisites."""
+    edges = index.prereq_edges
+    total = np.bincount(edges.dst, weights=edges.w, minlength=index.n)
+    have = np.bincount(edges.dst, weights=edges.w * mastery[edges.src], minlength=index.n)
+    return np.divide(have, total, out=np.ones(index.n), where=total > 0)
+
+
+def _momentum(index: GraphIndex, seeds: list[int]) -> np.ndarray:
+    """Momentum of every lesson, propagated from ``seeds`` (capped at 1.0)."""
+    momentum = np.zeros(index.n)
+    if not seeds:
+        return momentum
+    frontier = np.asarray(seeds, dtype=np.int64)
+    push = RECENCY_FACTOR ** np.arange(len(seeds) - 1, -1, -1, dtype=float)
+    for _ in range(MOMENTUM_HOPS):
+        owner, targets, weights = index.momentum_out.gather(frontier)
+        if targets.size == 0:
+            break
+        reached, where = np.unique(targets, return_inverse=True)
+        arrived = np.bincount(where, weights=push[owner] * weights, minlength=reached.size)
+        momentum[reached] += arrived
+        frontier, push = reached, arrived * index.decay[reached]
+    return np.minimum(momentum, 1.0)
+
+
+def _goal_mask(index: GraphIndex, goal_path: frozenset[int]) -> np.ndarray:
+    """1.0 for lessons on the goal path, else 0."""
+    mask = np.zeros(index.n)
+    if goal_path:
+        mask[np.fromiter(goal_path, dtype=np.int64, count=len(goal_path))] = 1.0
+    return mask
+
+
+def _unlock_value(index: GraphIndex, met: np.ndarray) -> np.ndarray:
+    """Log-scaled weighted count of not-completed hard dependents, in [0, 1]."""
+    edges = index.hard_edges
+    raw = np.bincount(edges.src, weights=edges.w * ~met[edges.dst], minlength=index.n)
+    if index.max_unlock <= 0:
+        return np.zeros(index.n)
+    return np.log1p(raw) / np.log1p(index.max_unlock)
+
+
+def _difficulty_fit(index: GraphIndex, level: float, candidates: np.ndarray) -> np.ndarray:
+    """1.0 at the learner's level, falling linearly to 0 four levels away."""
+    return np.clip(1.0 - np.abs(index.difficulty[candidates] - level) / 4.0, 0.0, 1.0)
+
+
+def _top_k(rank_key: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
+    """Positions (into ``candidates``) of the ``k`` best keys; ties by load order."""
+    if rank_key.size > k:
+        threshold = np.partition(-rank_key, k - 1)[k - 1]
+        chosen = np.flatnonzero(-rank_key <= threshold)
+    else:
+        chosen = np.arange(rank_key.size)
+    ordered = chosen[np.lexsort((candidates[chosen], -rank_key[chosen]))]
+    return ordered[:k]
+
+
+def _course(index: GraphIndex, i: int) -> str:
+    return index.course_ids[int(index.course_of[i])]
+
+
+# ------------------------------------------------------------------- reasons
+
+
+def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
+    """The reasons for recommending lesson ``i``, most telling first."""
+    ids = index.ids
+    reasons: list[Reason] = []
+    if ctx.goal is not None and i in ctx.goal_path:
+        reasons.append(Reason(ReasonKind.TOWARD_GOAL, (ids[ctx.goal],)))
+    recency = {s: r for r, s in enumerate(reversed(ctx.seeds))}
+    before = set(index.in_edges["next"].row(i).tolist())
+    continued = sorted((s for s in ctx.seeds if s in before), key=recency.__getitem__)
+    if continued:
+        lessons = tuple(ids[s] for s in continued[:MAX_REASON_LESSONS])
+        reasons.append(Reason(ReasonKind.CONTINUES, lessons))
+    related = index.in_edges["related"].row(i)
+    related = related[ctx.met[related]].tolist()
+    related = sorted(
+        (r for r in related if r not in continued),
+        key=lambda r: (recency.get(r, len(recency)), r),
+    )
+    if related:
+        lessons = tuple(ids[r] for r in related[:MAX_REASON_LESSONS])
+        reasons.append(Reason(ReasonKind.RELATED, lessons))
+    opened = index.hard_dependents_of(i)
+    opened = opened[~ctx.met[opened]]
+    if opened.size:
+        lessons = tuple(ids[j] for j in opened[:MAX_REASON_LESSONS])
+        reasons.append(Reason(ReasonKind.UNLOCKS, lessons, count=int(opened.size)))
+    prerequisites = _met_prerequisites(index, i, ctx.met)
+    if prerequisites:
+        reasons.append(Reason(ReasonKind.READY, tuple(ids[j] for j in prerequisites)))
+    elif not ctx.met.any() and index.difficulty[i] <= 2 and not _has_prerequisites(index, i):
+        reasons.append(Reason(ReasonKind.GOOD_START))
+    if abs(float(index.difficulty[i]) - ctx.level) <= 0.5:
+        reasons.append(Reason(ReasonKind.DIFFICULTY_FIT))
+    return tuple(reasons)
+
+
+def _has_prerequisites(index: GraphIndex, i: int) -> bool:
+    """True when lesson ``i`` has any hard or soft prerequisite."""
+    return bool(
+        index.requires_of(i).size or index.recommends_of(i).size or index.owner_groups.row(i).size
+    )
+
+
+def _met_prerequisites(index: GraphIndex, i: int, met: np.ndarray) -> list[int]:
+    """All prerequisites of ``i`` when every one (soft included) is met, else []."""
+    plain = np.union1d(index.requires_of(i), index.recommends_of(i))
+    if not met[plain].all():
+        return []
+    chosen = [int(j) for j in plain]
+    for group in index.groups_of(i):
+        done = group[met[group]]
+        if done.size == 0:
+            return []
+        chosen.extend(int(j) for j in done if int(j) not in chosen)
+    return sorted(chosen)

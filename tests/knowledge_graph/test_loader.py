@@ -1,0 +1,339 @@
+"""Loading the lesson graph: load_graph, GraphLoader hot reload, S3 source, environment."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from knowledge_graph import (
+    GraphError,
+    GraphLoader,
+    GraphNotLoadedError,
+    GraphSourceError,
+    GraphValidationError,
+    LessonGraph,
+    load_graph,
+    loader_from_env,
+)
+from knowledge_graph.loader import BUNDLED_LOCATION, LAMBDA_DEFAULT_LOCATION
+
+LOGGER = "knowledge_graph.loader"
+
+
+class FakeClock:
+    """A settable monotonic clock."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def course_text(course: str, titles: list[str], *, broken: bool = False) -> str:
+    """Return a valid course file chaining lessons ``l0 -> l1 -> ...`` with ``titles``."""
+    lines = [f"course:\n  id: {course}\n  title: Course {course}\nlessons:"]
+    for i, title in enumerate(titles):
+        lines.append(f"  - id: l{i}\n    title: {title}")
+        if i + 1 < len(titles):
+            lines.append(f"    next: [l{i + 1}]")
+    if broken:
+        lines.append("    requires: [missing-lesson]")
+    return "\n".join(lines) + "\n"
+
+
+_mtime = [1_700_000_000_000_000_000]
+
+
+def write_course(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` and give it a fresh, strictly increasing mtime."""
+    path.write_text(text, encoding="utf-8")
+    _mtime[0] += 1_000_000_000
+    os.utime(path, ns=(_mtime[0], _mtime[0]))
+    return path
+
+
+def titles(graph: LessonGraph) -> set[str]:
+    """Return the titles of every lesson of ``graph``."""
+    return {lesson.title for lesson in graph.lessons()}
+
+
+@pytest.fixture
+def lesson_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "lessons"
+    directory.mkdir()
+    write_course(directory / "alpha.yaml", course_text("alpha", ["Start", "Middle", "End"]))
+    return directory
+
+
+# ----------------------------------------------------------------------------- load_graph
+
+
+def test_load_graph_builds_lesson_graph(lesson_dir: Path) -> None:
+    graph = load_graph(lesson_dir)
+    assert isinstance(graph, LessonGraph)
+    assert titles(graph) == {"Start", "Middle", "End"}
+
+
+def test_load_graph_errors_are_typed(tmp_path: Path, lesson_dir: Path) -> None:
+    with pytest.raises(GraphSourceError, match="no such file"):
+        load_graph(tmp_path / "missing")
+    write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["A", "B"], broken=True))
+    with pytest.raises(GraphValidationError) as caught:
+        load_graph(lesson_dir / "alpha.yaml")
+    assert caught.value.report.codes() == {"dangling-reference"}
+    assert "alpha.yaml:10: error [alpha/l1] requires: unknown lesson 'missing-lesson'" in str(
+        caught.value)
+    assert isinstance(caught.value, GraphError)
+
+
+def test_directory_of_several_courses_loads(lesson_dir: Path) -> None:
+    write_course(lesson_dir / "beta.json",
+                 '{"course": {"id": "beta", "title": "Beta"},'
+                 ' "lessons": [{"id": "b", "title": "Beta One", "requires": ["alpha/l2"]}]}')
+    graph = GraphLoader(str(lesson_dir), clock=FakeClock()).get()
+    assert titles(graph) == {"Start", "Middle", "End", "Beta One"}
+
+
+# ----------------------------------------------------------------------------- hot reload
+
+
+def test_edit_is_picked_up_only_after_the_interval(lesson_dir: Path) -> None:
+    clock = FakeClock()
+    loader = GraphLoader(str(lesson_dir), check_interval=30, clock=clock)
+    first = loader.get()
+    assert loader.get() is first
+    write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["Start", "Changed"]))
+    clock.advance(29)
+    assert loader.get() is first
+    clock.advance(1)
+    second = loader.get()
+    assert second is not first and titles(second) == {"Start", "Changed"}
+    assert loader.status().reloads == 2 and loader.status().last_error is None
+
+
+def test_unchanged_source_is_not_reloaded(lesson_dir: Path) -> None:
+    clock = FakeClock()
+    loader = GraphLoader(str(lesson_dir), check_interval=5, clock=clock)
+    first = loader.get()
+    clock.advance(60)
+    assert loader.get() is first
+    assert loader.status().reloads == 1 and loader.status().checked_at == clock.now
+
+
+def test_broken_edit_keeps_last_good_graph_and_logs_once(
+    lesson_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    loader = GraphLoader(str(lesson_dir), check_interval=10, clock=clock)
+    good = loader.get()
+    path = write_course(lesson_dir / "alpha.yaml", 'course:\n  id: alpha\n  title: "half sav')
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    for _ in range(3):
+        clock.advance(10)
+        assert loader.get() is good
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1, caplog.text
+    assert f"{path}:3: error invalid YAML" in errors[0].getMessage()
+    assert "keeping the last good graph" in errors[0].getMessage()
+    assert f"{path}:3: error" in (loader.status().last_error or "")
+    write_course(path, course_text("alpha", ["Fixed"]))
+    clock.advance(10)
+    fixed = loader.get()
+    assert fixed is not good and titles(fixed) == {"Fixed"}
+    assert loader.status().last_error is None
+
+
+def test_a_second_distinct_failure_is_logged_again(
+    lesson_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock)
+    good = loader.get()
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["A"], broken=True))
+    clock.advance(1)
+    assert loader.get() is good
+    write_course(lesson_dir / "alpha.yaml", "course: [")
+    clock.advance(1)
+    assert loader.get() is good
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(messages) == 2
+    assert "unknown lesson 'missing-lesson'" in messages[0]
+    assert "invalid YAML" in messages[1]
+
+
+def test_deleted_directory_keeps_last_good_graph(
+    lesson_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = FakeClock()
+    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock)
+    good = loader.get()
+    shutil.rmtree(lesson_dir)
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    clock.advance(1)
+    assert loader.get() is good
+    clock.advance(1)
+    assert loader.get() is good
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and str(lesson_dir) in errors[0].getMessage()
+    assert "no such file or directory" in (loader.status().last_error or "")
+    lesson_dir.mkdir()
+    write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["Back"]))
+    clock.advance(1)
+    assert titles(loader.get()) == {"Back"}
+
+
+def test_emptied_directory_keeps_last_good_graph(lesson_dir: Path) -> None:
+    clock = FakeClock()
+    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock)
+    good = loader.get()
+    (lesson_dir / "alpha.yaml").unlink()
+    clock.advance(1)
+    assert loader.get() is good
+    assert "no course files" in (loader.status().last_error or "")
+
+
+def test_never_loaded_raises_typed_error_with_reason(tmp_path: Path, lesson_dir: Path) -> None:
+    clock = FakeClock()
+    missing = GraphLoader(str(tmp_path / "nowhere"), clock=clock)
+    with pytest.raises(GraphNotLoadedError, match="no such file") as caught:
+        missing.get()
+    assert isinstance(caught.value, GraphError) and "nowhere" in caught.value.reason
+    write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["A"], broken=True))
+    invalid = GraphLoader(str(lesson_dir), check_interval=10, clock=clock)
+    with pytest.raises(GraphNotLoadedError, match="missing-lesson"):
+        invalid.get()
+    assert invalid.status().loaded is False
+    write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["A"]))
+    with pytest.raises(GraphNotLoadedError):
+        invalid.get()  # the interval has not passed yet
+    clock.advance(10)
+    assert titles(invalid.get()) == {"A"}
+
+
+def test_reload_checks_immediately(lesson_dir: Path) -> None:
+    loader = GraphLoader(str(lesson_dir), check_interval=3600, clock=FakeClock())
+    first = loader.get()
+    assert loader.reload() is False
+    write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["Now"]))
+    assert loader.reload() is True and titles(loader.get()) == {"Now"}
+    assert loader.get() is not first
+
+
+def test_concurrent_first_use_loads_once(lesson_dir: Path) -> None:
+    loader = GraphLoader(str(lesson_dir), clock=FakeClock())
+    results: list[LessonGraph] = []
+    threads = [threading.Thread(target=lambda: results.append(loader.get())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 8 and all(r is results[0] for r in results)
+    assert loader.status().reloads == 1
+
+
+# ----------------------------------------------------------------------------- environment
+
+
+def test_loader_from_env() -> None:
+    explicit = loader_from_env(
+        {"LESSON_GRAPH_PATH": "s3://bucket/lessons/", "LESSON_GRAPH_CHECK_SECONDS": "5"})
+    assert (explicit.location, explicit.check_interval) == ("s3://bucket/lessons/", 5.0)
+    in_lambda = loader_from_env({"AWS_LAMBDA_FUNCTION_NAME": "lessonbot"})
+    assert (in_lambda.location, in_lambda.check_interval) == (LAMBDA_DEFAULT_LOCATION, 30.0)
+    local = loader_from_env({"LESSON_GRAPH_CHECK_SECONDS": "soon"})
+    assert (local.location, local.check_interval) == (BUNDLED_LOCATION, 30.0)
+    assert Path(BUNDLED_LOCATION) == Path(__file__).resolve().parents[2] / "data" / "lessons"
+
+
+# ----------------------------------------------------------------------------- S3
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    moto = pytest.importorskip("moto")
+    import boto3
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with moto.mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="lessons")
+        yield client
+
+
+def test_s3_prefix_loads_and_reloads_on_etag_change(
+    s3, caplog: pytest.LogCaptureFixture  # type: ignore[no-untyped-def]
+) -> None:
+    s3.put_object(Bucket="lessons", Key="prod/alpha.yaml", Body=course_text("alpha", ["S3 A"]))
+    s3.put_object(Bucket="lessons", Key="prod/beta.yml", Body=course_text("beta", ["S3 B"]))
+    s3.put_object(Bucket="lessons", Key="prod/README.md", Body=b"not a course")
+    s3.put_object(Bucket="lessons", Key="prod/old/gamma.yaml", Body=b"{{{ not read")
+    s3.put_object(Bucket="lessons", Key="other/delta.yaml", Body=b"{{{ not read")
+    clock = FakeClock()
+    loader = GraphLoader("s3://lessons/prod", check_interval=30, clock=clock)
+    first = loader.get()
+    assert titles(first) == {"S3 A", "S3 B"}
+    clock.advance(30)
+    assert loader.get() is first  # same ETags: no reload
+    s3.put_object(Bucket="lessons", Key="prod/beta.yml", Body=course_text("beta", ["S3 B2"]))
+    clock.advance(30)
+    second = loader.get()
+    assert second is not first and titles(second) == {"S3 A", "S3 B2"}
+    s3.put_object(Bucket="lessons", Key="prod/beta.yml", Body=b"course: [")
+    caplog.set_level(logging.ERROR, logger=LOGGER)
+    clock.advance(30)
+    assert loader.get() is second
+    assert "s3://lessons/prod/beta.yml:" in caplog.text and "error invalid YAML" in caplog.text
+
+
+def test_s3_single_key(s3) -> None:  # type: ignore[no-untyped-def]
+    s3.put_object(Bucket="lessons", Key="course.json",
+                  Body=b'{"course": {"id": "c", "title": "C"},'
+                       b' "lessons": [{"id": "a", "title": "Only"}]}')
+    clock = FakeClock()
+    loader = GraphLoader("s3://lessons/course.json", check_interval=1, clock=clock)
+    first = loader.get()
+    assert titles(first) == {"Only"}
+    s3.put_object(Bucket="lessons", Key="course.json",
+                  Body=b'{"course": {"id": "c", "title": "C"},'
+                       b' "lessons": [{"id": "a", "title": "Changed"}]}')
+    clock.advance(1)
+    assert titles(loader.get()) == {"Changed"}
+    assert titles(load_graph("s3://lessons/course.json")) == {"Changed"}
+
+
+def test_s3_missing_object_is_a_source_error(s3) -> None:  # type: ignore[no-untyped-def]
+    loader = GraphLoader("s3://lessons/nothing.yaml", clock=FakeClock())
+    with pytest.raises(GraphNotLoadedError, match="head_object failed"):
+        loader.get()
+    with pytest.raises(GraphSourceError, match="no course files"):
+        load_graph("s3://lessons/empty-prefix/")
+
+
+# ----------------------------------------------------------------------------- package
+
+
+def test_package_import_is_cheap_and_exports_resolve() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, knowledge_graph as kg; "
+            "print(sorted(m for m in ('networkx', 'numpy', 'pydantic', 'boto3') "
+            "if m in sys.modules)); "
+            "print(all(getattr(kg, n) is not None for n in kg.__all__))")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                         text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["[]", "True"]

@@ -1,0 +1,205 @@
+"""Property tests of recommend / path_to / missing_prerequisites on random lesson DAGs.
+
+Each property is checked against a slow, obviously correct reference written directly
+over networkx (no index, no numpy).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lesson_graphs import lesson_specs, make_graph, progresses
+
+from knowledge_graph.model import MASTERY_THRESHOLD, LessonGraph
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# ------------------------------------------------------------ reference model
+
+
+def reference_mastery(G: nx.DiGraph, progress: Any) -> dict[str, float]:
+    """Mastery per qualified id, resolving bare ids that are unique; unknown ids dropped."""
+    bare: dict[str, list[str]] = {}
+    for node, data in G.nodes(data=True):
+        bare.setdefault(data["key"], []).append(node)
+
+    def resolve(x: str) -> str | None:
+        if x in G:
+            return x
+        found = bare.get(x, [])
+        return found[0] if len(found) == 1 else None
+
+    mastery = dict.fromkeys(G.nodes, 0.0)
+    if isinstance(progress, Mapping):
+        for key, value in progress.items():
+            if (node := resolve(key)) is not None:
+                mastery[node] = min(1.0, max(0.0, float(value)))
+    else:
+        for key in progress:
+            if (node := resolve(key)) is not None:
+                mastery[node] = 1.0
+    return mastery
+
+
+def hard_requires(G: nx.DiGraph, node: str) -> list[str]:
+    return [u for u in G.predecessors(node) if "requires" in G.edges[u, node]["kinds"]]
+
+
+def reference_unlocked(G: nx.DiGraph, node: str, done: set[str]) -> bool:
+    """All ``requires`` done and one member of every ``requires_any`` group done."""
+    if any(u not in done for u in hard_requires(G, node)):
+        return False
+    return all(any(m in done for m in g) for g in G.nodes[node]["requires_any"])
+
+
+def reference_candidates(G: nx.DiGraph, progress: Any) -> set[str]:
+    mastery = reference_mastery(G, progress)
+    done = {v for v, m in mastery.items() if m >= MASTERY_THRESHOLD}
+    return {v for v in G if v not in done and reference_unlocked(G, v, done)}
+
+
+def hard_graph(G: nx.DiGraph) -> nx.DiGraph:
+    H = nx.DiGraph()
+    H.add_nodes_from(G)
+    H.add_edges_from(
+        (u, v)
+        for u, v, d in G.edges(data=True)
+        if "requires" in d["kinds"] or "requires_any" in d["kinds"]
+    )
+    return H
+
+
+def build(specs: list[dict[str, Any]]) -> tuple[nx.DiGraph, LessonGraph]:
+    G = make_graph(specs)
+    return G, LessonGraph.from_networkx(G)
+
+
+# --------------------------------------------------------------- properties
+
+
+@SETTINGS
+@given(st.data())
+def test_recommendations_are_exactly_the_unlocked_uncompleted_lessons(data: st.DataObject):
+    specs = data.draw(lesson_specs())
+    G, graph = build(specs)
+    progress = data.draw(progresses([s["id"] for s in specs]))
+    everything = graph.recommend(progress, k=len(graph) + 5)
+    assert {r.lesson_id for r in everything} == reference_candidates(G, progress)
+    assert len({r.lesson_id for r in everything}) == len(everything)
+
+
+@SETTINGS
+@given(st.data())
+def test_k_is_respected_and_results_are_the_best_prefix(data: st.DataObject):
+    specs = data.draw(lesson_specs())
+    _, graph = build(specs)
+    progress = data.draw(progresses([s["id"] for s in specs]))
+    k = data.draw(st.integers(-1, 6))
+    top = graph.recommend(progress, k=k)
+    everything = graph.recommend(progress, k=len(graph))
+    assert len(top) == max(0, min(k, len(everything)))
+    assert top == everything[: len(top)]
+    scores = [r.score for r in everything]
+    assert scores == sorted(scores, reverse=True)
+
+
+@SETTINGS
+@given(st.data())
+def test_results_are_deterministic_across_calls_and_rebuilds(data: st.DataObject):
+    specs = data.draw(lesson_specs())
+    _, graph = build(specs)
+    progress = data.draw(progresses([s["id"] for s in specs]))
+    goal = data.draw(st.none() | st.sampled_from([s["id"] for s in specs]))
+    shuffled = data.draw(st.permutations(range(len(specs))))
+    rebuilt = LessonGraph.from_networkx(make_graph(specs, insertion=shuffled))
+    first = graph.recommend(progress, k=4, goal=goal)
+    assert graph.recommend(progress, k=4, goal=goal) == first
+    assert rebuilt.recommend(progress, k=4, goal=goal) == first
+    assert rebuilt.fingerprint == graph.fingerprint
+    if goal is not None:
+        assert rebuilt.path_to(goal, progress) == graph.path_to(goal, progress)
+
+
+@SETTINGS
+@given(st.data())
+def test_reasons_refer_to_real_lessons(data: st.DataObject):
+    specs = data.draw(lesson_specs())
+    G, graph = build(specs)
+    progress = data.draw(progresses([s["id"] for s in specs]))
+    goal = data.draw(st.none() | st.sampled_from([s["id"] for s in specs]))
+    recent = data.draw(st.none() | st.lists(st.sampled_from([*G.nodes, "x/unknown"])))
+    for rec in graph.recommend(progress, k=5, goal=goal, recent=recent):
+        assert rec.title == G.nodes[rec.lesson_id]["title"]
+        for reason in rec.reasons:
+            assert all(lesson in G for lesson in reason.lessons)
+            assert reason.count is None or reason.count >= len(reason.lessons)
+
+
+@SETTINGS
+@given(st.data())
+def test_path_to_is_a_valid_plan_ending_at_the_goal(data: st.DataObject):
+    specs = data.draw(lesson_specs())
+    G, graph = build(specs)
+    progress = data.draw(progresses([s["id"] for s in specs]))
+    goal = graph.resolve_id(data.draw(st.sampled_from([s["id"] for s in specs])))
+    mastery = reference_mastery(G, progress)
+    done = {v for v, m in mastery.items() if m >= MASTERY_THRESHOLD}
+    path = graph.path_to(goal, progress)
+    steps = [s.id for s in path.steps]
+    assert path.goal == goal
+    assert path.already_done == (goal in done)
+    assert path.total_minutes == sum(G.nodes[s]["minutes"] for s in steps)
+    assert len(set(steps)) == len(steps)
+    assert not set(steps) & done
+    if goal not in done:
+        assert steps[-1] == goal
+        assert set(steps) <= nx.ancestors(hard_graph(G), goal) | {goal}
+    available = set(done)
+    for step in steps:
+        assert reference_unlocked(G, step, available), step
+        available.add(step)
+
+
+@SETTINGS
+@given(st.data())
+def test_a_goal_closure_lesson_ranks_first_when_one_is_unlocked(data: st.DataObject):
+    specs = data.draw(lesson_specs())
+    G, graph = build(specs)
+    progress = data.draw(progresses([s["id"] for s in specs]))
+    goal = graph.resolve_id(data.draw(st.sampled_from([s["id"] for s in specs])))
+    mastery = reference_mastery(G, progress)
+    done = {v for v, m in mastery.items() if m >= MASTERY_THRESHOLD}
+    closure = (nx.ancestors(hard_graph(G), goal) | {goal}) - done
+    unlocked_in_closure = closure & reference_candidates(G, progress)
+    top = graph.recommend(progress, k=3, goal=goal)
+    if unlocked_in_closure and goal not in done:
+        assert top[0].lesson_id in closure
+        assert top[0].reasons[0].kind == "toward_goal"
+        assert top[0].reasons[0].lessons == (goal,)
+        assert top[0].lesson_id in {s.id for s in graph.path_to(goal, progress).steps}
+
+
+@SETTINGS
+@given(st.data())
+def test_missing_prerequisites_match_the_reference(data: st.DataObject):
+    specs = data.draw(lesson_specs())
+    G, graph = build(specs)
+    progress = data.draw(progresses([s["id"] for s in specs]))
+    mastery = reference_mastery(G, progress)
+    done = {v for v, m in mastery.items() if m >= MASTERY_THRESHOLD}
+    for node in G:
+        missing = graph.missing_prerequisites(node, progress)
+        assert graph.is_unlocked(node, progress) == reference_unlocked(G, node, done)
+        assert len(set(missing)) == len(missing)
+        assert not set(missing) & done
+        unmet_requires = [u for u in hard_requires(G, node) if u not in done]
+        assert set(unmet_requires) <= set(missing)
+        for group in G.nodes[node]["requires_any"]:
+            if not set(group) & done:
+                assert set(group) & set(missing)
+        assert reference_unlocked(G, node, done | set(missing))
