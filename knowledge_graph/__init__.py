@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
 
 __all__ = [
+    "MASTERY_THRESHOLD",
     "FindResult",
     "GraphError",
     "GraphLoader",
@@ -52,7 +53,6 @@ __all__ = [
     "Lesson",
     "LessonGraph",
     "LessonMatch",
-    "MASTERY_THRESHOLD",
     "Module",
     "Prerequisites",
     "Reason",
