@@ -1,0 +1,691 @@
+"""Command line tools for course authors: ``python -m knowledge_graph COMMAND``.
+
+Commands
+--------
+``validate [PATH]``   check course files (exit 1 on errors; ``--strict``: on warnings too)
+``stats``             courses, modules, links, start lessons, longest prerequisite chain
+``recommend``         what a learner should study next, with reasons
+``path GOAL``         the lessons still needed to reach a goal, in order
+``find TEXT``         which lessons a learner's words name
+``render``            draw the graph to a PNG/SVG/PDF
+``diff OLD NEW``      what changed between two versions of the course files
+
+Every command reads the graph from ``--graph PATH`` (default: ``$LESSON_GRAPH_PATH``, else the
+bundled ``data/lessons``). Exit codes: 0 success, 1 invalid files / unknown lesson / not
+found, 2 wrong usage.
+
+Example
+-------
+>>> main(["find", "for loop"])  # doctest: +SKIP
+python-intro/for-loops  For Loops  100%  (matched 'for loop')
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
+
+from knowledge_graph.errors import (
+    GraphSourceError,
+    GraphValidationError,
+    UnknownLessonError,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph.diff import EdgeChange, GraphDiff
+    from knowledge_graph.model import LessonGraph
+    from knowledge_graph.recommender import Reason
+    from knowledge_graph.validation import ValidationReport
+
+__all__ = [
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "GraphStats",
+    "build_parser",
+    "compute_stats",
+    "default_graph_location",
+    "describe_reason",
+    "main",
+]
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+_HARD = frozenset({"requires", "requires_any"})
+_PREREQUISITE = frozenset({"requires", "requires_any", "recommends"})
+_EDGE_KINDS = ("requires", "requires_any", "recommends", "related", "next")
+
+
+class CliError(Exception):
+    """A problem to report on stderr with exit code 1 (bad input, not a crash)."""
+
+
+def default_graph_location(environ: dict[str, str] | None = None) -> str:
+    """Return ``$LESSON_GRAPH_PATH`` when set, else the bundled ``data/lessons`` folder.
+
+    Example
+    -------
+    >>> default_graph_location({"LESSON_GRAPH_PATH": "/srv/lessons"})
+    '/srv/lessons'
+    """
+    from knowledge_graph.loader import BUNDLED_LOCATION
+
+    env = os.environ if environ is None else environ
+    return env.get("LESSON_GRAPH_PATH", "").strip() or BUNDLED_LOCATION
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m knowledge_graph``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m knowledge_graph",
+        description="Check, explore and draw the lesson graph (course files in YAML/JSON).",
+        epilog="The graph location defaults to $LESSON_GRAPH_PATH, else the bundled "
+        "data/lessons. Exit codes: 0 ok, 1 invalid files or unknown lesson, 2 usage.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str, func: Callable[..., int]) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "--graph",
+            metavar="PATH",
+            default=None,
+            help="course file, folder of course files or s3:// location "
+            "(default: $LESSON_GRAPH_PATH, else the bundled data/lessons)",
+        )
+        sub.set_defaults(func=func)
+        return sub
+
+    sub = command("validate", "Check course files and report errors and warnings.", _validate)
+    sub.add_argument("path", nargs="?", metavar="PATH", help="what to check (default: --graph)")
+    sub.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    sub.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the report (auto: when writing to a terminal)",
+    )
+    _add_json(sub)
+
+    sub = command("stats", "Summarise the graph: modules, links, start lessons, chains.", _stats)
+    _add_json(sub)
+
+    sub = command(
+        "recommend", "Suggest what a learner should study next, with reasons.", _recommend
+    )
+    _add_progress(sub)
+    sub.add_argument("--goal", metavar="LESSON", help="the learner's goal lesson")
+    sub.add_argument(
+        "-k", type=_positive_int, default=3, metavar="N", help="how many suggestions (default 3)"
+    )
+    _add_json(sub)
+
+    sub = command("path", "List the lessons still needed to reach a goal, in order.", _path)
+    sub.add_argument("goal", metavar="GOAL", help="goal lesson (id, title or alias)")
+    _add_progress(sub)
+    _add_json(sub)
+
+    sub = command("find", "Find the lessons a learner's words name (ids, titles, aliases).", _find)
+    sub.add_argument("text", nargs="+", metavar="TEXT", help="what the learner said")
+    sub.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=5,
+        metavar="N",
+        help="at most N candidates (default 5)",
+    )
+    _add_json(sub)
+
+    sub = command(
+        "render", "Draw the graph (modules as bands, prerequisites left to right).", _render
+    )
+    sub.add_argument(
+        "--out",
+        default="lesson-graph.png",
+        metavar="FILE",
+        help="output file: .png, .svg or .pdf (default lesson-graph.png)",
+    )
+    _add_progress(sub)
+    sub.add_argument("--goal", metavar="LESSON", help="highlight a goal and the path to it")
+    sub.add_argument("--course", metavar="ID", help="draw only this course")
+    sub.add_argument(
+        "-k",
+        type=int,
+        default=3,
+        metavar="N",
+        help="recommendations to highlight with --completed/--goal (default 3)",
+    )
+
+    sub = command("diff", "Compare two versions of the course files.", _diff)
+    sub.add_argument("old", metavar="OLD", help="old course file or folder")
+    sub.add_argument("new", metavar="NEW", help="new course file or folder")
+    _add_json(sub)
+    return parser
+
+
+def _add_json(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _add_progress(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--completed",
+        default="",
+        metavar="A,B,...",
+        help="comma-separated lessons the learner completed (ids, titles or aliases)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> int:
+    """Run one command and return its exit code (never calls ``sys.exit``).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+    stdout : text stream, optional
+        Where results go (default: ``sys.stdout``); problems go to ``sys.stderr``.
+
+    Returns
+    -------
+    int
+        0 ok, 1 invalid files / unknown lesson / not found, 2 usage error.
+
+    Example
+    -------
+    >>> main(["validate", "data/lessons"])  # doctest: +SKIP
+    data/lessons: 0 errors, 0 warnings in 2 files
+    0
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    out = stdout if stdout is not None else sys.stdout
+    if args.graph is None:
+        args.graph = default_graph_location()
+    try:
+        return int(args.func(args, out))
+    except GraphValidationError as exc:
+        print(f"{args.graph}: the course files have errors:", file=sys.stderr)
+        print(exc.report.format(), file=sys.stderr)
+        print(f"run: python -m knowledge_graph validate {args.graph}", file=sys.stderr)
+    except (GraphSourceError, UnknownLessonError, CliError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _load(location: str) -> LessonGraph:
+    from knowledge_graph.loader import load_graph
+
+    return load_graph(location)
+
+
+def _resolve(graph: LessonGraph, text: str) -> str:
+    """Qualified id of a lesson named by id, or (confidently) by title or alias."""
+    text = text.strip()
+    if text in graph:
+        return graph.resolve_id(text)
+    found = graph.find(text, limit=3)
+    if found.is_confident and found.best is not None:
+        return found.best.lesson_id
+    raise UnknownLessonError(text, tuple(m.lesson_id for m in found.matches))
+
+
+def _progress(graph: LessonGraph, completed: str) -> list[str]:
+    """Qualified ids of a comma-separated ``--completed`` list (order kept, no repeats)."""
+    ids = [_resolve(graph, item) for item in completed.split(",") if item.strip()]
+    return list(dict.fromkeys(ids))
+
+
+def _title(graph: LessonGraph, lesson_id: str) -> str:
+    return graph.lesson(lesson_id).title
+
+
+def _dump(data: Any, out: TextIO) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str), file=out)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    location = args.path or args.graph
+    report = _validation_report(location)
+    failed = not report.ok or (args.strict and bool(report.warnings))
+    if args.json:
+        _dump(
+            {
+                "location": location,
+                "ok": not failed,
+                "files": report.files,
+                "issues": [i.as_dict() for i in report.issues],
+            },
+            out,
+        )
+    elif _use_colour(args.color, out):
+        _print_report_rich(report, location, failed, out, force=args.color == "always")
+    else:
+        if report.issues:
+            print(report.format(), file=out)
+        verdict = "FAILED" if failed else "OK"
+        print(f"{verdict}: {location}: {report.summary()}", file=out)
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _validation_report(location: str) -> ValidationReport:
+    """Validate a local path or an s3:// location."""
+    from knowledge_graph.loader import open_source
+    from knowledge_graph.validation import validate_documents
+
+    return validate_documents(open_source(location).read())
+
+
+def _use_colour(choice: str, out: TextIO) -> bool:
+    if choice == "auto":
+        return bool(getattr(out, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
+    return choice == "always"
+
+
+def _print_report_rich(
+    report: ValidationReport, location: str, failed: bool, out: TextIO, *, force: bool
+) -> None:
+    """Coloured report: one line per issue, then a verdict (rich imported lazily)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=out, force_terminal=force or None, highlight=False, soft_wrap=True)
+    for issue in report.issues:
+        colour = "red" if issue.severity.value == "error" else "yellow"
+        where = issue.file if issue.line is None else f"{issue.file}:{issue.line}"
+        line = Text()
+        line.append(where, style="bold")
+        line.append(": ")
+        line.append(issue.severity.value, style=f"bold {colour}")
+        if issue.course or issue.lesson:
+            subject = "/".join(p for p in (issue.course, issue.lesson) if p)
+            line.append(f" [{subject}]", style="cyan")
+        if issue.field:
+            line.append(f" {issue.field}:", style="magenta")
+        line.append(f" {issue.message}")
+        line.append(f"  ({issue.code})", style="dim")
+        console.print(line)
+    verdict = Text()
+    verdict.append("FAILED" if failed else "OK", style="bold red" if failed else "bold green")
+    verdict.append(f": {location}: {report.summary()}")
+    console.print(verdict)
+
+
+# --------------------------------------------------------------------------- stats
+
+
+@dataclass(frozen=True)
+class GraphStats:
+    """Summary numbers of a lesson graph (see :func:`compute_stats`).
+
+    ``edges`` counts links per kind (a ``related`` pair once); ``roots`` are start lessons
+    (no prerequisite of any kind, nobody's ``next``); ``leaves`` are lessons nothing builds
+    on (no dependents, no ``next``); ``longest_chain`` is a longest chain of hard
+    prerequisites, first lesson first.
+    """
+
+    courses: dict[str, int]
+    modules: dict[str, int]
+    edges: dict[str, int]
+    roots: tuple[str, ...]
+    leaves: tuple[str, ...]
+    longest_chain: tuple[str, ...]
+    total_minutes: int
+    lessons: int
+
+
+def compute_stats(graph: LessonGraph) -> GraphStats:
+    """Compute the :class:`GraphStats` of a graph.
+
+    Example
+    -------
+    >>> compute_stats(load_graph("data/lessons")).edges["requires"]  # doctest: +SKIP
+    58
+    """
+    import networkx as nx
+
+    G = graph.graph
+    lessons = graph.lessons()
+    edges: Counter[str] = Counter({kind: 0 for kind in _EDGE_KINDS})
+    related_pairs: set[frozenset[str]] = set()
+    for u, v, data in G.edges(data=True):
+        for kind in data.get("kinds") or ():
+            if kind == "related":
+                related_pairs.add(frozenset((u, v)))
+            else:
+                edges[kind] += 1
+    edges["related"] = len(related_pairs)
+
+    def kinds_in(node: str) -> set[str]:
+        return {k for u in G.predecessors(node) for k in G.edges[u, node]["kinds"]}
+
+    def kinds_out(node: str) -> set[str]:
+        return {k for v in G.successors(node) for k in G.edges[node, v]["kinds"]}
+
+    roots = tuple(n.id for n in lessons if not kinds_in(n.id) & (_PREREQUISITE | {"next"}))
+    leaves = tuple(n.id for n in lessons if not kinds_out(n.id) & (_PREREQUISITE | {"next"}))
+    hard = nx.DiGraph((u, v) for u, v, d in G.edges(data=True) if _HARD & set(d.get("kinds") or ()))
+    chain = tuple(nx.dag_longest_path(hard)) if hard.number_of_edges() else ()
+    return GraphStats(
+        courses=dict(Counter(n.course for n in lessons)),
+        modules=dict(Counter(f"{n.course}: {n.module}" for n in lessons)),
+        edges=dict(edges),
+        roots=roots,
+        leaves=leaves,
+        longest_chain=chain,
+        total_minutes=sum(n.minutes for n in lessons),
+        lessons=len(lessons),
+    )
+
+
+def _stats(args: argparse.Namespace, out: TextIO) -> int:
+    graph = _load(args.graph)
+    stats = compute_stats(graph)
+    if args.json:
+        _dump(stats.__dict__, out)
+        return EXIT_OK
+    print(f"Graph: {args.graph}", file=out)
+    print(
+        f"{stats.lessons} lessons in {len(stats.courses)} course(s), "
+        f"{_hours(stats.total_minutes)} of study in all",
+        file=out,
+    )
+    for course_id, count in stats.courses.items():
+        print(f"  {course_id}: {graph.courses[course_id].title} ({count} lessons)", file=out)
+    print("\nLessons per module:", file=out)
+    width = max((len(m) for m in stats.modules), default=0)
+    for module, count in stats.modules.items():
+        print(f"  {module:<{width}}  {count:>3}", file=out)
+    print("\nLinks per kind:", file=out)
+    for kind in _EDGE_KINDS:
+        note = " (pairs)" if kind == "related" else ""
+        print(f"  {kind:<13} {stats.edges.get(kind, 0):>4}{note}", file=out)
+    print(
+        f"\nStart lessons ({len(stats.roots)}): {', '.join(_title(graph, r) for r in stats.roots)}",
+        file=out,
+    )
+    print(
+        f"Final lessons ({len(stats.leaves)}): {', '.join(_title(graph, r) for r in stats.leaves)}",
+        file=out,
+    )
+    chain = stats.longest_chain
+    print(
+        f"Longest prerequisite chain ({len(chain)} lessons): "
+        f"{' -> '.join(_title(graph, n) for n in chain) or '-'}",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _hours(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+
+
+# --------------------------------------------------------------------------- recommend
+
+
+def describe_reason(graph: LessonGraph, reason: Reason) -> str:
+    """Return a reason as a short English phrase, naming lessons by title.
+
+    Example
+    -------
+    >>> describe_reason(graph, Reason(ReasonKind.UNLOCKS, ("c/b",), count=4))  # doctest: +SKIP
+    'opens 4 lessons, e.g. B'
+    """
+    titles = ", ".join(_title(graph, lesson) for lesson in reason.lessons)
+    kind = str(reason.kind)
+    if kind == "toward_goal":
+        return f"on the way to your goal: {titles}"
+    if kind == "continues":
+        return f"continues {titles}"
+    if kind == "related":
+        return f"related to {titles}, which you did"
+    if kind == "unlocks":
+        count = reason.count if reason.count is not None else len(reason.lessons)
+        more = ", e.g. " if count > len(reason.lessons) else ": "
+        return f"opens {count} lesson{'s' * (count != 1)}{more}{titles}"
+    if kind == "ready":
+        return f"you have done its prerequisites ({titles})"
+    if kind == "good_start":
+        return "a good first lesson: easy, needs nothing before it"
+    if kind == "difficulty_fit":
+        return "its difficulty matches your level"
+    return f"{kind}: {titles}" if titles else kind
+
+
+def _recommend(args: argparse.Namespace, out: TextIO) -> int:
+    graph = _load(args.graph)
+    done = _progress(graph, args.completed)
+    goal = _resolve(graph, args.goal) if args.goal else None
+    results = graph.recommend(done, k=args.k, goal=goal)
+    if args.json:
+        _dump(
+            [
+                {
+                    "lesson_id": r.lesson_id,
+                    "title": r.title,
+                    "score": r.score,
+                    "reasons": [
+                        {
+                            "kind": str(reason.kind),
+                            "lessons": list(reason.lessons),
+                            "count": reason.count,
+                            "text": describe_reason(graph, reason),
+                        }
+                        for reason in r.reasons
+                    ],
+                }
+                for r in results
+            ],
+            out,
+        )
+        return EXIT_OK
+    situation = f"{len(done)} completed lesson{'s' * (len(done) != 1)}" if done else "a new learner"
+    if goal:
+        situation += f", goal: {_title(graph, goal)}"
+    print(f"Suggestions for {situation}:", file=out)
+    if not results:
+        print("  nothing left to suggest: every available lesson is completed", file=out)
+    for rank, rec in enumerate(results, start=1):
+        lesson = graph.lesson(rec.lesson_id)
+        print(
+            f"{rank:>2}. {rec.title}  [{rec.lesson_id}]  score {rec.score:.2f}  "
+            f"({lesson.minutes} min, difficulty {lesson.difficulty})",
+            file=out,
+        )
+        for reason in rec.reasons:
+            print(f"      - {describe_reason(graph, reason)}", file=out)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- path
+
+
+def _path(args: argparse.Namespace, out: TextIO) -> int:
+    graph = _load(args.graph)
+    done = _progress(graph, args.completed)
+    goal = _resolve(graph, args.goal)
+    plan = graph.path_to(goal, done)
+    if args.json:
+        _dump(
+            {
+                "goal": plan.goal,
+                "already_done": plan.already_done,
+                "total_minutes": plan.total_minutes,
+                "steps": [
+                    {"lesson_id": s.id, "title": s.title, "minutes": s.minutes, "module": s.module}
+                    for s in plan.steps
+                ],
+            },
+            out,
+        )
+        return EXIT_OK
+    title = _title(graph, plan.goal)
+    if plan.already_done:
+        print(f"{title} [{plan.goal}] is already completed.", file=out)
+        return EXIT_OK
+    n = len(plan.steps)
+    print(
+        f"Path to {title} [{plan.goal}]: {n} lesson{'s' * (n != 1)}, {_hours(plan.total_minutes)}",
+        file=out,
+    )
+    width = max(len(s.title) for s in plan.steps)
+    for i, step in enumerate(plan.steps, start=1):
+        print(
+            f"{i:>3}. {step.title:<{width}}  {step.minutes:>3} min  {step.module}  [{step.id}]",
+            file=out,
+        )
+    print(f"Total: {plan.total_minutes} min ({_hours(plan.total_minutes)})", file=out)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- find
+
+
+def _find(args: argparse.Namespace, out: TextIO) -> int:
+    graph = _load(args.graph)
+    text = " ".join(args.text)
+    result = graph.find(text, limit=args.limit)
+    if args.json:
+        _dump(
+            {
+                "query": result.query,
+                "ambiguous": result.ambiguous,
+                "confident": result.is_confident,
+                "matches": [m.__dict__ for m in result.matches],
+            },
+            out,
+        )
+        return EXIT_OK if result.matches else EXIT_INVALID
+    if not result.matches:
+        print(f"no lesson matches {text!r}", file=out)
+        return EXIT_INVALID
+    best = result.matches[0].confidence
+    for match in result.matches:
+        close = result.ambiguous and match.confidence >= best - _ambiguity_margin()
+        marker = "?" if close else ("*" if match is result.best else " ")
+        print(
+            f"{marker} {match.confidence:>4.0%}  {match.title}  [{match.lesson_id}]  "
+            f"(matched {match.matched!r})",
+            file=out,
+        )
+    if result.ambiguous:
+        print("ambiguous: the lessons marked '?' match about equally well; ask which one", file=out)
+    elif not result.is_confident:
+        print("not sure: the best match is weak; confirm it with the learner", file=out)
+    return EXIT_OK
+
+
+def _ambiguity_margin() -> float:
+    from knowledge_graph.search import AMBIGUITY_MARGIN
+
+    return AMBIGUITY_MARGIN
+
+
+# --------------------------------------------------------------------------- render
+
+
+def _render(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge_graph.render import render_graph
+
+    graph = _load(args.graph)
+    done = _progress(graph, args.completed)
+    goal = _resolve(graph, args.goal) if args.goal else None
+    try:
+        written = render_graph(
+            graph, args.out, completed=done, goal=goal, course=args.course, k=args.k
+        )
+    except (ValueError, OSError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"wrote {written}", file=out)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def _diff(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge_graph.diff import diff_graphs
+
+    result = diff_graphs(_load(args.old), _load(args.new))
+    if args.json:
+        _dump(result.as_dict(), out)
+    else:
+        _print_diff(result, args.old, args.new, out)
+    return EXIT_OK
+
+
+def _print_diff(d: GraphDiff, old: str, new: str, out: TextIO) -> None:
+    print(f"--- {old}\n+++ {new}", file=out)
+    if d.is_empty:
+        print("no differences", file=out)
+        return
+    for course in d.courses_added:
+        print(f"+ course {course}", file=out)
+    for course in d.courses_removed:
+        print(f"- course {course}", file=out)
+    for change in d.courses_changed:
+        print(f"~ course {change.course_id}: {', '.join(change.fields)}", file=out)
+    for lesson in d.lessons_added:
+        print(f"+ lesson {lesson}", file=out)
+    for lesson in d.lessons_removed:
+        print(f"- lesson {lesson}", file=out)
+    for change in d.lessons_changed:
+        print(f"~ lesson {change.lesson_id}: {', '.join(change.fields)} changed", file=out)
+        for field in change.changes:
+            print(f"    {field.field}: {field.old!r} -> {field.new!r}", file=out)
+    for edge in d.edges_added:
+        print(f"+ link   {_edge_text(edge)} (weight {edge.new_weight:g})", file=out)
+    for edge in d.edges_removed:
+        print(f"- link   {_edge_text(edge)} (weight {edge.old_weight:g})", file=out)
+    for edge in d.edges_reweighted:
+        print(f"~ weight {_edge_text(edge)}: {edge.old_weight:g} -> {edge.new_weight:g}", file=out)
+    counts = (
+        f"{len(d.lessons_added)} added, {len(d.lessons_removed)} removed, "
+        f"{len(d.lessons_changed)} changed lessons; {len(d.edges_added)} added, "
+        f"{len(d.edges_removed)} removed, {len(d.edges_reweighted)} re-weighted links"
+    )
+    print(counts, file=out)
+
+
+def _edge_text(edge: EdgeChange) -> str:
+    """A link in author terms: ``b requires a``, ``a next b``, ``a related b``."""
+    if edge.kind in _PREREQUISITE:
+        return f"{edge.target} {edge.kind} {edge.source}"
+    return f"{edge.source} {edge.kind} {edge.target}"
