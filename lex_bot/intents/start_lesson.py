@@ -34,21 +34,30 @@ def start_lesson(turn: Turn[LessonSession]) -> LexResponse:
         offered = turn.session.offered_lesson
         turn.session.offered_lesson = None
         if answer is ConfirmationState.CONFIRMED and offered in graph:
-            return _start(turn, graph.lesson(offered))
+            return _start_or_offer(turn, graph.lesson(offered))
         return turn.close(reply(turn, t("start.declined")))
 
     found = lesson_from_slot(turn, graph, SLOT, prompt_key="prompt.lesson_name")
     if isinstance(found, LexResponse):
         return found
-    lesson = found
-    store = services.progress_store()
-    progress = store.get(learner_id(turn))
-    mastery = progress.mastery()
+    return _start_or_offer(turn, found)
+
+
+def _start_or_offer(turn: Turn[LessonSession], lesson: Lesson) -> LexResponse:
+    """Start ``lesson`` if its prerequisites are met, else offer the first missing one.
+
+    The offered lesson comes back through session attributes, which a client can forge, so
+    a confirmed offer goes through this same check again.
+    """
+    services = get_services()
+    graph = services.graph()
+    t = texts(turn)
+    progress = services.progress_store().get(learner_id(turn))
     if lesson.id in progress.completed:
         return turn.close(
             reply(turn, t("start.already_done", title=lesson.title), [start_choice(t, lesson)])
         )
-    missing = graph.missing_prerequisites(lesson.id, mastery)
+    missing = graph.missing_prerequisites(lesson.id, progress.mastery())
     if missing:
         first = graph.lesson(missing[0])
         turn.session.offered_lesson = first.id
