@@ -297,12 +297,17 @@ def _fit_slot(slot: Slot | None) -> Slot | None:
                 update={
                     "interpreted_value": interpreted,
                     "original_value": value.original_value or None,
-                    "resolved_values": [v for v in value.resolved_values if isinstance(v, str)],
+                    "resolved_values": [
+                        v for v in value.resolved_values if isinstance(v, str) and v
+                    ],
                 }
             )
     values = None
-    if slot.shape is SlotShape.LIST and slot.values:
-        values = [fitted for item in slot.values if (fitted := _fit_slot(item)) is not None]
+    if slot.shape is SlotShape.LIST:
+        values = [fitted for item in slot.values or () if (fitted := _fit_slot(item)) is not None]
+        if not values and value is not None:
+            # Lex needs a List slot's items in ``values``: keep the lone value as one item.
+            values = [Slot(shape=SlotShape.SCALAR, value=value)]
     sub_slots = None
     if slot.shape is SlotShape.COMPOSITE and slot.sub_slots:
         sub_slots = {k: _fit_slot(v) for k, v in slot.sub_slots.items() if _SLOT_NAME.match(k)}

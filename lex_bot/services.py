@@ -13,6 +13,7 @@ Lex runtime API is reachable solely by that trusted application (see the README)
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -78,4 +79,9 @@ def learner_id(turn: Turn[Any]) -> str:
         candidate = turn.session.extra.get(attribute)
         if candidate and _LEARNER_ID.match(candidate):
             return candidate
-    return turn.session_id
+    session_id = turn.session_id
+    if _LEARNER_ID.match(session_id):
+        return session_id
+    # Lex session ids always match the pattern; anything else is reduced to a stable digest
+    # so odd input can neither break the store's keys nor collide with a real session id.
+    return "sid-" + hashlib.sha256(session_id.encode("utf-8", "replace")).hexdigest()[:40]

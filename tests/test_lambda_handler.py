@@ -101,12 +101,18 @@ def test_broken_lex_events_never_raise(name: str, caplog: pytest.LogCaptureFixtu
     "name",
     ["missing sessionState", "inputMode is a number", "bot is a list", "sessionId empty"],
 )
-def test_invalid_events_are_logged_with_the_problem(name: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_invalid_events_are_logged_with_the_problem(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR):
         lambda_handler(copy.deepcopy(BROKEN[name]), CONTEXT)
     record = next(r for r in caplog.records if r.getMessage() == "invalid Lex V2 event")
-    field = {"missing sessionState": "sessionState", "inputMode is a number": "inputMode",
-             "bot is a list": "bot", "sessionId empty": "sessionId"}[name]
+    field = {
+        "missing sessionState": "sessionState",
+        "inputMode is a number": "inputMode",
+        "bot is a list": "bot",
+        "sessionId empty": "sessionId",
+    }[name]
     assert any(p.startswith(field) for p in record.problems)
     assert record.request_id == "req-abc"
 
@@ -123,7 +129,10 @@ def test_non_string_session_attributes_are_logged(caplog: pytest.LogCaptureFixtu
     ("event", "needle"),
     [
         ({}, "missing"),
-        ({"version": "2.0", "routeKey": "GET /", "rawPath": "/", "requestContext": {}}, "API Gateway"),
+        (
+            {"version": "2.0", "routeKey": "GET /", "rawPath": "/", "requestContext": {}},
+            "API Gateway",
+        ),
         ({"currentIntent": {"name": "X"}, "bot": {"name": "B"}, "userId": "u"}, "Lex V1"),
     ],
 )

@@ -34,7 +34,10 @@ def turn_event(intent: str, transcript: str, attributes: dict, slots: dict | Non
 
 
 def slot(text: str) -> dict:
-    return {"shape": "Scalar", "value": {"originalValue": text, "interpretedValue": text, "resolvedValues": []}}
+    return {
+        "shape": "Scalar",
+        "value": {"originalValue": text, "interpretedValue": text, "resolvedValues": []},
+    }
 
 
 def run_conversation() -> list[dict]:
@@ -62,7 +65,9 @@ def recorder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Recorder:
 def fresh_services() -> None:
     current = services_module.get_services()
     services_module.use_services(
-        services_module.Services(graph_loader=current.graph_loader, store=open_progress_store("memory://"))
+        services_module.Services(
+            graph_loader=current.graph_loader, store=open_progress_store("memory://")
+        )
     )
 
 
@@ -79,21 +84,28 @@ def test_recorded_conversation_replays_identically(recorder: Recorder) -> None:
 
 def test_transcripts_are_redacted_by_default(recorder: Recorder) -> None:
     run_conversation()
-    text = next(recorder.directory.glob("*.jsonl")).read_text()
-    assert "what should I learn next" not in text
-    assert REDACTED in text
+    lines = next(recorder.directory.glob("*.jsonl")).read_text().splitlines()
+    events = [json.loads(line)["event"] for line in lines]
+    assert [event["inputTranscript"] for event in events] == [REDACTED] * 3
+    # The bot's own button values may quote the same words; the learner's input may not.
+    assert all("what should I learn next" not in json.dumps(event) for event in events)
 
 
 def test_all_mode_redacts_slot_original_values(tmp_path: Path) -> None:
     rec = Recorder(tmp_path, RedactMode.ALL)
-    event = turn_event("LessonInfo", "tell me about my secret", {}, {"LessonName": slot("my secret")})
+    event = turn_event(
+        "LessonInfo", "tell me about my secret", {}, {"LessonName": slot("my secret")}
+    )
     rec(event, {"sessionState": {"dialogAction": {"type": "Delegate"}}})
     text = next(tmp_path.glob("*.jsonl")).read_text()
     assert "tell me about" not in text
-    assert json.loads(text)["event"]["sessionState"]["intent"]["slots"]["LessonName"]["value"]["originalValue"] == REDACTED
+    slots = json.loads(text)["event"]["sessionState"]["intent"]["slots"]
+    assert slots["LessonName"]["value"]["originalValue"] == REDACTED
 
 
-def test_changed_wording_fails_the_replay_with_a_diff(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_wording_fails_the_replay_with_a_diff(
+    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_conversation()
     fresh_services()
     english = messages_for("en_US")
