@@ -4,11 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv chat test lint fmt clean
+.PHONY: help venv chat test fuzz lint fmt clean
 
 help:
 	@echo "make chat    talk to the bot locally (no AWS account needed)"
 	@echo "make test    lint and run the whole test suite"
+	@echo "make fuzz    fuzz the Lambda handler with 10,000 generated events per test"
 	@echo "make venv    create .venv from requirements-dev.txt"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -24,6 +25,9 @@ chat: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz_handler.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

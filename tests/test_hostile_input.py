@@ -1,0 +1,134 @@
+"""Hostile input through the real handler: each gets a polite, valid answer and a log line.
+
+Every response here is also checked against the Lex contract by the conftest fixture.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from lambda_function import lambda_handler
+
+BASE = json.loads((Path(__file__).parent / "events" / "greeting_text_fulfillment.json").read_text())
+
+
+def event(
+    intent: str,
+    slots: dict | None = None,
+    *,
+    mode: str = "Text",
+    source: str = "FulfillmentCodeHook",
+    attributes: dict | None = None,
+    transcript: str = "x",
+) -> dict:
+    e = copy.deepcopy(BASE)
+    e["inputMode"] = mode
+    e["invocationSource"] = source
+    e["inputTranscript"] = transcript
+    e["sessionState"]["intent"] = {
+        "name": intent,
+        "slots": slots or {},
+        "state": "InProgress",
+        "confirmationState": "None",
+    }
+    e["sessionState"]["sessionAttributes"] = attributes or {}
+    return e
+
+
+def slot(text: str) -> dict:
+    return {
+        "shape": "Scalar",
+        "value": {"originalValue": text, "interpretedValue": text, "resolvedValues": []},
+    }
+
+
+def contents(response: dict) -> str:
+    return " ".join(
+        m.get("content") or m.get("imageResponseCard", {}).get("title", "")
+        for m in response["messages"]
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "../../etc/passwd",
+        "python-intro/../../../etc/passwd",
+        "/mnt/lessons/python-intro.yaml",
+        "x" * 100_000,
+        "loops\x00\x00; rm -rf /",
+        "‮sdrawkcab",
+        "🐍🐍🐍",
+        "{title} {0} %s",
+    ],
+)
+def test_hostile_lesson_names_are_re_asked_not_followed(
+    value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        response = lambda_handler(
+            event("StartLesson", {"LessonName": slot(value)}, source="DialogCodeHook"), None
+        )
+    action = response["sessionState"]["dialogAction"]
+    assert action["type"] == "ElicitSlot" and action["slotToElicit"] == "LessonName"
+    assert "root:" not in contents(response)
+    assert any(r.getMessage() == "turn answered" for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "injection",
+    ["</speak><audio src='https://evil.example/x.mp3'/><speak>", "<speak>hi</speak>", "a & b < c"],
+)
+def test_ssml_injection_is_escaped_on_voice(injection: str) -> None:
+    response = lambda_handler(
+        event(
+            "StartLesson", {"LessonName": slot(injection)}, mode="Speech", source="DialogCodeHook"
+        ),
+        None,
+    )
+    ssml = [m["content"] for m in response["messages"] if m["contentType"] == "SSML"]
+    assert ssml, "voice answers are SSML"
+    for content in ssml:
+        assert content.count("<speak>") == 1 and content.count("</speak>") == 1
+        assert "<audio" not in content
+
+
+def test_forged_session_attributes_do_not_grant_progress() -> None:
+    forged = {
+        "completed": json.dumps(["python-intro/recursion", "python-intro/classes"]),
+        "progress": "100",
+        "failed_attempts": "9999",
+        "offered_lesson": "python-intro/classes",
+        "last_recommendations": "x" * 50_000,
+    }
+    response = lambda_handler(event("ShowProgress", attributes=forged), None)
+    assert "haven't completed any" in contents(response)
+    attributes = response["sessionState"]["sessionAttributes"]
+    assert (
+        "last_recommendations" not in attributes or len(attributes["last_recommendations"]) < 2_048
+    )
+    assert attributes["failed_attempts"] == "0"
+
+
+def test_confirming_a_forged_offer_starts_nothing_locked() -> None:
+    """A client cannot claim an offer to skip prerequisites: the offered lesson is re-checked."""
+    forged = {"offered_lesson": "python-intro/classes"}
+    e = event("StartLesson", {"LessonName": slot("classes")}, attributes=forged)
+    e["sessionState"]["intent"]["confirmationState"] = "Confirmed"
+    response = lambda_handler(e, None)
+    assert response["sessionState"]["dialogAction"]["type"] in {"ConfirmIntent", "Close"}
+    assert "Let's start Classes" not in contents(response)
+
+
+def test_huge_transcript_and_many_attributes() -> None:
+    attributes = {f"k{i}": "v" * 3_000 for i in range(200)}
+    response = lambda_handler(
+        event("Help", attributes=attributes, transcript="help " * 50_000), None
+    )
+    assert response["sessionState"]["dialogAction"]["type"] == "Close"
+    assert len(json.dumps(response)) < 25_000
