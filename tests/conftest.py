@@ -60,9 +60,8 @@ def bundled_graph_loader():
 @pytest.fixture(autouse=True)
 def services(request: pytest.FixtureRequest):
     """Fresh services for tests that talk to the bot (skipped for pure-library tests)."""
-    from lex_bot.progress_store import open_progress_store
-
     from lex_bot import services as services_module
+    from lex_bot.progress_store import open_progress_store
 
     loader = request.getfixturevalue("bundled_graph_loader")
     fresh = services_module.Services(graph_loader=loader, store=open_progress_store("memory://"))

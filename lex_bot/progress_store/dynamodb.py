@@ -70,7 +70,7 @@ def make_client(region: str | None = None) -> Any:
     from botocore.config import Config
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
     )
@@ -99,6 +99,17 @@ def _profile_key(learner_id: str) -> dict[str, Any]:
 def _number(value: float) -> str:
     """A float as a DynamoDB number string (exact decimal of its repr)."""
     return str(Decimal(repr(float(value))))
+
+
+def _completion(lesson_id: str, item: dict[str, Any]) -> CompletedLesson | None:
+    """The completion an item records, or None for an item that is not one (logged)."""
+    try:
+        mastery = float(item["mastery"]["N"])
+        completed_at = item["completed_at"]["S"]
+    except (KeyError, TypeError, ValueError):
+        logger.warning("skipping malformed progress item", extra={"lesson_id": lesson_id})
+        return None
+    return CompletedLesson(lesson_id, mastery, completed_at)
 
 
 class DynamoDBProgressStore:
@@ -170,13 +181,9 @@ class DynamoDBProgressStore:
                 goal = item.get("goal", {}).get("S")
                 version = int(item.get("version", {}).get("N", "0"))
             elif sort_key.startswith(LESSON_PREFIX):
-                completions.append(
-                    CompletedLesson(
-                        sort_key.removeprefix(LESSON_PREFIX),
-                        float(item["mastery"]["N"]),
-                        item["completed_at"]["S"],
-                    )
-                )
+                completion = _completion(sort_key.removeprefix(LESSON_PREFIX), item)
+                if completion is not None:
+                    completions.append(completion)
         return LearnerProgress(learner_id, ordered_completions(completions), current, goal, version)
 
     def get(self, learner_id: str) -> LearnerProgress:
@@ -244,7 +251,7 @@ class DynamoDBProgressStore:
                     ":lesson": {"S": lesson_id},
                     ":now": {"S": self._clock()},
                 },
-                ReturnValues="UPDATED_OLD",
+                ReturnValues="ALL_OLD",
             )
             newly = "completed_at" not in response.get("Attributes", {})
             changed = True
