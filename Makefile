@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv chat test fuzz lint fmt clean
+.PHONY: help venv chat test fuzz reliability-doc lint fmt clean
 
 help:
 	@echo "make chat    talk to the bot locally (no AWS account needed)"
@@ -28,6 +28,9 @@ test: $(STAMP)
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz_handler.py
+
+reliability-doc: $(STAMP)
+	$(BIN)/python tests/reliability_table.py --write
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

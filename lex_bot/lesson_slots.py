@@ -12,6 +12,7 @@ us; :func:`lesson_from_slot` resolves it with ``graph.find`` and decides the nex
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from lex_bot.events import IntentState, Slot, SlotShape, SlotValue
@@ -24,6 +25,22 @@ if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import Lesson, LessonGraph
 
 MAX_FAILED_ATTEMPTS = 3
+
+logger = logging.getLogger("lessonbot")
+
+
+def _log_unresolved(turn: Turn[Any], slot_name: str, raw: str, outcome: str) -> None:
+    """Say in the log why a lesson slot was re-asked (the value itself stays out of the log)."""
+    logger.info(
+        "lesson slot not resolved",
+        extra={
+            "session_id": turn.session_id,
+            "slot": slot_name,
+            "outcome": outcome,
+            "value_chars": len(raw),
+            "failed_attempts": turn.session.failed_attempts,
+        },
+    )
 
 
 def lesson_choice(lesson: Lesson) -> tuple[str, str]:
@@ -108,6 +125,7 @@ def lesson_from_slot(
 
     turn.session.failed_attempts += 1
     if turn.session.failed_attempts >= MAX_FAILED_ATTEMPTS:
+        _log_unresolved(turn, slot_name, raw, "gave_up")
         turn.session.failed_attempts = 0
         return turn.close(
             reply(turn, t("lesson.give_up"), help_choices(turn)), state=IntentState.FAILED
@@ -116,6 +134,7 @@ def lesson_from_slot(
     candidates = [graph.lesson(m.lesson_id) for m in result.matches[:5]]
     if candidates:
         key = "lesson.ambiguous" if result.ambiguous else "lesson.did_you_mean"
+        _log_unresolved(turn, slot_name, raw, "ambiguous" if result.ambiguous else "not_confident")
         names = t.join([c.title for c in candidates[:3]], "or")
         return turn.elicit_slot(
             slot_name,
@@ -127,6 +146,7 @@ def lesson_from_slot(
             ),
             slots=cleared,
         )
+    _log_unresolved(turn, slot_name, raw, "unknown")
     suggestions = [graph.lesson(r.lesson_id) for r in graph.recommend((), k=3)]
     return turn.elicit_slot(
         slot_name,

@@ -18,7 +18,8 @@ from lex_event_strategies import broken_lex_events, lex_events, non_lex_events
 from lambda_function import lambda_handler
 from lex_bot.router import NotALexV2EventError
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+CI_EXAMPLES = 60
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", CI_EXAMPLES))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -31,6 +32,15 @@ FUZZ = settings(
 )
 
 
+@pytest.mark.reliability(
+    area="Fuzzing",
+    tried=(
+        "generated Lex V2 events: any transcript, slot values (Scalar/List/Composite), "
+        "session attributes, locale, input mode, hook"
+    ),
+    scale=f"{CI_EXAMPLES} events per run in CI; 10,000 via make fuzz",
+    outcome="every response passes the Lex contract validator; no unhandled exception",
+)
 @FUZZ
 @given(event=lex_events())
 def test_valid_shaped_events_always_get_a_contract_valid_response(event: dict) -> None:
@@ -38,6 +48,12 @@ def test_valid_shaped_events_always_get_a_contract_valid_response(event: dict) -
     assert response["sessionState"]["dialogAction"]["type"]
 
 
+@pytest.mark.reliability(
+    area="Fuzzing",
+    tried="structurally broken Lex V2 events (fields missing, wrong types, wrong enums)",
+    scale=f"{CI_EXAMPLES} events per run in CI; 10,000 via make fuzz",
+    outcome="a contract-valid polite answer, or a clear NotALexV2EventError; never a crash",
+)
 @FUZZ
 @given(event=broken_lex_events())
 def test_broken_events_get_a_valid_response_or_a_clear_error(event: dict) -> None:
@@ -49,6 +65,12 @@ def test_broken_events_get_a_valid_response_or_a_clear_error(event: dict) -> Non
         assert response["sessionState"]["dialogAction"]["type"]
 
 
+@pytest.mark.reliability(
+    area="Fuzzing",
+    tried="arbitrary JSON that is not a Lex V2 event (API Gateway, Lex V1, lists, scalars)",
+    scale=f"{CI_EXAMPLES} events per run in CI; 10,000 via make fuzz",
+    outcome="fails fast with a clear error naming what is missing",
+)
 @FUZZ
 @given(event=non_lex_events)
 def test_non_lex_events_fail_fast(event: object) -> None:

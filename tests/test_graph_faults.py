@@ -56,6 +56,12 @@ def answer() -> str:
     return response["messages"][0]["content"]
 
 
+@pytest.mark.reliability(
+    area="Lesson graph faults",
+    tried="the lesson graph directory deleted while the bot serves",
+    scale="1 reload",
+    outcome="the last good graph keeps serving; an error is logged",
+)
 def test_graph_deleted_while_serving_keeps_last_good(
     live_graph, caplog: pytest.LogCaptureFixture
 ) -> None:  # type: ignore[no-untyped-def]
@@ -68,6 +74,12 @@ def test_graph_deleted_while_serving_keeps_last_good(
     assert any(r.levelno >= logging.ERROR for r in caplog.records)
 
 
+@pytest.mark.reliability(
+    area="Lesson graph faults",
+    tried="a half-saved (invalid) lesson file, then the author's fix",
+    scale="2 reloads",
+    outcome="last good graph serves until the fix, which is then picked up",
+)
 def test_half_saved_file_keeps_last_good_then_fix_is_picked_up(
     live_graph, caplog: pytest.LogCaptureFixture
 ) -> None:  # type: ignore[no-untyped-def]
@@ -88,6 +100,12 @@ def test_half_saved_file_keeps_last_good_then_fix_is_picked_up(
     assert loader.get().lesson("python-intro/hello-world").title == "Hello, Wide World!"
 
 
+@pytest.mark.reliability(
+    area="Lesson graph faults",
+    tried="a lesson file made unreadable (permissions)",
+    scale="1 reload",
+    outcome="the last good graph keeps serving",
+)
 def test_unreadable_file_keeps_last_good(live_graph) -> None:  # type: ignore[no-untyped-def]
     folder, clock, _ = live_graph
     first = answer()
@@ -98,6 +116,12 @@ def test_unreadable_file_keeps_last_good(live_graph) -> None:  # type: ignore[no
     assert answer() == first
 
 
+@pytest.mark.reliability(
+    area="Lesson graph faults",
+    tried="no valid graph at start-up",
+    scale="1 turn",
+    outcome="a polite 'course unavailable' answer, valid for Lex",
+)
 def test_no_graph_ever_loaded_gives_a_polite_answer(tmp_path: Path) -> None:
     loader = GraphLoader(str(tmp_path / "missing"), check_interval=30)
     services_module.use_services(

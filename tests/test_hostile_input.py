@@ -54,6 +54,15 @@ def contents(response: dict) -> str:
     )
 
 
+@pytest.mark.reliability(
+    area="Hostile input",
+    tried=(
+        "lesson names: path traversal, absolute paths, 100,000 characters, NUL bytes, "
+        "right-to-left override, emoji, format strings"
+    ),
+    scale="8 values",
+    outcome="the slot is re-asked politely; no value reaches a file path or course id",
+)
 @pytest.mark.parametrize(
     "value",
     [
@@ -77,9 +86,17 @@ def test_hostile_lesson_names_are_re_asked_not_followed(
     action = response["sessionState"]["dialogAction"]
     assert action["type"] == "ElicitSlot" and action["slotToElicit"] == "LessonName"
     assert "root:" not in contents(response)
-    assert any(r.getMessage() == "turn answered" for r in caplog.records)
+    record = next(r for r in caplog.records if r.getMessage() == "lesson slot not resolved")
+    assert record.slot == "LessonName" and 0 < record.value_chars <= len(value)
+    assert all(value[:40] not in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.reliability(
+    area="Hostile input",
+    tried="SSML injection in a slot value on a voice channel (</speak>, <audio>, &, <)",
+    scale="3 values",
+    outcome="escaped: exactly one <speak> element, no injected tags",
+)
 @pytest.mark.parametrize(
     "injection",
     ["</speak><audio src='https://evil.example/x.mp3'/><speak>", "<speak>hi</speak>", "a & b < c"],
@@ -98,7 +115,13 @@ def test_ssml_injection_is_escaped_on_voice(injection: str) -> None:
         assert "<audio" not in content
 
 
-def test_forged_session_attributes_do_not_grant_progress() -> None:
+@pytest.mark.reliability(
+    area="Hostile input",
+    tried="client-forged session attributes claiming progress, huge and out-of-range values",
+    scale="5 attributes, up to 50,000 characters",
+    outcome="ignored as authority; progress comes from the store; attributes bounded",
+)
+def test_forged_session_attributes_do_not_grant_progress(caplog: pytest.LogCaptureFixture) -> None:
     forged = {
         "completed": json.dumps(["python-intro/recursion", "python-intro/classes"]),
         "progress": "100",
@@ -106,7 +129,13 @@ def test_forged_session_attributes_do_not_grant_progress() -> None:
         "offered_lesson": "python-intro/classes",
         "last_recommendations": "x" * 50_000,
     }
-    response = lambda_handler(event("ShowProgress", attributes=forged), None)
+    with caplog.at_level(logging.INFO):
+        response = lambda_handler(event("ShowProgress", attributes=forged), None)
+    problems = next(
+        r.session_attribute_problems for r in caplog.records if r.getMessage() == "turn answered"
+    )
+    assert any("last_recommendations" in p for p in problems)
+    assert any("failed_attempts" in p for p in problems)
     assert "haven't completed any" in contents(response)
     attributes = response["sessionState"]["sessionAttributes"]
     assert (
@@ -115,6 +144,12 @@ def test_forged_session_attributes_do_not_grant_progress() -> None:
     assert attributes["failed_attempts"] == "0"
 
 
+@pytest.mark.reliability(
+    area="Hostile input",
+    tried="a forged offered_lesson confirmed by the client to skip prerequisites",
+    scale="1 conversation",
+    outcome="prerequisites are re-checked; the locked lesson is not started",
+)
 def test_confirming_a_forged_offer_starts_nothing_locked() -> None:
     """A client cannot claim an offer to skip prerequisites: the offered lesson is re-checked."""
     forged = {"offered_lesson": "python-intro/classes"}
@@ -125,6 +160,12 @@ def test_confirming_a_forged_offer_starts_nothing_locked() -> None:
     assert "Let's start Classes" not in contents(response)
 
 
+@pytest.mark.reliability(
+    area="Hostile input",
+    tried="a 250,000-character transcript with 200 session attributes of 3,000 characters",
+    scale="1 event (850 kB)",
+    outcome="a normal answer under Lex's 25,000-character response budget",
+)
 def test_huge_transcript_and_many_attributes() -> None:
     attributes = {f"k{i}": "v" * 3_000 for i in range(200)}
     response = lambda_handler(

@@ -178,6 +178,14 @@ WRITERS = 8
 UPDATES = 50
 
 
+@pytest.mark.reliability(
+    area="Concurrency",
+    tried=(
+        "one learner's progress updated by many threads at once (memory, SQLite, DynamoDB on moto)"
+    ),
+    scale=f"{WRITERS} writers x {UPDATES} updates per store",
+    outcome="every update present; version counts every change; no corrupted item",
+)
 @pytest.mark.parametrize("kind", ["memory", "sqlite", "dynamodb"])
 def test_concurrent_writers_lose_no_update(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -210,6 +218,12 @@ def test_concurrent_writers_lose_no_update(
     assert progress.current_lesson in expected
 
 
+@pytest.mark.reliability(
+    area="Concurrency",
+    tried="the same lesson completed by several sessions at the same moment",
+    scale=f"{WRITERS} writers per store",
+    outcome="recorded once, reported new exactly once",
+)
 @pytest.mark.parametrize("kind", ["memory", "sqlite", "dynamodb"])
 def test_the_same_lesson_completed_concurrently_is_new_exactly_once(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest

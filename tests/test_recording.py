@@ -82,6 +82,12 @@ def test_recorded_conversation_replays_identically(recorder: Recorder) -> None:
     assert [r.ok for r in results] == [True, True, True], "\n".join(r.diff for r in results)
 
 
+@pytest.mark.reliability(
+    area="Privacy",
+    tried="recording conversations as replay fixtures (default settings)",
+    scale="3 turns",
+    outcome="transcripts redacted in the recorded fixtures",
+)
 def test_transcripts_are_redacted_by_default(recorder: Recorder) -> None:
     run_conversation()
     lines = next(recorder.directory.glob("*.jsonl")).read_text().splitlines()
@@ -91,6 +97,12 @@ def test_transcripts_are_redacted_by_default(recorder: Recorder) -> None:
     assert all("what should I learn next" not in json.dumps(event) for event in events)
 
 
+@pytest.mark.reliability(
+    area="Privacy",
+    tried="recording with LEX_RECORD_REDACT=all",
+    scale="1 turn",
+    outcome="transcripts and slot values redacted",
+)
 def test_all_mode_redacts_slot_original_values(tmp_path: Path) -> None:
     rec = Recorder(tmp_path, RedactMode.ALL)
     event = turn_event(

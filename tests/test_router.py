@@ -167,6 +167,12 @@ def test_observers_see_event_and_response() -> None:
     assert seen == [(EVENT["sessionId"], "hello 1")]
 
 
+@pytest.mark.reliability(
+    area="Privacy",
+    tried="the per-turn log line, default settings and LOG_TRANSCRIPTS=true",
+    scale="2 turns",
+    outcome="transcript redacted unless explicitly enabled",
+)
 def test_turn_log_line_redacts_transcript_by_default(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -185,6 +191,12 @@ def test_turn_log_line_redacts_transcript_by_default(
     assert record.transcript == EVENT["inputTranscript"]
 
 
+@pytest.mark.reliability(
+    area="Privacy",
+    tried="CloudWatch EMF metrics of a turn",
+    scale="1 turn",
+    outcome="only intent and service dimensions; no transcript, message text or session id",
+)
 def test_metrics_are_emitted_per_intent(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -198,6 +210,7 @@ def test_metrics_are_emitted_per_intent(
     assert blob["intent"] == "Greeting"
     assert blob["Turns"] == [1.0] or blob["Turns"] == 1.0
     assert "hello" not in json.dumps(blob)  # no transcript or message text in metrics
+    assert EVENT["sessionId"] not in json.dumps(blob)  # nor who the learner is
 
 
 @pytest.mark.parametrize(

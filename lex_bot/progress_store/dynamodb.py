@@ -197,8 +197,10 @@ class DynamoDBProgressStore:
 
     def _failure(self, kind: type[Exception], operation: str, exc: Exception) -> Exception:
         """Log a failed call (retries already spent) and return the store error to raise."""
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-        attempts = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("RetryAttempts")
+        response = getattr(exc, "response", None)
+        response = response if isinstance(response, dict) else {}
+        code = response.get("Error", {}).get("Code") or type(exc).__name__
+        attempts = response.get("ResponseMetadata", {}).get("RetryAttempts")
         logger.error(
             "progress not saved" if kind is ProgressNotSavedError else "progress unavailable",
             extra={
