@@ -21,7 +21,7 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
@@ -195,6 +195,12 @@ class GraphIndex:
         self.bare_positions = {
             b: i for b, i in seen.items() if b not in duplicated and b not in self.positions
         }
+        # A sorted table of every name (qualified ids, then unique bare ids) for vectorised
+        # lookups of many ids at once (``positions_of``).
+        names = {**self.bare_positions, **self.positions}
+        keys = np.array(sorted(names), dtype=str) if names else np.array([], dtype=str)
+        self._lookup_keys = keys
+        self._lookup_positions = np.array([names[k] for k in keys.tolist()], dtype=np.intp)
 
     def _build_attributes(self, G: nx.DiGraph) -> None:
         """Numeric per-lesson arrays and course weight rows."""
@@ -339,17 +345,42 @@ class GraphIndex:
         if isinstance(progress, str):
             progress = (progress,)
         if isinstance(progress, Mapping):
-            for lesson_id, value in progress.items():
-                i = self.position(lesson_id)
-                level = _mastery_value(value)
-                if i is not None and level is not None:
-                    mastery[i] = level
+            keys, values = list(progress.keys()), list(progress.values())
+            try:
+                levels = np.array(values, dtype=float)
+            except (TypeError, ValueError):  # odd values: one by one
+                levels = np.array(
+                    [np.nan if (v := _mastery_value(x)) is None else v for x in values]
+                )
+        else:
+            keys = list(progress)
+            levels = np.ones(len(keys))
+        if not keys:
             return mastery
-        for lesson_id in progress:
-            i = self.position(lesson_id)
-            if i is not None:
-                mastery[i] = 1.0
+        at = self.positions_of(keys)
+        keep = (at >= 0) & np.isfinite(levels)
+        mastery[at[keep]] = np.clip(levels[keep], 0.0, 1.0)
         return mastery
+
+    def positions_of(self, ids: Sequence[object]) -> np.ndarray:
+        """Return the index of each id (qualified or unique bare), -1 where unknown.
+
+        Vectorised: one sorted-table search for all ids, no per-id Python work beyond
+        checking that they are strings.
+
+        Example
+        -------
+        >>> index.positions_of(["c/a", "nope"]).tolist()  # doctest: +SKIP
+        [0, -1]
+        """
+        if not set(map(type, ids)) <= {str}:
+            return np.array([-1 if (i := self.position(x)) is None else i for x in ids], np.intp)
+        if not len(ids) or not self._lookup_keys.size:
+            return np.full(len(ids), -1, dtype=np.intp)
+        query = np.array(ids, dtype=str)
+        at = np.minimum(np.searchsorted(self._lookup_keys, query), self._lookup_keys.size - 1)
+        found = self._lookup_keys[at] == query
+        return np.where(found, self._lookup_positions[at], -1)
 
     def progress_order(self, progress: Progress | None) -> list[int]:
         """Return the indices named by ``progress`` in its own order (unknown ids skipped)."""

@@ -189,16 +189,24 @@ def component_names() -> tuple[str, ...]:
 def _seeds(
     index: GraphIndex, progress: Progress, recent: Sequence[str] | None, met: np.ndarray
 ) -> list[int]:
-    """Indices of the momentum seeds, most recent last, without duplicates."""
+    """Indices of the momentum seeds, most recent last, without duplicates.
+
+    Walks back from the most recent entry and stops after ``MAX_RECENT`` seeds, so the
+    cost does not grow with the learner's history.
+    """
     if recent is None:
-        ordered = [i for i in index.progress_order(progress) if met[i]]
+        source = [progress] if isinstance(progress, str) else list(progress or ())
     else:
-        ordered = index.progress_order(recent)
-    last: dict[int, None] = {}
-    for i in ordered:
-        last.pop(i, None)
-        last[i] = None
-    return list(last)[-MAX_RECENT:]
+        source = list(recent)
+    seeds: list[int] = []
+    for lesson_id in reversed(source):
+        i = index.position(lesson_id)
+        if i is None or i in seeds or (recent is None and not met[i]):
+            continue
+        seeds.append(i)
+        if len(seeds) == MAX_RECENT:
+            break
+    return seeds[::-1]
 
 
 def _readiness(index: GraphIndex, mastery: np.ndarray) -> np.ndarray:

@@ -349,6 +349,39 @@ def _parse_yaml(text: str, ctx: _Context, *, index_only: bool = False) -> Any:
         loader.dispose()
 
 
+class _JsonLines(dict):  # type: ignore[type-arg]
+    """The line index of a JSON file, built on the first lookup only.
+
+    JSON is (nearly) YAML, so YAML's marks give line numbers; that costs a second parse of
+    the file, which only a file with something to report needs.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text: str | None = text
+
+    def _build(self) -> None:
+        import yaml
+
+        text, self._text = self._text, None
+        if text is None:
+            return
+        scratch = _Context(file="", lines={}, issues=[])
+        try:
+            _parse_yaml(text, scratch, index_only=True)
+        except (yaml.YAMLError, ValueError, RecursionError):
+            return
+        self.update(scratch.lines)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._build()
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._build()
+        return super().__getitem__(key)
+
+
 def parse_document(doc: RawDocument, ctx: _Context) -> Any:
     """Decode and parse one document; report problems in ``ctx`` and return the data.
 
@@ -376,10 +409,7 @@ def parse_document(doc: RawDocument, ctx: _Context) -> Any:
     try:
         if doc.name.lower().endswith(".json"):
             data = json.loads(text)
-            try:  # JSON is (nearly) YAML: borrow YAML's marks for line numbers.
-                _parse_yaml(text, ctx, index_only=True)
-            except (yaml.YAMLError, ValueError, RecursionError):
-                ctx.lines.clear()
+            ctx.lines = _JsonLines(text)
             return data
         return _parse_yaml(text, ctx)
     except json.JSONDecodeError as exc:

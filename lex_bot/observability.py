@@ -67,8 +67,15 @@ def get_metrics() -> Metrics:
     return Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
+def _metrics_disabled() -> bool:
+    """``POWERTOOLS_METRICS_DISABLED`` is set (Powertools then keeps but never clears them)."""
+    return os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() in ("1", "true")
+
+
 def record_turn_metrics(intent: str, latency_ms: float, *, error: bool) -> None:
     """Emit this turn's metrics now (one EMF blob per turn, dimensioned by intent)."""
+    if _metrics_disabled():
+        return
     from aws_lambda_powertools.metrics import MetricUnit
 
     metrics = get_metrics()

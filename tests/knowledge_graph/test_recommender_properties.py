@@ -95,6 +95,21 @@ def test_recommendations_are_exactly_the_unlocked_uncompleted_lessons(data: st.D
 
 @SETTINGS
 @given(st.data())
+def test_vectorised_mastery_matches_the_reference(data: st.DataObject):
+    """The index's one-pass id lookup gives the same mastery as resolving ids one by one."""
+    specs = data.draw(lesson_specs())
+    G, graph = build(specs)
+    progress = data.draw(progresses([s["id"] for s in specs]))
+    expected = reference_mastery(G, progress)
+    vector = graph.index.mastery_vector(progress)
+    assert {lesson: float(vector[i]) for i, lesson in enumerate(graph.index.ids)} == expected
+    first = graph.index.ids[:1]
+    odd = [42, None, *first, "nope"]
+    assert graph.index.positions_of(odd).tolist() == [-1, -1, *[0 for _ in first], -1]
+
+
+@SETTINGS
+@given(st.data())
 def test_k_is_respected_and_results_are_the_best_prefix(data: st.DataObject):
     specs = data.draw(lesson_specs())
     _, graph = build(specs)
