@@ -71,6 +71,8 @@ class SourcedCourse:
 
     def line_of(self, *path: str | int) -> int | None:
         """Return the line of the deepest known prefix of ``path`` (None when unknown)."""
+        if getattr(self.lines, "deferred", False):
+            return None  # a JSON file's line index is only built when an issue needs it
         for end in range(len(path), 0, -1):
             line = self.lines.get(tuple(path[:end]))
             if line is not None:
