@@ -119,6 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_json(sub)
 
+    sub = command(
+        "compile",
+        "Validate a folder of course files and write its compiled graph (.lessonbot-compiled"
+        ".json) for fast cold starts; the bot ignores it once any course file changes.",
+        _compile,
+    )
+    sub.add_argument("path", nargs="?", metavar="PATH", help="the folder (default: --graph)")
+
     sub = command("stats", "Summarise the graph: modules, links, start lessons, chains.", _stats)
     _add_json(sub)
 
@@ -301,6 +309,23 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
         verdict = "FAILED" if failed else "OK"
         print(f"{verdict}: {location}: {report.summary()}", file=out)
     return EXIT_INVALID if failed else EXIT_OK
+
+
+def _compile(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge_graph.compiled import CompiledGraphError, write_compiled
+    from knowledge_graph.errors import GraphValidationError
+
+    location = args.path or args.graph
+    try:
+        target = write_compiled(location)
+    except GraphValidationError as exc:
+        print(exc.report.format(), file=out)
+        print(f"FAILED: {location}: not compiled ({exc.report.summary()})", file=out)
+        return EXIT_INVALID
+    except CompiledGraphError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"OK: wrote {target}", file=out)
+    return EXIT_OK
 
 
 def _validation_report(location: str) -> ValidationReport:

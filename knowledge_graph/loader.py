@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -60,6 +60,10 @@ class GraphSource(Protocol):
         """Return the course documents."""
         ...
 
+    def compiled(self, documents: Sequence[RawDocument]) -> LessonGraph | None:
+        """A current compiled graph of ``documents``, or None to validate them."""
+        ...
+
 
 @dataclass
 class LocalSource:
@@ -84,6 +88,14 @@ class LocalSource:
     def read(self) -> list[RawDocument]:
         """Read the course files; raise GraphSourceError when they cannot be read."""
         return read_local_documents(self.location)
+
+    def compiled(self, documents: Sequence[RawDocument]) -> LessonGraph | None:
+        """The directory's compiled graph if it matches ``documents`` (see ``compiled``)."""
+        if not os.path.isdir(self.location):
+            return None
+        from knowledge_graph.compiled import load_compiled
+
+        return load_compiled(self.location, documents)
 
 
 @dataclass
@@ -156,6 +168,10 @@ class S3Source:
         """Return the sorted ``(key, etag, size)`` of the course objects."""
         return tuple(self._objects())
 
+    def compiled(self, documents: Sequence[RawDocument]) -> LessonGraph | None:
+        """S3 sources are always validated (no compiled file is looked for)."""
+        return None
+
     def read(self) -> list[RawDocument]:
         """Download the course objects (text only; too-large objects are not fetched)."""
         client = self._client()
@@ -216,8 +232,20 @@ def load_graph(path: str | os.PathLike[str]) -> LessonGraph:
     -------
     >>> graph = load_graph("data/lessons")  # doctest: +SKIP
     """
-    source = open_source(os.fspath(path))
-    return _build(validate_documents(source.read()))
+    return _load(open_source(os.fspath(path)))[0]
+
+
+def _load(source: GraphSource) -> tuple[LessonGraph, ValidationReport | None]:
+    """Read ``source`` and return its graph, from its compiled file when that is current.
+
+    The report is None when the compiled file was used (it was validated when compiled).
+    """
+    documents = source.read()
+    compiled = source.compiled(documents)
+    if compiled is not None:
+        return compiled, None
+    report = validate_documents(documents)
+    return _build(report), report
 
 
 @dataclass(frozen=True)
@@ -351,8 +379,7 @@ class GraphLoader:
         if self._failed is not None and self._failed[0] == signature and self._failed[2]:
             return  # the same invalid content as last time: already reported
         try:
-            report = validate_documents(self._source.read())
-            graph = _build(report)
+            graph, report = _load(self._source)
         except GraphValidationError as exc:
             problems = exc.report.format()
             self._fail(signature, f"invalid lesson graph at {self.location}:\n{problems}", True)
@@ -368,18 +395,20 @@ class GraphLoader:
         self._failed, self._last_error = None, None
         self._loaded_at = time.time()
         self._reloads += 1
-        self._warnings = len(report.warnings)
+        warnings = report.warnings if report is not None else []
+        self._warnings = len(warnings)
         logger.info(
             "lesson graph loaded",
             extra={
                 "location": self.location,
-                "files": len(report.files),
-                "lessons": report.graph.number_of_nodes() if report.graph is not None else 0,
-                "warnings": len(report.warnings),
+                "files": len(signature),
+                "lessons": len(graph),
+                "warnings": len(warnings),
+                "compiled": report is None,
                 "reloads": self._reloads,
             },
         )
-        for warning in report.warnings:
+        for warning in warnings:
             logger.debug("lesson graph warning: %s", warning.format())
 
     def _fail(self, signature: Signature | None, reason: str, invalid: bool = False) -> None:

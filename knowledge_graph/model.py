@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,8 @@ from knowledge_graph.search import FindResult, LessonMatch, LessonSearch
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
+
+    from knowledge_graph.compiled import GraphData
 
 __all__ = [
     "MASTERY_THRESHOLD",
@@ -139,9 +141,21 @@ class LessonGraph:
     index: GraphIndex
     courses: dict[str, Course]
 
-    def __init__(self, graph: nx.DiGraph, index: GraphIndex) -> None:
-        self.graph = graph
+    def __init__(
+        self,
+        graph: nx.DiGraph | None,
+        index: GraphIndex,
+        *,
+        attributes: Mapping[str, Any] | None = None,
+        build_graph: Callable[[], nx.DiGraph] | None = None,
+    ) -> None:
+        if graph is None and build_graph is None:
+            raise ValueError("a LessonGraph needs its DiGraph or a way to build it")
+        self._graph = graph
+        self._build_graph = build_graph
         self.index = index
+        if attributes is None:
+            attributes = self.graph.graph
         self.courses = {
             cid: Course(
                 id=str(info.get("id", cid)),
@@ -149,11 +163,41 @@ class LessonGraph:
                 description=str(info.get("description") or ""),
                 weights=dict(index.course_weights[cid]),
             )
-            for cid, info in (graph.graph.get("courses") or {}).items()
+            for cid, info in (attributes.get("courses") or {}).items()
         }
         self._lessons: dict[str, Lesson] = {}
         self._search: LessonSearch | None = None
         self._modules: list[Module] | None = None
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The networkx ``DiGraph`` of the lessons (nodes carry the lesson fields, edges are
+        typed and weighted). A graph loaded from a compiled file builds it on first access."""
+        if self._graph is None:
+            assert self._build_graph is not None
+            self._graph = self._build_graph()
+        return self._graph
+
+    @classmethod
+    def from_data(cls, data: GraphData) -> LessonGraph:
+        """Index compiled graph data without networkx; ``graph`` is built on first use.
+
+        Parameters
+        ----------
+        data : knowledge_graph.compiled.GraphData
+            Nodes, edges and course headers of an already validated graph.
+
+        Returns
+        -------
+        LessonGraph
+        """
+        index = GraphIndex.build(data)  # type: ignore[arg-type]
+        graph = cls(None, index, attributes=data.graph, build_graph=data.to_networkx)
+        logger.info(
+            "lesson graph compiled",
+            extra={"lessons": index.n, "courses": len(graph.courses), "from": "compiled file"},
+        )
+        return graph
 
     @cached_property
     def fingerprint(self) -> str:
@@ -340,7 +384,7 @@ class LessonGraph:
         node = self.index.ids[i]
         cached = self._lessons.get(node)
         if cached is None:
-            cached = _lesson_from_node(node, self.graph.nodes[node])
+            cached = _lesson_from_node(node, self.index.node_data[i])
             self._lessons[node] = cached
         return cached
 

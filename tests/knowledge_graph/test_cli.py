@@ -63,12 +63,12 @@ def test_module_entry_point_prints_help() -> None:
         check=False,
     )
     assert done.returncode == 0
-    for command in ("validate", "stats", "recommend", "path", "find", "render", "diff"):
+    for command in ("validate", "compile", "stats", "recommend", "path", "find", "render", "diff"):
         assert command in done.stdout
 
 
 @pytest.mark.parametrize(
-    "command", ["validate", "stats", "recommend", "path", "find", "render", "diff"]
+    "command", ["validate", "compile", "stats", "recommend", "path", "find", "render", "diff"]
 )
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: str) -> None:
     assert main([command, "--help"]) == EXIT_OK
