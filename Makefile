@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: help venv chat test fuzz reliability-doc lint fmt clean
+.PHONY: help venv chat test fuzz bench reliability-doc lint fmt clean
 
 help:
 	@echo "make chat    talk to the bot locally (no AWS account needed)"
 	@echo "make test    lint and run the whole test suite"
 	@echo "make fuzz    fuzz the Lambda handler with 10,000 generated events per test"
+	@echo "make bench   benchmark against a naive networkx baseline (~15 min; writes bench/results.md)"
 	@echo "make venv    create .venv from requirements-dev.txt"
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -28,6 +29,9 @@ test: $(STAMP)
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz_handler.py
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 reliability-doc: $(STAMP)
 	$(BIN)/python tests/reliability_table.py --write

@@ -49,7 +49,7 @@ DEFAULT_MINUTES: Final[int] = 15
 
 MAX_FILE_BYTES: Final[int] = 20 * 1024 * 1024
 MAX_LESSONS_PER_COURSE: Final[int] = 5_000
-MAX_TOTAL_LESSONS: Final[int] = 50_000
+MAX_TOTAL_LESSONS: Final[int] = 200_000
 MAX_COURSE_FILES: Final[int] = 1_000
 
 

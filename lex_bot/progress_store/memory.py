@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from lex_bot.progress_store.model import (
     CompletedLesson,
@@ -32,26 +33,34 @@ class MemoryProgressStore:
     >>> store = MemoryProgressStore()
     >>> store.complete_lesson("ana", "py/loops", 0.8).newly_completed
     True
-    >>> store.complete_lesson("ana", "py/loops", 0.5).progress.mastery()
+    >>> dict(store.complete_lesson("ana", "py/loops", 0.5).progress.mastery())
     {'py/loops': 0.8}
     """
 
     def __init__(self, clock: Callable[[], str] = utc_now) -> None:
         self._learners: dict[str, _Learner] = {}
+        # Immutable snapshots handed out until the learner's next change (each carries its
+        # own cached mastery view, so repeated turns do not rebuild it).
+        self._snapshots: dict[str, LearnerProgress] = {}
         self._lock = threading.Lock()
         self._clock = clock
 
     def _snapshot(self, learner_id: str) -> LearnerProgress:
+        cached = self._snapshots.get(learner_id)
+        if cached is not None:
+            return cached
         learner = self._learners.get(learner_id)
         if learner is None:
             return LearnerProgress(learner_id)
-        return LearnerProgress(
+        snapshot = LearnerProgress(
             learner_id,
-            dict(learner.completed),
+            MappingProxyType(dict(learner.completed)),
             learner.current_lesson,
             learner.goal,
             learner.version,
         )
+        self._snapshots[learner_id] = snapshot
+        return snapshot
 
     def get(self, learner_id: str) -> LearnerProgress:
         check_key("learner id", learner_id)
@@ -66,6 +75,7 @@ class MemoryProgressStore:
         mastery = check_mastery(mastery)
         with self._lock:
             learner = self._learners.setdefault(learner_id, _Learner())
+            self._snapshots.pop(learner_id, None)
             before = learner.completed.get(lesson_id)
             if before is None:
                 learner.completed[lesson_id] = CompletedLesson(lesson_id, mastery, self._clock())
@@ -81,6 +91,7 @@ class MemoryProgressStore:
             check_key("lesson id", lesson_id)
         with self._lock:
             learner = self._learners.setdefault(learner_id, _Learner())
+            self._snapshots.pop(learner_id, None)
             setattr(learner, field_name, lesson_id)
             learner.version += 1
             return self._snapshot(learner_id)
@@ -95,3 +106,4 @@ class MemoryProgressStore:
         check_key("learner id", learner_id)
         with self._lock:
             self._learners.pop(learner_id, None)
+            self._snapshots.pop(learner_id, None)

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from lex_bot.progress_store.errors import InvalidProgressKeyError
 
@@ -32,7 +33,7 @@ class LearnerProgress:
     Example
     -------
     >>> p = LearnerProgress("ana", {"py/loops": CompletedLesson("py/loops", 0.9, "2026-01-01")})
-    >>> p.mastery(), p.recent()
+    >>> dict(p.mastery()), p.recent()
     ({'py/loops': 0.9}, ['py/loops'])
     """
 
@@ -42,9 +43,15 @@ class LearnerProgress:
     goal: str | None = None
     version: int = 0
 
-    def mastery(self) -> dict[str, float]:
-        """Lesson id -> mastery, the recommender's view of this learner."""
-        return {lesson_id: done.mastery for lesson_id, done in self.completed.items()}
+    def mastery(self) -> Mapping[str, float]:
+        """Lesson id -> mastery, the recommender's view of this learner (read-only, cached)."""
+        cached = self.__dict__.get("_mastery")
+        if cached is None:
+            cached = MappingProxyType(
+                {lesson_id: done.mastery for lesson_id, done in self.completed.items()}
+            )
+            object.__setattr__(self, "_mastery", cached)  # frozen: cache, not state
+        return cached
 
     def recent(self, n: int | None = None) -> list[str]:
         """The last ``n`` completed lesson ids (all when ``n`` is None), most recent last."""

@@ -60,7 +60,7 @@ class SqliteProgressStore:
     >>> store = SqliteProgressStore(os.path.join(tempfile.mkdtemp(), "progress.db"))
     >>> store.complete_lesson("ana", "py/loops").newly_completed
     True
-    >>> SqliteProgressStore(store.path).get("ana").mastery()
+    >>> dict(SqliteProgressStore(store.path).get("ana").mastery())
     {'py/loops': 1.0}
     """
 

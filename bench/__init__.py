@@ -1,0 +1,1 @@
+"""Benchmarks of lessonbot against a naive networkx baseline (see ``bench/README.md``)."""
