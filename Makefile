@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Deployment: ARCH must equal the stack's Architecture parameter (deploy/template.yaml).
+ARCH   ?= arm64
+SRC    ?= data/lessons
 
-.PHONY: help venv chat test fuzz bench reliability-doc lint fmt clean
+.PHONY: help venv chat test fuzz bench reliability-doc lint fmt clean package template publish-graph sync-slots
 
 help:
 	@echo "make chat    talk to the bot locally (no AWS account needed)"
@@ -12,6 +15,10 @@ help:
 	@echo "make fuzz    fuzz the Lambda handler with 10,000 generated events per test"
 	@echo "make bench   benchmark against a naive networkx baseline (~15 min; writes bench/results.md)"
 	@echo "make venv    create .venv from requirements-dev.txt"
+	@echo "make package build/function.zip + build/layer.zip for Lambda (ARCH=arm64 or x86_64)"
+	@echo "make template regenerate the Lex bot part of deploy/template.yaml from lex_bot/"
+	@echo "make publish-graph DEST=/mnt/lessons (or s3://bucket/prefix/) [SRC=data/lessons]"
+	@echo "make sync-slots BOT_ID=... [ALIAS_ID=...] push lesson names to a deployed bot"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +53,18 @@ fmt: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
+
+package: $(STAMP)
+	$(BIN)/python -m deploy.package --architecture $(ARCH) --out build
+
+template: $(STAMP)
+	$(BIN)/python -m deploy.lex_template
+
+publish-graph: $(STAMP)
+	@test -n "$(DEST)" || { echo "usage: make publish-graph DEST=/mnt/lessons [SRC=...]"; exit 2; }
+	$(BIN)/python -m deploy.publish_graph $(SRC) $(DEST) $(PUBLISH_ARGS)
+
+sync-slots: $(STAMP)
+	@test -n "$(BOT_ID)" || { echo "usage: make sync-slots BOT_ID=... [ALIAS_ID=...]"; exit 2; }
+	$(BIN)/python -m deploy.sync_slot_types --bot-id $(BOT_ID) \
+		$(if $(ALIAS_ID),--alias-id $(ALIAS_ID)) $(if $(GRAPH),--graph $(GRAPH))

@@ -25,6 +25,7 @@ AREAS = (
     "Lesson graph faults",
     "Concurrency",
     "Privacy",
+    "Least privilege",
 )
 
 HEADER = """# Reliability: what the test suite shows the bot survives

@@ -1,0 +1,549 @@
+"""Build the Lambda deployment package without Docker: ``build/function.zip`` + ``build/layer.zip``.
+
+* ``function.zip`` holds our code only: ``lambda_function.py``, ``lex_bot/`` and
+  ``knowledge_graph/`` (the lesson graph itself comes from EFS or S3 at run time).
+* ``layer.zip`` holds the third-party dependencies of ``requirements.txt`` under ``python/``,
+  installed by pip for the *target* platform (``manylinux`` wheels for the Lambda
+  architecture and Python version, never the build machine's), so a laptop on x86_64 builds
+  a correct arm64 package.
+* Both archives are reproducible: sorted entries, fixed timestamps (1980-01-01), fixed
+  permissions, no ``__pycache__``/``.pyc``/``tests``; the same inputs give byte-identical zips.
+* The build fails (exit 1) above the Lambda limits or when a native extension in the layer is
+  built for the wrong architecture or Python version, and it imports ``lambda_function`` from
+  the unpacked artefacts when a matching interpreter is available on this machine.
+
+boto3/botocore are packaged too, although the Lambda runtime has its own: pinning them keeps
+production on exactly the versions the tests ran with (the runtime's copy lags and changes
+without notice). It costs about 25 MB unzipped, well within the limits.
+
+Example
+-------
+>>> platform_tags(Architecture.ARM64)[:2]
+['manylinux_2_34_aarch64', 'manylinux_2_33_aarch64']
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Architecture(StrEnum):
+    """Lambda instruction set architectures (the template's ``Architecture`` parameter)."""
+
+    ARM64 = "arm64"
+    X86_64 = "x86_64"
+
+    @property
+    def machine(self) -> str:
+        """The ``uname -m`` / wheel-tag spelling (``aarch64`` or ``x86_64``)."""
+        return "aarch64" if self is Architecture.ARM64 else "x86_64"
+
+    @property
+    def elf_machine(self) -> int:
+        """The ELF ``e_machine`` value of native code for this architecture."""
+        return 183 if self is Architecture.ARM64 else 62
+
+
+#: What ``make package`` builds by default; must equal the template's ``Architecture`` default.
+DEFAULT_ARCHITECTURE = Architecture.ARM64
+#: The Python version of the Lambda runtime; must match the template's ``Runtime``.
+DEFAULT_PYTHON_VERSION = "3.12"
+#: glibc of the Lambda python3.12+ runtimes (Amazon Linux 2023) and the manylinux floor.
+LAMBDA_GLIBC_MINOR = 34
+MANYLINUX_FLOOR_MINOR = 17
+#: Our code that goes into function.zip (relative to the repository root).
+FUNCTION_SOURCES = ("lambda_function.py", "lex_bot", "knowledge_graph")
+#: Lambda quotas: 50 MB per zip uploaded directly, 250 MB unzipped for function + layers.
+MAX_ZIPPED_BYTES = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+#: The fixed timestamp and permissions of every archive entry.
+FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o644
+EXCLUDED_DIRS = frozenset({"__pycache__", "tests", "test"})
+EXCLUDED_SUFFIXES = (".pyc", ".pyo", "~", ".swp", ".tmp")
+#: Top-level entries of a ``pip --target`` directory that are not importable code (console
+#: scripts carry the build machine's interpreter path and would break reproducibility).
+EXCLUDED_LAYER_TOP = frozenset({"bin"})
+#: Imported by the smoke test after ``lambda_function`` (the native and heavy dependencies).
+SMOKE_IMPORTS = ("numpy", "networkx", "pydantic", "yaml", "boto3")
+
+
+@dataclass(frozen=True)
+class ZipEntry:
+    """One file to archive: its name inside the zip and where it is on disk."""
+
+    arcname: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class ArtifactStats:
+    """Size facts of one written zip."""
+
+    path: Path
+    files: int
+    zipped_bytes: int
+    unzipped_bytes: int
+
+    def describe(self) -> str:
+        """One line, e.g. ``build/layer.zip: 3443 files, 34.6 MB zipped, 84.6 MB unzipped``."""
+        mb = 1024 * 1024
+        return (
+            f"{self.path}: {self.files} files, {self.zipped_bytes / mb:.1f} MB zipped, "
+            f"{self.unzipped_bytes / mb:.1f} MB unzipped"
+        )
+
+
+class PackageError(RuntimeError):
+    """The package cannot be built or violates a Lambda limit."""
+
+
+def platform_tags(arch: Architecture) -> list[str]:
+    """Return the wheel platform tags the Lambda runtime accepts, newest glibc first.
+
+    pip does not expand ``manylinux_2_X`` to older glibc versions by itself, so every tag
+    from the runtime's glibc down to manylinux2014 (glibc 2.17) is listed.
+
+    Example
+    -------
+    >>> platform_tags(Architecture.X86_64)[-1]
+    'manylinux2014_x86_64'
+    """
+    tags = [
+        f"manylinux_2_{minor}_{arch.machine}"
+        for minor in range(LAMBDA_GLIBC_MINOR, MANYLINUX_FLOOR_MINOR - 1, -1)
+    ]
+    return [*tags, f"manylinux2014_{arch.machine}"]
+
+
+def pip_install_command(
+    requirements: Path,
+    target: Path,
+    *,
+    arch: Architecture,
+    python_version: str,
+    extra_args: Sequence[str] = (),
+) -> list[str]:
+    """Return the pip command installing ``requirements`` for the Lambda platform into ``target``.
+
+    Example
+    -------
+    >>> cmd = pip_install_command(Path("r.txt"), Path("t"), arch=Architecture.ARM64,
+    ...                           python_version="3.12")
+    >>> cmd[cmd.index("--python-version") + 1], "--only-binary=:all:" in cmd
+    ('3.12', True)
+    """
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    for tag in platform_tags(arch):
+        command += ["--platform", tag]
+    command += [
+        "--python-version",
+        python_version,
+        "--implementation",
+        "cp",
+        "--only-binary=:all:",
+        "--no-compile",
+        "--target",
+        str(target),
+        "-r",
+        str(requirements),
+        *extra_args,
+    ]
+    return command
+
+
+def install_dependencies(
+    requirements: Path,
+    target: Path,
+    *,
+    arch: Architecture = DEFAULT_ARCHITECTURE,
+    python_version: str = DEFAULT_PYTHON_VERSION,
+    extra_args: Sequence[str] = (),
+) -> None:
+    """Run pip to install ``requirements`` for the Lambda platform into ``target``.
+
+    Raises
+    ------
+    PackageError
+        When pip fails (its output is included).
+    """
+    command = pip_install_command(
+        requirements, target, arch=arch, python_version=python_version, extra_args=extra_args
+    )
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise PackageError(f"pip install failed:\n{result.stdout}{result.stderr}")
+
+
+def is_excluded(relative: PurePosixPath) -> bool:
+    """True for files that never go into an archive (caches, tests, editor leftovers).
+
+    Example
+    -------
+    >>> is_excluded(PurePosixPath("numpy/_core/tests/test_api.py"))
+    True
+    >>> is_excluded(PurePosixPath("numpy/testing/__init__.py"))
+    False
+    """
+    if any(part in EXCLUDED_DIRS or part.startswith(".") for part in relative.parts):
+        return True
+    return relative.name.endswith(EXCLUDED_SUFFIXES)
+
+
+def collect_files(
+    root: Path, names: Iterable[str] | None = None, *, prefix: str = ""
+) -> list[ZipEntry]:
+    """Return the archive entries for files under ``root``, sorted by archive name.
+
+    Parameters
+    ----------
+    root : Path
+        The directory the archive names are relative to.
+    names : iterable of str, optional
+        Files or directories under ``root`` to include; everything in ``root`` by default.
+    prefix : str
+        Prepended to every archive name (``"python/"`` for a layer).
+    """
+    entries: list[ZipEntry] = []
+    tops = sorted(names) if names is not None else sorted(p.name for p in root.iterdir())
+    for top in tops:
+        path = root / top
+        if not path.exists():
+            raise PackageError(f"{path}: missing")
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        for file in files:
+            relative = PurePosixPath(file.relative_to(root).as_posix())
+            if not is_excluded(relative):
+                entries.append(ZipEntry(prefix + str(relative), file))
+    return sorted(entries, key=lambda entry: entry.arcname)
+
+
+def write_deterministic_zip(entries: Sequence[ZipEntry], out: Path) -> ArtifactStats:
+    """Write ``entries`` to ``out`` so that the same files always give the same bytes.
+
+    Entries are sorted, every timestamp is 1980-01-01, every file is ``0644``, and the
+    archive carries no comment or extra fields.
+
+    Example
+    -------
+    >>> stats = write_deterministic_zip([], Path(tempfile.mkdtemp()) / "empty.zip")
+    >>> stats.files
+    0
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    unzipped = 0
+    with zipfile.ZipFile(partial, "w") as archive:
+        for entry in sorted(entries, key=lambda e: e.arcname):
+            info = zipfile.ZipInfo(entry.arcname, date_time=FIXED_DATE_TIME)
+            info.create_system = 3  # Unix, so the permission bits are honoured
+            info.external_attr = (0o100000 | FILE_MODE) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = entry.path.read_bytes()
+            unzipped += len(data)
+            archive.writestr(info, data, compresslevel=6)
+    os.replace(partial, out)
+    return ArtifactStats(out, len(entries), out.stat().st_size, unzipped)
+
+
+def build_function_zip(out: Path, root: Path = REPO_ROOT) -> ArtifactStats:
+    """Archive our code (``FUNCTION_SOURCES`` under ``root``) into ``out``."""
+    return write_deterministic_zip(collect_files(root, FUNCTION_SOURCES), out)
+
+
+def build_layer_zip(site_packages: Path, out: Path) -> ArtifactStats:
+    """Archive an installed dependency tree into ``out`` under the ``python/`` prefix."""
+    names = [p.name for p in site_packages.iterdir() if p.name not in EXCLUDED_LAYER_TOP]
+    return write_deterministic_zip(collect_files(site_packages, names, prefix="python/"), out)
+
+
+def check_limits(artifacts: Sequence[ArtifactStats]) -> list[str]:
+    """Return the Lambda quota violations of a function zip and its layers (empty when fine).
+
+    Example
+    -------
+    >>> check_limits([ArtifactStats(Path("f.zip"), 1, 60 * 1024 * 1024, 1)])[0][:28]
+    'f.zip: 60.0 MB zipped exceed'
+    """
+    mb = 1024 * 1024
+    problems = [
+        f"{a.path}: {a.zipped_bytes / mb:.1f} MB zipped exceeds the "
+        f"{MAX_ZIPPED_BYTES / mb:.0f} MB direct-upload limit"
+        for a in artifacts
+        if a.zipped_bytes > MAX_ZIPPED_BYTES
+    ]
+    total = sum(a.unzipped_bytes for a in artifacts)
+    if total > MAX_UNZIPPED_BYTES:
+        problems.append(
+            f"function + layers unzip to {total / mb:.1f} MB, above the "
+            f"{MAX_UNZIPPED_BYTES / mb:.0f} MB Lambda limit"
+        )
+    return problems
+
+
+def extension_suffix(arch: Architecture, python_version: str) -> str:
+    """The file suffix of native extension modules for the target, e.g.
+    ``.cpython-312-aarch64-linux-gnu.so``.
+
+    Example
+    -------
+    >>> extension_suffix(Architecture.ARM64, "3.12")
+    '.cpython-312-aarch64-linux-gnu.so'
+    """
+    return f".cpython-{python_version.replace('.', '')}-{arch.machine}-linux-gnu.so"
+
+
+def _elf_machine(header: bytes) -> int | None:
+    """The ``e_machine`` of an ELF header, or None when ``header`` is not ELF."""
+    if len(header) < 20 or header[:4] != b"\x7fELF":
+        return None
+    byteorder = "little" if header[5] == 1 else "big"
+    return int.from_bytes(header[18:20], byteorder)
+
+
+def verify_native_code(layer_zip: Path, arch: Architecture, python_version: str) -> list[str]:
+    """Return problems with the native code of a layer (empty when it suits the target).
+
+    Every shared object must be ELF for ``arch``; every CPython extension must carry the
+    target's ``cpython-3XY-<machine>-linux-gnu`` tag (or be ``abi3``); numpy's core extension
+    must be present.
+    """
+    suffix = extension_suffix(arch, python_version)
+    problems: list[str] = []
+    found_numpy_core = False
+    with zipfile.ZipFile(layer_zip) as archive:
+        for name in archive.namelist():
+            base = name.rsplit("/", 1)[-1]
+            if ".so" not in base:
+                continue
+            if base.startswith("_multiarray_umath.") and name.endswith(suffix):
+                found_numpy_core = True
+            if ".cpython-" in base and not base.endswith(suffix):
+                problems.append(f"{name}: extension is not for {suffix}")
+            with archive.open(name) as handle:
+                machine = _elf_machine(handle.read(20))
+            if machine is not None and machine != arch.elf_machine:
+                problems.append(f"{name}: ELF machine {machine}, expected {arch.elf_machine}")
+    if not found_numpy_core:
+        problems.append(f"{layer_zip}: numpy/_core/_multiarray_umath{suffix} missing")
+    return problems
+
+
+def find_interpreter(python_version: str) -> str | None:
+    """Return a working ``pythonX.Y`` executable for ``python_version`` on this machine, if any."""
+    candidates = [shutil.which(f"python{python_version}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{python_version}*/bin/python3"))
+    for candidate in candidates:
+        if not candidate:
+            continue
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == python_version:
+            return candidate
+    return None
+
+
+def smoke_import(
+    function_zip: Path,
+    layer_zip: Path,
+    interpreter: str,
+    modules: Sequence[str] = SMOKE_IMPORTS,
+) -> str | None:
+    """Unpack both archives and import ``lambda_function`` with ``interpreter`` in isolation.
+
+    The archives are unpacked as Lambda does (function in the task root, layer under
+    ``/opt``, whose ``python/`` folder is on the path). The interpreter runs with ``-I -S``
+    (no site-packages, no user paths), so only the archives' contents are importable. After
+    ``lambda_function`` (whose ``lambda_handler`` must be callable), ``modules`` are imported.
+
+    Returns
+    -------
+    None on success, else the interpreter's error output.
+
+    Example
+    -------
+    >>> smoke_import(Path("build/function.zip"), Path("build/layer.zip"),
+    ...              "python3.12")  # doctest: +SKIP
+    """
+    with tempfile.TemporaryDirectory(prefix="lessonbot-smoke-") as tmp:
+        task, opt = Path(tmp) / "task", Path(tmp) / "opt"
+        with zipfile.ZipFile(function_zip) as archive:
+            archive.extractall(task)
+        with zipfile.ZipFile(layer_zip) as archive:
+            archive.extractall(opt)
+        code = (
+            "import importlib, sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
+            "import lambda_function; assert callable(lambda_function.lambda_handler); "
+            "[importlib.import_module(name) for name in sys.argv[3:]]"
+        )
+        result = subprocess.run(
+            [interpreter, "-I", "-S", "-c", code, str(task), str(opt / "python"), *modules],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp,
+            env={"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "us-east-1"},
+        )
+        return None if result.returncode == 0 else result.stdout + result.stderr
+
+
+@dataclass(frozen=True)
+class PackageReport:
+    """What :func:`build_package` produced."""
+
+    function: ArtifactStats
+    layer: ArtifactStats
+    smoke_tested_with: str | None
+
+
+def write_manifest(
+    out: Path,
+    arch: Architecture,
+    python_version: str,
+    artifacts: Sequence[ArtifactStats],
+    requirements: Path | None = None,
+) -> Path:
+    """Write ``package.json`` next to the zips: what they were built for, and their hashes.
+
+    Operators check it against the stack's ``Architecture``; tests check the layer against it
+    (and skip it when ``requirements_sha256`` says it was built from other requirements).
+    """
+    manifest = {
+        "architecture": arch.value,
+        "python": python_version,
+        "runtime": f"python{python_version}",
+        "requirements_sha256": (
+            hashlib.sha256(requirements.read_bytes()).hexdigest() if requirements else None
+        ),
+        "artifacts": {
+            a.path.name: {
+                "sha256": hashlib.sha256(a.path.read_bytes()).hexdigest(),
+                "zipped_bytes": a.zipped_bytes,
+                "unzipped_bytes": a.unzipped_bytes,
+                "files": a.files,
+            }
+            for a in artifacts
+        },
+    }
+    out.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out
+
+
+def build_package(
+    out_dir: Path,
+    *,
+    arch: Architecture = DEFAULT_ARCHITECTURE,
+    python_version: str = DEFAULT_PYTHON_VERSION,
+    requirements: Path = REPO_ROOT / "requirements.txt",
+    root: Path = REPO_ROOT,
+    pip_args: Sequence[str] = (),
+    smoke: bool = True,
+) -> PackageReport:
+    """Build ``function.zip`` and ``layer.zip`` into ``out_dir`` and check them.
+
+    Raises
+    ------
+    PackageError
+        On a pip failure, a Lambda limit exceeded, wrong native code, or a failed import.
+
+    Example
+    -------
+    >>> report = build_package(Path("build"))  # doctest: +SKIP
+    >>> report.layer.describe()  # doctest: +SKIP
+    'build/layer.zip: 3012 files, 31.2 MB zipped, 109.0 MB unzipped'
+    """
+    (out_dir / "package.json").unlink(missing_ok=True)  # only a successful build has one
+    with tempfile.TemporaryDirectory(prefix="lessonbot-layer-") as tmp:
+        site_packages = Path(tmp) / "site-packages"
+        install_dependencies(
+            requirements,
+            site_packages,
+            arch=arch,
+            python_version=python_version,
+            extra_args=pip_args,
+        )
+        layer = build_layer_zip(site_packages, out_dir / "layer.zip")
+    function = build_function_zip(out_dir / "function.zip", root)
+    problems = check_limits([function, layer])
+    problems += verify_native_code(layer.path, arch, python_version)
+    if problems:
+        raise PackageError("\n".join(problems))
+    write_manifest(out_dir / "package.json", arch, python_version, [function, layer], requirements)
+    tested_with = None
+    if smoke and platform.machine().lower() in (arch.machine, arch.value):
+        interpreter = find_interpreter(python_version)
+        if interpreter is not None:
+            error = smoke_import(function.path, layer.path, interpreter)
+            if error is not None:
+                raise PackageError(f"importing lambda_function from the package failed:\n{error}")
+            tested_with = interpreter
+    return PackageReport(function, layer, tested_with)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m deploy.package [--architecture arm64] [--out build]``."""
+    parser = argparse.ArgumentParser(prog="python -m deploy.package", description=__doc__)
+    parser.add_argument(
+        "--architecture",
+        choices=[a.value for a in Architecture],
+        default=DEFAULT_ARCHITECTURE.value,
+        help="Lambda architecture (the template's Architecture parameter); default %(default)s",
+    )
+    parser.add_argument("--python-version", default=DEFAULT_PYTHON_VERSION)
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
+    parser.add_argument("--requirements", type=Path, default=REPO_ROOT / "requirements.txt")
+    parser.add_argument("--no-smoke", action="store_true", help="skip the import smoke test")
+    args = parser.parse_args(argv)
+    arch = Architecture(args.architecture)
+    try:
+        report = build_package(
+            args.out,
+            arch=arch,
+            python_version=args.python_version,
+            requirements=args.requirements,
+            smoke=not args.no_smoke,
+        )
+    except PackageError as exc:
+        print(f"package: FAILED\n{exc}", file=sys.stderr)
+        return 1
+    print(report.function.describe())
+    print(report.layer.describe())
+    total = (report.function.unzipped_bytes + report.layer.unzipped_bytes) / (1024 * 1024)
+    print(f"total unzipped {total:.1f} MB of {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB allowed")
+    print(f"native code checked for {arch.value} / CPython {args.python_version}")
+    if report.smoke_tested_with:
+        print(f"imported lambda_function from the package with {report.smoke_tested_with}")
+    else:
+        print(
+            f"import smoke test skipped: it needs CPython {args.python_version} on an "
+            f"{arch.machine} machine; this is {platform.machine()} "
+            "(the native-code check above still ran)"
+        )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

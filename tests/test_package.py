@@ -1,0 +1,376 @@
+"""The Lambda package build (deploy/package.py): reproducible zips, limits, native code."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import platform
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from deploy import package
+from deploy.package import (
+    DEFAULT_PYTHON_VERSION,
+    Architecture,
+    ArtifactStats,
+    PackageError,
+    build_function_zip,
+    build_layer_zip,
+    check_limits,
+    install_dependencies,
+    pip_install_command,
+    platform_tags,
+    verify_native_code,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+
+
+def _names(archive: Path) -> list[str]:
+    with zipfile.ZipFile(archive) as handle:
+        return handle.namelist()
+
+
+# ----------------------------------------------------------------------------- pip command
+
+
+def test_platform_tags_cover_lambda_glibc_down_to_manylinux2014() -> None:
+    tags = platform_tags(Architecture.ARM64)
+    assert tags[0] == "manylinux_2_34_aarch64"
+    assert "manylinux_2_28_aarch64" in tags  # numpy 2.x wheels
+    assert "manylinux_2_17_aarch64" in tags and tags[-1] == "manylinux2014_aarch64"
+    assert all(tag.endswith("_x86_64") for tag in platform_tags(Architecture.X86_64))
+
+
+def test_pip_command_targets_the_lambda_platform_not_this_machine(tmp_path: Path) -> None:
+    command = pip_install_command(
+        tmp_path / "r.txt", tmp_path / "t", arch=Architecture.ARM64, python_version="3.12"
+    )
+    platforms = [command[i + 1] for i, arg in enumerate(command) if arg == "--platform"]
+    assert platforms == platform_tags(Architecture.ARM64)
+    assert command[command.index("--python-version") + 1] == "3.12"
+    assert command[command.index("--implementation") + 1] == "cp"
+    assert "--only-binary=:all:" in command and "--no-compile" in command
+    assert command[command.index("--target") + 1] == str(tmp_path / "t")
+
+
+def _write_wheel(directory: Path, name: str, version: str, module_source: str) -> Path:
+    """Write a minimal pure-Python wheel (py3-none-any) into ``directory``."""
+    dist = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}.py": module_source.encode(),
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{dist}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n",
+    }
+    record = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist}/RECORD,,")
+    files[f"{dist}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = directory / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as handle:
+        for path, data in files.items():
+            handle.writestr(path, data)
+    return wheel
+
+
+def test_install_dependencies_and_layer_zip_offline(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _write_wheel(wheels, "lessonbot_fake_dep", "1.0", "VALUE = 42\n")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lessonbot_fake_dep==1.0\n")
+    target = tmp_path / "site"
+    install_dependencies(
+        requirements,
+        target,
+        arch=Architecture.ARM64,
+        extra_args=["--no-index", "--find-links", str(wheels)],
+    )
+    stats = build_layer_zip(target, tmp_path / "layer.zip")
+    names = _names(stats.path)
+    assert "python/lessonbot_fake_dep.py" in names
+    assert all(name.startswith("python/") for name in names)
+    assert not any(name.endswith(".pyc") for name in names)
+
+
+def test_install_dependencies_reports_pip_failure(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("lessonbot-no-such-package==0.0.1\n")
+    with pytest.raises(PackageError, match="pip install failed"):
+        install_dependencies(
+            requirements, tmp_path / "t", extra_args=["--no-index", "--find-links", str(tmp_path)]
+        )
+
+
+# ----------------------------------------------------------------------------- zips
+
+
+def test_function_zip_holds_our_code_only_and_is_reproducible(tmp_path: Path) -> None:
+    first = build_function_zip(tmp_path / "a" / "function.zip")
+    second = build_function_zip(tmp_path / "b" / "function.zip")
+    assert first.path.read_bytes() == second.path.read_bytes()
+    names = _names(first.path)
+    assert names == sorted(names)
+    assert "lambda_function.py" in names
+    assert "lex_bot/app.py" in names and "knowledge_graph/loader.py" in names
+    assert "lex_bot/messages/en_US.yaml" in names
+    assert {name.split("/")[0] for name in names} == {
+        "lambda_function.py",
+        "lex_bot",
+        "knowledge_graph",
+    }
+    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+    assert not any(n.startswith(("tests/", "data/", "deploy/")) for n in names)
+    with zipfile.ZipFile(first.path) as handle:
+        for info in handle.infolist():
+            assert info.date_time == (1980, 1, 1, 0, 0, 0)
+            assert (info.external_attr >> 16) & 0o777 == 0o644
+
+
+def _fake_site_packages(root: Path, *, reverse: bool, mtime: int) -> Path:
+    files = {
+        "pkg/__init__.py": "x = 1\n",
+        "pkg/core.py": "y = 2\n",
+        "pkg/__pycache__/core.cpython-312.pyc": "junk",
+        "pkg/tests/test_core.py": "def test(): pass\n",
+        "pkg/testing/helpers.py": "z = 3\n",
+        "pkg-1.0.dist-info/METADATA": "Name: pkg\n",
+        "bin/pkg-cli": "#!/home/someone/python\n",
+        "single.py": "w = 4\n",
+    }
+    for name in sorted(files, reverse=reverse):
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[name])
+        path.chmod(0o755 if reverse else 0o600)
+        os.utime(path, (mtime, mtime))
+    return root
+
+
+def test_layer_zip_is_byte_identical_whatever_the_order_times_and_modes(tmp_path: Path) -> None:
+    one = _fake_site_packages(tmp_path / "one", reverse=False, mtime=1_600_000_000)
+    two = _fake_site_packages(tmp_path / "two", reverse=True, mtime=1_700_000_000)
+    first = build_layer_zip(one, tmp_path / "one.zip")
+    second = build_layer_zip(two, tmp_path / "two.zip")
+    assert first.path.read_bytes() == second.path.read_bytes()
+    assert _names(first.path) == [
+        "python/pkg-1.0.dist-info/METADATA",
+        "python/pkg/__init__.py",
+        "python/pkg/core.py",
+        "python/pkg/testing/helpers.py",
+        "python/single.py",
+    ]
+    assert first.files == 5 and first.unzipped_bytes == sum(
+        len(t) for t in ["Name: pkg\n", "x = 1\n", "y = 2\n", "z = 3\n", "w = 4\n"]
+    )
+
+
+def test_check_limits() -> None:
+    mb = 1024 * 1024
+    fine = [ArtifactStats(Path("f.zip"), 1, mb, 2 * mb), ArtifactStats(Path("l.zip"), 1, mb, mb)]
+    assert check_limits(fine) == []
+    too_big_zip = [ArtifactStats(Path("l.zip"), 1, 51 * mb, 60 * mb)]
+    assert "l.zip" in check_limits(too_big_zip)[0]
+    too_big_unzipped = [
+        ArtifactStats(Path("f.zip"), 1, mb, 100 * mb),
+        ArtifactStats(Path("l.zip"), 1, 40 * mb, 151 * mb),
+    ]
+    assert "250 MB" in check_limits(too_big_unzipped)[0]
+
+
+def _elf(machine: int) -> bytes:
+    return b"\x7fELF\x02\x01\x01" + b"\x00" * 11 + machine.to_bytes(2, "little") + b"\x00" * 40
+
+
+def test_verify_native_code_rejects_the_wrong_architecture(tmp_path: Path) -> None:
+    good = tmp_path / "good.zip"
+    with zipfile.ZipFile(good, "w") as handle:
+        handle.writestr(
+            "python/numpy/_core/_multiarray_umath.cpython-312-aarch64-linux-gnu.so", _elf(183)
+        )
+        handle.writestr("python/numpy.libs/libopenblas.so.0", _elf(183))
+    assert verify_native_code(good, Architecture.ARM64, "3.12") == []
+    assert verify_native_code(good, Architecture.ARM64, "3.13")  # wrong Python tag
+
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(bad, "w") as handle:
+        handle.writestr(
+            "python/numpy/_core/_multiarray_umath.cpython-312-aarch64-linux-gnu.so", _elf(62)
+        )
+        handle.writestr("python/yaml/_yaml.cpython-312-x86_64-linux-gnu.so", _elf(62))
+    problems = verify_native_code(bad, Architecture.ARM64, "3.12")
+    assert any("ELF machine 62" in p for p in problems)
+    assert any("_yaml" in p for p in problems)
+
+
+# ----------------------------------------------------------------------------- build, offline
+
+
+def _fake_pip(built_for: Architecture, python_version: str = "3.12", *, padding: int = 0):
+    """A stand-in for pip that 'installs' a tiny numpy whose native code is for ``built_for``
+    (whatever was asked for), so :func:`build_package` runs without a package index."""
+    tag = python_version.replace(".", "")
+
+    def install(requirements: Path, target: Path, **kwargs: object) -> None:
+        core = target / "numpy" / "_core"
+        core.mkdir(parents=True)
+        (target / "numpy" / "__init__.py").write_text("")
+        so = core / f"_multiarray_umath.cpython-{tag}-{built_for.machine}-linux-gnu.so"
+        so.write_bytes(_elf(built_for.elf_machine) + b"\0" * padding)
+        (target / "bin").mkdir()
+        (target / "bin" / "f2py").write_text("#!/build/machine/python\n")
+
+    return install
+
+
+def test_build_package_writes_checked_artefacts_and_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requested: list[dict[str, object]] = []
+    fake = _fake_pip(Architecture.ARM64)
+
+    def recording_pip(requirements: Path, target: Path, **kwargs: object) -> None:
+        requested.append(kwargs)
+        fake(requirements, target, **kwargs)
+
+    monkeypatch.setattr(package, "install_dependencies", recording_pip)
+    report = package.build_package(tmp_path, arch=Architecture.ARM64, smoke=False)
+    assert requested[0]["arch"] is Architecture.ARM64 and requested[0]["python_version"] == "3.12"
+    assert report.smoke_tested_with is None
+    layer_names = _names(report.layer.path)
+    assert "python/numpy/__init__.py" in layer_names
+    assert not any(name.startswith("python/bin/") for name in layer_names)
+    manifest = json.loads((tmp_path / "package.json").read_text())
+    assert manifest["architecture"] == "arm64" and manifest["runtime"] == "python3.12"
+    requirements = (ROOT / "requirements.txt").read_bytes()
+    assert manifest["requirements_sha256"] == hashlib.sha256(requirements).hexdigest()
+    layer = manifest["artifacts"]["layer.zip"]
+    assert layer["sha256"] == hashlib.sha256(report.layer.path.read_bytes()).hexdigest()
+    assert layer["unzipped_bytes"] == report.layer.unzipped_bytes
+
+
+def test_build_refuses_native_code_for_another_architecture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(package, "install_dependencies", _fake_pip(Architecture.X86_64))
+    assert package.main(["--architecture", "arm64", "--out", str(tmp_path), "--no-smoke"]) == 1
+    err = capsys.readouterr().err
+    assert "FAILED" in err and "ELF machine 62" in err
+    assert not (tmp_path / "package.json").exists()
+
+
+def test_build_fails_above_the_lambda_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(
+        package, "install_dependencies", _fake_pip(Architecture.ARM64, padding=300_000)
+    )
+    monkeypatch.setattr(package, "MAX_UNZIPPED_BYTES", 200_000)
+    assert package.main(["--out", str(tmp_path), "--no-smoke"]) == 1
+    err = capsys.readouterr().err
+    assert "FAILED" in err and "Lambda limit" in err
+    assert not (tmp_path / "package.json").exists()
+
+
+def test_main_reports_sizes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(package, "install_dependencies", _fake_pip(Architecture.ARM64))
+    assert package.main(["--out", str(tmp_path), "--no-smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "function.zip:" in out and "layer.zip:" in out and "MB unzipped" in out
+    assert "of 250 MB allowed" in out and "native code checked for arm64" in out
+
+
+# ----------------------------------------------------------------------------- import smoke test
+
+
+def _zip_files(path: Path, files: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as handle:
+        for name, text in files.items():
+            handle.writestr(name, text)
+    return path
+
+
+@pytest.fixture
+def fake_artefacts(tmp_path: Path) -> tuple[Path, Path]:
+    """A function zip whose handler needs a module that only the layer zip provides."""
+    function = _zip_files(
+        tmp_path / "function.zip",
+        {"lambda_function.py": "import layer_dep\n\ndef lambda_handler(e, c):\n    return e\n"},
+    )
+    layer = _zip_files(tmp_path / "layer.zip", {"python/layer_dep.py": "VALUE = 1\n"})
+    return function, layer
+
+
+def test_smoke_import_sees_only_the_unpacked_artefacts(fake_artefacts, tmp_path: Path) -> None:
+    function, layer = fake_artefacts
+    assert package.smoke_import(function, layer, sys.executable, modules=["layer_dep"]) is None
+    # Isolated: this interpreter's own site-packages (pytest, yaml...) are not importable.
+    error = package.smoke_import(function, layer, sys.executable, modules=["yaml"])
+    assert error is not None and "No module named 'yaml'" in error
+    empty_layer = _zip_files(tmp_path / "empty.zip", {"python/other.py": ""})
+    error = package.smoke_import(function, empty_layer, sys.executable, modules=[])
+    assert error is not None and "No module named 'layer_dep'" in error
+
+
+# ----------------------------------------------------------------------------- make package
+
+
+def _built_package() -> tuple[Path, Path, Architecture, str]:
+    """The artefacts of ``make package`` in ``build/``; skips when absent or stale."""
+    manifest_path = BUILD / "package.json"
+    if not manifest_path.is_file():
+        pytest.skip("no build/package.json: run `make package` to check the real artefacts")
+    manifest = json.loads(manifest_path.read_text())
+    requirements = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
+    if manifest.get("requirements_sha256") != requirements:
+        pytest.skip("build/ was made from other requirements: run `make package` again")
+    return (
+        BUILD / "function.zip",
+        BUILD / "layer.zip",
+        Architecture(manifest["architecture"]),
+        manifest["python"],
+    )
+
+
+def test_built_layer_matches_the_declared_runtime_and_architecture() -> None:
+    _, layer, arch, python_version = _built_package()
+    assert python_version == DEFAULT_PYTHON_VERSION  # the template's runtime
+    assert verify_native_code(layer, arch, python_version) == []
+    with zipfile.ZipFile(layer) as handle:
+        names = handle.namelist()
+        (wheel,) = [n for n in names if re.fullmatch(r"python/numpy-[^/]+\.dist-info/WHEEL", n)]
+        tags = [
+            line.removeprefix("Tag: ")
+            for line in handle.read(wheel).decode().splitlines()
+            if line.startswith("Tag: ")
+        ]
+    cp = "cp" + python_version.replace(".", "")
+    assert tags and all(tag.startswith(f"{cp}-{cp}-manylinux") for tag in tags)
+    assert all(tag.endswith(arch.machine) for tag in tags)
+    assert not any(name.startswith("python/bin/") for name in names)
+
+
+def test_lambda_function_imports_from_the_built_package() -> None:
+    function, layer, arch, python_version = _built_package()
+    machine = platform.machine().lower()
+    if machine not in (arch.machine, arch.value):
+        pytest.skip(
+            f"build/ holds an {arch.value} package and this machine is {machine}: importing "
+            f"needs a matching interpreter (`make package ARCH={machine}` builds one)"
+        )
+    interpreter = package.find_interpreter(python_version)
+    if interpreter is None:
+        pytest.skip(f"no CPython {python_version} interpreter on this machine")
+    assert package.smoke_import(function, layer, interpreter) is None
