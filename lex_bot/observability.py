@@ -79,7 +79,8 @@ def record_turn_metrics(intent: str, latency_ms: float, *, error: bool) -> None:
     from aws_lambda_powertools.metrics import MetricUnit
 
     metrics = get_metrics()
-    metrics.add_dimension(name="intent", value=intent[:100] or "unknown")
+    # Powertools drops (with a warning) a dimension whose value is blank after stripping.
+    metrics.add_dimension(name="intent", value=intent.strip()[:100] or "unknown")
     metrics.add_metric(name="Turns", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="TurnLatency", unit=MetricUnit.Milliseconds, value=round(latency_ms, 3))
     if error:

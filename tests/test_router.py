@@ -236,3 +236,18 @@ def test_non_lex_v2_events_fail_fast_with_a_clear_error(event: object, needle: s
         check_lex_v2_shape(event)
     with pytest.raises(NotALexV2EventError):
         make_router().resolve(event, CONTEXT)
+
+
+def test_a_blank_intent_name_is_counted_as_unknown(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import warnings
+
+    from lex_bot.observability import record_turn_metrics
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Powertools warns when it drops a dimension
+        record_turn_metrics("  ", 1.0, error=False)
+    blob = json.loads(next(x for x in capsys.readouterr().out.splitlines() if '"_aws"' in x))
+    assert blob["intent"] == "unknown"
