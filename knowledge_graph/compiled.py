@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
+    from knowledge_graph.index import GraphIndex
     from knowledge_graph.model import LessonGraph
     from knowledge_graph.validation import RawDocument
 
@@ -88,14 +89,31 @@ class GraphData:
     def edges(self, data: bool = False) -> list[Any]:
         return self._edges if data else [(u, v) for u, v, _ in self._edges]
 
-    def to_networkx(self) -> nx.DiGraph:
-        """The equivalent networkx ``DiGraph`` (built on demand)."""
-        import networkx as nx
 
-        G = nx.DiGraph(**self.graph)
-        G.add_nodes_from(self._nodes)
-        G.add_edges_from(self._edges)
-        return G
+def index_to_networkx(index: GraphIndex, attributes: Mapping[str, Any]) -> nx.DiGraph:
+    """Rebuild the networkx ``DiGraph`` of a compiled graph from its index.
+
+    The index holds every node's data and every typed, weighted edge, so a graph loaded
+    from a compiled file keeps no second copy of its edges for the rare tool that wants the
+    DiGraph (memory matters more on the bot's path).
+    """
+    import networkx as nx
+
+    from knowledge_graph.index import EDGE_KINDS
+
+    G = nx.DiGraph(**attributes)
+    G.add_nodes_from(zip(index.ids, (dict(d) for d in index.node_data), strict=True))
+    kinds: dict[tuple[int, int], dict[str, float]] = {}
+    for kind in EDGE_KINDS:
+        csr = index.out_edges[kind]
+        for i in range(index.n):
+            for j, w in zip(csr.row(i).tolist(), csr.row_weights(i).tolist(), strict=True):
+                kinds.setdefault((i, j), {})[kind] = w
+    ids = index.ids
+    G.add_edges_from(
+        (ids[i], ids[j], {"kinds": k, "weight": max(k.values())}) for (i, j), k in kinds.items()
+    )
+    return G
 
 
 def _node_json(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,7 +217,7 @@ def parse_compiled(text: str | bytes, documents: Sequence[RawDocument]) -> Graph
     for item in raw_nodes:
         if not isinstance(item, list) or len(item) != 2:
             raise CompiledGraphError("a node is not [id, data]")
-        attributes = dict(_mapping(item[1], "node data"))
+        attributes = _mapping(item[1], "node data")  # converted in place: no copy
         for name in _TUPLE_FIELDS:
             values = attributes.get(name) or []
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -246,7 +264,9 @@ def load_compiled(
         return None
     try:
         data = parse_compiled(text, documents)
+        del text  # the parsed data is all that is needed now
         graph = LessonGraph.from_data(data)
+        del data  # the index keeps node data; the edge lists go
     except Exception as exc:  # a damaged file must never stop the loader
         logger.warning("compiled graph ignored", extra={"path": str(path), "reason": str(exc)})
         return None

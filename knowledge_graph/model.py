@@ -191,8 +191,18 @@ class LessonGraph:
         -------
         LessonGraph
         """
+        from functools import partial
+
+        from knowledge_graph.compiled import index_to_networkx
+
         index = GraphIndex.build(data)  # type: ignore[arg-type]
-        graph = cls(None, index, attributes=data.graph, build_graph=data.to_networkx)
+        attributes = data.graph
+        graph = cls(
+            None,
+            index,
+            attributes=attributes,
+            build_graph=partial(index_to_networkx, index, attributes),
+        )
         logger.info(
             "lesson graph compiled",
             extra={"lessons": index.n, "courses": len(graph.courses), "from": "compiled file"},
