@@ -27,9 +27,10 @@ def reason_text(t: Messages, graph: LessonGraph, reason: Reason) -> str | None:
     key = f"reason.{reason.kind.value}"
     if not t.has(key):
         return None
-    return t(
-        key, lessons=_titles(graph, reason.lessons, t), count=reason.count or len(reason.lessons)
-    )
+    count = reason.count or len(reason.lessons)
+    if count == 1 and t.has(f"{key}.one"):  # "1 more lesson", not "1 more lessons"
+        key = f"{key}.one"
+    return t(key, lessons=_titles(graph, reason.lessons, t), count=count)
 
 
 def because(t: Messages, graph: LessonGraph, recommendation: Recommendation) -> str:

@@ -2,7 +2,7 @@
 
 * The repository root is importable.
 * Every response that goes through ``IntentRouter.resolve`` in any test is checked against
-  the Lex V2 contract (``tests/lex_contract.py``): no test can produce an invalid response
+  the Lex V2 contract (``lex_bot/lex_contract.py``): no test can produce an invalid response
   unnoticed.
 * Each test gets fresh services: the bundled lesson graph (loaded once per test session) and
   an empty in-memory progress store.
@@ -35,8 +35,7 @@ def _known_slots() -> dict[str, set[str]] | None:
 
 @pytest.fixture(autouse=True)
 def _contract_checked_responses(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lex_contract import assert_lex_response
-
+    from lex_bot.lex_contract import assert_lex_response
     from lex_bot.router import IntentRouter
 
     original = IntentRouter.resolve

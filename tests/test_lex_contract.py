@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from lex_contract import (
+
+from lex_bot.lex_contract import (
     RESPONSE_BUDGET_CHARS,
     SESSION_ATTRIBUTES_BUDGET_CHARS,
     ContractViolation,
@@ -1093,7 +1094,7 @@ def test_walker_follows_a_changed_model(monkeypatch: pytest.MonkeyPatch) -> None
     data["shapes"]["Text"]["max"] = 5
     data["shapes"]["DialogActionType"]["enum"].append("Wave")
     edited = compile_model(ServiceModel(data, service_name="lexv2-runtime"))
-    monkeypatch.setattr("lex_contract.contract_model", lambda: edited)
+    monkeypatch.setattr("lex_bot.lex_contract.contract_model", lambda: edited)
 
     response = good("close_plain")
     response["messages"][0]["content"] = "abcdef"

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from lex_contract import assert_lex_response
 from pydantic import ValidationError
 
 from lex_bot.events import (
@@ -19,6 +18,7 @@ from lex_bot.events import (
     SlotShape,
     StyleType,
 )
+from lex_bot.lex_contract import assert_lex_response
 from lex_bot.limits import MESSAGE_MAX_CHARS, MESSAGES_MAX, clean_text, shorten, split_text
 from lex_bot.responses import (
     LexResponse,

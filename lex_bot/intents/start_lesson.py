@@ -66,6 +66,7 @@ def _start_or_offer(turn: Turn[LessonSession], lesson: Lesson) -> LexResponse:
             reply(
                 turn,
                 t("start.locked", title=lesson.title, missing=names, first=first.title),
+                [(t("button.yes"), t("button.yes.value")), (t("button.no"), t("button.no.value"))],
                 voice_text=t("start.locked.voice", title=lesson.title, first=first.title),
             )
         )
