@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import numpy as np
@@ -195,12 +196,8 @@ class GraphIndex:
         self.bare_positions = {
             b: i for b, i in seen.items() if b not in duplicated and b not in self.positions
         }
-        # A sorted table of every name (qualified ids, then unique bare ids) for vectorised
-        # lookups of many ids at once (``positions_of``).
-        names = {**self.bare_positions, **self.positions}
-        keys = np.array(sorted(names), dtype=str) if names else np.array([], dtype=str)
-        self._lookup_keys = keys
-        self._lookup_positions = np.array([names[k] for k in keys.tolist()], dtype=np.intp)
+        # Every name (qualified ids, then unique bare ids) -> position, for ``positions_of``.
+        self._all_positions = {**self.bare_positions, **self.positions}
 
     def _build_attributes(self, G: nx.DiGraph) -> None:
         """Numeric per-lesson arrays and course weight rows."""
@@ -365,22 +362,19 @@ class GraphIndex:
     def positions_of(self, ids: Sequence[object]) -> np.ndarray:
         """Return the index of each id (qualified or unique bare), -1 where unknown.
 
-        Vectorised: one sorted-table search for all ids, no per-id Python work beyond
-        checking that they are strings.
+        One C-level pass (``map`` of a dict lookup into ``np.fromiter``), no Python code per
+        id; unhashable ids fall back to :meth:`position`.
 
         Example
         -------
         >>> index.positions_of(["c/a", "nope"]).tolist()  # doctest: +SKIP
         [0, -1]
         """
-        if not set(map(type, ids)) <= {str}:
+        lookup = self._all_positions.get
+        try:
+            return np.fromiter(map(lookup, ids, repeat(-1)), dtype=np.intp, count=len(ids))
+        except TypeError:  # an unhashable id
             return np.array([-1 if (i := self.position(x)) is None else i for x in ids], np.intp)
-        if not len(ids) or not self._lookup_keys.size:
-            return np.full(len(ids), -1, dtype=np.intp)
-        query = np.array(ids, dtype=str)
-        at = np.minimum(np.searchsorted(self._lookup_keys, query), self._lookup_keys.size - 1)
-        found = self._lookup_keys[at] == query
-        return np.where(found, self._lookup_positions[at], -1)
 
     def progress_order(self, progress: Progress | None) -> list[int]:
         """Return the indices named by ``progress`` in its own order (unknown ids skipped)."""
