@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+CHAT_STAMP := $(VENV)/.chat-installed-stamp
 # Deployment: ARCH must equal the stack's Architecture parameter (deploy/template.yaml).
 ARCH   ?= arm64
 SRC    ?= data/lessons
@@ -23,11 +24,19 @@ help:
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	@touch $(STAMP)
+	@touch $(STAMP) $(CHAT_STAMP)
+
+# The chat needs only the runtime dependencies and rich (pinned in requirements-dev.txt):
+# a fresh clone is talking to the bot in seconds, without the test and deploy tooling.
+$(CHAT_STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt \
+		$$(grep -E '^rich==' requirements-dev.txt)
+	@touch $(CHAT_STAMP)
 
 venv: $(STAMP)
 
-chat: $(STAMP)
+chat: $(CHAT_STAMP)
 	$(BIN)/python -m lex_bot chat
 
 test: $(STAMP)

@@ -124,7 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lex_bot", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    chat = commands.add_parser("chat", help="talk to the bot locally (no AWS account needed)")
+    from lex_bot.local_chat import SCRIPT_HELP
+
+    chat = commands.add_parser(
+        "chat",
+        help="talk to the bot locally (no AWS account needed)",
+        epilog=SCRIPT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     chat.add_argument("--locale", default="en_US", help="bot locale (en_US or es_US)")
     chat.add_argument("--voice", action="store_true", help="the voice channel (SSML, no cards)")
     chat.add_argument("--script", help="run this conversation script non-interactively")
