@@ -108,7 +108,7 @@ class IntentDefinition(_Model):
             seen: set[str] = set()
             for utterance in utterances:
                 _check_utterance(locale, utterance, set(names))
-                key = normalise_utterance(utterance)
+                key = lex_text_key(utterance)
                 if key in seen:
                     raise ValueError(f"{locale}: utterance listed twice: {utterance!r}")
                 seen.add(key)
@@ -179,7 +179,7 @@ class BotDefinition(_Model):
                     raise ValueError(f"intents.{name}.utterances: none for locale(s) {missing}")
             for locale, utterances in intent.utterances.items():
                 for utterance in utterances:
-                    other = seen.setdefault((locale, normalise_utterance(utterance)), name)
+                    other = seen.setdefault((locale, lex_text_key(utterance)), name)
                     if other != name:
                         raise ValueError(
                             f"intents.{name}.utterances.{locale}: {utterance!r} is also an "
@@ -219,11 +219,11 @@ class BotDefinition(_Model):
         return {slot.prompt for intent in self.intents.values() for slot in intent.slots}
 
 
-def normalise_utterance(text: str) -> str:
-    """The form two utterances are compared in: case-folded, single spaces.
+def lex_text_key(text: str) -> str:
+    """How Lex compares utterances and slot values: ignoring case and repeated spaces.
 
     Example:
-        >>> normalise_utterance("  Start   {LessonName} ")
+        >>> lex_text_key("  Start   {LessonName} ")
         'start {lessonname}'
     """
     return " ".join(text.casefold().split())

@@ -32,6 +32,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lex_bot.bot_definition import lex_text_key
+
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import LessonGraph
 
@@ -47,16 +49,6 @@ MODULE_SLOT_TYPE = "ModuleName"
 MAX_VALUE_CHARS = 140
 
 SlotValues = dict[str, list[dict[str, Any]]]
-
-
-def text_key(text: str) -> str:
-    """How Lex compares slot values: ignoring case and repeated spaces.
-
-    Example:
-        >>> text_key("  For   LOOPS ")
-        'for loops'
-    """
-    return " ".join(text.casefold().split())
 
 
 def spoken_form(text: str) -> str:
@@ -95,7 +87,7 @@ def _entries(
         value = fit_value(raw_value)
         if not value:
             continue
-        entry = merged.setdefault(text_key(value), (value, []))
+        entry = merged.setdefault(lex_text_key(value), (value, []))
         entry[1].extend(candidates)
     return list(merged.values())
 
@@ -103,15 +95,15 @@ def _entries(
 def _resolve(items: Iterable[tuple[str, Sequence[str]]], slot_type: str) -> list[dict[str, Any]]:
     """Lex-ready ``[{"value", "synonyms"}]`` with long and colliding synonyms dropped."""
     entries = _entries(items)
-    value_keys = {text_key(value) for value, _ in entries}
+    value_keys = {lex_text_key(value) for value, _ in entries}
     owners: dict[str, int] = {}
     own_synonyms: list[list[str]] = []
     for value, candidates in entries:
-        seen = {text_key(value)}
+        seen = {lex_text_key(value)}
         synonyms = []
         for candidate in candidates:
             text = " ".join(str(candidate).split())
-            key = text_key(text)
+            key = lex_text_key(text)
             if not text or len(text) > MAX_VALUE_CHARS or key in seen:
                 continue
             seen.add(key)
@@ -122,7 +114,7 @@ def _resolve(items: Iterable[tuple[str, Sequence[str]]], slot_type: str) -> list
     for (value, _), synonyms in zip(entries, own_synonyms, strict=True):
         kept = []
         for synonym in synonyms:
-            key = text_key(synonym)
+            key = lex_text_key(synonym)
             if key in value_keys or owners[key] > 1:
                 logger.info(
                     "slot synonym dropped: used by another value",
@@ -142,7 +134,7 @@ def lesson_synonym_candidates(title: str, aliases: Sequence[str], lesson_key: st
         ['loops', 'for-loops']
     """
     candidates = [*aliases, spoken_form(title), lesson_key, spoken_form(lesson_key)]
-    return [c for c in candidates if text_key(c) != text_key(title)]
+    return [c for c in candidates if lex_text_key(c) != lex_text_key(title)]
 
 
 def generate_slot_values(graph: LessonGraph) -> SlotValues:

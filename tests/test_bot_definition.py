@@ -16,8 +16,8 @@ from lex_bot.bot_definition import (
     DEFINITION_PATH,
     BotDefinition,
     BotDefinitionError,
+    lex_text_key,
     load_bot_definition,
-    normalise_utterance,
 )
 from lex_bot.messages import load_catalogue, messages_for
 
@@ -268,8 +268,8 @@ def test_button_values_are_utterances_of_their_intent(
     intent, slot = BUTTONS[key]
     template = load_catalogue(locale)[key]
     sent = template.format(name=f"{{{slot}}}") if slot else template
-    utterances = {normalise_utterance(u) for u in definition.intents[intent].utterances[locale]}
-    assert normalise_utterance(sent) in utterances
+    utterances = {lex_text_key(u) for u in definition.intents[intent].utterances[locale]}
+    assert lex_text_key(sent) in utterances
 
 
 def test_slot_lookups(definition: BotDefinition) -> None:

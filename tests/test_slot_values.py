@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from knowledge_graph import LessonGraph, load_graph
-from lex_bot.bot_definition import load_bot_definition
+from lex_bot.bot_definition import lex_text_key, load_bot_definition
 from lex_bot.slot_values import (
     LESSON_SLOT_TYPE,
     MAX_VALUE_CHARS,
@@ -20,7 +20,6 @@ from lex_bot.slot_values import (
     main,
     render_slot_values,
     spoken_form,
-    text_key,
     write_slot_values,
 )
 
@@ -81,7 +80,7 @@ def assert_lex_clean(values: dict[str, list[dict[str, Any]]]) -> None:
     for name, items in values.items():
         texts = [t for item in items for t in [item["value"], *item["synonyms"]]]
         assert all(0 < len(t) <= MAX_VALUE_CHARS for t in texts), name
-        keys = [text_key(t) for t in texts]
+        keys = [lex_text_key(t) for t in texts]
         assert len(keys) == len(set(keys)), name
 
 
@@ -103,9 +102,9 @@ def test_every_title_is_a_value_with_its_aliases_and_id(bundled_graph: LessonGra
     lessons = by_value(values[LESSON_SLOT_TYPE])
     assert len(lessons) == len(bundled_graph)
     for lesson in bundled_graph.lessons():
-        synonyms = {text_key(s) for s in lessons[lesson.title]}
-        names = {text_key(a) for a in lesson.aliases} | {text_key(lesson.key)}
-        assert names - {text_key(lesson.title)} <= synonyms, lesson.id
+        synonyms = {lex_text_key(s) for s in lessons[lesson.title]}
+        names = {lex_text_key(a) for a in lesson.aliases} | {lex_text_key(lesson.key)}
+        assert names - {lex_text_key(lesson.title)} <= synonyms, lesson.id
     modules = [item["value"] for item in values[MODULE_SLOT_TYPE]]
     assert modules == [m.name for m in bundled_graph.modules()]
     assert_lex_clean(values)
