@@ -8,6 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
+from course_files import course_text
 from moto import mock_aws
 
 from deploy import publish_graph
@@ -19,17 +20,6 @@ from knowledge_graph.loader import LocalSource
 
 BUCKET = "lessonbot-test-lessons"
 
-
-def course_text(course: str, titles: list[str], *, broken: bool = False) -> str:
-    """A valid course file chaining lessons ``l0 -> l1 -> ...`` (or a broken one)."""
-    lines = [f"course:\n  id: {course}\n  title: Course {course}\nlessons:"]
-    for i, title in enumerate(titles):
-        lines.append(f"  - id: l{i}\n    title: {title}")
-        if i + 1 < len(titles):
-            lines.append(f"    next: [l{i + 1}]")
-    if broken:
-        lines.append("    requires: [missing-lesson]")
-    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from course_files import course_text
 
 from knowledge_graph import (
     GraphError,
@@ -38,17 +39,6 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self.now += seconds
 
-
-def course_text(course: str, titles: list[str], *, broken: bool = False) -> str:
-    """Return a valid course file chaining lessons ``l0 -> l1 -> ...`` with ``titles``."""
-    lines = [f"course:\n  id: {course}\n  title: Course {course}\nlessons:"]
-    for i, title in enumerate(titles):
-        lines.append(f"  - id: l{i}\n    title: {title}")
-        if i + 1 < len(titles):
-            lines.append(f"    next: [l{i + 1}]")
-    if broken:
-        lines.append("    requires: [missing-lesson]")
-    return "\n".join(lines) + "\n"
 
 
 _mtime = [1_700_000_000_000_000_000]
