@@ -21,7 +21,6 @@ from knowledge_graph.loader import LocalSource
 BUCKET = "lessonbot-test-lessons"
 
 
-
 @pytest.fixture
 def source(tmp_path: Path) -> Path:
     folder = tmp_path / "src"
@@ -238,7 +237,13 @@ def lex():
         stubber.assert_no_pending_responses()
 
 
-def _expect_slot_type_update(stubber: Stubber, locale: str, name: str, type_id: str) -> None:
+def _expect_slot_type_update(
+    stubber: Stubber, locale: str, name: str, type_id: str, values: object = None
+) -> None:
+    """Expect the sync of one slot type: find it, read it, update it with ``values``.
+
+    ``values`` defaults to the API form of ``SLOT_VALUES[name]``.
+    """
     draft = {"botId": BOT_ID, "botVersion": "DRAFT", "localeId": locale}
     stubber.add_response(
         "list_slot_types",
@@ -263,7 +268,7 @@ def _expect_slot_type_update(stubber: Stubber, locale: str, name: str, type_id: 
             "slotTypeId": type_id,
             "slotTypeName": name,
             "description": f"{name} from the lesson graph",
-            "slotTypeValues": api_slot_values(SLOT_VALUES[name]),
+            "slotTypeValues": api_slot_values(SLOT_VALUES[name]) if values is None else values,
             "valueSelectionSetting": {"resolutionStrategy": "ORIGINAL_VALUE"},
             **draft,
         },
@@ -408,7 +413,7 @@ def test_api_slot_values_apply_lex_rules() -> None:
 
 
 def test_sync_command_pushes_the_graphs_lesson_names(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    lex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from botocore.stub import ANY
 
@@ -417,60 +422,30 @@ def test_sync_command_pushes_the_graphs_lesson_names(
     graph = tmp_path / "graph"
     graph.mkdir()
     (graph / "alpha.yaml").write_text(course_text("alpha", ["Start", "End"]))
-    client = boto3.client(
-        "lexv2-models",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    draft = {"botId": BOT_ID, "botVersion": "DRAFT", "localeId": "en_US"}
+    client, stubber = lex
     uploaded: dict[str, list] = {}
-    with Stubber(client) as stubber:
-        for name, type_id in (("LessonTitle", "LT00000001"), ("ModuleName", "MN00000001")):
-            stubber.add_response(
-                "list_slot_types",
-                {"slotTypeSummaries": [{"slotTypeId": type_id, "slotTypeName": name}], **draft},
-                {**draft, "filters": ANY},
-            )
-            stubber.add_response(
-                "describe_slot_type",
-                {"slotTypeId": type_id, "slotTypeName": name, **draft},
-                {"slotTypeId": type_id, **draft},
-            )
-            stubber.add_response(
-                "update_slot_type",
-                {"slotTypeId": type_id, "slotTypeName": name, **draft},
-                {
-                    "slotTypeId": type_id,
-                    "slotTypeName": name,
-                    "slotTypeValues": ANY,
-                    "valueSelectionSetting": {"resolutionStrategy": "ORIGINAL_VALUE"},
-                    **draft,
-                },
-            )
-        _expect_build(stubber, "en_US", ["Built"])
-        stubber.add_response(
-            "create_bot_version",
-            {"botId": BOT_ID, "botVersion": "3", "botStatus": "Versioning"},
-            {"botId": BOT_ID, "description": ANY, "botVersionLocaleSpecification": ANY},
-        )
-        stubber.add_response(
-            "describe_bot_version",
-            {"botId": BOT_ID, "botVersion": "3", "botStatus": "Available"},
-            {"botId": BOT_ID, "botVersion": "3"},
-        )
-        real_update = client.update_slot_type
+    for name, type_id in (("LessonTitle", "LT00000001"), ("ModuleName", "MN00000001")):
+        _expect_slot_type_update(stubber, "en_US", name, type_id, values=ANY)
+    _expect_build(stubber, "en_US", ["Built"])
+    stubber.add_response(
+        "create_bot_version",
+        {"botId": BOT_ID, "botVersion": "3", "botStatus": "Versioning"},
+        {"botId": BOT_ID, "description": ANY, "botVersionLocaleSpecification": ANY},
+    )
+    stubber.add_response(
+        "describe_bot_version",
+        {"botId": BOT_ID, "botVersion": "3", "botStatus": "Available"},
+        {"botId": BOT_ID, "botVersion": "3"},
+    )
+    real_update = client.update_slot_type
 
-        def recording_update(**kwargs):
-            uploaded[kwargs["slotTypeName"]] = kwargs["slotTypeValues"]
-            return real_update(**kwargs)
+    def recording_update(**kwargs):
+        uploaded[kwargs["slotTypeName"]] = kwargs["slotTypeValues"]
+        return real_update(**kwargs)
 
-        monkeypatch.setattr(client, "update_slot_type", recording_update)
-        monkeypatch.setattr(boto3, "client", lambda service, **kwargs: client)
-        code = sync_slot_types.main(
-            ["--bot-id", BOT_ID, "--locale", "en_US", "--graph", str(graph)]
-        )
-        stubber.assert_no_pending_responses()
+    monkeypatch.setattr(client, "update_slot_type", recording_update)
+    monkeypatch.setattr(boto3, "client", lambda service, **kwargs: client)
+    code = sync_slot_types.main(["--bot-id", BOT_ID, "--locale", "en_US", "--graph", str(graph)])
     assert code == 0, capsys.readouterr().err
     assert [v["sampleValue"]["value"] for v in uploaded["LessonTitle"]] == ["Start", "End"]
     assert "bot version 3 created" in capsys.readouterr().out
