@@ -2,7 +2,7 @@
 
 Example:
     >>> because(t, graph, recommendation)
-    'it follows For Loops, and it unlocks 4 lessons'
+    'it follows For Loops, which you just finished, and it unlocks 4 more lessons'
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ def reason_text(t: Messages, graph: LessonGraph, reason: Reason) -> str | None:
 def because(t: Messages, graph: LessonGraph, recommendation: Recommendation) -> str:
     """Up to two reasons of a recommendation joined into one clause ("" when none)."""
     clauses = [c for r in recommendation.reasons if (c := reason_text(t, graph, r))]
-    return t.join(clauses[:MAX_REASONS], "and")
+    if len(clauses) < MAX_REASONS:
+        return clauses[0] if clauses else ""
+    return t("reason.and", first=clauses[0], second=clauses[1])
 
 
 def recommendation_line(t: Messages, graph: LessonGraph, recommendation: Recommendation) -> str:
