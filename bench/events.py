@@ -82,17 +82,17 @@ def lex_event(
 
 
 def recommend_event(session_id: str) -> dict[str, Any]:
-    """"What should I learn next?" """
+    """ "What should I learn next?" """
     return lex_event(session_id, "RecommendNextLesson", {}, "what should I learn next")
 
 
 def complete_event(session_id: str, lesson_title: str) -> dict[str, Any]:
-    """"I finished <lesson>" (no score: full mastery)."""
+    """ "I finished <lesson>" (no score: full mastery)."""
     slots = {"LessonName": slot(lesson_title), "Score": None}
     return lex_event(session_id, "CompleteLesson", slots, f"I finished {lesson_title}")
 
 
 def learning_path_event(session_id: str, goal_title: str) -> dict[str, Any]:
-    """"How do I get to <goal>?" """
+    """ "How do I get to <goal>?" """
     slots = {"GoalLesson": slot(goal_title)}
     return lex_event(session_id, "ShowLearningPath", slots, f"how do I get to {goal_title}")

@@ -48,18 +48,70 @@ REQUIRES_COUNTS: Final[tuple[int, ...]] = (1, 2, 3, 4)
 REQUIRES_FREQUENCIES: Final[tuple[int, ...]] = (45, 30, 15, 10)
 
 _TOPICS = (
-    "variables", "types", "strings", "lists", "loops", "functions", "classes", "modules",
-    "errors", "files", "testing", "iterators", "generators", "decorators", "closures",
-    "recursion", "sorting", "searching", "graphs", "trees", "queues", "stacks", "hashing",
-    "regex", "networking", "threads", "async", "databases", "parsing", "logging",
+    "variables",
+    "types",
+    "strings",
+    "lists",
+    "loops",
+    "functions",
+    "classes",
+    "modules",
+    "errors",
+    "files",
+    "testing",
+    "iterators",
+    "generators",
+    "decorators",
+    "closures",
+    "recursion",
+    "sorting",
+    "searching",
+    "graphs",
+    "trees",
+    "queues",
+    "stacks",
+    "hashing",
+    "regex",
+    "networking",
+    "threads",
+    "async",
+    "databases",
+    "parsing",
+    "logging",
 )
 _ADJECTIVES = (
-    "basic", "practical", "advanced", "applied", "intro", "deep", "hands-on", "guided",
-    "core", "modern", "idiomatic", "efficient", "safe", "clean", "robust", "quick",
+    "basic",
+    "practical",
+    "advanced",
+    "applied",
+    "intro",
+    "deep",
+    "hands-on",
+    "guided",
+    "core",
+    "modern",
+    "idiomatic",
+    "efficient",
+    "safe",
+    "clean",
+    "robust",
+    "quick",
 )
 _NOUNS = (
-    "patterns", "exercises", "concepts", "techniques", "tools", "workshop", "recipes",
-    "projects", "review", "drills", "walkthrough", "primer", "lab", "essentials",
+    "patterns",
+    "exercises",
+    "concepts",
+    "techniques",
+    "tools",
+    "workshop",
+    "recipes",
+    "projects",
+    "review",
+    "drills",
+    "walkthrough",
+    "primer",
+    "lab",
+    "essentials",
 )
 _TAGS = ("core", "practice", "theory", "project", "quiz", "video", "reading", "advanced")
 _MINUTES = (5, 10, 15, 20, 25, 30, 45)
@@ -131,8 +183,7 @@ def _course(c: int, first: int, m: int, seed: int) -> dict[str, Any]:
         topic = rng.choice(_TOPICS)
         lesson: dict[str, Any] = {
             "id": lesson_key(g),
-            "title": f"{rng.choice(_ADJECTIVES).title()} {topic.title()} "
-            f"{rng.choice(_NOUNS)} {g}",
+            "title": f"{rng.choice(_ADJECTIVES).title()} {topic.title()} {rng.choice(_NOUNS)} {g}",
             "summary": f"Lesson {g} of {cid}: {topic} {rng.choice(_NOUNS)}.",
             "module": name,
             "difficulty": max(1, min(5, 1 + (5 * j) // m + rng.choice((-1, 0, 0, 1)))),
@@ -165,9 +216,7 @@ def _course(c: int, first: int, m: int, seed: int) -> dict[str, Any]:
             taken |= set(soft)
             near = _earlier(rng, j, rng.choice((0, 0, 1, 1, 2)), 12.0, taken)
             if near:
-                lesson["related"] = [
-                    _reference(rng, lesson_key(first + p), 0.5, 0.2) for p in near
-                ]
+                lesson["related"] = [_reference(rng, lesson_key(first + p), 0.5, 0.2) for p in near]
         if requires:
             lesson["requires"] = requires
         # the author's path: on through the module, and usually on to the next module

@@ -68,11 +68,16 @@ def measure(path: str, turns: int, min_turns: int, budget_s: float, loads: int) 
             ),
             "CompleteLesson": _time_cell(
                 lambda m=mastery, x=lesson: baseline.complete(m, x, 1.0, k=3),
-                turns, min_turns, budget_s, undo,
+                turns,
+                min_turns,
+                budget_s,
+                undo,
             ),
             "ShowLearningPath": _time_cell(
                 lambda m=mastery, g=learner.goal: baseline.path_to(g, m),
-                turns, min_turns, budget_s,
+                turns,
+                min_turns,
+                budget_s,
             ),
         }
         results[learner.name] = {intent: summary_ms(s) for intent, s in cells.items()}

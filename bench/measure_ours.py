@@ -23,9 +23,7 @@ WARMUP_TURNS = 20
 CHECK_CALLS = 1_000
 
 
-def _time_turns(
-    handler: Any, event: dict[str, Any], turns: int, after: Any = None
-) -> list[int]:
+def _time_turns(handler: Any, event: dict[str, Any], turns: int, after: Any = None) -> list[int]:
     """Call ``handler`` ``turns`` times with fresh copies of ``event``; return ns per turn."""
     payload = json.dumps(event)
     samples = []
@@ -41,9 +39,7 @@ def _time_turns(
     return samples[WARMUP_TURNS:]
 
 
-def measure(
-    path: str, lessons: int, turns: int, other_turns: int, loads: int
-) -> dict[str, Any]:
+def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -> dict[str, Any]:
     """Run every measurement of lessonbot on the graph at ``path`` (see module docstring)."""
     import lambda_function
     from bench.events import complete_event, learning_path_event, recommend_event

@@ -69,8 +69,12 @@ def _run(args: list[str], env: dict[str, str]) -> float:
     """Run a Python subprocess in the repo; return its wall time in seconds."""
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, *args], cwd=REPO, env=env, check=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, *args],
+        cwd=REPO,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     return time.perf_counter() - start
 
@@ -106,18 +110,46 @@ def measure_size(lessons: int, plan: Plan, tmp: Path) -> dict[str, Any]:
     cold = cold_starts(graph, lessons, plan.cold_runs, tmp)
     print(f"[{lessons}] ours", flush=True)
     ours_out = tmp / f"ours-{lessons}.json"
-    _run([
-        "-m", "bench.measure_ours", "--path", str(graph), "--lessons", str(lessons),
-        "--turns", str(plan.turns), "--other-turns", str(plan.other_turns),
-        "--loads", str(plan.loads), "--out", str(ours_out),
-    ], env)
+    _run(
+        [
+            "-m",
+            "bench.measure_ours",
+            "--path",
+            str(graph),
+            "--lessons",
+            str(lessons),
+            "--turns",
+            str(plan.turns),
+            "--other-turns",
+            str(plan.other_turns),
+            "--loads",
+            str(plan.loads),
+            "--out",
+            str(ours_out),
+        ],
+        env,
+    )
     print(f"[{lessons}] naive baseline", flush=True)
     naive_out = tmp / f"naive-{lessons}.json"
-    _run([
-        "-m", "bench.measure_naive", "--path", str(graph), "--out", str(naive_out),
-        "--turns", str(plan.naive_turns), "--min-turns", str(plan.naive_min_turns),
-        "--budget", str(plan.naive_budget_s), "--loads", str(plan.loads),
-    ], env)
+    _run(
+        [
+            "-m",
+            "bench.measure_naive",
+            "--path",
+            str(graph),
+            "--out",
+            str(naive_out),
+            "--turns",
+            str(plan.naive_turns),
+            "--min-turns",
+            str(plan.naive_min_turns),
+            "--budget",
+            str(plan.naive_budget_s),
+            "--loads",
+            str(plan.loads),
+        ],
+        env,
+    )
     return {
         "lessons": lessons,
         "cold": cold,
@@ -209,16 +241,20 @@ def chart(results: list[dict[str, Any]], path: Path) -> None:
     for learner, style in styles.items():
         for impl, colour in (("ours", "tab:blue"), ("naive", "tab:red")):
             values = [r[impl]["turns"][learner]["RecommendNextLesson"]["p50"] for r in results]
-            ax.plot(sizes, values, style, color=colour, marker="o",
-                    label=f"{impl}, learner at {learner}")
+            ax.plot(
+                sizes,
+                values,
+                style,
+                color=colour,
+                marker="o",
+                label=f"{impl}, learner at {learner}",
+            )
     ours_p99 = [
-        max(c["RecommendNextLesson"]["p99"] for c in r["ours"]["turns"].values())
-        for r in results
+        max(c["RecommendNextLesson"]["p99"] for c in r["ours"]["turns"].values()) for r in results
     ]
     ax.plot(sizes, ours_p99, "-", color="tab:cyan", marker="^", label="ours, worst p99")
     targets = [(1_000, 1.0), (10_000, 5.0), (100_000, 50.0)]
-    ax.scatter(*zip(*targets, strict=True), marker="_", s=400, color="black",
-               label="p99 targets")
+    ax.scatter(*zip(*targets, strict=True), marker="_", s=400, color="black", label="p99 targets")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("lessons in the graph")
@@ -235,8 +271,9 @@ def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description="lessonbot benchmark")
     parser.add_argument("--sizes", help="comma-separated lesson counts (default: all four)")
-    parser.add_argument("--quick", action="store_true",
-                        help="100 and 1,000 lessons, few turns (under a minute)")
+    parser.add_argument(
+        "--quick", action="store_true", help="100 and 1,000 lessons, few turns (under a minute)"
+    )
     parser.add_argument("--out-dir", help="default: bench/ (bench/.cache/quick with --quick)")
     args = parser.parse_args(argv)
     if args.sizes:
@@ -251,8 +288,9 @@ def main(argv: list[str] | None = None) -> None:
     (out_dir / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     (out_dir / "results.md").write_text(markdown(results, args.quick), encoding="utf-8")
     chart(results, out_dir / "results.png")
-    print(f"wrote {out_dir / 'results.md'} and results.png in "
-          f"{time.perf_counter() - started:.0f} s")
+    print(
+        f"wrote {out_dir / 'results.md'} and results.png in {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

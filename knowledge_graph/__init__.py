@@ -89,6 +89,8 @@ _LAZY_HOMES: dict[str, str] = {
     "LessonMatch": "knowledge_graph.model",
     "MASTERY_THRESHOLD": "knowledge_graph.model",
 }
+
+
 def __getattr__(name: str) -> Any:
     """Import exported names on first access (PEP 562)."""
     if name not in _LAZY_HOMES:

@@ -202,9 +202,7 @@ def _add_course_edges(graph: nx.DiGraph, course: SourcedCourse, *, strict: bool)
         for group in lesson.requires_any:
             members = tuple(
                 dict.fromkeys(
-                    q
-                    for q in (qualify(r.id, course_id) for r in group)
-                    if q in graph and q != node
+                    q for q in (qualify(r.id, course_id) for r in group) if q in graph and q != node
                 )
             )
             if members:

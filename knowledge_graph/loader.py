@@ -361,9 +361,7 @@ class GraphLoader:
 
     def _due(self) -> bool:
         """True when the source has never been checked or the interval has passed."""
-        return self._checked_at is None or (
-            self._clock() - self._checked_at >= self.check_interval
-        )
+        return self._checked_at is None or (self._clock() - self._checked_at >= self.check_interval)
 
     def _refresh(self) -> None:
         """Compare the signature and reload when it changed (call with the lock held)."""
@@ -456,8 +454,10 @@ def loader_from_env(environ: Mapping[str, str] | None = None) -> GraphLoader:
     try:
         interval = float(raw_interval) if raw_interval else DEFAULT_CHECK_SECONDS
     except ValueError:
-        logger.warning("LESSON_GRAPH_CHECK_SECONDS is not a number; using the default",
-                       extra={"value": raw_interval})
+        logger.warning(
+            "LESSON_GRAPH_CHECK_SECONDS is not a number; using the default",
+            extra={"value": raw_interval},
+        )
         interval = DEFAULT_CHECK_SECONDS
     if interval < 0 or interval != interval:
         interval = DEFAULT_CHECK_SECONDS

@@ -544,8 +544,13 @@ def _check_file(doc: RawDocument, issues: list[ValidationIssue]) -> _CheckedFile
             if issue.file == doc.name and issue.course is None:
                 issues[position] = replace(issue, course=ctx.course)
     if "course" not in data:
-        ctx.add(Severity.ERROR, "missing-field", "required field 'course' is missing",
-                field="course", line=1)
+        ctx.add(
+            Severity.ERROR,
+            "missing-field",
+            "required field 'course' is missing",
+            field="course",
+            line=1,
+        )
         header = None
     else:
         header = _validate_model(CourseHeader, raw_course, ctx, ("course",))
@@ -569,24 +574,43 @@ def _check_lessons(
 ) -> list[tuple[int, LessonSpec]] | None:
     """Validate each lesson on its own; return the valid ones with their indices."""
     if "lessons" not in data:
-        ctx.add(Severity.ERROR, "missing-field", "required field 'lessons' is missing",
-                field="lessons", line=1)
+        ctx.add(
+            Severity.ERROR,
+            "missing-field",
+            "required field 'lessons' is missing",
+            field="lessons",
+            line=1,
+        )
         return None
     raw_lessons = data["lessons"]
     if raw_lessons is None:
         raw_lessons = []
     if not isinstance(raw_lessons, list):
-        ctx.add(Severity.ERROR, "invalid-value", "'lessons' must be a list", ("lessons",),
-                field="lessons")
+        ctx.add(
+            Severity.ERROR,
+            "invalid-value",
+            "'lessons' must be a list",
+            ("lessons",),
+            field="lessons",
+        )
         return None
     if len(raw_lessons) > MAX_LESSONS_PER_COURSE:
-        ctx.add(Severity.ERROR, "too-large",
-                f"{len(raw_lessons)} lessons; the limit is {MAX_LESSONS_PER_COURSE} per course",
-                ("lessons",), field="lessons")
+        ctx.add(
+            Severity.ERROR,
+            "too-large",
+            f"{len(raw_lessons)} lessons; the limit is {MAX_LESSONS_PER_COURSE} per course",
+            ("lessons",),
+            field="lessons",
+        )
         return None
     if not raw_lessons:
-        ctx.add(Severity.WARNING, "empty-course", "the course has no lessons", ("lessons",),
-                field="lessons")
+        ctx.add(
+            Severity.WARNING,
+            "empty-course",
+            "the course has no lessons",
+            ("lessons",),
+            field="lessons",
+        )
     valid: list[tuple[int, LessonSpec]] = []
     first_line: dict[str, int | None] = {}
     for index, raw in enumerate(raw_lessons):
@@ -607,8 +631,9 @@ def _check_lessons(
             first_line[lesson_id] = index
             checked.raw_lesson_ids.append(lesson_id)
         if not isinstance(raw, dict):
-            ctx.add(Severity.ERROR, "invalid-value", "a lesson must be a mapping",
-                    ("lessons", index))
+            ctx.add(
+                Severity.ERROR, "invalid-value", "a lesson must be a mapping", ("lessons", index)
+            )
             continue
         spec = _validate_model(LessonSpec, raw, ctx, ("lessons", index), lesson_id)
         if spec is not None:
@@ -659,9 +684,7 @@ def _suggest(reference: str, target: str, lessons: dict[str, _Located]) -> str:
     return _did_you_mean(bare, ids)
 
 
-def _check_references(
-    lessons: dict[str, _Located], invalid: set[str], courses: set[str]
-) -> None:
+def _check_references(lessons: dict[str, _Located], invalid: set[str], courses: set[str]) -> None:
     """Report dangling references, self-loops, duplicates and small requires_any groups."""
     for qid, loc in lessons.items():
         course_id = loc.course.course_id
@@ -671,8 +694,14 @@ def _check_references(
             target = qualify(ref.id, course_id)
             add = loc.ctx.add
             if target == qid:
-                add(Severity.ERROR, "self-loop", f"lesson lists itself in {name!r}",
-                    (*base, *path), lesson=loc.spec.id, field=name)
+                add(
+                    Severity.ERROR,
+                    "self-loop",
+                    f"lesson lists itself in {name!r}",
+                    (*base, *path),
+                    lesson=loc.spec.id,
+                    field=name,
+                )
             elif target not in lessons and target not in invalid:
                 ref_course = target.split("/", 1)[0]
                 if ref_course not in courses:
@@ -681,23 +710,44 @@ def _check_references(
                     )
                 else:
                     message = f"unknown lesson {ref.id!r}" + _suggest(ref.id, target, lessons)
-                add(Severity.ERROR, "dangling-reference", message, (*base, *path),
-                    lesson=loc.spec.id, field=name)
+                add(
+                    Severity.ERROR,
+                    "dangling-reference",
+                    message,
+                    (*base, *path),
+                    lesson=loc.spec.id,
+                    field=name,
+                )
             elif (name, target) in seen and name != "requires_any":
-                add(Severity.WARNING, "duplicate-reference", f"{ref.id!r} is listed twice",
-                    (*base, *path), lesson=loc.spec.id, field=name)
+                add(
+                    Severity.WARNING,
+                    "duplicate-reference",
+                    f"{ref.id!r} is listed twice",
+                    (*base, *path),
+                    lesson=loc.spec.id,
+                    field=name,
+                )
             seen.add((name, target))
         for g, group in enumerate(loc.spec.requires_any):
             if len(group) == 0:
                 add = loc.ctx.add
-                add(Severity.ERROR, "small-group",
+                add(
+                    Severity.ERROR,
+                    "small-group",
                     "an empty requires_any group can never be satisfied; remove it",
-                    (*base, "requires_any", g), lesson=loc.spec.id, field="requires_any")
+                    (*base, "requires_any", g),
+                    lesson=loc.spec.id,
+                    field="requires_any",
+                )
             elif len({qualify(r.id, course_id) for r in group}) == 1:
-                loc.ctx.add(Severity.WARNING, "small-group",
-                            "a requires_any group with one member; use 'requires' instead",
-                            (*base, "requires_any", g), lesson=loc.spec.id,
-                            field="requires_any")
+                loc.ctx.add(
+                    Severity.WARNING,
+                    "small-group",
+                    "a requires_any group with one member; use 'requires' instead",
+                    (*base, "requires_any", g),
+                    lesson=loc.spec.id,
+                    field="requires_any",
+                )
 
 
 def _check_names(lessons: dict[str, _Located]) -> None:
@@ -714,15 +764,23 @@ def _check_names(lessons: dict[str, _Located]) -> None:
         other = course_titles.get((course, key))
         if other is not None:
             loc.ctx.add(
-                Severity.ERROR, "title-collision",
+                Severity.ERROR,
+                "title-collision",
                 f"title {loc.spec.title!r} is the same as lesson {other.split('/', 1)[1]!r}'s "
                 f"(compared ignoring case, accents and punctuation)",
-                ("lessons", loc.index, "title"), lesson=loc.spec.id, field="title")
+                ("lessons", loc.index, "title"),
+                lesson=loc.spec.id,
+                field="title",
+            )
         elif key in titles:
             loc.ctx.add(
-                Severity.WARNING, "title-collision",
+                Severity.WARNING,
+                "title-collision",
                 f"title {loc.spec.title!r} is also the title of {titles[key]!r}",
-                ("lessons", loc.index, "title"), lesson=loc.spec.id, field="title")
+                ("lessons", loc.index, "title"),
+                lesson=loc.spec.id,
+                field="title",
+            )
         course_titles.setdefault((course, key), qid)
         titles.setdefault(key, qid)
     aliases: dict[tuple[str, str], str] = {}
@@ -732,15 +790,21 @@ def _check_names(lessons: dict[str, _Located]) -> None:
             key = (course, fold_text(alias))
             if not key[1]:
                 continue
-            for owner, what in ((course_titles, "the title"), (ids, "the id"),
-                                (aliases, "an alias")):
+            for owner, what in (
+                (course_titles, "the title"),
+                (ids, "the id"),
+                (aliases, "an alias"),
+            ):
                 other = owner.get(key)
                 if other is not None and other != qid:
                     loc.ctx.add(
-                        Severity.WARNING, "alias-collision",
+                        Severity.WARNING,
+                        "alias-collision",
                         f"alias {alias!r} is also {what} of lesson {other.split('/', 1)[1]!r}",
-                        ("lessons", loc.index, "aliases", k), lesson=loc.spec.id,
-                        field="aliases")
+                        ("lessons", loc.index, "aliases", k),
+                        lesson=loc.spec.id,
+                        field="aliases",
+                    )
                     break
             aliases.setdefault(key, qid)
 
@@ -784,13 +848,23 @@ def _report_cycle(
     course = loc.course.course_id
     kinds = graph.edges[second, first]["kinds"]
     field_name = next(
-        (k.value for k in (EdgeKind.REQUIRES, EdgeKind.REQUIRES_ANY, EdgeKind.RECOMMENDS)
-         if k.value in kinds), None)
+        (
+            k.value
+            for k in (EdgeKind.REQUIRES, EdgeKind.REQUIRES_ANY, EdgeKind.RECOMMENDS)
+            if k.value in kinds
+        ),
+        None,
+    )
     text = " -> ".join(_show(q, course) for q in [*cycle, cycle[0]])
     what = "prerequisite cycle" if severity is Severity.ERROR else "cycle through 'recommends'"
-    loc.ctx.add(severity, code, f"{what}: {text} (each lesson lists the next one)",
-                ("lessons", loc.index, field_name or "id"), lesson=loc.spec.id,
-                field=field_name)
+    loc.ctx.add(
+        severity,
+        code,
+        f"{what}: {text} (each lesson lists the next one)",
+        ("lessons", loc.index, field_name or "id"),
+        lesson=loc.spec.id,
+        field=field_name,
+    )
 
 
 def _check_cycles(graph: nx.DiGraph, lessons: dict[str, _Located]) -> set[str]:
@@ -811,8 +885,14 @@ def _check_cycles(graph: nx.DiGraph, lessons: dict[str, _Located]) -> set[str]:
         if len(component) < 2:
             continue
         sub = soft.subgraph(component)
-        rec = next(((u, v) for u, v, d in sorted(sub.edges(data="kinds"))
-                    if EdgeKind.RECOMMENDS.value in d), None)
+        rec = next(
+            (
+                (u, v)
+                for u, v, d in sorted(sub.edges(data="kinds"))
+                if EdgeKind.RECOMMENDS.value in d
+            ),
+            None,
+        )
         if rec is None:
             continue
         u, v = rec
@@ -828,8 +908,11 @@ def _satisfiable(graph: nx.DiGraph) -> set[str]:
     req_dependents: dict[str, list[str]] = {n: [] for n in graph}
     group_members: dict[str, list[tuple[str, int]]] = {n: [] for n in graph}
     for node, groups in graph.nodes(data="requires_any"):
-        preds = [u for u in graph.predecessors(node)
-                 if EdgeKind.REQUIRES.value in graph.edges[u, node]["kinds"]]
+        preds = [
+            u
+            for u in graph.predecessors(node)
+            if EdgeKind.REQUIRES.value in graph.edges[u, node]["kinds"]
+        ]
         for u in preds:
             req_dependents[u].append(node)
         for g, group in enumerate(groups):
@@ -868,24 +951,37 @@ def _check_reachability(
             continue
         loc = lessons[node]
         course = loc.course.course_id
-        blocked = [u for u in graph.predecessors(node)
-                   if u not in ok and EdgeKind.REQUIRES.value in graph.edges[u, node]["kinds"]]
+        blocked = [
+            u
+            for u in graph.predecessors(node)
+            if u not in ok and EdgeKind.REQUIRES.value in graph.edges[u, node]["kinds"]
+        ]
         if blocked:
             field_name = "requires"
             why = f"prerequisite {_show(blocked[0], course)!r} can never be completed"
         else:
             field_name = "requires_any"
             group = next(g for g in graph.nodes[node]["requires_any"] if not set(g) & ok)
-            why = ("no lesson of the requires_any group "
-                   f"[{', '.join(_show(q, course) for q in group)}] can ever be completed")
-        loc.ctx.add(Severity.ERROR, "unsatisfiable", f"lesson can never be started: {why}",
-                    ("lessons", loc.index, field_name), lesson=loc.spec.id, field=field_name)
+            why = (
+                "no lesson of the requires_any group "
+                f"[{', '.join(_show(q, course) for q in group)}] can ever be completed"
+            )
+        loc.ctx.add(
+            Severity.ERROR,
+            "unsatisfiable",
+            f"lesson can never be started: {why}",
+            ("lessons", loc.index, field_name),
+            lesson=loc.spec.id,
+            field=field_name,
+        )
     if not complete:
         return
     leading = {k.value for k in (*PREREQUISITE_KINDS, EdgeKind.NEXT)}
-    starts = [n for n in graph
-              if not any(leading & graph.edges[u, n]["kinds"].keys()
-                         for u in graph.predecessors(n))]
+    starts = [
+        n
+        for n in graph
+        if not any(leading & graph.edges[u, n]["kinds"].keys() for u in graph.predecessors(n))
+    ]
     reached: set[str] = set(starts)
     queue = deque(starts)
     while queue:
@@ -900,15 +996,21 @@ def _check_reachability(
         loc = lessons[node]
         if node in ok and node not in reached:
             loc.ctx.add(
-                Severity.WARNING, "unreachable",
+                Severity.WARNING,
+                "unreachable",
                 "no start lesson leads here (a start lesson has no prerequisites and is "
                 "nobody's 'next'); it sits on a loop of 'next'/'recommends' links",
-                ("lessons", loc.index), lesson=loc.spec.id)
+                ("lessons", loc.index),
+                lesson=loc.spec.id,
+            )
         elif graph.degree(node) == 0 and per_course[graph.nodes[node]["course"]] > 1:
             loc.ctx.add(
-                Severity.WARNING, "isolated",
+                Severity.WARNING,
+                "isolated",
                 "lesson has no links to or from any other lesson",
-                ("lessons", loc.index), lesson=loc.spec.id)
+                ("lessons", loc.index),
+                lesson=loc.spec.id,
+            )
 
 
 # --------------------------------------------------------------------------- entry points
@@ -939,13 +1041,24 @@ def validate_documents(documents: Sequence[RawDocument]) -> ValidationReport:
     ordered = sorted(documents, key=lambda d: d.name)
     report = ValidationReport(issues=issues, files=[d.name for d in ordered])
     if not ordered:
-        issues.append(ValidationIssue(Severity.ERROR, "no-courses",
-                                      "no course files (*.yaml, *.yml, *.json) found", "<none>"))
+        issues.append(
+            ValidationIssue(
+                Severity.ERROR,
+                "no-courses",
+                "no course files (*.yaml, *.yml, *.json) found",
+                "<none>",
+            )
+        )
         return report
     if len(ordered) > MAX_COURSE_FILES:
-        issues.append(ValidationIssue(Severity.ERROR, "too-large",
-                                      f"{len(ordered)} files; the limit is {MAX_COURSE_FILES}",
-                                      ordered[0].name))
+        issues.append(
+            ValidationIssue(
+                Severity.ERROR,
+                "too-large",
+                f"{len(ordered)} files; the limit is {MAX_COURSE_FILES}",
+                ordered[0].name,
+            )
+        )
         return report
     checked = [_check_file(doc, issues) for doc in ordered]
     courses: dict[str, _CheckedFile] = {}
@@ -955,9 +1068,13 @@ def validate_documents(documents: Sequence[RawDocument]) -> ValidationReport:
         if cid is None:
             continue
         if cid in courses:
-            item.ctx.add(Severity.ERROR, "duplicate-course",
-                         f"course id {cid!r} is already used by {courses[cid].ctx.file}",
-                         ("course", "id"), field="id")
+            item.ctx.add(
+                Severity.ERROR,
+                "duplicate-course",
+                f"course id {cid!r} is already used by {courses[cid].ctx.file}",
+                ("course", "id"),
+                field="id",
+            )
             item.sourced = None
             continue
         courses[cid] = item
@@ -968,12 +1085,18 @@ def validate_documents(documents: Sequence[RawDocument]) -> ValidationReport:
             continue
         for index, spec in item.sourced.iter_lessons():
             lessons[qualify(spec.id, item.sourced.course_id)] = _Located(
-                item.sourced, item.ctx, index, spec)
+                item.sourced, item.ctx, index, spec
+            )
     invalid -= lessons.keys()
     if len(lessons) > MAX_TOTAL_LESSONS:
-        issues.append(ValidationIssue(Severity.ERROR, "too-large",
-                                      f"{len(lessons)} lessons; the limit is {MAX_TOTAL_LESSONS}",
-                                      ordered[0].name))
+        issues.append(
+            ValidationIssue(
+                Severity.ERROR,
+                "too-large",
+                f"{len(lessons)} lessons; the limit is {MAX_TOTAL_LESSONS}",
+                ordered[0].name,
+            )
+        )
         return report
     _check_references(lessons, invalid, set(courses))
     _check_names(lessons)

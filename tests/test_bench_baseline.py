@@ -41,8 +41,7 @@ def _allowed(ours: LessonGraph, mastery: dict[str, float]) -> set[str]:
     return {
         lesson.id
         for lesson in ours.lessons()
-        if lesson.id not in done
-        and all(p in done for p in ours.prerequisites(lesson.id).requires)
+        if lesson.id not in done and all(p in done for p in ours.prerequisites(lesson.id).requires)
     }
 
 

@@ -239,8 +239,7 @@ class DynamoDBProgressStore:
                 TableName=self.table,
                 Key=_lesson_key(learner_id, lesson_id),
                 UpdateExpression=(
-                    "SET #mastery = :mastery, #lesson = :lesson, "
-                    "#at = if_not_exists(#at, :now)"
+                    "SET #mastery = :mastery, #lesson = :lesson, #at = if_not_exists(#at, :now)"
                 ),
                 ConditionExpression="attribute_not_exists(#mastery) OR #mastery < :mastery",
                 ExpressionAttributeNames={

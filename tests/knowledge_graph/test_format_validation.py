@@ -60,7 +60,10 @@ def course_file(tmp_path: Path, lessons_yaml: str, name: str = "py.yaml") -> Pat
 
 
 def test_valid_directory_with_cross_course_reference_is_clean(tmp_path: Path) -> None:
-    write(tmp_path, "b_python.yaml", """
+    write(
+        tmp_path,
+        "b_python.yaml",
+        """
         course:
           id: python-intro   # a comment
           title: Introduction to Python
@@ -80,29 +83,59 @@ def test_valid_directory_with_cross_course_reference_is_clean(tmp_path: Path) ->
             difficulty: 3
             requires_any: [[variables, shell/terminal]]
             recommends: [{id: variables, weight: 0.4}]
-    """)
-    write(tmp_path, "a_shell.json", json.dumps({
-        "course": {"id": "shell", "title": "The Shell", "description": "cd, ls"},
-        "lessons": [{"id": "terminal", "title": "Using a Terminal", "minutes": 5,
-                     "url": "https://example.org/terminal", "next": ["python-intro/hello"]}],
-    }, indent=2))
+    """,
+    )
+    write(
+        tmp_path,
+        "a_shell.json",
+        json.dumps(
+            {
+                "course": {"id": "shell", "title": "The Shell", "description": "cd, ls"},
+                "lessons": [
+                    {
+                        "id": "terminal",
+                        "title": "Using a Terminal",
+                        "minutes": 5,
+                        "url": "https://example.org/terminal",
+                        "next": ["python-intro/hello"],
+                    }
+                ],
+            },
+            indent=2,
+        ),
+    )
     report = validate_path(tmp_path)
     assert report.issues == [], report.format()
     assert report.ok and report.format() == ""
     assert report.files == [str(tmp_path / "a_shell.json"), str(tmp_path / "b_python.yaml")]
     G = report.graph
     assert G is not None
-    assert list(G.nodes) == ["shell/terminal", "python-intro/hello", "python-intro/variables",
-                             "python-intro/loops"]
+    assert list(G.nodes) == [
+        "shell/terminal",
+        "python-intro/hello",
+        "python-intro/variables",
+        "python-intro/loops",
+    ]
     hello = G.nodes["python-intro/hello"]
     assert hello == {
-        "key": "hello", "course": "python-intro", "title": "Hello World", "summary": "",
-        "module": "General", "difficulty": 2, "minutes": 15, "aliases": (), "tags": (),
-        "url": None, "requires_any": (), "order": 1,
-        "source": str(tmp_path / "b_python.yaml"), "line": 6,
+        "key": "hello",
+        "course": "python-intro",
+        "title": "Hello World",
+        "summary": "",
+        "module": "General",
+        "difficulty": 2,
+        "minutes": 15,
+        "aliases": (),
+        "tags": (),
+        "url": None,
+        "requires_any": (),
+        "order": 1,
+        "source": str(tmp_path / "b_python.yaml"),
+        "line": 6,
     }
     assert G.nodes["python-intro/loops"]["requires_any"] == (
-        ("python-intro/variables", "shell/terminal"),)
+        ("python-intro/variables", "shell/terminal"),
+    )
     # JSON files get line numbers (from YAML marks) only when an issue needs one.
     assert G.nodes["shell/terminal"]["line"] is None
     # prerequisites point to the lesson that lists them; next points forwards
@@ -110,21 +143,36 @@ def test_valid_directory_with_cross_course_reference_is_clean(tmp_path: Path) ->
     assert G.edges["shell/terminal", "python-intro/hello"]["kinds"] == {"next": 1.0}
     # several kinds between one pair merge; weight is their maximum
     assert G.edges["python-intro/hello", "python-intro/variables"] == {
-        "kinds": {"requires": 1.0, "next": 1.0, "related": 0.3}, "weight": 1.0}
+        "kinds": {"requires": 1.0, "next": 1.0, "related": 0.3},
+        "weight": 1.0,
+    }
     assert G.edges["python-intro/variables", "python-intro/hello"]["kinds"] == {"related": 0.3}
     assert G.edges["python-intro/variables", "python-intro/loops"]["kinds"] == {
-        "requires_any": 1.0, "recommends": 0.4}
+        "requires_any": 1.0,
+        "recommends": 0.4,
+    }
     courses = G.graph["courses"]
     assert courses["python-intro"]["weights"] == {**DEFAULT_WEIGHTS, "goal": 2.0}
-    assert courses["shell"] == {"id": "shell", "title": "The Shell", "description": "cd, ls",
-                                "weights": DEFAULT_WEIGHTS,
-                                "source": str(tmp_path / "a_shell.json")}
+    assert courses["shell"] == {
+        "id": "shell",
+        "title": "The Shell",
+        "description": "cd, ls",
+        "weights": DEFAULT_WEIGHTS,
+        "source": str(tmp_path / "a_shell.json"),
+    }
 
 
 def test_directory_ignores_hidden_files_and_editor_backups(tmp_path: Path) -> None:
     course_file(tmp_path, "- {id: a, title: A}")
-    for junk in (".#py.yaml", "py.yaml~", "py.yaml.swp", ".hidden.yaml", "py.yaml.tmp",
-                 "#py.yaml#", "notes.txt"):
+    for junk in (
+        ".#py.yaml",
+        "py.yaml~",
+        "py.yaml.swp",
+        ".hidden.yaml",
+        "py.yaml.tmp",
+        "#py.yaml#",
+        "notes.txt",
+    ):
         (tmp_path / junk).write_text("{{{ not a course", encoding="utf-8")
     report = validate_path(tmp_path)
     assert report.ok and report.files == [str(tmp_path / "py.yaml")], report.format()
@@ -154,112 +202,238 @@ def test_empty_directory_is_an_error(tmp_path: Path) -> None:
 
 CASES = [
     # (code, severity, lessons yaml, lesson, field, message fragment)
-    ("unknown-field", "error", """
+    (
+        "unknown-field",
+        "error",
+        """
         - id: a
           title: A
           requirs: [b]   # <-
         - {id: b, title: B, next: [a]}
-     """, "a", "requirs", "did you mean 'requires'?"),
-    ("missing-field", "error", """
+     """,
+        "a",
+        "requirs",
+        "did you mean 'requires'?",
+    ),
+    (
+        "missing-field",
+        "error",
+        """
         - {id: a, title: A, next: [b]}
         - id: b          # <-
           summary: no title
-     """, "b", "title", "'title' is missing"),
-    ("duplicate-id", "error", """
+     """,
+        "b",
+        "title",
+        "'title' is missing",
+    ),
+    (
+        "duplicate-id",
+        "error",
+        """
         - {id: a, title: A}
         - {id: a, title: Again}   # <-
-     """, "a", "id", "already used on line 5"),
-    ("dangling-reference", "error", """
+     """,
+        "a",
+        "id",
+        "already used on line 5",
+    ),
+    (
+        "dangling-reference",
+        "error",
+        """
         - {id: functions, title: Functions, next: [calls]}
         - id: calls
           title: Calls
           requires: [fuctions]   # <-
-     """, "calls", "requires", "unknown lesson 'fuctions' (did you mean 'functions'?)"),
-    ("cycle", "error", """
+     """,
+        "calls",
+        "requires",
+        "unknown lesson 'fuctions' (did you mean 'functions'?)",
+    ),
+    (
+        "cycle",
+        "error",
+        """
         - id: a
           title: A
           requires: [b]   # <-
         - {id: b, title: B, requires: [c]}
         - {id: c, title: C, requires_any: [[a, d]]}
         - {id: d, title: D, requires: [c]}
-     """, "a", "requires", "a -> b -> c -> a"),
-    ("soft-cycle", "warning", """
+     """,
+        "a",
+        "requires",
+        "a -> b -> c -> a",
+    ),
+    (
+        "soft-cycle",
+        "warning",
+        """
         - id: a
           title: A
           recommends: [b]   # <-
         - {id: b, title: B, requires: [a]}
-     """, "a", "recommends", "a -> b -> a"),
-    ("self-loop", "error", """
+     """,
+        "a",
+        "recommends",
+        "a -> b -> a",
+    ),
+    (
+        "self-loop",
+        "error",
+        """
         - {id: a, title: A, next: [b]}
         - id: b
           title: B
           next: [a, b]   # <-
-     """, "b", "next", "itself"),
-    ("weight-range", "error", """
+     """,
+        "b",
+        "next",
+        "itself",
+    ),
+    (
+        "weight-range",
+        "error",
+        """
         - {id: a, title: A}
         - id: b
           title: B
           requires:
             - {id: a, weight: 1.5}   # <-
-     """, "b", "requires", "requires[0].weight"),
-    ("unsatisfiable", "error", """
+     """,
+        "b",
+        "requires",
+        "requires[0].weight",
+    ),
+    (
+        "unsatisfiable",
+        "error",
+        """
         - {id: a, title: A, requires: [b]}
         - {id: b, title: B, requires: [a]}
         - {id: c, title: C}
         - id: d
           title: D
           requires_any: [[a, b]]   # <-
-     """, "d", "requires_any", "[a, b]"),
-    ("unreachable", "warning", """
+     """,
+        "d",
+        "requires_any",
+        "[a, b]",
+    ),
+    (
+        "unreachable",
+        "warning",
+        """
         - {id: start, title: Start, next: [x]}
         - {id: x, title: X}
         - {id: loop-a, title: Loop A, next: [loop-b]}   # <-
         - {id: loop-b, title: Loop B, next: [loop-a]}
-     """, "loop-a", None, "no start lesson leads here"),
-    ("isolated", "warning", """
+     """,
+        "loop-a",
+        None,
+        "no start lesson leads here",
+    ),
+    (
+        "isolated",
+        "warning",
+        """
         - {id: a, title: A, next: [b]}
         - {id: b, title: B}
         - {id: lonely, title: Lonely}   # <-
-     """, "lonely", None, "no links"),
-    ("title-collision", "error", """
+     """,
+        "lonely",
+        None,
+        "no links",
+    ),
+    (
+        "title-collision",
+        "error",
+        """
         - {id: loops, title: Loops, next: [loops-2]}
         - {id: loops-2, title: "  LOOPS!"}   # <-
-     """, "loops-2", "title", "same as lesson 'loops'"),
-    ("alias-collision", "warning", """
+     """,
+        "loops-2",
+        "title",
+        "same as lesson 'loops'",
+    ),
+    (
+        "alias-collision",
+        "warning",
+        """
         - {id: for, title: For Loops, next: [while]}
         - id: while
           title: While Loops
           aliases: [looping, "for-loops"]   # <-
-     """, "while", "aliases", "title of lesson 'for'"),
-    ("empty-title", "error", """
+     """,
+        "while",
+        "aliases",
+        "title of lesson 'for'",
+    ),
+    (
+        "empty-title",
+        "error",
+        """
         - {id: a, title: A, next: [b]}
         - id: b
           title: "   "   # <-
-     """, "b", "title", "must not be empty"),
-    ("small-group", "warning", """
+     """,
+        "b",
+        "title",
+        "must not be empty",
+    ),
+    (
+        "small-group",
+        "warning",
+        """
         - {id: a, title: A, next: [b]}
         - id: b
           title: B
           requires_any:
             - [a]   # <-
-     """, "b", "requires_any", "use 'requires'"),
-    ("invalid-value", "error", """
+     """,
+        "b",
+        "requires_any",
+        "use 'requires'",
+    ),
+    (
+        "invalid-value",
+        "error",
+        """
         - {id: a, title: A, next: [b]}
         - id: b
           title: B
           minutes: "15"   # <-
-     """, "b", "minutes", "valid integer"),
-    ("duplicate-reference", "warning", """
+     """,
+        "b",
+        "minutes",
+        "valid integer",
+    ),
+    (
+        "duplicate-reference",
+        "warning",
+        """
         - {id: a, title: A, next: [b]}
         - id: b
           title: B
           requires: [a, a]   # <-
-     """, "b", "requires", "listed twice"),
-    ("duplicate-key", "error", """
+     """,
+        "b",
+        "requires",
+        "listed twice",
+    ),
+    (
+        "duplicate-key",
+        "error",
+        """
         - id: a
           title: A
           title: B   # <-
-     """, None, "title", "appears twice"),
+     """,
+        None,
+        "title",
+        "appears twice",
+    ),
 ]
 
 
@@ -269,8 +443,13 @@ CASES = [
     ids=[case[0] for case in CASES],
 )
 def test_each_issue_code_names_file_lesson_field_and_line(
-    tmp_path: Path, code: str, severity: str, lessons: str, lesson: str | None,
-    field: str | None, fragment: str,
+    tmp_path: Path,
+    code: str,
+    severity: str,
+    lessons: str,
+    lesson: str | None,
+    field: str | None,
+    fragment: str,
 ) -> None:
     path = course_file(tmp_path, lessons)
     report = validate_path(tmp_path)
@@ -287,12 +466,15 @@ def test_each_issue_code_names_file_lesson_field_and_line(
 
 
 def test_format_line_matches_documented_shape(tmp_path: Path) -> None:
-    course_file(tmp_path, """
+    course_file(
+        tmp_path,
+        """
         - {id: functions, title: Functions, next: [loops]}
         - id: loops
           title: Loops
           requires: [fuctions]
-    """)
+    """,
+    )
     report = validate_path(tmp_path / "py.yaml")
     assert report.format() == (
         f"{tmp_path / 'py.yaml'}:8: error [py/loops] requires: unknown lesson 'fuctions' "
@@ -303,7 +485,10 @@ def test_format_line_matches_documented_shape(tmp_path: Path) -> None:
 
 
 def test_course_weight_out_of_range(tmp_path: Path) -> None:
-    path = write(tmp_path, "c.yaml", """
+    path = write(
+        tmp_path,
+        "c.yaml",
+        """
         course:
           id: c
           title: C
@@ -311,17 +496,25 @@ def test_course_weight_out_of_range(tmp_path: Path) -> None:
             momentum: 0.8
             decay: 1.0   # <-
         lessons: [{id: a, title: A}]
-    """)
+    """,
+    )
     issue = only_issue(validate_path(path), "weight-range")
-    assert (issue.line, issue.course, issue.lesson, issue.field) == (marked_line(path), "c",
-                                                                      None, "weights")
+    assert (issue.line, issue.course, issue.lesson, issue.field) == (
+        marked_line(path),
+        "c",
+        None,
+        "weights",
+    )
     assert "weights.decay" in issue.message
 
 
 def test_cross_course_title_collision_is_a_warning(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "course: {id: a, title: A}\nlessons: [{id: loops, title: Loops}]\n")
-    path = write(tmp_path, "b.yaml", "course: {id: b, title: B}\nlessons:\n"
-                 "  - {id: loops, title: loops}   # <-\n")
+    path = write(
+        tmp_path,
+        "b.yaml",
+        "course: {id: b, title: B}\nlessons:\n  - {id: loops, title: loops}   # <-\n",
+    )
     report = validate_path(tmp_path)
     issue = only_issue(report, "title-collision")
     assert issue.severity is Severity.WARNING and report.ok
@@ -330,11 +523,14 @@ def test_cross_course_title_collision_is_a_warning(tmp_path: Path) -> None:
 
 def test_unknown_course_in_reference(tmp_path: Path) -> None:
     write(tmp_path, "shell.yaml", "course: {id: shell, title: S}\nlessons: [{id: cd, title: cd}]\n")
-    path = course_file(tmp_path, """
+    path = course_file(
+        tmp_path,
+        """
         - id: a
           title: A
           requires: [shel/cd]   # <-
-    """)
+    """,
+    )
     issue = only_issue(validate_path(tmp_path), "dangling-reference")
     assert issue.line == marked_line(path)
     assert issue.message == "unknown course 'shel' in 'shel/cd' (did you mean 'shell'?)"
@@ -342,24 +538,35 @@ def test_unknown_course_in_reference(tmp_path: Path) -> None:
 
 def test_duplicate_course_across_files(tmp_path: Path) -> None:
     course_file(tmp_path, "- {id: a, title: A}", name="one.yaml")
-    second = write(tmp_path, "two.yaml", """
+    second = write(
+        tmp_path,
+        "two.yaml",
+        """
         course:
           id: py   # <-
           title: Another
         lessons: [{id: b, title: B}]
-    """)
+    """,
+    )
     issue = only_issue(validate_path(tmp_path), "duplicate-course")
     assert (issue.file, issue.line, issue.course, issue.field) == (
-        str(second), marked_line(second), "py", "id")
+        str(second),
+        marked_line(second),
+        "py",
+        "id",
+    )
     assert "one.yaml" in issue.message
 
 
 def test_empty_requires_any_group_is_an_error(tmp_path: Path) -> None:
-    path = course_file(tmp_path, """
+    path = course_file(
+        tmp_path,
+        """
         - id: a
           title: A
           requires_any: [[]]   # <-
-    """)
+    """,
+    )
     issue = only_issue(validate_path(path), "small-group")
     assert issue.severity is Severity.ERROR and issue.line == marked_line(path)
 
@@ -372,8 +579,11 @@ def test_empty_requires_any_group_is_an_error(tmp_path: Path) -> None:
         ("broken.json", '{"course": {"id": "c",\n "title": "C"},\n "lessons": [\n', 4),
         ("empty.yaml", "", 1),
         ("two-docs.yaml", "course: {id: a}\n---\ncourse: {id: b}\n", 2),
-        ("binary.yaml", "course: \udcff".encode("utf-8", "surrogateescape").decode("latin-1"),
-         None),
+        (
+            "binary.yaml",
+            "course: \udcff".encode("utf-8", "surrogateescape").decode("latin-1"),
+            None,
+        ),
     ],
 )
 def test_unparsable_files_give_parse_error(
@@ -392,14 +602,17 @@ def test_unparsable_files_give_parse_error(
 
 
 def test_every_truncation_of_a_valid_file_is_reported_not_raised(tmp_path: Path) -> None:
-    text = HEADER + textwrap.indent(textwrap.dedent("""
+    text = HEADER + textwrap.indent(
+        textwrap.dedent("""
         - id: a
           title: "A: the start"
           next: [b]
         - id: b
           title: B
           requires: [{id: a, weight: 0.5}]
-    """).strip("\n"), "  ")
+    """).strip("\n"),
+        "  ",
+    )
     for cut in range(len(text)):
         report = validate_documents([RawDocument.from_text("t.yaml", text[:cut])])
         assert report.ok or report.errors  # a report, never an exception
@@ -422,22 +635,30 @@ def test_top_level_problems(tmp_path: Path) -> None:
 
 def test_unsafe_yaml_tags_are_rejected_not_executed(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
-    path = write(tmp_path, "evil.yaml", f"""
+    path = write(
+        tmp_path,
+        "evil.yaml",
+        f"""
         course: !!python/object/apply:os.system ["touch {marker}"]
         lessons: []
-    """)
+    """,
+    )
     issue = only_issue(validate_path(path), "parse-error")
     assert issue.line == 1 and not marker.exists()
 
 
 def test_alias_bombs_are_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validation_module, "MAX_YAML_NODES", 500)
-    path = write(tmp_path, "bomb.yaml", """
+    path = write(
+        tmp_path,
+        "bomb.yaml",
+        """
         a: &a [x, x, x, x, x, x, x, x, x, x]
         b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
         c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
         d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
-    """)
+    """,
+    )
     assert "too large" in only_issue(validate_path(path), "parse-error").message
 
 
@@ -456,10 +677,19 @@ def test_url_must_be_http(tmp_path: Path) -> None:
 
 def test_json_issues_carry_lines(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
-    path.write_text(json.dumps({"course": {"id": "c", "title": "C"}, "lessons": [
-        {"id": "a", "title": "A", "next": ["b"]},
-        {"id": "b", "title": "B", "requires": ["zz"]},
-    ]}, indent=2), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "course": {"id": "c", "title": "C"},
+                "lessons": [
+                    {"id": "a", "title": "A", "next": ["b"]},
+                    {"id": "b", "title": "B", "requires": ["zz"]},
+                ],
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     issue = only_issue(validate_path(path), "dangling-reference")
     lines = path.read_text(encoding="utf-8").splitlines()
     assert issue.line is not None and '"zz"' in lines[issue.line - 1]
@@ -469,8 +699,9 @@ def test_json_issues_carry_lines(tmp_path: Path) -> None:
 
 
 def test_build_graph_strict_rejects_unknown_references() -> None:
-    doc = CourseFile.model_validate({"course": {"id": "c", "title": "C"},
-                                     "lessons": [{"id": "a", "title": "A", "next": ["b"]}]})
+    doc = CourseFile.model_validate(
+        {"course": {"id": "c", "title": "C"}, "lessons": [{"id": "a", "title": "A", "next": ["b"]}]}
+    )
     with pytest.raises(UnresolvedReferenceError, match="c/b"):
         build_graph([doc])
     G = build_graph([SourcedCourse(doc, "c.yaml")], strict=False)

@@ -40,7 +40,6 @@ class FakeClock:
         self.now += seconds
 
 
-
 _mtime = [1_700_000_000_000_000_000]
 
 
@@ -82,14 +81,17 @@ def test_load_graph_errors_are_typed(tmp_path: Path, lesson_dir: Path) -> None:
         load_graph(lesson_dir / "alpha.yaml")
     assert caught.value.report.codes() == {"dangling-reference"}
     assert "alpha.yaml:10: error [alpha/l1] requires: unknown lesson 'missing-lesson'" in str(
-        caught.value)
+        caught.value
+    )
     assert isinstance(caught.value, GraphError)
 
 
 def test_directory_of_several_courses_loads(lesson_dir: Path) -> None:
-    write_course(lesson_dir / "beta.json",
-                 '{"course": {"id": "beta", "title": "Beta"},'
-                 ' "lessons": [{"id": "b", "title": "Beta One", "requires": ["alpha/l2"]}]}')
+    write_course(
+        lesson_dir / "beta.json",
+        '{"course": {"id": "beta", "title": "Beta"},'
+        ' "lessons": [{"id": "b", "title": "Beta One", "requires": ["alpha/l2"]}]}',
+    )
     graph = GraphLoader(str(lesson_dir), clock=FakeClock()).get()
     assert titles(graph) == {"Start", "Middle", "End", "Beta One"}
 
@@ -237,7 +239,8 @@ def test_concurrent_first_use_loads_once(lesson_dir: Path) -> None:
 
 def test_loader_from_env() -> None:
     explicit = loader_from_env(
-        {"LESSON_GRAPH_PATH": "s3://bucket/lessons/", "LESSON_GRAPH_CHECK_SECONDS": "5"})
+        {"LESSON_GRAPH_PATH": "s3://bucket/lessons/", "LESSON_GRAPH_CHECK_SECONDS": "5"}
+    )
     assert (explicit.location, explicit.check_interval) == ("s3://bucket/lessons/", 5.0)
     in_lambda = loader_from_env({"AWS_LAMBDA_FUNCTION_NAME": "lessonbot"})
     assert (in_lambda.location, in_lambda.check_interval) == (LAMBDA_DEFAULT_LOCATION, 30.0)
@@ -264,7 +267,8 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 
 
 def test_s3_prefix_loads_and_reloads_on_etag_change(
-    s3, caplog: pytest.LogCaptureFixture  # type: ignore[no-untyped-def]
+    s3,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
 ) -> None:
     s3.put_object(Bucket="lessons", Key="prod/alpha.yaml", Body=course_text("alpha", ["S3 A"]))
     s3.put_object(Bucket="lessons", Key="prod/beta.yml", Body=course_text("beta", ["S3 B"]))
@@ -289,16 +293,20 @@ def test_s3_prefix_loads_and_reloads_on_etag_change(
 
 
 def test_s3_single_key(s3) -> None:  # type: ignore[no-untyped-def]
-    s3.put_object(Bucket="lessons", Key="course.json",
-                  Body=b'{"course": {"id": "c", "title": "C"},'
-                       b' "lessons": [{"id": "a", "title": "Only"}]}')
+    s3.put_object(
+        Bucket="lessons",
+        Key="course.json",
+        Body=b'{"course": {"id": "c", "title": "C"}, "lessons": [{"id": "a", "title": "Only"}]}',
+    )
     clock = FakeClock()
     loader = GraphLoader("s3://lessons/course.json", check_interval=1, clock=clock)
     first = loader.get()
     assert titles(first) == {"Only"}
-    s3.put_object(Bucket="lessons", Key="course.json",
-                  Body=b'{"course": {"id": "c", "title": "C"},'
-                       b' "lessons": [{"id": "a", "title": "Changed"}]}')
+    s3.put_object(
+        Bucket="lessons",
+        Key="course.json",
+        Body=b'{"course": {"id": "c", "title": "C"}, "lessons": [{"id": "a", "title": "Changed"}]}',
+    )
     clock.advance(1)
     assert titles(loader.get()) == {"Changed"}
     assert titles(load_graph("s3://lessons/course.json")) == {"Changed"}
@@ -319,11 +327,14 @@ def test_package_import_is_cheap_and_exports_resolve() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, knowledge_graph as kg; "
-            "print(sorted(m for m in ('networkx', 'numpy', 'pydantic', 'boto3') "
-            "if m in sys.modules)); "
-            "print(all(getattr(kg, n) is not None for n in kg.__all__))")
+    code = (
+        "import sys, knowledge_graph as kg; "
+        "print(sorted(m for m in ('networkx', 'numpy', 'pydantic', 'boto3') "
+        "if m in sys.modules)); "
+        "print(all(getattr(kg, n) is not None for n in kg.__all__))"
+    )
     root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
-                         text=True, check=True).stdout.split("\n")
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
     assert out[:2] == ["[]", "True"]
