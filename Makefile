@@ -39,8 +39,7 @@ venv: $(STAMP)
 chat: $(CHAT_STAMP)
 	$(BIN)/python -m lex_bot chat
 
-test: $(STAMP)
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/python -m pytest
 
 fuzz: $(STAMP)
