@@ -47,9 +47,9 @@ def test_at_most_two_reasons_are_given(graph: LessonGraph) -> None:
     assert text == "it unlocks 4 more lessons, and it suits your level"
 
 
-def test_spanish_joins_with_y(graph: LessonGraph) -> None:
+def test_spanish_joins_with_ademas(graph: LessonGraph) -> None:
     text = because(messages_for("es_US"), graph, _recommendation(graph, CONTINUES, UNLOCKS_ONE))
-    assert text == "sigue a For Loops, que acabas de terminar y desbloquea 1 lección más"
+    assert text == "sigue a For Loops, que acabas de terminar; además, desbloquea 1 lección más"
 
 
 def test_no_reason_gives_the_plain_line(graph: LessonGraph) -> None:
