@@ -10,8 +10,10 @@ and carries the conversation between turns the way Lex does:
   ``Delegate`` (or without a dialog hook) Lex elicits the first empty required slot itself,
   with the slot's prompt from the message catalogue, and once all are filled calls the
   fulfilment code hook (``FulfillmentCodeHook``, intent state ``ReadyForFulfillment``);
-* ``ElicitSlot``: the next input fills that slot of the same intent (unless it is exactly a
-  sample utterance of another intent and no value of the slot: Lex switches intent then);
+* ``ElicitSlot``: the next input answers that slot of the same intent, as
+  :meth:`~lex_bot.local_nlu.LocalNlu.answer` reads it: a listed value, the value a clear
+  request carries ("start recursion"), or the whole input; a clear request for another
+  intent that carries no value of the slot switches to that intent, as Lex does;
 * ``ConfirmIntent``: the next "yes"/"no" sets ``confirmationState`` on the same intent
   (anything else is classified afresh);
 * ``Close`` and ``ElicitIntent``: the next input is classified afresh;
@@ -203,7 +205,7 @@ class LocalLex:
         pending = (self.pending or {}).get("type")
         intent = None
         if pending == "ElicitSlot" and self.intent is not None:
-            intent = self._fill_elicited_slot(nlu, text, result)
+            intent = self._answer_elicited_slot(nlu, text, result)
         elif pending == "ConfirmIntent" and self.intent is not None:
             answer = confirmation_of(text)
             if answer is not None:
@@ -211,30 +213,33 @@ class LocalLex:
         if intent is None and result.messages:  # re-prompted a slot Lex elicits itself
             return result
         if intent is None:
-            result.nlu = nlu.interpret(text)
+            result.nlu = result.nlu or nlu.interpret(text)
             intent = self._new_intent(result.nlu.best)
         self._run_intent(intent, text, result)
         return result
 
-    def _fill_elicited_slot(
+    def _answer_elicited_slot(
         self, nlu: LocalNlu, text: str, result: LexTurnResult
     ) -> dict[str, Any] | None:
-        """The current intent with the elicited slot filled from ``text`` (None: switch)."""
+        """The current intent with the elicited slot filled from ``text``.
+
+        ``None`` when Lex switches to another intent (``result.nlu`` holds it) or re-prompts
+        for a value it cannot take (``result`` holds the prompt).
+        """
         assert self.intent is not None and self.pending is not None
         name, slot = self.intent["name"], self.pending.get("slotToElicit", "")
-        slot_type = self.definition.slot_type_of(name, slot)
-        other = nlu.is_utterance(text)
-        if other is not None and other != name and nlu.known_value(slot_type or "", text) is None:
-            return None  # Lex switches intent when the answer is clearly another request
-        fill = nlu.fill_slot(name, slot, text)
-        if fill is None:
+        answer = nlu.answer(name, slot, text)
+        if isinstance(answer, NluResult):
+            result.nlu = answer
+            return None
+        if answer is None:
             spec = self.definition.slot(name, slot)
             if spec is not None:  # Lex re-prompts a value it cannot take (e.g. a number)
                 result.messages.append(self._prompt(spec.prompt))
                 result.intent, result.dialog_action = name, "ElicitSlot"
                 result.slot_to_elicit, result.intent_state = slot, "InProgress"
             return None
-        slots = {**self.intent.get("slots", {}), slot: fill.to_lex()}
+        slots = {**self.intent.get("slots", {}), slot: answer.to_lex()}
         return {**self.intent, "slots": slots, "state": "InProgress"}
 
     def _new_intent(self, match: IntentMatch) -> dict[str, Any]:

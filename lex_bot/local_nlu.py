@@ -52,6 +52,8 @@ NUMBER_SLOT_TYPE = "AMAZON.Number"
 DEFAULT_THRESHOLD = 0.4
 #: Interpretations returned besides the best one (Lex returns up to five in all).
 MAX_ALTERNATIVES = 4
+#: Confidence from which an answer to a slot question is taken as a (new) request.
+SWITCH_CONFIDENCE = 0.75
 _CHAR_NGRAM = 3
 _CHAR_WEIGHT = 1.0
 #: Share of an intent's score that comes from all its utterances together (its centroid).
@@ -415,11 +417,35 @@ class LocalNlu:
         """The listed value ``text`` names exactly (ignoring case and accents), else ``None``."""
         return self._canonical.get(slot_type, {}).get(normalise(text))
 
-    def is_utterance(self, text: str) -> str | None:
-        """The intent of which ``text`` is (after normalising) a sample utterance, else None."""
-        tokens = tokenize(text)
-        match = self._exact_match(text, tokens, " ".join(t.text for t in tokens))
-        return match.intent if match is not None else None
+    def answer(self, intent: str, slot: str, text: str) -> SlotFill | NluResult | None:
+        """What ``text`` means when Lex has just asked for ``slot`` of ``intent``.
+
+        Returns:
+            a :class:`SlotFill` for the slot: ``text`` names a listed value, or is a clear
+            request that carries a value of the slot's type ("start recursion" when asked
+            for a lesson), or is taken whole as custom slot types take any answer;
+            an :class:`NluResult` when ``text`` clearly asks for another intent (a sample
+            utterance of it, or a confidence of at least ``SWITCH_CONFIDENCE``): Lex
+            switches to it;
+            ``None`` when nothing fits (no number where a number was asked).
+
+        Example:
+            >>> nlu.answer("StartLesson", "LessonName", "start recursion")  # doctest: +SKIP
+            SlotFill(original='recursion', interpreted='Recursion', resolved=('Recursion',))
+            >>> nlu.answer("StartLesson", "LessonName", "start over").intent  # doctest: +SKIP
+            'ResetProgress'
+        """
+        slot_type = self.definition.slot_type_of(intent, slot) or ""
+        if self.known_value(slot_type, text) is None:
+            result = self.interpret(text)
+            best = result.best
+            if best.intent != FALLBACK_INTENT and best.confidence >= SWITCH_CONFIDENCE:
+                for name, fill in best.slots.items():
+                    if self.definition.slot_type_of(best.intent, name) == slot_type:
+                        return fill
+                if best.intent != intent:
+                    return result
+        return self.fill_slot(intent, slot, text)
 
     # ------------------------------------------------------------------ internals
 

@@ -10,6 +10,7 @@ from lex_bot.bot_definition import load_bot_definition
 from lex_bot.local_nlu import (
     Confirmation,
     LocalNlu,
+    NluResult,
     confirmation_of,
     normalise,
     parse_number,
@@ -175,6 +176,39 @@ def test_an_elicited_lesson_slot_takes_the_whole_answer(nlus):
     )
     odd = nlu.fill_slot("StartLesson", "LessonName", "something else entirely!")
     assert (odd.original, odd.interpreted) == ("something else entirely", "something else entirely")
+
+
+def test_an_answer_to_a_slot_question_takes_the_value_it_carries(nlus):
+    nlu = nlus["en_US"]
+    fill = nlu.answer("StartLesson", "LessonName", "start recursion")
+    assert (fill.original, fill.interpreted) == ("recursion", "Recursion")
+    # A phrase of another intent that names a lesson still answers "which lesson?".
+    goal = nlu.answer("SetLearningGoal", "GoalLesson", "I want to learn classes")
+    assert (goal.original, goal.interpreted) == ("classes", "Classes and Objects")
+    odd = nlu.answer("StartLesson", "LessonName", "quantum physics")
+    assert (odd.original, odd.interpreted, odd.resolved) == ("quantum physics",) * 2 + ((),)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "intent"),
+    [
+        ("en_US", "start over", "ResetProgress"),  # a sample utterance
+        ("en_US", "reset my progress please", "ResetProgress"),  # a confident match
+        ("es_US", "reiniciar mi progreso", "ResetProgress"),
+        ("en_US", "what should I learn next", "RecommendNextLesson"),
+    ],
+)
+def test_a_clear_request_for_another_intent_switches(nlus, locale, text, intent):
+    answer = nlus[locale].answer("StartLesson", "LessonName", text)
+    assert isinstance(answer, NluResult)
+    assert answer.intent == intent
+
+
+def test_a_number_question_takes_only_numbers_or_a_clear_request(nlus):
+    nlu = nlus["en_US"]
+    assert nlu.answer("CompleteLesson", "Score", "I got 92").interpreted == "92"
+    assert nlu.answer("CompleteLesson", "Score", "banana") is None
+    assert nlu.answer("CompleteLesson", "Score", "help").intent == "Help"
 
 
 @pytest.mark.parametrize(
