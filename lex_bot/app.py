@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from lex_bot.lesson_slots import forget_abandoned_retries
 from lex_bot.messages import messages_for
 from lex_bot.recording import Recorder
 from lex_bot.router import IntentRouter, ProblemKind
@@ -40,6 +41,8 @@ INTENT_MODULES = (
 
 for _name in INTENT_MODULES:
     importlib.import_module(f"lex_bot.intents.{_name}")
+
+app.use(forget_abandoned_retries)
 
 _recorder = Recorder.from_env()
 if _recorder is not None:

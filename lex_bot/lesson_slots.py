@@ -19,7 +19,7 @@ from lex_bot.events import IntentState, Slot, SlotShape, SlotValue
 from lex_bot.messages import Messages
 from lex_bot.presentation import button_value, reply, texts
 from lex_bot.responses import LexResponse
-from lex_bot.router import Turn
+from lex_bot.router import Handler, Turn
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import Lesson, LessonGraph
@@ -97,6 +97,23 @@ def help_choices(turn: Turn[Any]) -> list[tuple[str, str]]:
     ]
 
 
+def forget_failed_attempts(turn: Turn[Any]) -> None:
+    """Start counting failed lesson names afresh."""
+    turn.session.retrying, turn.session.failed_attempts = None, 0
+
+
+def forget_abandoned_retries(turn: Turn[Any], call_next: Handler) -> LexResponse:
+    """Middleware: a turn of another intent ends the tries "in a row" at a lesson slot.
+
+    Without it, a learner who gave up on a lesson name, asked something else and later
+    named an unknown lesson again would be one try closer to the bot giving up.
+    """
+    retrying = turn.session.retrying
+    if retrying is not None and retrying.partition(".")[0] != turn.intent.name:
+        forget_failed_attempts(turn)
+    return call_next(turn)
+
+
 def lesson_from_slot(
     turn: Turn[Any], graph: LessonGraph, slot_name: str, *, prompt_key: str
 ) -> Lesson | LexResponse:
@@ -113,7 +130,7 @@ def lesson_from_slot(
         return turn.elicit_slot(slot_name, reply(turn, t(prompt_key)))
     result = graph.find(raw)
     if result.is_confident and result.best is not None:
-        turn.session.failed_attempts = 0
+        forget_failed_attempts(turn)
         lesson = graph.lesson(result.best.lesson_id)
         if turn.is_dialog_hook:
             slot = turn.slot(slot_name)
@@ -123,10 +140,13 @@ def lesson_from_slot(
             )
         return lesson
 
+    retrying = f"{turn.intent.name}.{slot_name}"
+    if turn.session.retrying != retrying:
+        turn.session.retrying, turn.session.failed_attempts = retrying, 0
     turn.session.failed_attempts += 1
     if turn.session.failed_attempts >= MAX_FAILED_ATTEMPTS:
         _log_unresolved(turn, slot_name, raw, "gave_up")
-        turn.session.failed_attempts = 0
+        forget_failed_attempts(turn)
         return turn.close(
             reply(turn, t("lesson.give_up"), help_choices(turn)), state=IntentState.FAILED
         )

@@ -15,11 +15,14 @@ class LessonSession(TypedSessionAttributes):
     """What the bot remembers between turns of one Lex session.
 
     Attributes:
-        failed_attempts: how many times in a row a lesson name could not be resolved.
+        failed_attempts: how many times in a row the lesson slot ``retrying`` could not be
+            resolved.
+        retrying: the lesson slot being asked again, as ``Intent.Slot``.
         offered_lesson: the lesson offered in the pending yes/no question (ConfirmIntent).
         last_recommendations: lesson ids recommended last (for the log and the next turn).
     """
 
     failed_attempts: int = Field(default=0, ge=0, le=100)
+    retrying: str | None = Field(default=None, max_length=200)
     offered_lesson: str | None = Field(default=None, max_length=200)
     last_recommendations: list[str] = Field(default_factory=list, max_length=5)

@@ -100,6 +100,44 @@ def test_events_are_genuine_and_hooks_follow_the_definition():
         assert call.event["responseContentType"].startswith("text/plain")
 
 
+def test_a_clear_request_while_a_lesson_is_asked_for_switches_intent():
+    lex = LocalLex(session_id="switch-learner")
+    assert lex.send("start quantum physics").slot_to_elicit == "LessonName"
+    switched = lex.send("reset my progress please")
+    assert (switched.intent, switched.dialog_action) == ("ResetProgress", "ConfirmIntent")
+    assert lex.send("no").intent_state == "Fulfilled"
+
+
+def test_a_named_lesson_in_a_phrase_answers_the_question():
+    lex = LocalLex(session_id="phrase-learner")
+    assert lex.send("start quantum physics").slot_to_elicit == "LessonName"
+    answered = lex.send("start installing python")
+    slot = answered.calls[0].event["sessionState"]["intent"]["slots"]["LessonName"]["value"]
+    assert (slot["originalValue"], slot["interpretedValue"]) == (
+        "installing python",
+        "Installing Python",
+    )
+    assert answered.intent_state == "Fulfilled"
+
+
+def test_failed_lesson_names_count_in_a_row_only():
+    lex = LocalLex(session_id="in-a-row-learner")
+    assert lex.send("start quantum physics").slot_to_elicit == "LessonName"
+    assert lex.send("string theory").slot_to_elicit == "LessonName"
+    assert lex.session_attributes.get("failed_attempts") == "2"
+    moved_on = lex.send("how am I doing")  # the learner moves on: the tries no longer count
+    assert moved_on.intent == "ShowProgress"
+    assert lex.session_attributes.get("failed_attempts") == "0"
+    again = lex.send("start quantum physics")
+    assert (again.dialog_action, lex.session_attributes.get("failed_attempts")) == (
+        "ElicitSlot",
+        "1",
+    )
+    assert lex.send("string theory").slot_to_elicit == "LessonName"
+    gave_up = lex.send("dark matter")
+    assert (gave_up.dialog_action, gave_up.intent_state) == ("Close", "Failed")
+
+
 def test_session_attributes_and_elicitation_carry_between_turns():
     lex = LocalLex(session_id="carry-learner")
     first = lex.send("start python")
