@@ -124,6 +124,7 @@ def lex_events(draw: st.DrawFn) -> dict[str, Any]:
                 st.sampled_from(
                     [
                         "failed_attempts",
+                        "retrying",
                         "offered_lesson",
                         "last_recommendations",
                         "learnerId",
