@@ -57,9 +57,13 @@ def reference_unlocked(G: nx.DiGraph, node: str, done: set[str]) -> bool:
     return all(any(m in done for m in g) for g in G.nodes[node]["requires_any"])
 
 
+def reference_done(G: nx.DiGraph, progress: Any) -> set[str]:
+    """The lessons the reference counts as completed (mastery at the threshold or above)."""
+    return {v for v, m in reference_mastery(G, progress).items() if m >= MASTERY_THRESHOLD}
+
+
 def reference_candidates(G: nx.DiGraph, progress: Any) -> set[str]:
-    mastery = reference_mastery(G, progress)
-    done = {v for v, m in mastery.items() if m >= MASTERY_THRESHOLD}
+    done = reference_done(G, progress)
     return {v for v in G if v not in done and reference_unlocked(G, v, done)}
 
 
@@ -79,15 +83,22 @@ def build(specs: list[dict[str, Any]]) -> tuple[nx.DiGraph, LessonGraph]:
     return G, LessonGraph.from_networkx(G)
 
 
+def draw_case(
+    data: st.DataObject,
+) -> tuple[list[dict[str, Any]], nx.DiGraph, LessonGraph, Any]:
+    """Draw lesson specs and a learner's progress; return ``(specs, G, graph, progress)``."""
+    specs = data.draw(lesson_specs())
+    G, graph = build(specs)
+    return specs, G, graph, data.draw(progresses([s["id"] for s in specs]))
+
+
 # --------------------------------------------------------------- properties
 
 
 @SETTINGS
 @given(st.data())
 def test_recommendations_are_exactly_the_unlocked_uncompleted_lessons(data: st.DataObject):
-    specs = data.draw(lesson_specs())
-    G, graph = build(specs)
-    progress = data.draw(progresses([s["id"] for s in specs]))
+    _, G, graph, progress = draw_case(data)
     everything = graph.recommend(progress, k=len(graph) + 5)
     assert {r.lesson_id for r in everything} == reference_candidates(G, progress)
     assert len({r.lesson_id for r in everything}) == len(everything)
@@ -97,9 +108,7 @@ def test_recommendations_are_exactly_the_unlocked_uncompleted_lessons(data: st.D
 @given(st.data())
 def test_vectorised_mastery_matches_the_reference(data: st.DataObject):
     """The index's one-pass id lookup gives the same mastery as resolving ids one by one."""
-    specs = data.draw(lesson_specs())
-    G, graph = build(specs)
-    progress = data.draw(progresses([s["id"] for s in specs]))
+    _, G, graph, progress = draw_case(data)
     expected = reference_mastery(G, progress)
     vector = graph.index.mastery_vector(progress)
     assert {lesson: float(vector[i]) for i, lesson in enumerate(graph.index.ids)} == expected
@@ -111,9 +120,7 @@ def test_vectorised_mastery_matches_the_reference(data: st.DataObject):
 @SETTINGS
 @given(st.data())
 def test_k_is_respected_and_results_are_the_best_prefix(data: st.DataObject):
-    specs = data.draw(lesson_specs())
-    _, graph = build(specs)
-    progress = data.draw(progresses([s["id"] for s in specs]))
+    _, _, graph, progress = draw_case(data)
     k = data.draw(st.integers(-1, 6))
     top = graph.recommend(progress, k=k)
     everything = graph.recommend(progress, k=len(graph))
@@ -126,9 +133,7 @@ def test_k_is_respected_and_results_are_the_best_prefix(data: st.DataObject):
 @SETTINGS
 @given(st.data())
 def test_results_are_deterministic_across_calls_and_rebuilds(data: st.DataObject):
-    specs = data.draw(lesson_specs())
-    _, graph = build(specs)
-    progress = data.draw(progresses([s["id"] for s in specs]))
+    specs, _, graph, progress = draw_case(data)
     goal = data.draw(st.none() | st.sampled_from([s["id"] for s in specs]))
     shuffled = data.draw(st.permutations(range(len(specs))))
     rebuilt = LessonGraph.from_networkx(make_graph(specs, insertion=shuffled))
@@ -143,9 +148,7 @@ def test_results_are_deterministic_across_calls_and_rebuilds(data: st.DataObject
 @SETTINGS
 @given(st.data())
 def test_reasons_refer_to_real_lessons(data: st.DataObject):
-    specs = data.draw(lesson_specs())
-    G, graph = build(specs)
-    progress = data.draw(progresses([s["id"] for s in specs]))
+    specs, G, graph, progress = draw_case(data)
     goal = data.draw(st.none() | st.sampled_from([s["id"] for s in specs]))
     recent = data.draw(st.none() | st.lists(st.sampled_from([*G.nodes, "x/unknown"])))
     for rec in graph.recommend(progress, k=5, goal=goal, recent=recent):
@@ -158,12 +161,9 @@ def test_reasons_refer_to_real_lessons(data: st.DataObject):
 @SETTINGS
 @given(st.data())
 def test_path_to_is_a_valid_plan_ending_at_the_goal(data: st.DataObject):
-    specs = data.draw(lesson_specs())
-    G, graph = build(specs)
-    progress = data.draw(progresses([s["id"] for s in specs]))
+    specs, G, graph, progress = draw_case(data)
     goal = graph.resolve_id(data.draw(st.sampled_from([s["id"] for s in specs])))
-    mastery = reference_mastery(G, progress)
-    done = {v for v, m in mastery.items() if m >= MASTERY_THRESHOLD}
+    done = reference_done(G, progress)
     path = graph.path_to(goal, progress)
     steps = [s.id for s in path.steps]
     assert path.goal == goal
@@ -183,12 +183,9 @@ def test_path_to_is_a_valid_plan_ending_at_the_goal(data: st.DataObject):
 @SETTINGS
 @given(st.data())
 def test_a_goal_closure_lesson_ranks_first_when_one_is_unlocked(data: st.DataObject):
-    specs = data.draw(lesson_specs())
-    G, graph = build(specs)
-    progress = data.draw(progresses([s["id"] for s in specs]))
+    specs, G, graph, progress = draw_case(data)
     goal = graph.resolve_id(data.draw(st.sampled_from([s["id"] for s in specs])))
-    mastery = reference_mastery(G, progress)
-    done = {v for v, m in mastery.items() if m >= MASTERY_THRESHOLD}
+    done = reference_done(G, progress)
     closure = (nx.ancestors(hard_graph(G), goal) | {goal}) - done
     unlocked_in_closure = closure & reference_candidates(G, progress)
     top = graph.recommend(progress, k=3, goal=goal)
@@ -202,11 +199,8 @@ def test_a_goal_closure_lesson_ranks_first_when_one_is_unlocked(data: st.DataObj
 @SETTINGS
 @given(st.data())
 def test_missing_prerequisites_match_the_reference(data: st.DataObject):
-    specs = data.draw(lesson_specs())
-    G, graph = build(specs)
-    progress = data.draw(progresses([s["id"] for s in specs]))
-    mastery = reference_mastery(G, progress)
-    done = {v for v, m in mastery.items() if m >= MASTERY_THRESHOLD}
+    _, G, graph, progress = draw_case(data)
+    done = reference_done(G, progress)
     for node in G:
         missing = graph.missing_prerequisites(node, progress)
         assert graph.is_unlocked(node, progress) == reference_unlocked(G, node, done)
