@@ -17,7 +17,7 @@ the Lex V2 model building API, in this order:
    keeping the alias's locale settings (code hook), log and sentiment settings.
 
 The stack's template then lags behind the bot: before the next ``sam deploy``, regenerate
-the values from the same graph (``python -m lex_bot.slot_values --graph PATH``) and the
+the values from the same graph (``python -m lex_bot slot-values --graph PATH``) and the
 template (``make template``), or that deploy puts the old values back. The caller needs
 ``lex:ListSlotTypes``, ``DescribeSlotType``, ``UpdateSlotType``,
 ``BuildBotLocale``, ``DescribeBotLocale``, ``CreateBotVersion``, ``DescribeBotVersion``,
@@ -269,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if result.alias_id:
         print(f"alias {result.alias_id} now serves version {result.bot_version}")
     print(
-        "before the next `sam deploy`: `python -m lex_bot.slot_values --graph <the same graph>` "
+        "before the next `sam deploy`: `python -m lex_bot slot-values --graph <the same graph>` "
         "and `make template`, so the stack matches the bot"
     )
     return 0
