@@ -14,8 +14,6 @@ from lex_bot.messages import Messages
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import LessonGraph, Reason, Recommendation
 
-MAX_REASONS = 2
-
 
 def _titles(graph: LessonGraph, ids: tuple[str, ...], t: Messages, limit: int = 2) -> str:
     titles = [graph.lesson(i).title for i in ids[:limit] if i in graph]
@@ -34,11 +32,15 @@ def reason_text(t: Messages, graph: LessonGraph, reason: Reason) -> str | None:
 
 
 def because(t: Messages, graph: LessonGraph, recommendation: Recommendation) -> str:
-    """Up to two reasons of a recommendation joined into one clause ("" when none)."""
+    """The first two reasons of a recommendation as one clause ("" when none).
+
+    Two reasons are joined by the catalogue's ``reason.and``; more would make a sentence too
+    long to listen to.
+    """
     clauses = [c for r in recommendation.reasons if (c := reason_text(t, graph, r))]
-    if len(clauses) < MAX_REASONS:
-        return clauses[0] if clauses else ""
-    return t("reason.and", first=clauses[0], second=clauses[1])
+    if len(clauses) >= 2:
+        return t("reason.and", first=clauses[0], second=clauses[1])
+    return clauses[0] if clauses else ""
 
 
 def recommendation_line(t: Messages, graph: LessonGraph, recommendation: Recommendation) -> str:
