@@ -187,7 +187,7 @@ class S3Source:
         return documents
 
 
-def open_source(location: str, *, s3_client: Any = None) -> GraphSource:
+def open_source(location: str | os.PathLike[str], *, s3_client: Any = None) -> GraphSource:
     """Return the source for a path or ``s3://`` URL.
 
     Example
@@ -195,6 +195,7 @@ def open_source(location: str, *, s3_client: Any = None) -> GraphSource:
     >>> type(open_source("data/lessons")).__name__
     'LocalSource'
     """
+    location = os.fspath(location)
     if location.startswith("s3://"):
         return S3Source(location, s3_client)
     return LocalSource(location)
@@ -232,7 +233,7 @@ def load_graph(path: str | os.PathLike[str]) -> LessonGraph:
     -------
     >>> graph = load_graph("data/lessons")  # doctest: +SKIP
     """
-    return _load(open_source(os.fspath(path)))[0]
+    return _load(open_source(path))[0]
 
 
 def _load(source: GraphSource) -> tuple[LessonGraph, ValidationReport | None]:
@@ -280,7 +281,7 @@ class GraphLoader:
 
     Parameters
     ----------
-    location : str, optional
+    location : str or path-like, optional
         File, directory or ``s3://`` URL; defaults to the bundled ``data/lessons``.
     check_interval : float, default 30
         Minimum number of seconds (by ``clock``) between two checks of the source.
@@ -302,13 +303,13 @@ class GraphLoader:
 
     def __init__(
         self,
-        location: str | None = None,
+        location: str | os.PathLike[str] | None = None,
         check_interval: float = DEFAULT_CHECK_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         *,
         s3_client: Any = None,
     ) -> None:
-        self.location = location or BUNDLED_LOCATION
+        self.location = os.fspath(location) if location else BUNDLED_LOCATION
         self.check_interval = float(check_interval)
         self._clock = clock
         self._source = open_source(self.location, s3_client=s3_client)

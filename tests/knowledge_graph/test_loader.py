@@ -96,6 +96,12 @@ def test_directory_of_several_courses_loads(lesson_dir: Path) -> None:
     assert titles(graph) == {"Start", "Middle", "End", "Beta One"}
 
 
+def test_loader_takes_a_path_object_as_load_graph_does(lesson_dir: Path) -> None:
+    loader = GraphLoader(lesson_dir, clock=FakeClock())
+    assert loader.location == str(lesson_dir)
+    assert titles(loader.get()) == titles(load_graph(lesson_dir))
+
+
 # ----------------------------------------------------------------------------- hot reload
 
 
