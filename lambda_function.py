@@ -3,16 +3,16 @@
 
 Module-level work is only what every invocation needs: the router and its handlers. The
 lesson graph and the progress store (boto3) are created lazily on first use, once per
-container (see ``lex_bot/services.py``).
+container (see ``lex_bot/lesson_app/services.py``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from lex_bot.app import app
+from lex_bot.lesson_app.app import handle
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answer one Amazon Lex V2 code hook event."""
-    return app.resolve(event, context)
+    return handle(event, context)

@@ -5,80 +5,23 @@ Example
 >>> event = recommend_event("learner-1")
 >>> event["sessionState"]["intent"]["name"], event["sessionId"]
 ('RecommendNextLesson', 'learner-1')
->>> complete_event("learner-1", "Loops")["sessionState"]["intent"]["slots"]["Score"]
+>>> print(complete_event("learner-1", "Loops")["sessionState"]["intent"]["slots"]["Score"])
+None
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-
-def slot(value: str) -> dict[str, Any]:
-    """A filled scalar slot as Lex sends it."""
-    return {
-        "shape": "Scalar",
-        "value": {"originalValue": value, "interpretedValue": value, "resolvedValues": []},
-    }
+from lex_bot.devtools.event_factory import lex_event as make_event
+from lex_bot.devtools.event_factory import slot
 
 
 def lex_event(
     session_id: str, intent: str, slots: dict[str, Any], transcript: str
 ) -> dict[str, Any]:
-    """A fulfillment code hook event for ``intent`` (state ``ReadyForFulfillment``).
-
-    Parameters
-    ----------
-    session_id : str
-        The Lex session id; the bot uses it as the learner id.
-    intent : str
-        Intent name, e.g. ``"RecommendNextLesson"``.
-    slots : dict
-        Slot name to slot value (``None`` or :func:`slot`).
-    transcript : str
-        What the learner typed.
-    """
-    intent_block = {
-        "name": intent,
-        "slots": slots,
-        "state": "ReadyForFulfillment",
-        "confirmationState": "None",
-    }
-    return {
-        "messageVersion": "1.0",
-        "invocationSource": "FulfillmentCodeHook",
-        "inputMode": "Text",
-        "responseContentType": "text/plain; charset=utf-8",
-        "sessionId": session_id,
-        "inputTranscript": transcript,
-        "invocationLabel": None,
-        "bot": {
-            "id": "ABCDEFGHIJ",
-            "name": "LessonBot",
-            "aliasId": "TSTALIASID",
-            "aliasName": "TestBotAlias",
-            "localeId": "en_US",
-            "version": "DRAFT",
-        },
-        "interpretations": [
-            {"intent": dict(intent_block), "nluConfidence": 0.91, "interpretationSource": "Lex"},
-            {
-                "intent": {
-                    "name": "FallbackIntent",
-                    "slots": {},
-                    "state": "InProgress",
-                    "confirmationState": "None",
-                }
-            },
-        ],
-        "proposedNextState": None,
-        "requestAttributes": None,
-        "sessionState": {
-            "activeContexts": [],
-            "intent": intent_block,
-            "originatingRequestId": "bench-request",
-        },
-        "transcriptions": [],
-    }
+    """A fulfillment code hook event for ``intent`` from the project's one event factory."""
+    return make_event(intent, slots, transcript=transcript, session_id=session_id)
 
 
 def recommend_event(session_id: str) -> dict[str, Any]:

@@ -15,9 +15,14 @@ import statistics
 import time
 from typing import Any
 
-os.environ.setdefault("PROGRESS_STORE", "memory://")
-os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-os.environ.setdefault("LOG_LEVEL", "ERROR")
+
+def _quiet_environment() -> None:
+    """What a measuring process runs with (set before the handler is imported, never at import
+    of this module, so that collecting its doctests changes nothing for other tests)."""
+    os.environ.setdefault("PROGRESS_STORE", "memory://")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+
 
 WARMUP_TURNS = 20
 CHECK_CALLS = 1_000
@@ -41,15 +46,17 @@ def _time_turns(handler: Any, event: dict[str, Any], turns: int, after: Any = No
 
 def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -> dict[str, Any]:
     """Run every measurement of lessonbot on the graph at ``path`` (see module docstring)."""
+    _quiet_environment()
     import lambda_function
     from bench.events import complete_event, learning_path_event, recommend_event
     from bench.learners import learners
     from bench.stats import summary_ms
     from knowledge_graph import GraphLoader, load_graph
-    from knowledge_graph.loader import LocalSource, _build
+    from knowledge_graph.loader import _build
+    from knowledge_graph.sources import LocalSource
     from knowledge_graph.validation import validate_documents
-    from lex_bot.progress_store import open_progress_store
-    from lex_bot.services import Services, use_services
+    from lex_bot.lesson_app.progress_store import open_progress_store
+    from lex_bot.lesson_app.services import Services, use_services
 
     # The loader serves every turn; its first get() is the load a cold start pays (from the
     # compiled file the publishing command writes next to the course files).

@@ -1,8 +1,8 @@
 """Generate the Lex part of ``deploy/template.yaml`` from the bot definition and slot values.
 
-Inputs: ``lex_bot/bot_definition.yaml`` (bot, locales, slot types, intents), the generated
-``lex_bot/slot_values.json`` (``{slot_type: [{"value", "synonyms"}]}``) and the message
-catalogues (slot prompts are catalogue keys). Output: the ``AWS::Lex::Bot``,
+Inputs: ``lex_bot/lesson_app/bot_definition.yaml`` (bot, locales, slot types, intents), the
+generated ``lex_bot/lesson_app/slot_values.json`` (``{slot_type: [{"value", "synonyms"}]}``)
+and the message catalogues (slot prompts are catalogue keys). Output: the ``AWS::Lex::Bot``,
 ``AWS::Lex::BotVersion``, ``AWS::Lex::BotAlias`` and the two ``AWS::Lambda::Permission``
 resources, written between the ``BEGIN GENERATED`` / ``END GENERATED`` marker comments of the
 template (the hand-written rest keeps its comments).
@@ -38,8 +38,8 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = REPO_ROOT / "deploy" / "template.yaml"
-DEFINITION_PATH = REPO_ROOT / "lex_bot" / "bot_definition.yaml"
-SLOT_VALUES_PATH = REPO_ROOT / "lex_bot" / "slot_values.json"
+DEFINITION_PATH = REPO_ROOT / "lex_bot" / "lesson_app" / "bot_definition.yaml"
+SLOT_VALUES_PATH = REPO_ROOT / "lex_bot" / "lesson_app" / "slot_values.json"
 
 BEGIN_MARKER = "  # --- BEGIN GENERATED: Lex bot (make template; do not edit by hand) ---"
 END_MARKER = "  # --- END GENERATED: Lex bot ---"
@@ -85,7 +85,7 @@ def _get_att(resource: str, attribute: str) -> dict[str, list[str]]:
 
 def catalogue_message(locale: str, key: str) -> str:
     """Return the text of message ``key`` in ``locale`` from ``lex_bot/messages``."""
-    from lex_bot.messages import messages_for
+    from lex_bot.lesson_app.messages import messages_for
 
     return messages_for(locale)(key)
 
@@ -383,10 +383,10 @@ def splice(template_text: str, block: str) -> str:
 
 
 def load_definition(path: Path = DEFINITION_PATH) -> dict[str, Any]:
-    """Read the bot definition YAML (validated by ``lex_bot.bot_definition`` when available)."""
+    """Read the bot definition YAML (validated by ``lex_bot.devtools.bot_definition``)."""
     if path == DEFINITION_PATH:
         try:
-            from lex_bot.bot_definition import load_bot_definition
+            from lex_bot.devtools.bot_definition import load_bot_definition
         except ImportError:  # pragma: no cover - the module is always present once merged
             pass
         else:

@@ -71,6 +71,21 @@ LAMBDA_GLIBC_MINOR = 34
 MANYLINUX_FLOOR_MINOR = 17
 #: Our code that goes into function.zip (relative to the repository root).
 FUNCTION_SOURCES = ("lambda_function.py", "lex_bot", "knowledge_graph")
+#: Parts of FUNCTION_SOURCES the Lambda never imports: developer tools and authoring
+#: commands (they need rich, matplotlib or the test tooling). A test checks that every module
+#: left in the zip imports only modules that are in it or in the runtime requirements.
+FUNCTION_EXCLUDED = (
+    "lex_bot/__main__.py",
+    "lex_bot/devtools",
+    "lex_bot/lesson_app/bot_definition.yaml",
+    "lex_bot/lesson_app/slot_values.json",
+    "knowledge_graph/__main__.py",
+    "knowledge_graph/cli.py",
+    "knowledge_graph/diff.py",
+    "knowledge_graph/render.py",
+    "knowledge_graph/stats.py",
+    "knowledge_graph/examples.py",
+)
 #: Lambda quotas: 50 MB per zip uploaded directly, 250 MB unzipped for function + layers.
 MAX_ZIPPED_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
@@ -264,9 +279,23 @@ def write_deterministic_zip(entries: Sequence[ZipEntry], out: Path) -> ArtifactS
     return ArtifactStats(out, len(entries), out.stat().st_size, unzipped)
 
 
+def is_shipped(arcname: str) -> bool:
+    """False for the developer and authoring parts of our code (``FUNCTION_EXCLUDED``).
+
+    Example
+    -------
+    >>> is_shipped("lex_bot/devtools/local_chat.py"), is_shipped("lex_bot/lexv2/router.py")
+    (False, True)
+    """
+    return not any(
+        arcname == excluded or arcname.startswith(excluded + "/") for excluded in FUNCTION_EXCLUDED
+    )
+
+
 def build_function_zip(out: Path, root: Path = REPO_ROOT) -> ArtifactStats:
-    """Archive our code (``FUNCTION_SOURCES`` under ``root``) into ``out``."""
-    return write_deterministic_zip(collect_files(root, FUNCTION_SOURCES), out)
+    """Archive our runtime code (``FUNCTION_SOURCES`` less ``FUNCTION_EXCLUDED``) into ``out``."""
+    entries = [e for e in collect_files(root, FUNCTION_SOURCES) if is_shipped(e.arcname)]
+    return write_deterministic_zip(entries, out)
 
 
 def build_layer_zip(site_packages: Path, out: Path) -> ArtifactStats:

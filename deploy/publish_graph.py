@@ -40,14 +40,8 @@ from typing import Any
 
 from knowledge_graph.errors import GraphError, GraphSourceError
 from knowledge_graph.file_format import is_course_file_name
-from knowledge_graph.validation import (
-    RawDocument,
-    ValidationReport,
-    list_course_files,
-    read_local_documents,
-    validate_documents,
-    validate_path,
-)
+from knowledge_graph.sources import RawDocument, list_course_files, read_local_documents
+from knowledge_graph.validation import ValidationReport, validate_documents, validate_path
 
 FILE_MODE = 0o644
 CONTENT_TYPES = {
@@ -114,7 +108,7 @@ def split_s3(location: str) -> tuple[str, str]:
 def _existing_documents(dest: str, s3_client: Any) -> list[RawDocument]:
     """The course documents already at ``dest`` (none when it is empty or missing)."""
     if is_s3(dest):
-        from knowledge_graph.loader import S3Source
+        from knowledge_graph.sources import S3Source
 
         bucket, prefix = split_s3(dest)
         try:

@@ -4,8 +4,8 @@
 [--alias-id ID]``
 
 Authors add lessons far more often than the bot changes. This regenerates the slot values of
-the lesson slot types (``lex_bot.slot_values.generate_slot_values``) from the graph and, through
-the Lex V2 model building API, in this order:
+the lesson slot types (``lex_bot.devtools.slot_values.generate_slot_values``) from the graph
+and, through the Lex V2 model building API, in this order:
 
 1. per locale and lesson slot type: ``list_slot_types`` (find the id by name),
    ``describe_slot_type`` (keep its description and settings), ``update_slot_type`` (the new
@@ -252,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         from knowledge_graph import load_graph
         from knowledge_graph.loader import BUNDLED_LOCATION
-        from lex_bot.slot_values import generate_slot_values
+        from lex_bot.devtools.slot_values import generate_slot_values
 
         graph = load_graph(args.graph or BUNDLED_LOCATION)
         slot_values = generate_slot_values(graph)

@@ -6,8 +6,11 @@ them pydantic, networkx and numpy) are imported on first use of a name.
 Example
 -------
 >>> import knowledge_graph as kg
->>> report = kg.validate_path("data/lessons")  # doctest: +SKIP
->>> graph = kg.load_graph("data/lessons")  # doctest: +SKIP
+>>> kg.validate_path("data/lessons").summary()
+'0 errors, 0 warnings in 2 files'
+>>> graph = kg.load_graph("data/lessons")
+>>> [r.lesson_id for r in graph.recommend(["python-intro/installing-python"], k=2)]
+['python-intro/the-repl', 'python-intro/hello-world']
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from knowledge_graph.errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph.index import MASTERY_THRESHOLD
     from knowledge_graph.loader import GraphLoader, load_graph, loader_from_env
     from knowledge_graph.model import (
         LearningPath,
@@ -34,12 +38,8 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from knowledge_graph.recommender import Reason, ReasonKind, Recommendation
     from knowledge_graph.search import FindResult, LessonMatch
-    from knowledge_graph.validation import (
-        Severity,
-        ValidationIssue,
-        ValidationReport,
-        validate_path,
-    )
+    from knowledge_graph.validation import validate_path
+    from knowledge_graph.validation.issues import Severity, ValidationIssue, ValidationReport
 
 __all__ = [
     "MASTERY_THRESHOLD",
@@ -73,21 +73,20 @@ _LAZY_HOMES: dict[str, str] = {
     "GraphLoader": "knowledge_graph.loader",
     "loader_from_env": "knowledge_graph.loader",
     "validate_path": "knowledge_graph.validation",
-    "ValidationReport": "knowledge_graph.validation",
-    "ValidationIssue": "knowledge_graph.validation",
-    "Severity": "knowledge_graph.validation",
-    # The query side: `knowledge_graph.model` defines or re-exports each of these.
+    "ValidationReport": "knowledge_graph.validation.issues",
+    "ValidationIssue": "knowledge_graph.validation.issues",
+    "Severity": "knowledge_graph.validation.issues",
     "LessonGraph": "knowledge_graph.model",
     "Lesson": "knowledge_graph.model",
     "Module": "knowledge_graph.model",
     "Prerequisites": "knowledge_graph.model",
     "LearningPath": "knowledge_graph.model",
-    "Recommendation": "knowledge_graph.model",
-    "Reason": "knowledge_graph.model",
-    "ReasonKind": "knowledge_graph.model",
-    "FindResult": "knowledge_graph.model",
-    "LessonMatch": "knowledge_graph.model",
-    "MASTERY_THRESHOLD": "knowledge_graph.model",
+    "Recommendation": "knowledge_graph.recommender",
+    "Reason": "knowledge_graph.recommender",
+    "ReasonKind": "knowledge_graph.recommender",
+    "FindResult": "knowledge_graph.search",
+    "LessonMatch": "knowledge_graph.search",
+    "MASTERY_THRESHOLD": "knowledge_graph.index",
 }
 
 

@@ -16,8 +16,8 @@ found, 2 wrong usage.
 
 Example
 -------
->>> main(["find", "for loop"])  # doctest: +SKIP
-python-intro/for-loops  For Loops  100%  (matched 'for loop')
+>>> main(["find", "for loop", "--graph", "data/lessons"])
+* 100%  For Loops  [python-intro/for-loops]  (matched 'for loop')
 0
 """
 
@@ -27,42 +27,37 @@ import argparse
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from knowledge_graph.errors import (
-    GraphSourceError,
-    GraphValidationError,
-    UnknownLessonError,
-)
+from knowledge_graph.compiled import CompiledGraphError, write_compiled
+from knowledge_graph.diff import EdgeChange, GraphDiff, diff_graphs
+from knowledge_graph.errors import GraphSourceError, GraphValidationError, UnknownLessonError
+from knowledge_graph.file_format import EDGE_KINDS, PREREQUISITE_KINDS, SYMMETRIC_KINDS
+from knowledge_graph.loader import BUNDLED_LOCATION, load_graph
+from knowledge_graph.reason_text import DEFAULT_LOCALE, LOCALES, reason_text
+from knowledge_graph.render import render_graph
+from knowledge_graph.search import AMBIGUITY_MARGIN
+from knowledge_graph.sources import open_source
+from knowledge_graph.stats import compute_stats
+from knowledge_graph.validation import validate_documents
+from knowledge_graph.validation.issues import ValidationReport
 
 if TYPE_CHECKING:  # pragma: no cover
-    from knowledge_graph.diff import EdgeChange, GraphDiff
     from knowledge_graph.model import LessonGraph
-    from knowledge_graph.recommender import Reason
-    from knowledge_graph.validation import ValidationReport
 
 __all__ = [
     "EXIT_INVALID",
     "EXIT_OK",
     "EXIT_USAGE",
-    "GraphStats",
     "build_parser",
-    "compute_stats",
     "default_graph_location",
-    "describe_reason",
     "main",
 ]
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
-
-_HARD = frozenset({"requires", "requires_any"})
-_PREREQUISITE = frozenset({"requires", "requires_any", "recommends"})
-_EDGE_KINDS = ("requires", "requires_any", "recommends", "related", "next")
 
 
 class CliError(Exception):
@@ -77,8 +72,6 @@ def default_graph_location(environ: dict[str, str] | None = None) -> str:
     >>> default_graph_location({"LESSON_GRAPH_PATH": "/srv/lessons"})
     '/srv/lessons'
     """
-    from knowledge_graph.loader import BUNDLED_LOCATION
-
     env = os.environ if environ is None else environ
     return env.get("LESSON_GRAPH_PATH", "").strip() or BUNDLED_LOCATION
 
@@ -137,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--goal", metavar="LESSON", help="the learner's goal lesson")
     sub.add_argument(
         "-k", type=_positive_int, default=3, metavar="N", help="how many suggestions (default 3)"
+    )
+    sub.add_argument(
+        "--locale",
+        choices=LOCALES,
+        default=DEFAULT_LOCALE,
+        help=f"language of the reasons, as the bot words them (default {DEFAULT_LOCALE})",
     )
     _add_json(sub)
 
@@ -227,8 +226,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
 
     Example
     -------
-    >>> main(["validate", "data/lessons"])  # doctest: +SKIP
-    data/lessons: 0 errors, 0 warnings in 2 files
+    >>> main(["validate", "data/lessons"])
+    OK: data/lessons: 0 errors, 0 warnings in 2 files
     0
     """
     parser = build_parser()
@@ -251,12 +250,6 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None) -> 
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _load(location: str) -> LessonGraph:
-    from knowledge_graph.loader import load_graph
-
-    return load_graph(location)
 
 
 def _resolve(graph: LessonGraph, text: str) -> str:
@@ -312,9 +305,6 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _compile(args: argparse.Namespace, out: TextIO) -> int:
-    from knowledge_graph.compiled import CompiledGraphError, write_compiled
-    from knowledge_graph.errors import GraphValidationError
-
     location = args.path or args.graph
     try:
         target = write_compiled(location)
@@ -330,9 +320,6 @@ def _compile(args: argparse.Namespace, out: TextIO) -> int:
 
 def _validation_report(location: str) -> ValidationReport:
     """Validate a local path or an s3:// location."""
-    from knowledge_graph.loader import open_source
-    from knowledge_graph.validation import validate_documents
-
     return validate_documents(open_source(location).read())
 
 
@@ -374,72 +361,8 @@ def _print_report_rich(
 # --------------------------------------------------------------------------- stats
 
 
-@dataclass(frozen=True)
-class GraphStats:
-    """Summary numbers of a lesson graph (see :func:`compute_stats`).
-
-    ``edges`` counts links per kind (a ``related`` pair once); ``roots`` are start lessons
-    (no prerequisite of any kind, nobody's ``next``); ``leaves`` are lessons nothing builds
-    on (no dependents, no ``next``); ``longest_chain`` is a longest chain of hard
-    prerequisites, first lesson first.
-    """
-
-    courses: dict[str, int]
-    modules: dict[str, int]
-    edges: dict[str, int]
-    roots: tuple[str, ...]
-    leaves: tuple[str, ...]
-    longest_chain: tuple[str, ...]
-    total_minutes: int
-    lessons: int
-
-
-def compute_stats(graph: LessonGraph) -> GraphStats:
-    """Compute the :class:`GraphStats` of a graph.
-
-    Example
-    -------
-    >>> compute_stats(load_graph("data/lessons")).edges["requires"]  # doctest: +SKIP
-    58
-    """
-    import networkx as nx
-
-    G = graph.graph
-    lessons = graph.lessons()
-    edges: Counter[str] = Counter({kind: 0 for kind in _EDGE_KINDS})
-    related_pairs: set[frozenset[str]] = set()
-    for u, v, data in G.edges(data=True):
-        for kind in data.get("kinds") or ():
-            if kind == "related":
-                related_pairs.add(frozenset((u, v)))
-            else:
-                edges[kind] += 1
-    edges["related"] = len(related_pairs)
-
-    def kinds_in(node: str) -> set[str]:
-        return {k for u in G.predecessors(node) for k in G.edges[u, node]["kinds"]}
-
-    def kinds_out(node: str) -> set[str]:
-        return {k for v in G.successors(node) for k in G.edges[node, v]["kinds"]}
-
-    roots = tuple(n.id for n in lessons if not kinds_in(n.id) & (_PREREQUISITE | {"next"}))
-    leaves = tuple(n.id for n in lessons if not kinds_out(n.id) & (_PREREQUISITE | {"next"}))
-    hard = nx.DiGraph((u, v) for u, v, d in G.edges(data=True) if _HARD & set(d.get("kinds") or ()))
-    chain = tuple(nx.dag_longest_path(hard)) if hard.number_of_edges() else ()
-    return GraphStats(
-        courses=dict(Counter(n.course for n in lessons)),
-        modules=dict(Counter(f"{n.course}: {n.module}" for n in lessons)),
-        edges=dict(edges),
-        roots=roots,
-        leaves=leaves,
-        longest_chain=chain,
-        total_minutes=sum(n.minutes for n in lessons),
-        lessons=len(lessons),
-    )
-
-
 def _stats(args: argparse.Namespace, out: TextIO) -> int:
-    graph = _load(args.graph)
+    graph = load_graph(args.graph)
     stats = compute_stats(graph)
     if args.json:
         _dump(stats.__dict__, out)
@@ -457,9 +380,9 @@ def _stats(args: argparse.Namespace, out: TextIO) -> int:
     for module, count in stats.modules.items():
         print(f"  {module:<{width}}  {count:>3}", file=out)
     print("\nLinks per kind:", file=out)
-    for kind in _EDGE_KINDS:
-        note = " (pairs)" if kind == "related" else ""
-        print(f"  {kind:<13} {stats.edges.get(kind, 0):>4}{note}", file=out)
+    for kind in EDGE_KINDS:
+        note = " (pairs)" if kind in SYMMETRIC_KINDS else ""
+        print(f"  {kind.value:<13} {stats.edges.get(kind.value, 0):>4}{note}", file=out)
     print(
         f"\nStart lessons ({len(stats.roots)}): {', '.join(_title(graph, r) for r in stats.roots)}",
         file=out,
@@ -485,37 +408,8 @@ def _hours(minutes: int) -> str:
 # --------------------------------------------------------------------------- recommend
 
 
-def describe_reason(graph: LessonGraph, reason: Reason) -> str:
-    """Return a reason as a short English phrase, naming lessons by title.
-
-    Example
-    -------
-    >>> describe_reason(graph, Reason(ReasonKind.UNLOCKS, ("c/b",), count=4))  # doctest: +SKIP
-    'opens 4 lessons, e.g. B'
-    """
-    titles = ", ".join(_title(graph, lesson) for lesson in reason.lessons)
-    kind = str(reason.kind)
-    if kind == "toward_goal":
-        return f"on the way to your goal: {titles}"
-    if kind == "continues":
-        return f"continues {titles}"
-    if kind == "related":
-        return f"related to {titles}, which you did"
-    if kind == "unlocks":
-        count = reason.count if reason.count is not None else len(reason.lessons)
-        more = ", e.g. " if count > len(reason.lessons) else ": "
-        return f"opens {count} lesson{'s' * (count != 1)}{more}{titles}"
-    if kind == "ready":
-        return f"you have done its prerequisites ({titles})"
-    if kind == "good_start":
-        return "a good first lesson: easy, needs nothing before it"
-    if kind == "difficulty_fit":
-        return "its difficulty matches your level"
-    return f"{kind}: {titles}" if titles else kind
-
-
 def _recommend(args: argparse.Namespace, out: TextIO) -> int:
-    graph = _load(args.graph)
+    graph = load_graph(args.graph)
     done = _progress(graph, args.completed)
     goal = _resolve(graph, args.goal) if args.goal else None
     results = graph.recommend(done, k=args.k, goal=goal)
@@ -531,7 +425,7 @@ def _recommend(args: argparse.Namespace, out: TextIO) -> int:
                             "kind": str(reason.kind),
                             "lessons": list(reason.lessons),
                             "count": reason.count,
-                            "text": describe_reason(graph, reason),
+                            "text": reason_text(graph, reason, args.locale) or str(reason.kind),
                         }
                         for reason in r.reasons
                     ],
@@ -555,7 +449,8 @@ def _recommend(args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
         for reason in rec.reasons:
-            print(f"      - {describe_reason(graph, reason)}", file=out)
+            text = reason_text(graph, reason, args.locale) or str(reason.kind)
+            print(f"      - {text}", file=out)
     return EXIT_OK
 
 
@@ -563,7 +458,7 @@ def _recommend(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _path(args: argparse.Namespace, out: TextIO) -> int:
-    graph = _load(args.graph)
+    graph = load_graph(args.graph)
     done = _progress(graph, args.completed)
     goal = _resolve(graph, args.goal)
     plan = graph.path_to(goal, done)
@@ -604,7 +499,7 @@ def _path(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _find(args: argparse.Namespace, out: TextIO) -> int:
-    graph = _load(args.graph)
+    graph = load_graph(args.graph)
     text = " ".join(args.text)
     result = graph.find(text, limit=args.limit)
     if args.json:
@@ -623,7 +518,7 @@ def _find(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_INVALID
     best = result.matches[0].confidence
     for match in result.matches:
-        close = result.ambiguous and match.confidence >= best - _ambiguity_margin()
+        close = result.ambiguous and match.confidence >= best - AMBIGUITY_MARGIN
         marker = "?" if close else ("*" if match is result.best else " ")
         print(
             f"{marker} {match.confidence:>4.0%}  {match.title}  [{match.lesson_id}]  "
@@ -637,19 +532,11 @@ def _find(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _ambiguity_margin() -> float:
-    from knowledge_graph.search import AMBIGUITY_MARGIN
-
-    return AMBIGUITY_MARGIN
-
-
 # --------------------------------------------------------------------------- render
 
 
 def _render(args: argparse.Namespace, out: TextIO) -> int:
-    from knowledge_graph.render import render_graph
-
-    graph = _load(args.graph)
+    graph = load_graph(args.graph)
     done = _progress(graph, args.completed)
     goal = _resolve(graph, args.goal) if args.goal else None
     try:
@@ -666,9 +553,7 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _diff(args: argparse.Namespace, out: TextIO) -> int:
-    from knowledge_graph.diff import diff_graphs
-
-    result = diff_graphs(_load(args.old), _load(args.new))
+    result = diff_graphs(load_graph(args.old), load_graph(args.new))
     if args.json:
         _dump(result.as_dict(), out)
     else:
@@ -711,6 +596,6 @@ def _print_diff(d: GraphDiff, old: str, new: str, out: TextIO) -> None:
 
 def _edge_text(edge: EdgeChange) -> str:
     """A link in author terms: ``b requires a``, ``a next b``, ``a related b``."""
-    if edge.kind in _PREREQUISITE:
+    if edge.kind in PREREQUISITE_KINDS:
         return f"{edge.target} {edge.kind} {edge.source}"
     return f"{edge.source} {edge.kind} {edge.target}"

@@ -30,12 +30,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from knowledge_graph.errors import GraphValidationError
+from knowledge_graph.index import GraphData
+from knowledge_graph.model import LessonGraph
+from knowledge_graph.sources import LocalSource, RawDocument
+from knowledge_graph.validation import validate_documents
+
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
-
-    from knowledge_graph.index import GraphIndex
-    from knowledge_graph.model import LessonGraph
-    from knowledge_graph.validation import RawDocument
 
 logger = logging.getLogger(__name__)
 
@@ -57,63 +59,12 @@ def sources_digest(documents: Iterable[RawDocument]) -> dict[str, str]:
 
     Example
     -------
-    >>> from knowledge_graph.validation import RawDocument
     >>> sources_digest([RawDocument("/x/a.yaml", b"hi")])["a.yaml"][:8]
     '8f434346'
     """
     return {
         os.path.basename(doc.name): hashlib.sha256(doc.content).hexdigest() for doc in documents
     }
-
-
-class GraphData:
-    """Nodes, edges and graph attributes in the shape ``GraphIndex.build`` reads.
-
-    A stand-in for a networkx ``DiGraph`` (``nodes(data=True)``, ``edges(data=True)``,
-    ``graph``) so a compiled graph is indexed without importing networkx.
-    """
-
-    def __init__(
-        self,
-        attributes: dict[str, Any],
-        nodes: list[tuple[str, dict[str, Any]]],
-        edges: list[tuple[str, str, dict[str, Any]]],
-    ) -> None:
-        self.graph = attributes
-        self._nodes = nodes
-        self._edges = edges
-
-    def nodes(self, data: bool = False) -> list[Any]:
-        return self._nodes if data else [node for node, _ in self._nodes]
-
-    def edges(self, data: bool = False) -> list[Any]:
-        return self._edges if data else [(u, v) for u, v, _ in self._edges]
-
-
-def index_to_networkx(index: GraphIndex, attributes: Mapping[str, Any]) -> nx.DiGraph:
-    """Rebuild the networkx ``DiGraph`` of a compiled graph from its index.
-
-    The index holds every node's data and every typed, weighted edge, so a graph loaded
-    from a compiled file keeps no second copy of its edges for the rare tool that wants the
-    DiGraph (memory matters more on the bot's path).
-    """
-    import networkx as nx
-
-    from knowledge_graph.index import EDGE_KINDS
-
-    G = nx.DiGraph(**attributes)
-    G.add_nodes_from(zip(index.ids, (dict(d) for d in index.node_data), strict=True))
-    kinds: dict[tuple[int, int], dict[str, float]] = {}
-    for kind in EDGE_KINDS:
-        csr = index.out_edges[kind]
-        for i in range(index.n):
-            for j, w in zip(csr.row(i).tolist(), csr.row_weights(i).tolist(), strict=True):
-                kinds.setdefault((i, j), {})[kind] = w
-    ids = index.ids
-    G.add_edges_from(
-        (ids[i], ids[j], {"kinds": k, "weight": max(k.values())}) for (i, j), k in kinds.items()
-    )
-    return G
 
 
 def _node_json(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -154,10 +105,6 @@ def write_compiled(folder: str | os.PathLike[str]) -> Path:
     GraphValidationError
         When the course files have errors (nothing is written).
     """
-    from knowledge_graph.errors import GraphValidationError
-    from knowledge_graph.loader import LocalSource
-    from knowledge_graph.validation import validate_documents
-
     folder = Path(folder)
     if not folder.is_dir():
         raise CompiledGraphError(f"{folder}: compiled graphs are written into a directory")
@@ -250,8 +197,6 @@ def load_compiled(
     A missing compiled file is normal (None, silently); a stale or damaged one is logged
     and ignored, so the caller validates the course files instead.
     """
-    from knowledge_graph.model import LessonGraph
-
     path = Path(folder) / COMPILED_NAME
     try:
         if path.stat().st_size > MAX_COMPILED_BYTES:

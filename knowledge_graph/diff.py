@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from knowledge_graph.file_format import SYMMETRIC_KINDS
+
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
@@ -60,8 +62,6 @@ LESSON_FIELDS: tuple[str, ...] = (
 COURSE_FIELDS: tuple[str, ...] = ("title", "description", "weights")
 #: Weights closer than this are considered equal.
 WEIGHT_TOLERANCE = 1e-9
-
-_SYMMETRIC_KINDS = frozenset({"related"})
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def _edge_weights(graph: nx.DiGraph) -> dict[tuple[str, str, str], float]:
     weights: dict[tuple[str, str, str], float] = {}
     for u, v, data in graph.edges(data=True):
         for kind, weight in (data.get("kinds") or {}).items():
-            key = (min(u, v), max(u, v), kind) if kind in _SYMMETRIC_KINDS else (u, v, kind)
+            key = (min(u, v), max(u, v), kind) if kind in SYMMETRIC_KINDS else (u, v, kind)
             weights[key] = max(float(weight), weights.get(key, float("-inf")))
     return weights
 

@@ -2,14 +2,44 @@
 
 Every exception derives from :class:`GraphError`, so callers can catch the
 whole family with one ``except GraphError``.
+
+This is the bottom layer of the package: it imports nothing from it, so every other
+module can import it.
+
+Example
+-------
+>>> try:
+...     raise UnknownLessonError("loosp", ["py/loops"])
+... except GraphError as exc:
+...     print(exc)
+unknown lesson 'loosp' (did you mean 'py/loops'?)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
-if TYPE_CHECKING:  # pragma: no cover - import only for type checkers
-    from knowledge_graph.validation import ValidationReport
+
+class Report(Protocol):
+    """What :class:`GraphValidationError` needs of a report.
+
+    :class:`knowledge_graph.validation.ValidationReport` is the one implementation; this
+    protocol keeps this module free of imports from the package.
+    """
+
+    @property
+    def errors(self) -> Sequence[object]:
+        """The issues of severity ``error``."""
+        ...
+
+    def format(self) -> str:
+        """One human-readable line per issue."""
+        ...
+
+    def summary(self) -> str:
+        """E.g. ``"2 errors, 1 warning in 3 files"``."""
+        ...
 
 
 class GraphError(Exception):
@@ -32,7 +62,7 @@ class GraphValidationError(GraphError):
         The full validation report; ``str(exc)`` includes ``report.format()``.
     """
 
-    def __init__(self, report: ValidationReport) -> None:
+    def __init__(self, report: Report) -> None:
         self.report = report
         n = len(report.errors)
         super().__init__(f"lesson graph has {n} error(s):\n{report.format()}")

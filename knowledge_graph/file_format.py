@@ -54,7 +54,18 @@ MAX_COURSE_FILES: Final[int] = 1_000
 
 
 class EdgeKind(StrEnum):
-    """Kinds of relation between two lessons, as stored in an edge's ``kinds`` dict."""
+    """Kinds of relation between two lessons, as stored in an edge's ``kinds`` dict.
+
+    The one definition of the edge kinds; the constants below group them. Members are
+    strings, so ``"requires" in HARD_PREREQUISITE_KINDS`` works on raw ``kinds`` keys.
+
+    Example
+    -------
+    >>> [kind.value for kind in EDGE_KINDS]
+    ['requires', 'requires_any', 'recommends', 'related', 'next']
+    >>> "requires" in HARD_PREREQUISITE_KINDS, "recommends" in HARD_PREREQUISITE_KINDS
+    (True, False)
+    """
 
     REQUIRES = "requires"
     REQUIRES_ANY = "requires_any"
@@ -72,12 +83,22 @@ DEFAULT_EDGE_WEIGHTS: Final[dict[EdgeKind, float]] = {
     EdgeKind.NEXT: 1.0,
 }
 
+#: Every edge kind, in declaration order: the order of a lesson's link fields, of the
+#: per-kind arrays of the compiled index and of per-kind reports.
+EDGE_KINDS: Final[tuple[EdgeKind, ...]] = tuple(EdgeKind)
 #: Kinds whose edges point from the prerequisite to the lesson that lists it.
 PREREQUISITE_KINDS: Final[frozenset[EdgeKind]] = frozenset(
     {EdgeKind.REQUIRES, EdgeKind.REQUIRES_ANY, EdgeKind.RECOMMENDS}
 )
 #: Prerequisite kinds that block a lesson until completed.
-HARD_KINDS: Final[frozenset[EdgeKind]] = frozenset({EdgeKind.REQUIRES, EdgeKind.REQUIRES_ANY})
+HARD_PREREQUISITE_KINDS: Final[frozenset[EdgeKind]] = frozenset(
+    {EdgeKind.REQUIRES, EdgeKind.REQUIRES_ANY}
+)
+#: Kinds that put one lesson before another. A lesson with no incoming edge of these kinds
+#: is a start lesson; one with no outgoing edge of these kinds is a final lesson.
+ORDERING_KINDS: Final[frozenset[EdgeKind]] = PREREQUISITE_KINDS | {EdgeKind.NEXT}
+#: Kinds stored in both directions (listing the link in one of the two lessons is enough).
+SYMMETRIC_KINDS: Final[frozenset[EdgeKind]] = frozenset({EdgeKind.RELATED})
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 ReferenceId = Annotated[str, Field(pattern=REFERENCE_PATTERN)]

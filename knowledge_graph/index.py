@@ -29,7 +29,12 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 import numpy as np
 
 from knowledge_graph.errors import UnknownLessonError
-from knowledge_graph.file_format import DEFAULT_WEIGHTS
+from knowledge_graph.file_format import (
+    DEFAULT_WEIGHTS,
+    EDGE_KINDS,
+    HARD_PREREQUISITE_KINDS,
+    EdgeKind,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -41,14 +46,15 @@ MASTERY_THRESHOLD: Final[float] = 0.6
 #: Learner progress: ``lesson id -> mastery in [0, 1]`` or an iterable of completed ids.
 Progress: TypeAlias = Mapping[str, float] | Iterable[str]
 
-#: Edge kinds stored in the index.
-EDGE_KINDS: Final[tuple[str, ...]] = ("requires", "requires_any", "recommends", "next", "related")
-
 #: Scoring components, in the column order of :attr:`GraphIndex.weights`.
 COMPONENTS: Final[tuple[str, ...]] = ("readiness", "momentum", "goal", "unlock", "difficulty")
 
 #: How strongly each edge kind carries momentum from a completed lesson to its neighbours.
-MOMENTUM_KIND_FACTORS: Final[dict[str, float]] = {"next": 1.0, "requires": 0.8, "related": 0.6}
+MOMENTUM_KIND_FACTORS: Final[dict[EdgeKind, float]] = {
+    EdgeKind.NEXT: 1.0,
+    EdgeKind.REQUIRES: 0.8,
+    EdgeKind.RELATED: 0.6,
+}
 
 _INT = np.int64
 
@@ -104,6 +110,38 @@ class EdgeList:
     w: np.ndarray
 
 
+class GraphData:
+    """Nodes, edges and graph attributes in the shape :meth:`GraphIndex.build` reads.
+
+    A stand-in for a networkx ``DiGraph`` (``nodes(data=True)``, ``edges(data=True)``,
+    ``graph``) so that a compiled graph is indexed without importing networkx.
+
+    Example
+    -------
+    >>> data = GraphData({"courses": {}}, [("c/a", {"order": 0}), ("c/b", {"order": 1})],
+    ...                  [("c/a", "c/b", {"kinds": {"next": 1.0}})])
+    >>> index = GraphIndex.build(data)
+    >>> index.out_edges["next"].row(0).tolist(), data.edges()
+    ([1], [('c/a', 'c/b')])
+    """
+
+    def __init__(
+        self,
+        attributes: dict[str, Any],
+        nodes: list[tuple[str, dict[str, Any]]],
+        edges: list[tuple[str, str, dict[str, Any]]],
+    ) -> None:
+        self.graph = attributes
+        self._nodes = nodes
+        self._edges = edges
+
+    def nodes(self, data: bool = False) -> list[Any]:
+        return self._nodes if data else [node for node, _ in self._nodes]
+
+    def edges(self, data: bool = False) -> list[Any]:
+        return self._edges if data else [(u, v) for u, v, _ in self._edges]
+
+
 class GraphIndex:
     """Integer-indexed arrays compiled from a lesson DiGraph (see module docstring).
 
@@ -151,12 +189,12 @@ class GraphIndex:
     # ------------------------------------------------------------------ build
 
     @classmethod
-    def build(cls, G: nx.DiGraph) -> GraphIndex:
+    def build(cls, G: nx.DiGraph | GraphData) -> GraphIndex:
         """Compile ``G`` into a :class:`GraphIndex` (cost linear in nodes + edges).
 
         Parameters
         ----------
-        G : networkx.DiGraph
+        G : networkx.DiGraph or GraphData
             Lesson graph in the schema of :mod:`knowledge_graph.builder`.
 
         Returns
@@ -252,10 +290,14 @@ class GraphIndex:
         self.in_edges = {k: Csr.from_edges(n, t, s, w) for k, (s, t, w) in arrays.items()}
         #: The lesson (row) of every entry of ``in_edges["requires"].indices``.
         self.requires_rows = np.repeat(
-            np.arange(n, dtype=_INT), np.diff(self.in_edges["requires"].indptr)
+            np.arange(n, dtype=_INT), np.diff(self.in_edges[EdgeKind.REQUIRES].indptr)
         )
-        self.prereq_edges = _merged_edges(n, [arrays["requires"], arrays["recommends"]])
-        self.hard_edges = _merged_edges(n, [arrays["requires"], arrays["requires_any"]])
+        self.prereq_edges = _merged_edges(
+            n, [arrays[EdgeKind.REQUIRES], arrays[EdgeKind.RECOMMENDS]]
+        )
+        self.hard_edges = _merged_edges(
+            n, [arrays[k] for k in EDGE_KINDS if k in HARD_PREREQUISITE_KINDS]
+        )
         scaled = [
             (s, t, w * MOMENTUM_KIND_FACTORS[k])
             for k, (s, t, w) in arrays.items()
@@ -306,11 +348,11 @@ class GraphIndex:
 
     def requires_of(self, i: int) -> np.ndarray:
         """Indices of the ``requires`` prerequisites of lesson ``i`` (ascending)."""
-        return self.in_edges["requires"].row(i)
+        return self.in_edges[EdgeKind.REQUIRES].row(i)
 
     def recommends_of(self, i: int) -> np.ndarray:
         """Indices of the ``recommends`` (soft) prerequisites of lesson ``i`` (ascending)."""
-        return self.in_edges["recommends"].row(i)
+        return self.in_edges[EdgeKind.RECOMMENDS].row(i)
 
     def groups_of(self, i: int) -> list[np.ndarray]:
         """The ``requires_any`` groups of lesson ``i``, each an array of member indices."""
@@ -333,8 +375,12 @@ class GraphIndex:
 
         Example
         -------
-        >>> index.mastery_vector({"c/a": 0.5}).tolist()  # doctest: +SKIP
-        [0.5, 0.0]
+        >>> from knowledge_graph.examples import example_graph
+        >>> index = example_graph().index
+        >>> index.mastery_vector({"demo/loops": 0.5, "strings": 2, "nope": 1}).tolist()
+        [0.0, 0.5, 1.0, 0.0, 0.0]
+        >>> index.mastery_vector(["variables"]).tolist()
+        [1.0, 0.0, 0.0, 0.0, 0.0]
         """
         mastery = np.zeros(self.n)
         if progress is None:
@@ -367,8 +413,9 @@ class GraphIndex:
 
         Example
         -------
-        >>> index.positions_of(["c/a", "nope"]).tolist()  # doctest: +SKIP
-        [0, -1]
+        >>> from knowledge_graph.examples import example_graph
+        >>> example_graph().index.positions_of(["demo/loops", "recursion", "nope"]).tolist()
+        [1, 4, -1]
         """
         lookup = self._all_positions.get
         try:
@@ -391,13 +438,47 @@ class GraphIndex:
 
         ``met`` is the boolean "completed" mask. Vectorised over the hard edges and groups.
         """
-        req = self.in_edges["requires"]
+        req = self.in_edges[EdgeKind.REQUIRES]
         blocked = np.zeros(self.n, dtype=bool)
         blocked[self.requires_rows[~met[req.indices]]] = True
         if self.group_owner.size:
             satisfied = np.logical_or.reduceat(met[self.group_members], self.group_indptr[:-1])
             blocked[self.group_owner[~satisfied]] = True
         return ~blocked
+
+
+def index_to_networkx(index: GraphIndex, attributes: Mapping[str, Any]) -> nx.DiGraph:
+    """Rebuild the networkx ``DiGraph`` of an index (for a graph loaded without one).
+
+    The index holds every node's data and every typed, weighted edge, so a graph loaded
+    from a compiled file keeps no second copy of its edges for the rare tool that wants the
+    DiGraph (memory matters more on the bot's path).
+
+    Example
+    -------
+    >>> from knowledge_graph.examples import example_graph
+    >>> graph = example_graph()
+    >>> G = index_to_networkx(graph.index, graph.graph.graph)
+    >>> G.edges["demo/variables", "demo/loops"]
+    {'kinds': {'requires': 1.0, 'next': 1.0}, 'weight': 1.0}
+    >>> sorted(G.edges(data="kinds")) == sorted(graph.graph.edges(data="kinds"))
+    True
+    """
+    import networkx as nx
+
+    G = nx.DiGraph(**attributes)
+    G.add_nodes_from(zip(index.ids, (dict(d) for d in index.node_data), strict=True))
+    kinds: dict[tuple[int, int], dict[str, float]] = {}
+    for kind in EDGE_KINDS:
+        csr = index.out_edges[kind]
+        for i in range(index.n):
+            for j, w in zip(csr.row(i).tolist(), csr.row_weights(i).tolist(), strict=True):
+                kinds.setdefault((i, j), {})[kind.value] = w
+    ids = index.ids
+    G.add_edges_from(
+        (ids[i], ids[j], {"kinds": k, "weight": max(k.values())}) for (i, j), k in kinds.items()
+    )
+    return G
 
 
 def _merged_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> EdgeList:

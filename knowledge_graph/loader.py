@@ -5,6 +5,10 @@
   the last good graph when a new version is broken or unreadable.
 * :func:`loader_from_env` configures a loader from ``LESSON_GRAPH_PATH`` and
   ``LESSON_GRAPH_CHECK_SECONDS``.
+
+The files are read by :mod:`knowledge_graph.sources` and checked by
+:mod:`knowledge_graph.validation`, unless a current compiled graph
+(:mod:`knowledge_graph.compiled`) lies next to them.
 """
 
 from __future__ import annotations
@@ -13,28 +17,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
-from knowledge_graph.errors import (
-    GraphError,
-    GraphNotLoadedError,
-    GraphSourceError,
-    GraphValidationError,
-)
-from knowledge_graph.file_format import MAX_COURSE_FILES, MAX_FILE_BYTES, is_course_file_name
-from knowledge_graph.validation import (
-    RawDocument,
-    ValidationReport,
-    list_course_files,
-    read_local_documents,
-    validate_documents,
-)
-
-if TYPE_CHECKING:  # pragma: no cover
-    from knowledge_graph.model import LessonGraph
+from knowledge_graph.compiled import load_compiled
+from knowledge_graph.errors import GraphError, GraphNotLoadedError, GraphValidationError
+from knowledge_graph.model import LessonGraph
+from knowledge_graph.sources import GraphSource, Signature, open_source
+from knowledge_graph.validation import validate_documents
+from knowledge_graph.validation.issues import ValidationReport
 
 logger = logging.getLogger(__name__)
 
@@ -44,169 +37,11 @@ LAMBDA_DEFAULT_LOCATION = "/mnt/lessons"
 BUNDLED_LOCATION = str(Path(__file__).resolve().parent.parent / "data" / "lessons")
 DEFAULT_CHECK_SECONDS = 30.0
 
-Signature = tuple[Hashable, ...]
-
-
-class GraphSource(Protocol):
-    """Where course files come from."""
-
-    location: str
-
-    def signature(self) -> Signature:
-        """Return a cheap fingerprint that changes whenever the content changes."""
-        ...
-
-    def read(self) -> list[RawDocument]:
-        """Return the course documents."""
-        ...
-
-    def compiled(self, documents: Sequence[RawDocument]) -> LessonGraph | None:
-        """A current compiled graph of ``documents``, or None to validate them."""
-        ...
-
-
-@dataclass
-class LocalSource:
-    """A course file or a directory of course files on the local file system.
-
-    The signature is the sorted ``(name, mtime_ns, size)`` of the course files.
-    """
-
-    location: str
-
-    def signature(self) -> Signature:
-        """Return ``(name, mtime_ns, size)`` of every course file; raise GraphSourceError."""
-        entries = []
-        for file in list_course_files(self.location):
-            try:
-                info = file.stat()
-            except OSError as exc:
-                raise GraphSourceError(f"{file}: cannot stat: {exc.strerror or exc}") from exc
-            entries.append((file.name, info.st_mtime_ns, info.st_size))
-        return tuple(entries)
-
-    def read(self) -> list[RawDocument]:
-        """Read the course files; raise GraphSourceError when they cannot be read."""
-        return read_local_documents(self.location)
-
-    def compiled(self, documents: Sequence[RawDocument]) -> LessonGraph | None:
-        """The directory's compiled graph if it matches ``documents`` (see ``compiled``)."""
-        if not os.path.isdir(self.location):
-            return None
-        from knowledge_graph.compiled import load_compiled
-
-        return load_compiled(self.location, documents)
-
-
-@dataclass
-class S3Source:
-    """Course files in S3: one object (``s3://bucket/key.yaml``) or a prefix.
-
-    A location whose key has a course-file suffix names one object; anything else is a
-    prefix (a trailing ``/`` is added) and every course file directly under it is read.
-    The signature is the sorted ``(key, etag, size)`` of the objects.
-    """
-
-    location: str
-    client: Any = None
-
-    def __post_init__(self) -> None:
-        rest = self.location.removeprefix("s3://")
-        self.bucket, _, key = rest.partition("/")
-        if not self.bucket:
-            raise GraphSourceError(f"{self.location}: missing bucket name")
-        self.single = is_course_file_name(key.rsplit("/", 1)[-1])
-        self.key = key if self.single or not key or key.endswith("/") else key + "/"
-
-    def _client(self) -> Any:
-        """Return the boto3 S3 client (created lazily)."""
-        if self.client is None:
-            import boto3
-
-            self.client = boto3.client("s3")
-        return self.client
-
-    def _call(self, what: str, func: Callable[..., Any], **kwargs: Any) -> Any:
-        """Call an S3 API and turn botocore failures into GraphSourceError."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            return func(**kwargs)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "error")
-            raise GraphSourceError(f"{self.location}: {what} failed: {code}") from exc
-        except BotoCoreError as exc:
-            raise GraphSourceError(f"{self.location}: {what} failed: {exc}") from exc
-
-    def _objects(self) -> list[tuple[str, str, int]]:
-        """Return sorted ``(key, etag, size)`` of the course objects."""
-        client = self._client()
-        if self.single:
-            head = self._call("head_object", client.head_object, Bucket=self.bucket, Key=self.key)
-            return [(self.key, head.get("ETag", ""), int(head.get("ContentLength", 0)))]
-        objects: list[tuple[str, str, int]] = []
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self.key, "Delimiter": "/"}
-            if token:
-                kwargs["ContinuationToken"] = token
-            page = self._call("list_objects_v2", client.list_objects_v2, **kwargs)
-            for item in page.get("Contents", []):
-                key = item["Key"]
-                if is_course_file_name(key.rsplit("/", 1)[-1]):
-                    objects.append((key, item.get("ETag", ""), int(item.get("Size", 0))))
-            if len(objects) > MAX_COURSE_FILES:
-                raise GraphSourceError(f"{self.location}: more than {MAX_COURSE_FILES} files")
-            token = page.get("NextContinuationToken")
-            if not page.get("IsTruncated") or not token:
-                break
-        if not objects:
-            raise GraphSourceError(f"{self.location}: no course files under this prefix")
-        return sorted(objects)
-
-    def signature(self) -> Signature:
-        """Return the sorted ``(key, etag, size)`` of the course objects."""
-        return tuple(self._objects())
-
-    def compiled(self, documents: Sequence[RawDocument]) -> LessonGraph | None:
-        """S3 sources are always validated (no compiled file is looked for)."""
-        return None
-
-    def read(self) -> list[RawDocument]:
-        """Download the course objects (text only; too-large objects are not fetched)."""
-        client = self._client()
-        documents = []
-        for key, _, size in self._objects():
-            name = f"s3://{self.bucket}/{key}"
-            if size > MAX_FILE_BYTES:
-                documents.append(RawDocument(name, b"", size))
-                continue
-            body = self._call("get_object", client.get_object, Bucket=self.bucket, Key=key)
-            content = body["Body"].read(MAX_FILE_BYTES + 1)
-            documents.append(RawDocument(name, content, len(content)))
-        return documents
-
-
-def open_source(location: str | os.PathLike[str], *, s3_client: Any = None) -> GraphSource:
-    """Return the source for a path or ``s3://`` URL.
-
-    Example
-    -------
-    >>> type(open_source("data/lessons")).__name__
-    'LocalSource'
-    """
-    location = os.fspath(location)
-    if location.startswith("s3://"):
-        return S3Source(location, s3_client)
-    return LocalSource(location)
-
 
 def _build(report: ValidationReport) -> LessonGraph:
     """Turn a clean report into a LessonGraph; raise GraphValidationError otherwise."""
     if not report.ok or report.graph is None:
         raise GraphValidationError(report)
-    from knowledge_graph.model import LessonGraph
-
     return LessonGraph.from_networkx(report.graph)
 
 
@@ -231,7 +66,9 @@ def load_graph(path: str | os.PathLike[str]) -> LessonGraph:
 
     Example
     -------
-    >>> graph = load_graph("data/lessons")  # doctest: +SKIP
+    >>> graph = load_graph("data/lessons")
+    >>> graph.lesson("python-intro/for-loops").title
+    'For Loops'
     """
     return _load(open_source(path))[0]
 
@@ -242,7 +79,8 @@ def _load(source: GraphSource) -> tuple[LessonGraph, ValidationReport | None]:
     The report is None when the compiled file was used (it was validated when compiled).
     """
     documents = source.read()
-    compiled = source.compiled(documents)
+    folder = source.compiled_folder()
+    compiled = None if folder is None else load_compiled(folder, documents)
     if compiled is not None:
         return compiled, None
     report = validate_documents(documents)
@@ -297,8 +135,11 @@ class GraphLoader:
 
     Example
     -------
-    >>> loader = GraphLoader("data/lessons", check_interval=60)  # doctest: +SKIP
-    >>> loader.get().lesson("python-intro/variables")  # doctest: +SKIP
+    >>> loader = GraphLoader("data/lessons", check_interval=60)
+    >>> loader.get().lesson("python-intro/variables").title
+    'Variables and Assignment'
+    >>> loader.status().loaded, loader.reload()  # unchanged files: the same graph is kept
+    (True, False)
     """
 
     def __init__(

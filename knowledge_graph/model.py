@@ -32,19 +32,23 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from knowledge_graph.errors import UnknownLessonError
-from knowledge_graph.index import MASTERY_THRESHOLD, GraphIndex, Progress
+from knowledge_graph.index import (
+    MASTERY_THRESHOLD,
+    GraphData,
+    GraphIndex,
+    Progress,
+    index_to_networkx,
+)
 from knowledge_graph.planning import missing_prerequisite_indices, plan_path
 from knowledge_graph.recommender import Reason, ReasonKind, Recommendation, recommend
 from knowledge_graph.search import FindResult, LessonMatch, LessonSearch
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
-
-    from knowledge_graph.compiled import GraphData
 
 __all__ = [
     "MASTERY_THRESHOLD",
@@ -184,18 +188,14 @@ class LessonGraph:
 
         Parameters
         ----------
-        data : knowledge_graph.compiled.GraphData
+        data : knowledge_graph.index.GraphData
             Nodes, edges and course headers of an already validated graph.
 
         Returns
         -------
         LessonGraph
         """
-        from functools import partial
-
-        from knowledge_graph.compiled import index_to_networkx
-
-        index = GraphIndex.build(data)  # type: ignore[arg-type]
+        index = GraphIndex.build(data)
         attributes = data.graph
         graph = cls(
             None,
@@ -264,8 +264,9 @@ class LessonGraph:
 
         Example
         -------
-        >>> graph.resolve_id("loops")  # doctest: +SKIP
-        'python/loops'
+        >>> from knowledge_graph.examples import example_graph
+        >>> example_graph().resolve_id("loops")
+        'demo/loops'
         """
         return self.index.ids[self._position(lesson_id)]
 
@@ -282,8 +283,9 @@ class LessonGraph:
 
         Example
         -------
-        >>> [m.name for m in graph.modules("python")]  # doctest: +SKIP
-        ['Basics', 'Control flow']
+        >>> from knowledge_graph.examples import example_graph
+        >>> [(m.name, len(m.lesson_ids)) for m in example_graph().modules("demo")]
+        [('Basics', 3), ('Functions', 2)]
         """
         if self._modules is None:
             groups: dict[tuple[str, str], list[str]] = {}
@@ -312,8 +314,12 @@ class LessonGraph:
 
         Example
         -------
-        >>> graph.missing_prerequisites("python/functions", ["python/variables"])  # doctest: +SKIP
-        ['python/loops']
+        >>> from knowledge_graph.examples import example_graph
+        >>> graph = example_graph()  # functions: requires_any [[loops, strings]]
+        >>> graph.missing_prerequisites("functions", ["variables"])
+        ['demo/loops']
+        >>> graph.missing_prerequisites("functions", ["variables", "strings"])
+        []
         """
         i = self._position(lesson_id)
         mastery = self.index.mastery_vector(progress)
@@ -343,8 +349,10 @@ class LessonGraph:
 
         Example
         -------
-        >>> [r.lesson_id for r in graph.recommend(["python/variables"], k=2)]  # doctest: +SKIP
-        ['python/loops', 'python/strings']
+        >>> from knowledge_graph.examples import example_graph
+        >>> best = example_graph().recommend(["demo/variables"], k=2)
+        >>> [r.lesson_id for r in best], [str(reason.kind) for reason in best[0].reasons]
+        (['demo/loops', 'demo/strings'], ['continues', 'unlocks', 'ready', 'difficulty_fit'])
         """
         goal_index = None if goal is None else self._position(goal)
         return recommend(self.index, progress, k=k, goal=goal_index, recent=recent)
@@ -354,9 +362,10 @@ class LessonGraph:
 
         Example
         -------
-        >>> [s.id for s in graph.path_to("python/functions", ["python/variables"]).steps]
-        ... # doctest: +SKIP
-        ['python/loops', 'python/functions']
+        >>> from knowledge_graph.examples import example_graph
+        >>> path = example_graph().path_to("recursion", ["variables"])
+        >>> [s.id for s in path.steps], path.total_minutes
+        (['demo/loops', 'demo/functions', 'demo/recursion'], 60)
         """
         g = self._position(goal)
         mastery = self.index.mastery_vector(progress)
@@ -373,8 +382,10 @@ class LessonGraph:
 
         Example
         -------
-        >>> graph.find("for-loops").best.lesson_id  # doctest: +SKIP
-        'python/loops'
+        >>> from knowledge_graph.examples import example_graph
+        >>> graph = example_graph()
+        >>> graph.find("for-loops").best.lesson_id, graph.find("functons").best.lesson_id
+        ('demo/loops', 'demo/functions')
         """
         if self._search is None:
             self._search = LessonSearch(self.index)

@@ -10,8 +10,10 @@ load order. The choice is deterministic.
 
 Example
 -------
->>> plan_path(index, index.require("functions"), index.mastery_vector(())) # doctest: +SKIP
-[0, 2, 5]
+>>> from knowledge_graph.examples import example_graph
+>>> index = example_graph().index
+>>> [index.ids[i] for i in plan_path(index, index.require("functions"), index.mastery_vector(()))]
+['demo/variables', 'demo/loops', 'demo/functions']
 """
 
 from __future__ import annotations
@@ -109,9 +111,11 @@ def plan_path(index: GraphIndex, goal: int, mastery: np.ndarray) -> list[int]:
 
     Example
     -------
-    >>> [index.ids[i] for i in plan_path(index, index.require("b"), np.zeros(index.n))]
-    ... # doctest: +SKIP
-    ['c/a', 'c/b']
+    >>> from knowledge_graph.examples import example_graph
+    >>> index = example_graph().index
+    >>> mastery = index.mastery_vector(["variables", "strings"])
+    >>> [index.ids[i] for i in plan_path(index, index.require("recursion"), mastery)]
+    ['demo/functions', 'demo/recursion']
     """
     needs = unmet_closure(index, goal, mastery)
     waiting = {v: len(deps) for v, deps in needs.items()}

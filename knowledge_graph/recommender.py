@@ -24,8 +24,12 @@ completions, the goal path and the ``k`` results.
 
 Example
 -------
->>> [r.lesson_id for r in recommend(index, ["c/a"], k=1)]  # doctest: +SKIP
-['c/b']
+>>> from knowledge_graph.examples import example_graph
+>>> index = example_graph().index
+>>> [(r.lesson_id, r.score) for r in recommend(index, ["demo/variables"], k=2)]
+[('demo/loops', 2.314872), ('demo/strings', 2.260088)]
+>>> [str(reason.kind) for reason in recommend(index, ["demo/variables"], k=1)[0].reasons]
+['continues', 'unlocks', 'ready', 'difficulty_fit']
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from typing import Final
 
 import numpy as np
 
+from knowledge_graph.file_format import EdgeKind
 from knowledge_graph.index import COMPONENTS, MASTERY_THRESHOLD, GraphIndex, Progress
 from knowledge_graph.planning import plan_path
 
@@ -282,12 +287,12 @@ def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
     if ctx.goal is not None and i in ctx.goal_path:
         reasons.append(Reason(ReasonKind.TOWARD_GOAL, (ids[ctx.goal],)))
     recency = {s: r for r, s in enumerate(reversed(ctx.seeds))}
-    before = set(index.in_edges["next"].row(i).tolist())
+    before = set(index.in_edges[EdgeKind.NEXT].row(i).tolist())
     continued = sorted((s for s in ctx.seeds if s in before), key=recency.__getitem__)
     if continued:
         lessons = tuple(ids[s] for s in continued[:MAX_REASON_LESSONS])
         reasons.append(Reason(ReasonKind.CONTINUES, lessons))
-    related = index.in_edges["related"].row(i)
+    related = index.in_edges[EdgeKind.RELATED].row(i)
     related = related[ctx.met[related]].tolist()
     related = sorted(
         (r for r in related if r not in continued),

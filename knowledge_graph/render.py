@@ -18,9 +18,13 @@ matplotlib is imported only by :func:`render_graph`; :func:`compute_layout` need
 
 Example
 -------
->>> from knowledge_graph import load_graph  # doctest: +SKIP
->>> render_graph(load_graph("data/lessons"), "graph.png", completed=["variables"])  # doctest: +SKIP
-PosixPath('graph.png')
+>>> import tempfile
+>>> from pathlib import Path
+>>> from knowledge_graph.examples import example_graph
+>>> with tempfile.TemporaryDirectory() as folder:
+...     out = render_graph(example_graph(), Path(folder) / "graph.png", completed=["variables"])
+...     out.name, out.stat().st_size > 0
+('graph.png', True)
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+from knowledge_graph.file_format import HARD_PREREQUISITE_KINDS, SYMMETRIC_KINDS, EdgeKind
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -52,9 +58,6 @@ logger = logging.getLogger(__name__)
 
 #: File suffixes :func:`render_graph` can write.
 SUPPORTED_FORMATS: Final[frozenset[str]] = frozenset({".png", ".svg", ".pdf"})
-
-#: Kinds whose edges decide the columns (hard prerequisites).
-HARD_KINDS: Final[frozenset[str]] = frozenset({"requires", "requires_any"})
 
 # Geometry, in inches (the drawing uses one data unit per inch).
 COLUMN_WIDTH: Final[float] = 2.05
@@ -82,12 +85,16 @@ class EdgeStyle:
 
 
 #: Drawing style per link kind, in drawing priority (first = strongest).
-EDGE_STYLES: Final[dict[str, EdgeStyle]] = {
-    "requires": EdgeStyle("requires (hard prerequisite)", "#333333", "solid", 1.1, True),
-    "requires_any": EdgeStyle("requires_any (one of a group)", "#1f62b4", "solid", 1.1, True),
-    "recommends": EdgeStyle("recommends (soft prerequisite)", "#8c8c8c", (0, (4, 3)), 0.9, True),
-    "next": EdgeStyle("next (suggested continuation)", "#2e9e44", (0, (1, 2)), 1.4, True),
-    "related": EdgeStyle("related", "#b8b8b8", (0, (5, 2, 1, 2)), 0.8, False),
+EDGE_STYLES: Final[dict[EdgeKind, EdgeStyle]] = {
+    EdgeKind.REQUIRES: EdgeStyle("requires (hard prerequisite)", "#333333", "solid", 1.1, True),
+    EdgeKind.REQUIRES_ANY: EdgeStyle(
+        "requires_any (one of a group)", "#1f62b4", "solid", 1.1, True
+    ),
+    EdgeKind.RECOMMENDS: EdgeStyle(
+        "recommends (soft prerequisite)", "#8c8c8c", (0, (4, 3)), 0.9, True
+    ),
+    EdgeKind.NEXT: EdgeStyle("next (suggested continuation)", "#2e9e44", (0, (1, 2)), 1.4, True),
+    EdgeKind.RELATED: EdgeStyle("related", "#b8b8b8", (0, (5, 2, 1, 2)), 0.8, False),
 }
 
 # Highlight colours.
@@ -161,7 +168,7 @@ def prerequisite_depths(graph: nx.DiGraph, nodes: Iterable[str] | None = None) -
     hard.add_edges_from(
         (u, v)
         for u, v, data in graph.subgraph(keep).edges(data=True)
-        if HARD_KINDS & set(data.get("kinds") or ())
+        if HARD_PREREQUISITE_KINDS & set(data.get("kinds") or ())
     )
     condensed = nx.condensation(hard)
     members = condensed.graph["mapping"]
@@ -187,9 +194,12 @@ def compute_layout(graph: LessonGraph, course: str | None = None) -> GraphLayout
 
     Example
     -------
-    >>> layout = compute_layout(load_graph("data/lessons"))  # doctest: +SKIP
-    >>> layout.positions["python-intro/hello-world"]  # doctest: +SKIP
-    (1, 0.5)
+    >>> from knowledge_graph.examples import example_graph
+    >>> layout = compute_layout(example_graph())
+    >>> layout.columns, [(band.module, band.rows) for band in layout.bands]
+    (4, [('Basics', 2), ('Functions', 1)])
+    >>> layout.positions["demo/variables"], layout.positions["demo/recursion"]
+    ((0, 0.5), (3, 2.0))
     """
     lessons = [lesson for lesson in graph.lessons() if course is None or lesson.course == course]
     nodes = [lesson.id for lesson in lessons]
@@ -321,8 +331,16 @@ def render_graph(
 
     Example
     -------
-    >>> render_graph(graph, "graph.svg", goal="python-intro/classes")  # doctest: +SKIP
-    PosixPath('graph.svg')
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from knowledge_graph.examples import example_graph
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     render_graph(example_graph(), Path(folder) / "graph.svg", goal="recursion").name
+    'graph.svg'
+    >>> render_graph(example_graph(), "graph.gif")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot draw 'graph.gif': use one of .pdf, .png, .svg
     """
     path = Path(out)
     if path.suffix.lower() not in SUPPORTED_FORMATS:
@@ -556,7 +574,7 @@ def _draw_boxes(
     return boxes
 
 
-def _primary_kind(kinds: Iterable[str]) -> str | None:
+def _primary_kind(kinds: Iterable[str]) -> EdgeKind | None:
     """The strongest drawn kind among ``kinds`` (order of :data:`EDGE_STYLES`)."""
     present = set(kinds)
     return next((kind for kind in EDGE_STYLES if kind in present), None)
@@ -578,10 +596,10 @@ def _draw_edges(
         kind = _primary_kind(data.get("kinds") or ())
         if kind is None:
             continue
-        if kind == "related":
+        if kind in SYMMETRIC_KINDS:
             pair = frozenset((u, v))
             reverse = graph.graph.get_edge_data(v, u) or {}
-            if pair in drawn_related or _primary_kind(reverse.get("kinds") or ()) != "related":
+            if pair in drawn_related or _primary_kind(reverse.get("kinds") or ()) != kind:
                 continue  # drawn already, or the pair has a stronger link
             drawn_related.add(pair)
         style = EDGE_STYLES[kind]
@@ -611,8 +629,8 @@ def _draw_edges(
                 color=style.color,
                 linestyle=style.linestyle,
                 linewidth=style.linewidth,
-                alpha=0.9 if kind in HARD_KINDS else 0.75,
-                zorder=2 if kind in HARD_KINDS else 1,
+                alpha=0.9 if kind in HARD_PREREQUISITE_KINDS else 0.75,
+                zorder=2 if kind in HARD_PREREQUISITE_KINDS else 1,
             )
         )
 

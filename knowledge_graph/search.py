@@ -1,32 +1,33 @@
 """Find lessons from free text: ids, titles and aliases, tolerant of case, accents and typos.
 
 Both the query and every lesson name (qualified id, bare id, title, aliases) go through
-:func:`normalize`. An exact match of the normalised text (or of its space-free form) wins
-with confidence 1.0; several exact matches make the result ambiguous. Otherwise a fuzzy
-search ranks names by token overlap, where typo'd query tokens are matched to known tokens by
-character-trigram similarity, and scores the best few candidates with
-:class:`difflib.SequenceMatcher`.
+:func:`normalize` (built on :func:`knowledge_graph.text.fold_text`). An exact match of the
+normalised text (or of its space-free form) wins with confidence 1.0; several exact matches
+make the result ambiguous. Otherwise a fuzzy search ranks names by token overlap, where
+typo'd query tokens are matched to known tokens by character-trigram similarity, and scores
+the best few candidates with :class:`difflib.SequenceMatcher`.
 
 The name table and its token and trigram indexes are built once per graph (on the first
 search); a query only touches the names sharing a (possibly typo-corrected) token.
 
 Example
 -------
->>> search = LessonSearch(index)  # doctest: +SKIP
->>> search.find("Fór-Loops!").best.lesson_id  # doctest: +SKIP
-'python/loops'
+>>> from knowledge_graph.examples import example_graph
+>>> search = LessonSearch(example_graph().index)
+>>> search.find("The Fór-Loops lesson!").best
+LessonMatch(lesson_id='demo/loops', title='For Loops', confidence=1.0, matched='For Loops')
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
+
+from knowledge_graph.text import drop_filler_words, fold_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph.index import GraphIndex
@@ -35,10 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_QUERY_CHARS: Final[int] = 200
 #: At most this many query tokens are used.
 MAX_QUERY_TOKENS: Final[int] = 12
-#: Words dropped from queries and names (unless nothing else is left).
-FILLER_WORDS: Final[frozenset[str]] = frozenset(
-    {"the", "a", "an", "lesson", "lessons", "on", "about"}
-)
 #: Fuzzy matches below this confidence are not reported.
 MIN_CONFIDENCE: Final[float] = 0.45
 #: Fuzzy confidence never reaches 1.0 (reserved for exact matches).
@@ -53,8 +50,6 @@ MIN_TOKEN_SIMILARITY: Final[float] = 0.4
 MAX_TOKEN_EXPANSIONS: Final[int] = 5
 #: Names scored with difflib per query.
 MAX_FUZZY_CANDIDATES: Final[int] = 40
-
-_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -97,13 +92,16 @@ class FindResult:
 
 
 def normalize(text: object) -> str:
-    """Normalise text for matching: casefold, fold accents, drop punctuation and filler words.
+    """Return the search key of a query or name: folded, capped, without filler words.
+
+    :func:`knowledge_graph.text.fold_text` of the first :data:`MAX_QUERY_CHARS` characters,
+    cut to :data:`MAX_QUERY_TOKENS` words, then
+    :func:`knowledge_graph.text.drop_filler_words`.
 
     Parameters
     ----------
     text : object
-        Anything; non-strings give ``""``. Only the first :data:`MAX_QUERY_CHARS` characters
-        are used.
+        Anything; non-strings give ``""``.
 
     Returns
     -------
@@ -117,14 +115,8 @@ def normalize(text: object) -> str:
     """
     if not isinstance(text, str):
         return ""
-    folded = text[:MAX_QUERY_CHARS]
-    if not folded.isascii():
-        folded = unicodedata.normalize("NFKD", folded)
-        folded = "".join(c for c in folded if not unicodedata.combining(c))
-    folded = folded.casefold()
-    tokens = _NOT_WORD.sub(" ", folded).split()[:MAX_QUERY_TOKENS]
-    kept = [t for t in tokens if t not in FILLER_WORDS]
-    return " ".join(kept or tokens)
+    tokens = fold_text(text[:MAX_QUERY_CHARS]).split()[:MAX_QUERY_TOKENS]
+    return drop_filler_words(" ".join(tokens))
 
 
 def _trigrams(token: str) -> set[str]:
@@ -198,8 +190,10 @@ class LessonSearch:
 
         Example
         -------
-        >>> search.find("functons").best.lesson_id  # doctest: +SKIP
-        'python/functions'
+        >>> from knowledge_graph.examples import example_graph
+        >>> result = LessonSearch(example_graph().index).find("functons")
+        >>> result.best.lesson_id, result.is_confident
+        ('demo/functions', False)
         """
         query = text if isinstance(text, str) else ""
         normalized = normalize(query)

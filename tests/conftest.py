@@ -2,8 +2,8 @@
 
 * The repository root is importable.
 * Every response that goes through ``IntentRouter.resolve`` in any test is checked against
-  the Lex V2 contract (``lex_bot/lex_contract.py``): no test can produce an invalid response
-  unnoticed.
+  the Lex V2 contract (``lex_bot/devtools/lex_contract.py``): no test can produce an invalid
+  response unnoticed.
 * Each test gets fresh services: the bundled lesson graph (loaded once per test session) and
   an empty in-memory progress store.
 """
@@ -27,7 +27,7 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "LessonbotTests")
 
 def _known_slots() -> dict[str, set[str]] | None:
     try:
-        from lex_bot.bot_definition import load_bot_definition
+        from lex_bot.devtools.bot_definition import load_bot_definition
     except ImportError:
         return None
     return load_bot_definition().elicitable_slots()
@@ -35,8 +35,8 @@ def _known_slots() -> dict[str, set[str]] | None:
 
 @pytest.fixture(autouse=True)
 def _contract_checked_responses(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lex_bot.lex_contract import assert_lex_response
-    from lex_bot.router import IntentRouter
+    from lex_bot.devtools.lex_contract import assert_lex_response
+    from lex_bot.lexv2.router import IntentRouter
 
     original = IntentRouter.resolve
     known_slots = _known_slots()
@@ -59,8 +59,8 @@ def bundled_graph_loader():
 @pytest.fixture(autouse=True)
 def services(request: pytest.FixtureRequest):
     """Fresh services for tests that talk to the bot (skipped for pure-library tests)."""
-    from lex_bot import services as services_module
-    from lex_bot.progress_store import open_progress_store
+    from lex_bot.lesson_app import services as services_module
+    from lex_bot.lesson_app.progress_store import open_progress_store
 
     loader = request.getfixturevalue("bundled_graph_loader")
     fresh = services_module.Services(graph_loader=loader, store=open_progress_store("memory://"))

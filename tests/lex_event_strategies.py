@@ -14,6 +14,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from lex_bot.devtools.event_factory import lex_event
+
 INTENTS = [
     "Greeting",
     "RecommendNextLesson",
@@ -137,28 +139,21 @@ def lex_events(draw: st.DrawFn) -> dict[str, Any]:
             ),
         )
     )
-    event: dict[str, Any] = {
-        "messageVersion": "1.0",
-        "invocationSource": draw(st.sampled_from(["DialogCodeHook", "FulfillmentCodeHook"])),
-        "inputMode": mode,
-        "responseContentType": "text/plain; charset=utf-8",
-        "sessionId": draw(st.one_of(st.just("fuzz-session"), st.text(min_size=1, max_size=64))),
-        "inputTranscript": draw(text),
-        "bot": {
-            "id": "BOTID",
-            "name": "LessonBot",
-            "aliasId": "ALIAS",
-            "aliasName": "live",
-            "localeId": draw(st.sampled_from(LOCALES)),
-            "version": "1",
-        },
-        "interpretations": [
-            {"intent": copy.deepcopy(intent), "nluConfidence": draw(st.floats(0, 1))}
-        ],
-        "sessionState": {"intent": intent, "activeContexts": [], "originatingRequestId": "r"},
-        "requestAttributes": None,
-    }
-    if attributes is not None:
+    event = lex_event(
+        intent_name,
+        slots,
+        state=intent["state"],
+        confirmation_state=intent["confirmationState"],
+        source=draw(st.sampled_from(["DialogCodeHook", "FulfillmentCodeHook"])),
+        input_mode=mode,
+        transcript=draw(text),
+        session_id=draw(st.one_of(st.just("fuzz-session"), st.text(min_size=1, max_size=64))),
+        locale=draw(st.sampled_from(LOCALES)),
+        interpretations=[{"intent": copy.deepcopy(intent), "nluConfidence": draw(st.floats(0, 1))}],
+    )
+    event["responseContentType"] = "text/plain; charset=utf-8"  # a mismatch Lex may send too
+    del event["sessionState"]["sessionAttributes"]
+    if attributes is not None:  # any shape, not only the factory's string map
         event["sessionState"]["sessionAttributes"] = attributes
     if mode == "Speech":
         event["transcriptions"] = [

@@ -10,6 +10,7 @@ rewrites it.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,8 +64,13 @@ def collect_rows() -> list[Row]:
     for path in sorted(TESTS.rglob("test_*.py")):
         if "mark.reliability" not in path.read_text(encoding="utf-8"):
             continue
-        module_name = ".".join(path.relative_to(TESTS).with_suffix("").parts)
-        module = importlib.import_module(module_name)
+        # Loaded by file path: test folders mirror package names (tests/lex_bot/...), so a
+        # dotted import would find the package, not the test module.
+        module_name = "reliability_" + "_".join(path.relative_to(TESTS).with_suffix("").parts)
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
         for name, function in vars(module).items():
             marks = getattr(function, "pytestmark", [])
             for mark in marks:

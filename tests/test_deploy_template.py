@@ -155,7 +155,7 @@ def test_slot_types_resolve_to_original_values_from_slot_values_json(
 
 
 def test_slots_prompt_with_catalogue_text(resources: dict[str, Any], definition) -> None:
-    from lex_bot.messages import messages_for
+    from lex_bot.lesson_app.messages import messages_for
 
     for locale in resources[BOT]["Properties"]["BotLocales"]:
         messages = messages_for(locale["LocaleId"])
@@ -263,7 +263,7 @@ def test_wildcard_resource_only_for_the_documented_exceptions(resources: dict[st
 @pytest.mark.reliability(
     area="Least privilege",
     tried="The function role's DynamoDB grant against the calls in the progress store's source",
-    scale="Every client call of lex_bot/progress_store/dynamodb.py",
+    scale="Every client call of lex_bot/lesson_app/progress_store/dynamodb.py",
     outcome="Exactly those actions (Query, UpdateItem, DeleteItem), on the progress table only",
 )
 def test_function_may_use_exactly_the_dynamodb_actions_of_the_store(
@@ -523,7 +523,7 @@ def test_splice_needs_the_markers() -> None:
 
 def store_key_schema() -> dict[str, str]:
     """The progress store's DynamoDB key schema (attribute -> HASH/RANGE), from its module."""
-    from lex_bot.progress_store import dynamodb as store
+    from lex_bot.lesson_app.progress_store import dynamodb as store
 
     schema = {store.PARTITION_KEY: "HASH"}
     if getattr(store, "SORT_KEY", None):
@@ -533,7 +533,7 @@ def store_key_schema() -> dict[str, str]:
 
 def store_dynamodb_actions() -> set[str]:
     """The DynamoDB API operations the store's code calls (``client.get_item`` -> GetItem)."""
-    from lex_bot.progress_store import dynamodb as store
+    from lex_bot.lesson_app.progress_store import dynamodb as store
 
     source = Path(store.__file__).read_text(encoding="utf-8")
     calls = set(

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from lex_event_strategies import broken_lex_events, lex_events, non_lex_events
 
 from lambda_function import lambda_handler
-from lex_bot.router import NotALexV2EventError
+from lex_bot.lexv2.router import NotALexV2EventError
 
 CI_EXAMPLES = 60
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", CI_EXAMPLES))

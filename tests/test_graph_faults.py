@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import json
 import logging
 import os
 import shutil
@@ -13,22 +11,15 @@ import pytest
 
 from knowledge_graph import GraphLoader
 from lambda_function import lambda_handler
-from lex_bot import services as services_module
-from lex_bot.progress_store import open_progress_store
+from lex_bot.devtools.event_factory import lex_event
+from lex_bot.lesson_app import services as services_module
+from lex_bot.lesson_app.progress_store import open_progress_store
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = json.loads((Path(__file__).parent / "events" / "greeting_text_fulfillment.json").read_text())
 
 
 def recommend_event() -> dict:
-    e = copy.deepcopy(BASE)
-    e["sessionState"]["intent"] = {
-        "name": "RecommendNextLesson",
-        "slots": {},
-        "state": "ReadyForFulfillment",
-        "confirmationState": "None",
-    }
-    return e
+    return lex_event("RecommendNextLesson", transcript="what next", session_id="replay-session-1")
 
 
 class Clock:

@@ -5,16 +5,13 @@ Every response here is also checked against the Lex contract by the conftest fix
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
-from pathlib import Path
 
 import pytest
 
 from lambda_function import lambda_handler
-
-BASE = json.loads((Path(__file__).parent / "events" / "greeting_text_fulfillment.json").read_text())
+from lex_bot.devtools.event_factory import lex_event, slot
 
 
 def event(
@@ -26,25 +23,16 @@ def event(
     attributes: dict | None = None,
     transcript: str = "x",
 ) -> dict:
-    e = copy.deepcopy(BASE)
-    e["inputMode"] = mode
-    e["invocationSource"] = source
-    e["inputTranscript"] = transcript
-    e["sessionState"]["intent"] = {
-        "name": intent,
-        "slots": slots or {},
-        "state": "InProgress",
-        "confirmationState": "None",
-    }
-    e["sessionState"]["sessionAttributes"] = attributes or {}
-    return e
-
-
-def slot(text: str) -> dict:
-    return {
-        "shape": "Scalar",
-        "value": {"originalValue": text, "interpretedValue": text, "resolvedValues": []},
-    }
+    return lex_event(
+        intent,
+        slots,
+        input_mode=mode,
+        source=source,
+        state="InProgress",
+        session_attributes=attributes,
+        transcript=transcript,
+        session_id="replay-session-1",
+    )
 
 
 def contents(response: dict) -> str:

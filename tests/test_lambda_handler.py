@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from lambda_function import lambda_handler
-from lex_bot.router import NotALexV2EventError
+from lex_bot.lexv2.router import NotALexV2EventError
 
 EVENTS_DIR = Path(__file__).parent / "events"
 EVENTS = sorted(EVENTS_DIR.glob("*.json"))

@@ -122,8 +122,8 @@ def test_function_zip_holds_our_code_only_and_is_reproducible(tmp_path: Path) ->
     names = _names(first.path)
     assert names == sorted(names)
     assert "lambda_function.py" in names
-    assert "lex_bot/app.py" in names and "knowledge_graph/loader.py" in names
-    assert "lex_bot/messages/en_US.yaml" in names
+    assert "lex_bot/lesson_app/app.py" in names and "knowledge_graph/loader.py" in names
+    assert "lex_bot/lesson_app/messages/en_US.yaml" in names
     assert {name.split("/")[0] for name in names} == {
         "lambda_function.py",
         "lex_bot",

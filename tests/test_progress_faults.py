@@ -18,9 +18,9 @@ import pytest
 from dynamodb_faults import inject
 
 from lambda_function import lambda_handler
-from lex_bot import services as services_module
-from lex_bot.messages import messages_for
-from lex_bot.progress_store import dynamodb as dynamodb_store
+from lex_bot.lesson_app import services as services_module
+from lex_bot.lesson_app.messages import messages_for
+from lex_bot.lesson_app.progress_store import dynamodb as dynamodb_store
 
 TABLE = "LessonProgressFaults"
 EVENTS = Path(__file__).parent / "events"

@@ -16,7 +16,7 @@ from deploy.publish_graph import PublishRefused, plan_publication, publish, spli
 from deploy.sync_slot_types import SlotTypeSync, SyncError, api_slot_values
 from knowledge_graph import load_graph
 from knowledge_graph.compiled import COMPILED_NAME, load_compiled
-from knowledge_graph.loader import LocalSource
+from knowledge_graph.sources import LocalSource
 
 BUCKET = "lessonbot-test-lessons"
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 import knowledge_graph as kg
-from knowledge_graph.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, compute_stats, main
+from knowledge_graph.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, main
 from knowledge_graph.diff import diff_graphs
 from knowledge_graph.render import compute_layout, prerequisite_depths
+from knowledge_graph.stats import compute_stats
 
 REPO = Path(__file__).resolve().parents[2]
 LESSONS_DIR = REPO / "data" / "lessons"
@@ -188,7 +189,18 @@ def test_recommend_prints_ranked_lessons_with_reasons(
     assert code == EXIT_OK
     assert "Suggestions for 2 completed lessons, goal: Classes and Objects" in out
     assert " 1. " in out and " 2. " in out and " 3. " not in out
-    assert "on the way to your goal: Classes and Objects" in out
+    assert "it is the next step toward your goal, Classes and Objects" in out
+
+
+def test_recommend_words_reasons_in_the_chosen_locale(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["recommend", "--completed", "hello-world,variables", "--goal", "OOP", "-k", "1"]
+    code, out, _ = run(capsys, *argv, "--locale", "es_US")
+    assert code == EXIT_OK
+    assert "es el siguiente paso hacia tu meta, Classes and Objects" in out
+    code, _, err = run(capsys, *argv, "--locale", "fr_FR")
+    assert code == EXIT_USAGE and "--locale" in err
 
 
 def test_recommend_json_excludes_completed_lessons(

@@ -20,10 +20,12 @@ from knowledge_graph import (
     ValidationReport,
     validate_path,
 )
-from knowledge_graph import validation as validation_module
 from knowledge_graph.builder import SourcedCourse, UnresolvedReferenceError, build_graph
 from knowledge_graph.file_format import DEFAULT_WEIGHTS, CourseFile, is_course_file_name
-from knowledge_graph.validation import RawDocument, fold_text, validate_documents
+from knowledge_graph.sources import RawDocument
+from knowledge_graph.text import fold_text
+from knowledge_graph.validation import documents as documents_module
+from knowledge_graph.validation import validate_documents
 
 HEADER = "course:\n  id: py\n  title: Python\nlessons:\n"
 
@@ -648,7 +650,7 @@ def test_unsafe_yaml_tags_are_rejected_not_executed(tmp_path: Path) -> None:
 
 
 def test_alias_bombs_are_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validation_module, "MAX_YAML_NODES", 500)
+    monkeypatch.setattr(documents_module, "MAX_YAML_NODES", 500)
     path = write(
         tmp_path,
         "bomb.yaml",
@@ -663,7 +665,7 @@ def test_alias_bombs_are_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_file_size_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(validation_module, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(documents_module, "MAX_FILE_BYTES", 100)
     path = course_file(tmp_path, "- {id: a, title: " + "A" * 200 + "}")
     issue = only_issue(validate_path(path), "too-large")
     assert issue.file == str(path) and issue.severity is Severity.ERROR

@@ -9,6 +9,7 @@ from lesson_graphs import make_graph
 
 from knowledge_graph.model import LessonGraph
 from knowledge_graph.search import FindResult, LessonMatch, normalize
+from knowledge_graph.text import drop_filler_words, fold_text
 
 LESSONS = [
     {"id": "py/for-loops", "title": "For Loops", "aliases": ["iteration", "looping"]},
@@ -124,3 +125,8 @@ def test_find_never_raises(text: str):
     assert all(0.0 < m.confidence <= 1.0 for m in result.matches)
     confidences = [m.confidence for m in result.matches]
     assert confidences == sorted(confidences, reverse=True)
+
+
+def test_normalize_is_fold_text_without_filler_words():
+    text = "The lesson on Les Boucles « Énumérées » !"
+    assert normalize(text) == drop_filler_words(fold_text(text)) == "les boucles enumerees"

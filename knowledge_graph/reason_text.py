@@ -1,0 +1,152 @@
+"""Recommendation reasons in words: the one phrasing, shared by the bot and the CLI.
+
+The recommender gives structured :class:`~knowledge_graph.recommender.Reason` objects; this
+module turns them into clauses a learner reads or hears, in each supported locale (Lex
+locale ids, :data:`LOCALES`). :func:`reason_text` phrases one reason, :func:`because` the
+first two reasons of a recommendation joined by the locale's ``reason.and``.
+
+The templates (:data:`TEMPLATES`) use the keys and ``str.format`` placeholders of the bot's
+message catalogues: ``{lessons}`` is up to :data:`MAX_TITLES` lesson titles joined by
+:func:`join_list`, ``{count}`` the number of lessons a reason is about. An unknown locale,
+or a key a locale lacks, falls back to :data:`DEFAULT_LOCALE`, as the bot's catalogues do.
+
+Example
+-------
+>>> from knowledge_graph.examples import example_graph
+>>> graph = example_graph()
+>>> best = graph.recommend(["demo/variables"], k=1)[0]
+>>> because(graph, best)
+'it follows Variables, which you just finished, and it unlocks 1 more lesson'
+>>> because(graph, best, "es_US")
+'sigue a Variables, que acabas de terminar; además, desbloquea 1 lección más'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph.model import LessonGraph
+    from knowledge_graph.recommender import Reason, Recommendation
+
+__all__ = [
+    "DEFAULT_LOCALE",
+    "LOCALES",
+    "MAX_TITLES",
+    "TEMPLATES",
+    "because",
+    "join_list",
+    "reason_text",
+]
+
+#: The locale used when none is given or the given one is not supported.
+DEFAULT_LOCALE: Final[str] = "en_US"
+
+#: At most this many lesson titles are named in one reason.
+MAX_TITLES: Final[int] = 2
+
+#: Per locale, the template of each reason kind (``reason.<kind>``), of a reason about
+#: exactly one lesson (``reason.<kind>.one``, where the plural would be wrong), of two
+#: reasons in one sentence (``reason.and``) and the word before the last item of a list
+#: (``list.and``).
+TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
+    "en_US": {
+        "list.and": "and",
+        "reason.continues": "it follows {lessons}, which you just finished",
+        "reason.toward_goal": "it is the next step toward your goal, {lessons}",
+        "reason.unlocks": "it unlocks {count} more lessons",
+        "reason.unlocks.one": "it unlocks 1 more lesson",
+        "reason.ready": "you've mastered what it builds on",
+        "reason.related": "it is related to {lessons}",
+        "reason.good_start": "it's a good place to start",
+        "reason.difficulty_fit": "it suits your level",
+        # A reason may end in a clause of its own, hence the comma.
+        "reason.and": "{first}, and {second}",
+    },
+    "es_US": {
+        "list.and": "y",
+        "reason.continues": "sigue a {lessons}, que acabas de terminar",
+        "reason.toward_goal": "es el siguiente paso hacia tu meta, {lessons}",
+        "reason.unlocks": "desbloquea {count} lecciones más",
+        "reason.unlocks.one": "desbloquea 1 lección más",
+        "reason.ready": "ya dominas lo que necesita",
+        "reason.related": "está relacionada con {lessons}",
+        "reason.good_start": "es un buen punto de partida",
+        "reason.difficulty_fit": "se ajusta a tu nivel",
+        "reason.and": "{first}; además, {second}",
+    },
+}
+
+#: The supported locales (Lex locale ids).
+LOCALES: Final[tuple[str, ...]] = tuple(TEMPLATES)
+
+
+def _template(key: str, locale: str) -> str | None:
+    """The template of ``key`` in ``locale``, else in the default locale, else None."""
+    own = TEMPLATES.get(locale, {})
+    return own.get(key) or TEMPLATES[DEFAULT_LOCALE].get(key)
+
+
+def join_list(items: Sequence[str], locale: str = DEFAULT_LOCALE) -> str:
+    """Join ``items`` as ``a, b and c`` in ``locale`` (no comma before the last item).
+
+    Example
+    -------
+    >>> join_list(["Loops", "Strings", "Lists"]), join_list(["Loops", "Strings"], "es_US")
+    ('Loops, Strings and Lists', 'Loops y Strings')
+    >>> join_list(["Loops"]), join_list([])
+    ('Loops', '')
+    """
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    word = _template("list.and", locale)
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def reason_text(graph: LessonGraph, reason: Reason, locale: str = DEFAULT_LOCALE) -> str:
+    """Phrase one reason as a clause; ``""`` for a reason kind without a template.
+
+    Parameters
+    ----------
+    graph : LessonGraph
+        Names the reason's lessons by title (ids it does not know are left out).
+    reason : Reason
+    locale : str, default ``"en_US"``
+        A Lex locale id; see :data:`LOCALES`.
+
+    Example
+    -------
+    >>> from knowledge_graph.examples import example_graph
+    >>> from knowledge_graph.recommender import Reason, ReasonKind
+    >>> graph = example_graph()
+    >>> reason_text(graph, Reason(ReasonKind.RELATED, ("demo/loops", "demo/strings")))
+    'it is related to For Loops and Strings'
+    >>> reason_text(graph, Reason(ReasonKind.UNLOCKS, ("demo/functions",), count=4), "es_US")
+    'desbloquea 4 lecciones más'
+    """
+    key = f"reason.{reason.kind}"
+    template = _template(key, locale)
+    if template is None:
+        return ""
+    count = reason.count or len(reason.lessons)
+    if count == 1:  # "1 more lesson", not "1 more lessons"
+        template = _template(f"{key}.one", locale) or template
+    titles = [graph.lesson(i).title for i in reason.lessons[:MAX_TITLES] if i in graph]
+    return template.format(lessons=join_list(titles, locale), count=count)
+
+
+def because(
+    graph: LessonGraph, recommendation: Recommendation, locale: str = DEFAULT_LOCALE
+) -> str:
+    """Phrase the first two reasons of a recommendation as one clause (``""`` when none).
+
+    Two reasons are joined by the locale's ``reason.and``; more would make a sentence too
+    long to listen to. See the module docstring for an example.
+    """
+    clauses = [c for r in recommendation.reasons if (c := reason_text(graph, r, locale))]
+    if len(clauses) >= 2:
+        return str(_template("reason.and", locale)).format(first=clauses[0], second=clauses[1])
+    return clauses[0] if clauses else ""

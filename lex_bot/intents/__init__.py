@@ -1,1 +1,0 @@
-"""Intent handlers, one module per intent or small family (registered by ``lex_bot.app``)."""

@@ -1,0 +1,60 @@
+"""SetLearningGoal (slot GoalLesson) and ShowLearningPath (optional GoalLesson)."""
+
+from __future__ import annotations
+
+from lex_bot.lesson_app.lesson_slots import slot_text, start_choice
+from lex_bot.lesson_app.turn import LessonTurn
+from lex_bot.lexv2.responses import LexResponse
+from lex_bot.lexv2.router import Router
+
+router = Router()
+
+SLOT = "GoalLesson"
+PATH_LINES = 8
+VOICE_STEPS = 3
+
+
+@router.intent("SetLearningGoal", slots=(SLOT,), dialog_hook=True)
+def set_learning_goal(turn: LessonTurn) -> LexResponse:
+    graph, t = turn.graph, turn.t
+    goal = turn.lesson_from_slot(SLOT, prompt_key="prompt.goal_lesson")
+    progress = turn.store.set_goal(turn.learner_id, goal.id)
+    path = graph.path_to(goal.id, progress.mastery())
+    if path.already_done:
+        return turn.close(turn.reply(t("goal.already_done", title=goal.title)))
+    first = path.steps[0]
+    text = t(
+        "goal.set",
+        title=goal.title,
+        steps=len(path.steps),
+        minutes=path.total_minutes,
+        first=first.title,
+    )
+    return turn.close(turn.reply(text, [start_choice(t, first)]))
+
+
+@router.intent("ShowLearningPath", slots=(SLOT,), dialog_hook=True)
+def show_learning_path(turn: LessonTurn) -> LexResponse:
+    graph, t, progress = turn.graph, turn.t, turn.progress
+    if slot_text(turn, SLOT) is None:
+        if not progress.goal or progress.goal not in graph:
+            return turn.elicit_slot(SLOT, turn.reply(t("path.ask_goal")))
+        goal = graph.lesson(progress.goal)
+        if turn.is_dialog_hook:
+            return turn.delegate()
+    else:
+        goal = turn.lesson_from_slot(SLOT, prompt_key="prompt.goal_lesson")
+    path = graph.path_to(goal.id, progress.mastery())
+    if path.already_done:
+        return turn.close(turn.reply(t("goal.already_done", title=goal.title)))
+    steps = [f"{n}. {s.title} ({s.minutes} min)" for n, s in enumerate(path.steps[:PATH_LINES], 1)]
+    if len(path.steps) > PATH_LINES:
+        steps.append(t("path.more", count=len(path.steps) - PATH_LINES))
+    head = t("path.head", title=goal.title, steps=len(path.steps), minutes=path.total_minutes)
+    spoken = t.join([s.title for s in path.steps[:VOICE_STEPS]], "and")
+    voice = f"{head} {t('path.voice_first', lessons=spoken)}"
+    return turn.close(
+        turn.reply(
+            head + "\n" + "\n".join(steps), [start_choice(t, path.steps[0])], voice_text=voice
+        )
+    )

@@ -1,0 +1,39 @@
+"""RecommendNextLesson: the best next lessons for this learner, with the reasons why."""
+
+from __future__ import annotations
+
+from knowledge_graph.reason_text import because
+from lex_bot.lesson_app.lesson_slots import start_choice
+from lex_bot.lesson_app.presentation import bullet_list
+from lex_bot.lesson_app.recommendation_text import recommendation_line
+from lex_bot.lesson_app.turn import LessonTurn
+from lex_bot.lexv2.responses import LexResponse
+from lex_bot.lexv2.router import Router
+
+router = Router()
+
+RECOMMENDATIONS = 3
+
+
+@router.intent("RecommendNextLesson")
+def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
+    graph, t, progress = turn.graph, turn.t, turn.progress
+    goal = progress.goal if progress.goal in graph else None
+    recommendations = graph.recommend(
+        progress.mastery(), k=RECOMMENDATIONS, goal=goal, recent=progress.recent()
+    )
+    turn.session.last_recommendations = [r.lesson_id for r in recommendations]
+    if not recommendations:
+        return turn.close(turn.reply(t("recommend.all_done", total=len(graph))))
+    best = recommendations[0]
+    lesson = graph.lesson(best.lesson_id)
+    why = because(graph, best, t.locale)
+    head = (
+        t("recommend.best", title=lesson.title, minutes=lesson.minutes, why=why)
+        if why
+        else t("recommend.best.plain", title=lesson.title, minutes=lesson.minutes)
+    )
+    others = [recommendation_line(t, graph, r) for r in recommendations[1:]]
+    text = head if not others else f"{head}\n{t('recommend.also')}\n{bullet_list(others)}"
+    choices = [start_choice(t, graph.lesson(r.lesson_id)) for r in recommendations]
+    return turn.close(turn.reply(text, choices, title=t("recommend.card"), voice_text=head))

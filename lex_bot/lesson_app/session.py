@@ -1,0 +1,28 @@
+"""The session attributes of the lesson bot (typed; serialised to strings for Lex).
+
+They are hints carried between turns, never authority: what a learner has completed is read
+from the progress store, whatever the client puts here.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from lex_bot.lexv2.session_attributes import TypedSessionAttributes
+
+
+class LessonSession(TypedSessionAttributes):
+    """What the bot remembers between turns of one Lex session.
+
+    Attributes:
+        failed_attempts: how many times in a row the lesson slot ``retrying`` could not be
+            resolved.
+        retrying: the lesson slot being asked again, as ``Intent.Slot``.
+        offered_lesson: the lesson offered in the pending yes/no question (ConfirmIntent).
+        last_recommendations: lesson ids recommended last (for the log and the next turn).
+    """
+
+    failed_attempts: int = Field(default=0, ge=0, le=100)
+    retrying: str | None = Field(default=None, max_length=200)
+    offered_lesson: str | None = Field(default=None, max_length=200)
+    last_recommendations: list[str] = Field(default_factory=list, max_length=5)

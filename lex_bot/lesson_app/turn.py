@@ -1,0 +1,90 @@
+"""The turn a lesson handler receives: the Lex turn plus the graph, the learner and the texts.
+
+:class:`LessonTurn` extends the framework's :class:`~lex_bot.lexv2.router.Turn` with what
+every lesson handler needs, each fetched on first use and kept for the turn:
+
+* ``turn.graph``: the current lesson graph; ``turn.store``: the progress store;
+* ``turn.learner_id`` and ``turn.progress``: whose progress this is, and what it holds;
+* ``turn.t``: the message catalogue of the turn's locale;
+* ``turn.reply(text, choices, ...)``: messages shaped for the channel (cards on text, SSML on
+  voice);
+* ``turn.lesson_from_slot(slot, prompt_key=...)``: the lesson a slot names, or an early end
+  of the turn that asks again (raised as :class:`~lex_bot.lexv2.router.EndTurn`).
+
+So a handler is its logic only::
+
+    @router.intent("LessonInfo", slots=("LessonName",))
+    def lesson_info(turn: LessonTurn) -> LexResponse:
+        lesson = turn.lesson_from_slot("LessonName", prompt_key="prompt.lesson_name")
+        return turn.close(turn.reply(lesson.summary))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from lex_bot.lesson_app.lesson_slots import lesson_from_slot
+from lex_bot.lesson_app.messages import Messages, messages_for
+from lex_bot.lesson_app.presentation import Choice, reply
+from lex_bot.lesson_app.services import Services, get_services, learner_id
+from lex_bot.lesson_app.session import LessonSession
+from lex_bot.lexv2.responses import Message
+from lex_bot.lexv2.router import Turn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph import Lesson, LessonGraph
+    from lex_bot.lesson_app.progress_store import LearnerProgress, ProgressStore
+
+
+class LessonTurn(Turn[LessonSession]):
+    """One Lex turn of the lesson bot; see the module docstring."""
+
+    @cached_property
+    def services(self) -> Services:
+        return get_services()
+
+    @cached_property
+    def graph(self) -> LessonGraph:
+        """The current lesson graph (raises ``GraphNotLoadedError`` when none ever loaded)."""
+        return self.services.graph()
+
+    @cached_property
+    def store(self) -> ProgressStore:
+        return self.services.progress_store()
+
+    @cached_property
+    def learner_id(self) -> str:
+        """Whose progress this turn reads and writes (see ``services.learner_id``)."""
+        return learner_id(self)
+
+    @cached_property
+    def progress(self) -> LearnerProgress:
+        """The learner's progress as read at its first use in this turn."""
+        return self.store.get(self.learner_id)
+
+    @cached_property
+    def t(self) -> Messages:
+        """The message catalogue of this turn's locale."""
+        return messages_for(self.locale)
+
+    def reply(
+        self,
+        text: str,
+        choices: Sequence[Choice] = (),
+        *,
+        title: str | None = None,
+        voice_text: str | None = None,
+    ) -> list[Message]:
+        """Messages for ``text`` and choices, shaped for the channel (see ``presentation``)."""
+        return reply(self, text, choices, title=title, voice_text=voice_text)
+
+    def lesson_from_slot(self, slot_name: str, *, prompt_key: str) -> Lesson:
+        """The lesson ``slot_name`` names; otherwise the turn ends asking again.
+
+        Raises:
+            EndTurn: with the response that re-asks the slot, delegates a resolved slot in
+                the dialog code hook, or gives up after repeated failures.
+        """
+        return lesson_from_slot(self, self.graph, slot_name, prompt_key=prompt_key)

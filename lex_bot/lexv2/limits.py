@@ -1,0 +1,110 @@
+"""Lex V2 limits and the input bounds we apply to untrusted event content.
+
+Response limits come from the ``lexv2-runtime`` service model (``Message``,
+``ImageResponseCard``, ``Button``) and the Lex V2 developer guide; the test suite
+checks every response against botocore's model, so a drift would fail there.
+
+Example:
+    >>> clean_text("hi\\x00 there", 100)
+    'hi there'
+"""
+
+from __future__ import annotations
+
+import re
+
+MESSAGE_MAX_CHARS = 1024
+MESSAGES_MAX = 10  # our own cap on messages per response; keeps payloads small for every channel
+CARD_TITLE_MAX_CHARS = 250
+CARD_SUBTITLE_MAX_CHARS = 250
+CARD_IMAGE_URL_MAX_CHARS = 250
+CARD_MAX_BUTTONS = 5
+BUTTON_TEXT_MAX_CHARS = 50
+BUTTON_VALUE_MAX_CHARS = 50
+SLOT_NAME_MAX_CHARS = 100
+# Lex V1's quota page documents the Lambda output limit as 25 KB, of which 12 KB may be session
+# attributes; the Lex V2 quota page documents no figure, so we keep V1's as our budget. We count
+# characters of ``json.dumps`` with its defaults (ASCII-only escapes cost 6 or 12 characters per
+# non-ASCII character, more than its 2-4 UTF-8 bytes; ", " and ": " are the widest separators), so
+# the count bounds the bytes of any JSON encoding: 25,000 stays below 25 KB = 25,600 bytes.
+RESPONSE_BUDGET_CHARS = 25_000
+SESSION_ATTRIBUTES_BUDGET_CHARS = 12_000
+INTENT_NAME_MAX_CHARS = 100
+
+# Bounds on what we accept from an event. Lex itself caps text input at 1024 characters,
+# so anything longer did not come from a real Lex turn; we keep the head and say so in the log.
+MAX_TRANSCRIPT_CHARS = 1024
+MAX_SLOT_VALUE_CHARS = 200
+MAX_SESSION_ATTRIBUTE_CHARS = 2048
+MAX_SESSION_ATTRIBUTES = 50
+
+ELLIPSIS = "…"
+# Bidirectional embedding/override/isolate controls: they can disguise text in logs and UIs.
+# Right-to-left scripts themselves are kept; only these invisible controls are dropped.
+# Removed by clean_text: control characters (Unicode category Cc) except tab, newline and
+# carriage return; lone surrogates (Cs); and those bidi controls. One regex pass, no
+# per-character Python work.
+_UNWANTED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean_text(text: str, max_chars: int) -> str:
+    """Remove NUL, control and bidi-override characters (not whitespace) and cap the length.
+
+    Parameters:
+        text: untrusted text from an event.
+        max_chars: the longest result allowed.
+    Returns:
+        The text without control characters, at most ``max_chars`` long.
+    Example:
+        >>> clean_text("a\\tb\\x07c", 10)
+        'a\\tbc'
+    """
+    if len(text) > max_chars * 4:  # do not scan megabytes to keep a few hundred characters
+        text = text[: max_chars * 4]
+    return _UNWANTED.sub("", text)[:max_chars]
+
+
+def shorten(text: str, max_chars: int) -> str:
+    """Cut ``text`` to ``max_chars`` at a word boundary, marking the cut with an ellipsis.
+
+    Example:
+        >>> shorten("Introduction to recursion", 15)
+        'Introduction…'
+    """
+    if len(text) <= max_chars:
+        return text
+    head = text[: max_chars - len(ELLIPSIS)]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    if len(cut) < max_chars // 2:
+        cut = head
+    return cut.rstrip(" ,;:.") + ELLIPSIS
+
+
+def split_text(text: str, max_chars: int = MESSAGE_MAX_CHARS) -> list[str]:
+    """Split ``text`` into chunks of at most ``max_chars``, at paragraph, line or sentence ends.
+
+    Returns:
+        Non-empty chunks that together hold all of the text's words.
+    Example:
+        >>> split_text("One. Two.", 5)
+        ['One.', 'Two.']
+    """
+    text = text.strip()
+    chunks: list[str] = []
+    while len(text) > max_chars:
+        window = text[:max_chars]
+        cut = -1
+        for sep in ("\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " "):
+            pos = window.rfind(sep)
+            if pos > 0:
+                cut = pos + (1 if sep.strip() else 0)
+                break
+        if cut <= 0:
+            cut = max_chars
+        chunks.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        chunks.append(text)
+    return [c for c in chunks if c]
