@@ -28,6 +28,7 @@ from knowledge_graph.errors import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph.index import MASTERY_THRESHOLD
+    from knowledge_graph.lesson_state import LessonState, LessonStatus
     from knowledge_graph.loader import GraphLoader, load_graph, loader_from_env
     from knowledge_graph.model import (
         LearningPath,
@@ -53,6 +54,8 @@ __all__ = [
     "Lesson",
     "LessonGraph",
     "LessonMatch",
+    "LessonState",
+    "LessonStatus",
     "Module",
     "Prerequisites",
     "Reason",
@@ -86,6 +89,8 @@ _LAZY_HOMES: dict[str, str] = {
     "ReasonKind": "knowledge_graph.recommender",
     "FindResult": "knowledge_graph.search",
     "LessonMatch": "knowledge_graph.search",
+    "LessonState": "knowledge_graph.lesson_state",
+    "LessonStatus": "knowledge_graph.lesson_state",
     "MASTERY_THRESHOLD": "knowledge_graph.index",
 }
 

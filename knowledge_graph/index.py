@@ -49,10 +49,14 @@ Progress: TypeAlias = Mapping[str, float] | Iterable[str]
 #: Scoring components, in the column order of :attr:`GraphIndex.weights`.
 COMPONENTS: Final[tuple[str, ...]] = ("readiness", "momentum", "goal", "unlock", "difficulty")
 
-#: How strongly each edge kind carries momentum from a completed lesson to its neighbours.
+#: How strongly each edge kind carries momentum from a completed lesson to its neighbours:
+#: along ``next`` and ``related`` links and every "is a prerequisite of" link (``requires``,
+#: ``requires_any``, ``recommends``), as FORMAT.md says; each link's own weight applies too.
 MOMENTUM_KIND_FACTORS: Final[dict[EdgeKind, float]] = {
     EdgeKind.NEXT: 1.0,
     EdgeKind.REQUIRES: 0.8,
+    EdgeKind.REQUIRES_ANY: 0.8,
+    EdgeKind.RECOMMENDS: 0.8,
     EdgeKind.RELATED: 0.6,
 }
 

@@ -43,7 +43,8 @@ from knowledge_graph.index import (
     Progress,
     index_to_networkx,
 )
-from knowledge_graph.planning import missing_prerequisite_indices, plan_path
+from knowledge_graph.lesson_state import LessonState, lesson_state
+from knowledge_graph.planning import is_startable, plan_path
 from knowledge_graph.recommender import Reason, ReasonKind, Recommendation, recommend
 from knowledge_graph.search import FindResult, LessonMatch, LessonSearch
 
@@ -306,11 +307,29 @@ class LessonGraph:
             recommends=tuple(ids[j] for j in self.index.recommends_of(i)),
         )
 
-    def missing_prerequisites(self, lesson_id: str, progress: Progress) -> list[str]:
-        """Return the unmet direct hard prerequisites of a lesson.
+    def state(
+        self, lesson_id: str, progress: Progress, current_lesson: str | None = None
+    ) -> LessonState:
+        """The lesson's state for a learner: the one rule for what can be started.
 
-        Unmet ``requires`` come first (lesson order), then for each unsatisfied
-        ``requires_any`` group its easiest member (see :func:`planning.choose_member`).
+        See :mod:`knowledge_graph.lesson_state`.
+
+        Example
+        -------
+        >>> from knowledge_graph.examples import example_graph
+        >>> state = example_graph().state("functions", ["variables"])
+        >>> str(state.status), state.first_step
+        ('locked', 'demo/loops')
+        """
+        i = self._position(lesson_id)
+        current = None if current_lesson is None else self.index.position(current_lesson)
+        return lesson_state(self.index, i, self.index.mastery_vector(progress), current)
+
+    def missing_prerequisites(self, lesson_id: str, progress: Progress) -> list[str]:
+        """Return the minimal lessons still to master before the lesson can be started.
+
+        The same lessons as ``state(...).to_finish`` (the minimal plan, in a valid order,
+        see :mod:`knowledge_graph.planning`); empty when it can be started or is mastered.
 
         Example
         -------
@@ -318,16 +337,17 @@ class LessonGraph:
         >>> graph = example_graph()  # functions: requires_any [[loops, strings]]
         >>> graph.missing_prerequisites("functions", ["variables"])
         ['demo/loops']
+        >>> graph.missing_prerequisites("recursion", [])
+        ['demo/variables', 'demo/loops', 'demo/functions']
         >>> graph.missing_prerequisites("functions", ["variables", "strings"])
         []
         """
-        i = self._position(lesson_id)
-        mastery = self.index.mastery_vector(progress)
-        return [self.index.ids[j] for j in missing_prerequisite_indices(self.index, i, mastery)]
+        return list(self.state(lesson_id, progress).to_finish)
 
     def is_unlocked(self, lesson_id: str, progress: Progress) -> bool:
-        """Return True when every hard prerequisite of the lesson is met."""
-        return not self.missing_prerequisites(lesson_id, progress)
+        """Return True when every hard prerequisite of the lesson is mastered."""
+        met = self.index.mastery_vector(progress) >= MASTERY_THRESHOLD
+        return is_startable(self.index, self._position(lesson_id), met)
 
     def unlocks(self, lesson_id: str) -> list[str]:
         """Return the lessons (in lesson order) that list ``lesson_id`` as a hard prerequisite."""

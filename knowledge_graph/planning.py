@@ -1,12 +1,22 @@
-"""Path planning over hard prerequisites: missing prerequisites and the path to a goal.
+"""Path planning over hard prerequisites: the minimal set of lessons to reach a goal.
 
 All functions work on lesson indices of a :class:`~knowledge_graph.index.GraphIndex` and a
-mastery vector (see :meth:`GraphIndex.mastery_vector`); their loops are bounded by the
+mastery vector (see :meth:`GraphIndex.mastery_vector`); their work is bounded by the
 prerequisites actually visited (the goal's unmet closure), never by the graph size.
 
-Choice rule for ``requires_any`` groups: the member with the highest mastery, then the one
-with the fewest unmet direct hard prerequisites, then the shortest, then the earliest in
-load order. The choice is deterministic.
+**The minimal path rule.** To reach a lesson the learner must master every ``requires``
+prerequisite and one member of each ``requires_any`` group, recursively, except what is
+already mastered. Among all ways of choosing group members, the plan takes the set of lessons
+with (1) the fewest total minutes, then (2) the fewest lessons, then (3) the earliest lessons
+in file (load) order, compared as sorted index lists. A group that a lesson already in the
+plan (or already mastered) satisfies costs nothing more. The search is an exact
+branch-and-bound over the group choices, trying the easiest member first; on closures with
+so many "one of" groups that it would visit more than :data:`MAX_PLAN_STATES` states it
+returns the best plan found by then (the first is the greedy one), and says so in the log.
+
+The path is the plan in a valid order: every step's hard prerequisites are mastered or come
+earlier; among the steps whose prerequisites are in place, the earliest in load order goes
+first, and the goal comes last.
 
 Example
 -------
@@ -19,11 +29,18 @@ Example
 from __future__ import annotations
 
 import heapq
+import logging
 from collections.abc import Iterable
+from typing import Final
 
 import numpy as np
 
 from knowledge_graph.index import MASTERY_THRESHOLD, GraphIndex
+
+logger = logging.getLogger(__name__)
+
+#: The most partial plans the exact search visits before it settles for the best so far.
+MAX_PLAN_STATES: Final[int] = 20_000
 
 
 def unmet_hard_count(index: GraphIndex, i: int, met: np.ndarray) -> int:
@@ -32,92 +49,114 @@ def unmet_hard_count(index: GraphIndex, i: int, met: np.ndarray) -> int:
     return count + sum(1 for g in index.groups_of(i) if not met[g].any())
 
 
-def choose_member(
-    index: GraphIndex, members: Iterable[int], mastery: np.ndarray, met: np.ndarray
-) -> int:
-    """Return the easiest member of a ``requires_any`` group (see module docstring).
-
-    Parameters
-    ----------
-    index : GraphIndex
-    members : iterable of int
-        Lesson indices of the group (non-empty).
-    mastery, met : numpy arrays
-        Mastery values and the completed mask.
-
-    Returns
-    -------
-    int
-        The chosen lesson index.
-    """
-    return min(
-        (int(m) for m in members),
-        key=lambda m: (
-            -float(mastery[m]),
-            unmet_hard_count(index, m, met),
-            int(index.minutes[m]),
-            m,
-        ),
-    )
-
-
-def missing_prerequisite_indices(
-    index: GraphIndex, i: int, mastery: np.ndarray, met: np.ndarray | None = None
-) -> list[int]:
-    """Return the unmet direct hard prerequisites of lesson ``i``.
-
-    Unmet ``requires`` (load order) come first, then the chosen member of every unsatisfied
-    ``requires_any`` group (listing order), without duplicates.
-    """
-    if met is None:
-        met = mastery >= MASTERY_THRESHOLD
-    requires = index.requires_of(i)
-    missing = [int(j) for j in requires[~met[requires]]]
-    for group in index.groups_of(i):
-        if met[group].any():
-            continue
-        pick = choose_member(index, group, mastery, met)
-        if pick not in missing:
-            missing.append(pick)
-    return missing
-
-
-def unmet_closure(index: GraphIndex, goal: int, mastery: np.ndarray) -> dict[int, list[int]]:
-    """Return ``lesson -> its missing prerequisites`` for the goal's unmet closure.
-
-    The closure holds the goal (unless completed) and, recursively, the missing prerequisites
-    of every lesson in it; completed lessons are never entered.
-    """
-    met = mastery >= MASTERY_THRESHOLD
-    if met[goal]:
-        return {}
-    needs: dict[int, list[int]] = {}
-    stack = [goal]
-    while stack:
-        v = stack.pop()
-        if v in needs:
-            continue
-        needs[v] = missing_prerequisite_indices(index, v, mastery, met)
-        stack.extend(u for u in needs[v] if u not in needs)
-    return needs
-
-
-def plan_path(index: GraphIndex, goal: int, mastery: np.ndarray) -> list[int]:
-    """Return the lessons to take, in a valid order, to reach ``goal`` (empty when done).
-
-    Topological order of :func:`unmet_closure` (Kahn's algorithm, earliest load order first
-    among the available lessons); the goal comes last. Every hard prerequisite of each step
-    is completed or earlier in the list.
+def is_startable(index: GraphIndex, i: int, met: np.ndarray) -> bool:
+    """True when every hard prerequisite of lesson ``i`` is mastered (``met``).
 
     Example
     -------
     >>> from knowledge_graph.examples import example_graph
     >>> index = example_graph().index
-    >>> mastery = index.mastery_vector(["variables", "strings"])
-    >>> [index.ids[i] for i in plan_path(index, index.require("recursion"), mastery)]
-    ['demo/functions', 'demo/recursion']
+    >>> is_startable(index, index.require("functions"), index.mastery_vector(["variables"]) >= 0.6)
+    False
     """
-    needs = unmet_closure(index, goal, mastery)
+    return unmet_hard_count(index, i, met) == 0
+
+
+def _member_order(index: GraphIndex, members: Iterable[int], met: np.ndarray) -> list[int]:
+    """Group members, the likeliest-cheapest first (the greedy plan takes the first)."""
+    return sorted(
+        (int(m) for m in members),
+        key=lambda m: (unmet_hard_count(index, m, met), int(index.minutes[m]), m),
+    )
+
+
+def _plan_key(index: GraphIndex, chosen: frozenset[int]) -> tuple[int, int, tuple[int, ...]]:
+    """The order of plans: minutes, then number of lessons, then load order."""
+    minutes = int(index.minutes[list(chosen)].sum()) if chosen else 0
+    return minutes, len(chosen), tuple(sorted(chosen))
+
+
+def minimal_plan(index: GraphIndex, goal: int, mastery: np.ndarray) -> frozenset[int]:
+    """Return the minimal set of lessons to master to reach ``goal`` (see module docstring).
+
+    Parameters
+    ----------
+    index : GraphIndex
+    goal : int
+        Lesson index of the goal.
+    mastery : numpy array of length ``index.n``
+        Mastery per lesson; at or above the threshold counts as mastered.
+
+    Returns
+    -------
+    frozenset of int
+        The lessons to take, the goal included; empty when the goal is mastered.
+
+    Example
+    -------
+    >>> from knowledge_graph.examples import example_graph
+    >>> index = example_graph().index  # functions: requires_any [[loops, strings]]
+    >>> sorted(index.ids[i] for i in minimal_plan(index, 3, index.mastery_vector(["strings"])))
+    ['demo/functions']
+    """
+    met = mastery >= MASTERY_THRESHOLD
+    if met[goal]:
+        return frozenset()
+    best: frozenset[int] | None = None
+    best_key: tuple[int, int, tuple[int, ...]] | None = None
+    # A state: lessons chosen so far, lessons whose prerequisites are still to expand, and
+    # the "one of" groups met so far that nothing chosen or mastered satisfies yet.
+    stack: list[tuple[set[int], list[int], list[np.ndarray]]] = [({goal}, [goal], [])]
+    visited = 0
+    while stack:
+        chosen, pending, open_groups = stack.pop()
+        visited += 1
+        while pending:
+            v = pending.pop()
+            for u in index.requires_of(v):
+                u = int(u)
+                if not met[u] and u not in chosen:
+                    chosen.add(u)
+                    pending.append(u)
+            open_groups.extend(g for g in index.groups_of(v) if not met[g].any())
+        open_groups = [g for g in open_groups if not any(int(m) in chosen for m in g)]
+        minutes = int(index.minutes[list(chosen)].sum())
+        if best_key is not None and (minutes, len(chosen)) > best_key[:2]:
+            continue  # every extension only adds minutes and lessons
+        if not open_groups:
+            key = _plan_key(index, frozenset(chosen))
+            if best_key is None or key < best_key:
+                best, best_key = frozenset(chosen), key
+            continue
+        over_budget = visited >= MAX_PLAN_STATES
+        if over_budget and best is not None:
+            logger.warning(
+                "plan search stopped at its budget",
+                extra={"goal": index.ids[goal], "states": visited},
+            )
+            break
+        group, rest = open_groups[0], open_groups[1:]
+        members = _member_order(index, group, met)
+        if over_budget:  # no plan yet: finish the greedy one
+            members = members[:1]
+        for m in reversed(members):  # the likeliest-cheapest member is explored first
+            stack.append((chosen | {m}, [m], list(rest)))
+    assert best is not None  # the greedy branch always completes (hard prerequisites are acyclic)
+    return best
+
+
+def _deps_within(index: GraphIndex, v: int, plan: frozenset[int], met: np.ndarray) -> list[int]:
+    """The lessons of ``plan`` that must come before ``v``."""
+    deps = [int(u) for u in index.requires_of(v) if int(u) in plan]
+    for group in index.groups_of(v):
+        if not met[group].any():
+            deps.extend(int(m) for m in group if int(m) in plan and int(m) not in deps)
+    return deps
+
+
+def order_plan(index: GraphIndex, plan: frozenset[int], met: np.ndarray) -> list[int]:
+    """The lessons of ``plan`` in a valid order, earliest load order first when free."""
+    needs = {v: _deps_within(index, v, plan, met) for v in plan}
     waiting = {v: len(deps) for v, deps in needs.items()}
     dependents: dict[int, list[int]] = {}
     for v, deps in needs.items():
@@ -134,3 +173,21 @@ def plan_path(index: GraphIndex, goal: int, mastery: np.ndarray) -> list[int]:
             if waiting[w] == 0:
                 heapq.heappush(ready, w)
     return path
+
+
+def plan_path(index: GraphIndex, goal: int, mastery: np.ndarray) -> list[int]:
+    """Return the lessons to take, in a valid order, to reach ``goal`` (empty when done).
+
+    The minimal plan (:func:`minimal_plan`) in the order of :func:`order_plan`; the goal
+    comes last, and the first step can always be started now.
+
+    Example
+    -------
+    >>> from knowledge_graph.examples import example_graph
+    >>> index = example_graph().index
+    >>> mastery = index.mastery_vector(["variables", "strings"])
+    >>> [index.ids[i] for i in plan_path(index, index.require("recursion"), mastery)]
+    ['demo/functions', 'demo/recursion']
+    """
+    met = mastery >= MASTERY_THRESHOLD
+    return order_plan(index, minimal_plan(index, goal, mastery), met)

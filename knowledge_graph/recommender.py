@@ -6,12 +6,14 @@ Candidates are the lessons that are not completed and whose hard prerequisites a
 * **readiness**: weighted mean mastery of its ``requires`` + ``recommends`` prerequisites
   (1.0 without any);
 * **momentum**: pushed from the learner's recent completions along weighted ``next``,
-  ``requires`` and ``related`` out-edges for up to :data:`MOMENTUM_HOPS` hops, damped by the
-  course's ``decay`` per hop; more recent completions push harder (capped at 1.0);
+  ``related`` and "is a prerequisite of" (``requires``, ``requires_any``, ``recommends``)
+  out-edges for up to :data:`MOMENTUM_HOPS` hops, damped by the course's ``decay`` per hop;
+  more recent completions push harder (capped at 1.0);
 * **goal**: 1.0 for lessons on the path to the learner's goal (see
   :func:`knowledge_graph.planning.plan_path`), else 0;
-* **unlock**: log-scaled weighted number of not-completed lessons it is a hard prerequisite
-  of, normalised by the graph's maximum;
+* **unlock**: log-scaled number of lessons that become startable for this learner once it
+  is mastered (:func:`newly_startable`), normalised by the graph's largest number of hard
+  dependents;
 * **difficulty**: closeness of its difficulty to the learner's level (mean difficulty of the
   completed lessons + 0.5; 1.5 for a new learner).
 
@@ -44,7 +46,7 @@ import numpy as np
 
 from knowledge_graph.file_format import EdgeKind
 from knowledge_graph.index import COMPONENTS, MASTERY_THRESHOLD, GraphIndex, Progress
-from knowledge_graph.planning import plan_path
+from knowledge_graph.planning import is_startable, plan_path
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +68,12 @@ class ReasonKind(StrEnum):
     """Why a lesson is recommended."""
 
     CONTINUES = "continues"
-    """It follows a lesson the learner just finished (``lessons``: those lessons)."""
+    """It is the ``next`` of the learner's most recent completion (``lessons``: that one)."""
     TOWARD_GOAL = "toward_goal"
     """It is a next step toward the learner's goal (``lessons``: the goal)."""
     UNLOCKS = "unlocks"
-    """It opens other lessons (``count``: how many; ``lessons``: up to 3 of them)."""
+    """Mastering it makes other lessons startable for this learner (``count``: how many;
+    ``lessons``: up to 3 of them)."""
     READY = "ready"
     """All its prerequisites are mastered (``lessons``: those prerequisites)."""
     RELATED = "related"
@@ -248,13 +251,52 @@ def _goal_mask(index: GraphIndex, goal_path: frozenset[int]) -> np.ndarray:
     return mask
 
 
+def _blockers(index: GraphIndex, met: np.ndarray) -> np.ndarray:
+    """Per lesson, its unmet ``requires`` plus its unsatisfied ``requires_any`` groups."""
+    req = index.in_edges[EdgeKind.REQUIRES]
+    count = np.bincount(index.requires_rows[~met[req.indices]], minlength=index.n)
+    if index.group_owner.size:
+        satisfied = np.logical_or.reduceat(met[index.group_members], index.group_indptr[:-1])
+        count += np.bincount(index.group_owner[~satisfied], minlength=index.n)
+    return count
+
+
+def newly_startable(index: GraphIndex, met: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(c, d)``: lesson ``d`` becomes startable once lesson ``c`` is mastered.
+
+    ``d`` is not mastered and is locked now, and ``c`` is the only thing in its way: ``c`` is
+    every unmet ``requires`` of ``d`` (at most one, then) and a member of every unsatisfied
+    ``requires_any`` group of ``d``. Soft links (``recommends``) never lock, so never unlock.
+
+    Returns
+    -------
+    (sources, targets) : two int arrays of equal length, one entry per pair.
+    """
+    req = index.in_edges[EdgeKind.REQUIRES]
+    unmet_req = ~met[req.indices]
+    src = [req.indices[unmet_req]]
+    dst = [index.requires_rows[unmet_req]]
+    if index.group_owner.size:
+        satisfied = np.logical_or.reduceat(met[index.group_members], index.group_indptr[:-1])
+        open_member = np.repeat(~satisfied, np.diff(index.group_indptr))
+        src.append(index.group_members[open_member])
+        dst.append(index.group_member_owner[open_member])
+    sources, targets = np.concatenate(src), np.concatenate(dst)
+    if sources.size == 0:
+        return sources, targets
+    pairs, resolved = np.unique(sources * index.n + targets, return_counts=True)
+    sources, targets = pairs // index.n, pairs % index.n
+    opens = (resolved == _blockers(index, met)[targets]) & ~met[targets]
+    return sources[opens], targets[opens]
+
+
 def _unlock_value(index: GraphIndex, met: np.ndarray) -> np.ndarray:
-    """Log-scaled weighted count of not-completed hard dependents, in [0, 1]."""
-    edges = index.hard_edges
-    raw = np.bincount(edges.src, weights=edges.w * ~met[edges.dst], minlength=index.n)
+    """Log-scaled number of lessons each lesson would make startable, in [0, 1]."""
     if index.max_unlock <= 0:
         return np.zeros(index.n)
-    return np.log1p(raw) / np.log1p(index.max_unlock)
+    sources, _ = newly_startable(index, met)
+    raw = np.bincount(sources, minlength=index.n).astype(float)
+    return np.minimum(np.log1p(raw) / np.log1p(index.max_unlock), 1.0)
 
 
 def _difficulty_fit(index: GraphIndex, level: float, candidates: np.ndarray) -> np.ndarray:
@@ -288,10 +330,9 @@ def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
         reasons.append(Reason(ReasonKind.TOWARD_GOAL, (ids[ctx.goal],)))
     recency = {s: r for r, s in enumerate(reversed(ctx.seeds))}
     before = set(index.in_edges[EdgeKind.NEXT].row(i).tolist())
-    continued = sorted((s for s in ctx.seeds if s in before), key=recency.__getitem__)
-    if continued:
-        lessons = tuple(ids[s] for s in continued[:MAX_REASON_LESSONS])
-        reasons.append(Reason(ReasonKind.CONTINUES, lessons))
+    continued = [ctx.seeds[-1]] if ctx.seeds and ctx.seeds[-1] in before else []
+    if continued:  # "which you just finished": only the most recent completion
+        reasons.append(Reason(ReasonKind.CONTINUES, (ids[continued[0]],)))
     related = index.in_edges[EdgeKind.RELATED].row(i)
     related = related[ctx.met[related]].tolist()
     related = sorted(
@@ -301,11 +342,10 @@ def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
     if related:
         lessons = tuple(ids[r] for r in related[:MAX_REASON_LESSONS])
         reasons.append(Reason(ReasonKind.RELATED, lessons))
-    opened = index.hard_dependents_of(i)
-    opened = opened[~ctx.met[opened]]
-    if opened.size:
+    opened = _opened_by(index, i, ctx.met)
+    if opened:
         lessons = tuple(ids[j] for j in opened[:MAX_REASON_LESSONS])
-        reasons.append(Reason(ReasonKind.UNLOCKS, lessons, count=int(opened.size)))
+        reasons.append(Reason(ReasonKind.UNLOCKS, lessons, count=len(opened)))
     prerequisites = _met_prerequisites(index, i, ctx.met)
     if prerequisites:
         reasons.append(Reason(ReasonKind.READY, tuple(ids[j] for j in prerequisites)))
@@ -314,6 +354,22 @@ def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
     if abs(float(index.difficulty[i]) - ctx.level) <= 0.5:
         reasons.append(Reason(ReasonKind.DIFFICULTY_FIT))
     return tuple(reasons)
+
+
+def _opened_by(index: GraphIndex, i: int, met: np.ndarray) -> list[int]:
+    """The lessons that become startable once lesson ``i`` is mastered (load order).
+
+    The same rule as :func:`newly_startable`, for one lesson: loops only over its dependents.
+    """
+    after = met.copy()
+    after[i] = True
+    return [
+        int(d)
+        for d in index.hard_dependents_of(i)
+        if not met[d]
+        and not is_startable(index, int(d), met)
+        and is_startable(index, int(d), after)
+    ]
 
 
 def _has_prerequisites(index: GraphIndex, i: int) -> bool:

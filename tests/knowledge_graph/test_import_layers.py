@@ -32,6 +32,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "validation",
         "index",
         "planning search",
+        "lesson_state",
         "recommender",
         "model",
         "compiled",
