@@ -45,7 +45,7 @@ from knowledge_graph.index import (
 )
 from knowledge_graph.lesson_state import LessonState, lesson_state
 from knowledge_graph.planning import is_startable, plan_path
-from knowledge_graph.recommender import Reason, ReasonKind, Recommendation, recommend
+from knowledge_graph.recommender import Reason, ReasonKind, Recommendation, opened_by, recommend
 from knowledge_graph.search import FindResult, LessonMatch, LessonSearch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -348,6 +348,23 @@ class LessonGraph:
         """Return True when every hard prerequisite of the lesson is mastered."""
         met = self.index.mastery_vector(progress) >= MASTERY_THRESHOLD
         return is_startable(self.index, self._position(lesson_id), met)
+
+    def opens(self, lesson_id: str, progress: Progress) -> list[str]:
+        """The lessons that become startable for this learner once ``lesson_id`` is mastered.
+
+        The same count as the "unlocks" reason of a recommendation (load order).
+
+        Example
+        -------
+        >>> from knowledge_graph.examples import example_graph
+        >>> example_graph().opens("variables", [])
+        ['demo/loops', 'demo/strings']
+        >>> example_graph().opens("strings", ["variables", "loops"])  # functions: open already
+        []
+        """
+        i = self._position(lesson_id)
+        met = self.index.mastery_vector(progress) >= MASTERY_THRESHOLD
+        return [self.index.ids[j] for j in opened_by(self.index, i, met)]
 
     def unlocks(self, lesson_id: str) -> list[str]:
         """Return the lessons (in lesson order) that list ``lesson_id`` as a hard prerequisite."""

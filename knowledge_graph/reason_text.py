@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
+from knowledge_graph.wording import format_list, plural_form
+
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph.model import LessonGraph
     from knowledge_graph.recommender import Reason, Recommendation
@@ -46,17 +48,15 @@ DEFAULT_LOCALE: Final[str] = "en_US"
 #: At most this many lesson titles are named in one reason.
 MAX_TITLES: Final[int] = 2
 
-#: Per locale, the template of each reason kind (``reason.<kind>``), of a reason about
-#: exactly one lesson (``reason.<kind>.one``, where the plural would be wrong), of two
-#: reasons in one sentence (``reason.and``) and the word before the last item of a list
-#: (``list.and``).
+#: Per locale, the template of each reason kind (``reason.<kind>``, or per CLDR plural
+#: category ``reason.<kind>.one`` / ``.other`` where it counts lessons) and of two reasons
+#: in one sentence (``reason.and``). Lists of titles are joined by Babel.
 TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
     "en_US": {
-        "list.and": "and",
         "reason.continues": "it follows {lessons}, which you just finished",
         "reason.toward_goal": "it is the next step toward your goal, {lessons}",
-        "reason.unlocks": "it unlocks {count} more lessons",
-        "reason.unlocks.one": "it unlocks 1 more lesson",
+        "reason.unlocks.one": "it unlocks {count} more lesson",
+        "reason.unlocks.other": "it unlocks {count} more lessons",
         "reason.ready": "you've mastered what it builds on",
         "reason.related": "it is related to {lessons}",
         "reason.good_start": "it's a good place to start",
@@ -65,11 +65,10 @@ TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
         "reason.and": "{first}, and {second}",
     },
     "es_US": {
-        "list.and": "y",
         "reason.continues": "sigue a {lessons}, que acabas de terminar",
         "reason.toward_goal": "es el siguiente paso hacia tu meta, {lessons}",
-        "reason.unlocks": "desbloquea {count} lecciones más",
-        "reason.unlocks.one": "desbloquea 1 lección más",
+        "reason.unlocks.one": "desbloquea {count} lección más",
+        "reason.unlocks.other": "desbloquea {count} lecciones más",
         "reason.ready": "ya dominas lo que necesita",
         "reason.related": "está relacionada con {lessons}",
         "reason.good_start": "es un buen punto de partida",
@@ -89,21 +88,16 @@ def _template(key: str, locale: str) -> str | None:
 
 
 def join_list(items: Sequence[str], locale: str = DEFAULT_LOCALE) -> str:
-    """Join ``items`` as ``a, b and c`` in ``locale`` (no comma before the last item).
+    """Join ``items`` as ``a, b, and c`` in ``locale`` (Babel's list rules).
 
     Example
     -------
     >>> join_list(["Loops", "Strings", "Lists"]), join_list(["Loops", "Strings"], "es_US")
-    ('Loops, Strings and Lists', 'Loops y Strings')
+    ('Loops, Strings, and Lists', 'Loops y Strings')
     >>> join_list(["Loops"]), join_list([])
     ('Loops', '')
     """
-    if not items:
-        return ""
-    if len(items) == 1:
-        return items[0]
-    word = _template("list.and", locale)
-    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+    return format_list(items, locale, "and")
 
 
 def reason_text(graph: LessonGraph, reason: Reason, locale: str = DEFAULT_LOCALE) -> str:
@@ -128,12 +122,14 @@ def reason_text(graph: LessonGraph, reason: Reason, locale: str = DEFAULT_LOCALE
     'desbloquea 4 lecciones más'
     """
     key = f"reason.{reason.kind}"
-    template = _template(key, locale)
+    count = reason.count or len(reason.lessons)
+    template = (
+        _template(f"{key}.{plural_form(count, locale)}", locale)
+        or _template(f"{key}.other", locale)
+        or _template(key, locale)
+    )
     if template is None:
         return ""
-    count = reason.count or len(reason.lessons)
-    if count == 1:  # "1 more lesson", not "1 more lessons"
-        template = _template(f"{key}.one", locale) or template
     titles = [graph.lesson(i).title for i in reason.lessons[:MAX_TITLES] if i in graph]
     return template.format(lessons=join_list(titles, locale), count=count)
 

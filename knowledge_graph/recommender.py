@@ -342,7 +342,7 @@ def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
     if related:
         lessons = tuple(ids[r] for r in related[:MAX_REASON_LESSONS])
         reasons.append(Reason(ReasonKind.RELATED, lessons))
-    opened = _opened_by(index, i, ctx.met)
+    opened = opened_by(index, i, ctx.met)
     if opened:
         lessons = tuple(ids[j] for j in opened[:MAX_REASON_LESSONS])
         reasons.append(Reason(ReasonKind.UNLOCKS, lessons, count=len(opened)))
@@ -356,7 +356,7 @@ def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
     return tuple(reasons)
 
 
-def _opened_by(index: GraphIndex, i: int, met: np.ndarray) -> list[int]:
+def opened_by(index: GraphIndex, i: int, met: np.ndarray) -> list[int]:
     """The lessons that become startable once lesson ``i`` is mastered (load order).
 
     The same rule as :func:`newly_startable`, for one lesson: loops only over its dependents.

@@ -124,7 +124,7 @@ def test_forged_session_attributes_do_not_grant_progress(caplog: pytest.LogCaptu
     )
     assert any("last_recommendations" in p for p in problems)
     assert any("failed_attempts" in p for p in problems)
-    assert "haven't completed any" in contents(response)
+    assert "haven't mastered any" in contents(response)
     attributes = response["sessionState"]["sessionAttributes"]
     assert (
         "last_recommendations" not in attributes or len(attributes["last_recommendations"]) < 2_048

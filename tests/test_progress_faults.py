@@ -18,6 +18,7 @@ import pytest
 from dynamodb_faults import inject
 
 from lambda_function import lambda_handler
+from lex_bot.devtools.event_factory import slot
 from lex_bot.lesson_app import services as services_module
 from lex_bot.lesson_app.messages import messages_for
 from lex_bot.lesson_app.progress_store import dynamodb as dynamodb_store
@@ -25,7 +26,7 @@ from lex_bot.lesson_app.progress_store import dynamodb as dynamodb_store
 TABLE = "LessonProgressFaults"
 EVENTS = Path(__file__).parent / "events"
 LEARNER = "replay-session-1"
-LESSON = "python-intro/variables"
+LESSON = "python-intro/what-is-programming"
 EN = messages_for("en_US")
 
 
@@ -43,14 +44,15 @@ def store(services: services_module.Services) -> Iterator[dynamodb_store.DynamoD
 
 
 def complete_event() -> dict[str, Any]:
-    """The learner says they finished Variables (text channel, fulfilment hook)."""
+    """The learner says they finished What Is Programming? (text, fulfilment hook)."""
     event = json.loads((EVENTS / "complete_lesson_dtmf.json").read_text())
     event = copy.deepcopy(event)
     event["inputMode"] = "Text"
     event["responseContentType"] = "text/plain; charset=utf-8"
-    event["inputTranscript"] = "I finished variables"
+    event["inputTranscript"] = "I finished what is programming"
     slots = event["sessionState"]["intent"]["slots"]
     slots.pop("Score", None)
+    slots["LessonName"] = slot("what is programming")
     return event
 
 
@@ -70,7 +72,7 @@ def test_throttled_writes_are_retried_until_saved(store, monkeypatch) -> None:  
     assert faults.injected == 2
     assert len(faults.sleeps) == 2 and all(delay >= 0 for delay in faults.sleeps)
     assert response["sessionState"]["intent"]["state"] == "Fulfilled"
-    assert first_message(response).startswith("Well done on finishing Variables")
+    assert first_message(response).startswith("Well done on finishing What Is Programming?")
     assert LESSON in store.get(LEARNER).completed
 
 
@@ -101,7 +103,7 @@ def test_a_write_that_never_succeeds_is_reported_not_dropped(  # type: ignore[no
     area="DynamoDB faults",
     tried="Query times out on every attempt",
     scale=f"{dynamodb_store.MAX_ATTEMPTS} attempts",
-    outcome="retries spent; learner told progress is unavailable; the write itself landed",
+    outcome="retries spent; learner told progress is unavailable; nothing recorded, and saying it again records it",
 )
 def test_reads_that_time_out_give_a_polite_answer(store, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     faults = inject("Query", 100, monkeypatch, kind="timeout")
@@ -114,10 +116,12 @@ def test_reads_that_time_out_give_a_polite_answer(store, monkeypatch, caplog) ->
     record = next(r for r in caplog.records if r.getMessage() == "progress unavailable")
     assert record.error_code == "ReadTimeoutError"
     monkeypatch.undo()
-    # The completion was written before the read failed: saying it again is harmless.
-    assert LESSON in store.get(LEARNER).completed
+    # The lesson's state is read before anything is written: nothing was recorded, so the
+    # learner's next try is the first completion.
+    assert LESSON not in store.get(LEARNER).completed
     again = lambda_handler(complete_event(), None)
-    assert first_message(again).startswith("You had already completed")
+    assert first_message(again).startswith("Well done on finishing What Is Programming?")
+    assert LESSON in store.get(LEARNER).completed
 
 
 @pytest.mark.reliability(
@@ -145,6 +149,6 @@ def test_a_duplicate_delivery_changes_nothing(store) -> None:  # type: ignore[no
     saved = store.get(LEARNER)
     second = lambda_handler(complete_event(), None)
     assert first_message(first).startswith("Well done")
-    assert first_message(second).startswith(EN("complete.again", title="Variables and Assignment"))
+    assert first_message(second).startswith(EN("complete.again", title="What Is Programming?"))
     assert store.get(LEARNER) == saved
     assert saved.version == 1

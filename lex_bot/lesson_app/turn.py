@@ -5,6 +5,8 @@ every lesson handler needs, each fetched on first use and kept for the turn:
 
 * ``turn.graph``: the current lesson graph; ``turn.store``: the progress store;
 * ``turn.learner_id`` and ``turn.progress``: whose progress this is, and what it holds;
+* ``turn.lesson_state(lesson_id)``: the lesson's state for this learner (mastered, attempted,
+  locked with what stands in between, in progress, startable): the one source of truth;
 * ``turn.t``: the message catalogue of the turn's locale;
 * ``turn.reply(text, choices, ...)``: messages shaped for the channel (cards on text, SSML on
   voice);
@@ -34,7 +36,7 @@ from lex_bot.lexv2.responses import Message
 from lex_bot.lexv2.router import Turn
 
 if TYPE_CHECKING:  # pragma: no cover
-    from knowledge_graph import Lesson, LessonGraph
+    from knowledge_graph import Lesson, LessonGraph, LessonState
     from lex_bot.lesson_app.progress_store import LearnerProgress, ProgressStore
 
 
@@ -68,6 +70,17 @@ class LessonTurn(Turn[LessonSession]):
     def t(self) -> Messages:
         """The message catalogue of this turn's locale."""
         return messages_for(self.locale)
+
+    def lesson_state(self, lesson_id: str) -> LessonState:
+        """The lesson's state for this learner (``knowledge_graph.LessonGraph.state``): the
+        one source every answer, button and offer about a lesson reads."""
+        cache = self.__dict__.setdefault("_states", {})
+        if lesson_id not in cache:
+            progress = self.progress
+            cache[lesson_id] = self.graph.state(
+                lesson_id, progress.mastery(), progress.current_lesson
+            )
+        return cache[lesson_id]
 
     def reply(
         self,

@@ -183,10 +183,13 @@ class Turn(Generic[S]):
         self,
         messages: MessageLike | Iterable[MessageLike],
         state: IntentState = IntentState.FULFILLED,
+        *,
+        intent: Intent | None = None,
     ) -> LexResponse:
-        """Finish the intent with ``messages`` (``Fulfilled`` unless ``state`` says otherwise)."""
+        """Finish this turn's intent (or ``intent``, e.g. with updated slots) with ``messages``
+        (``Fulfilled`` unless ``state`` says otherwise)."""
         return close(
-            self.intent,
+            intent or self.intent,
             state,
             messages,
             session_attributes=self.session.to_lex(),

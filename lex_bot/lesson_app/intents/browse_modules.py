@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from knowledge_graph import LessonStatus
 from knowledge_graph.text import fold_text
-from lex_bot.lesson_app.lesson_slots import slot_text, start_choice
+from lex_bot.lesson_app.lesson_slots import slot_text
+from lex_bot.lesson_app.offers import marked_title, startable_choice
 from lex_bot.lesson_app.presentation import bullet_list, button_value
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.responses import LexResponse
@@ -23,16 +25,19 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
     if wanted is None:
         if turn.is_dialog_hook:
             return turn.delegate()
-        lines = [t("modules.line", module=m.name, count=len(m.lesson_ids)) for m in modules]
+        lines = [
+            t("modules.line", module=m.name, lessons=t.lessons(len(m.lesson_ids))) for m in modules
+        ]
         choices = [
             (m.name, button_value(t("button.module.value", name=m.name), m.name)) for m in modules
         ]
-        names = t.join([m.name for m in modules], "and")
+        names = t.join([m.name for m in modules])
+        count = t.plural("count.modules", len(modules))
         return turn.close(
             turn.reply(
-                f"{t('modules.head', count=len(modules))}\n{bullet_list(lines)}",
+                f"{t('modules.head', modules=count)}\n{bullet_list(lines)}",
                 choices,
-                voice_text=t("modules.voice", count=len(modules), names=names),
+                voice_text=t("modules.voice", modules=count, names=names),
             )
         )
     key = fold_text(wanted)
@@ -48,17 +53,12 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
         )
     if turn.is_dialog_hook:
         return turn.delegate()
-    done = set(turn.progress.completed)
     lessons = [graph.lesson(i) for i in module.lesson_ids]
-    lines = [
-        t("prereq.done_mark", title=lesson.title) if lesson.id in done else lesson.title
-        for lesson in lessons[:LESSON_LINES]
-    ]
+    states = [turn.lesson_state(lesson.id) for lesson in lessons]
+    lines = [marked_title(t, graph, state) for state in states[:LESSON_LINES]]
     if len(lessons) > LESSON_LINES:
         lines.append(t("path.more", count=len(lessons) - LESSON_LINES))
-    todo = [lesson for lesson in lessons if lesson.id not in done]
-    head = t(
-        "modules.lessons", module=module.name, count=len(lessons), done=len(lessons) - len(todo)
-    )
-    choices = [start_choice(t, lesson) for lesson in todo[:5]]
+    mastered = sum(state.status is LessonStatus.MASTERED for state in states)
+    head = t("modules.lessons", module=module.name, lessons=t.lessons(len(lessons)), done=mastered)
+    choices = [c for state in states if (c := startable_choice(t, graph, state))][:5]
     return turn.close(turn.reply(f"{head}\n{bullet_list(lines)}", choices, voice_text=head))

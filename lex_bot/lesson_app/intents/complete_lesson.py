@@ -2,26 +2,42 @@
 
 Completing is idempotent: a retried event or a repeated "I finished X" changes nothing the
 second time (the store keeps the first timestamp and the best mastery). With no lesson
-named, the lesson the learner is currently on is meant. A score (0-100) becomes the mastery;
-below the mastery threshold the lesson is recorded but does not count as passed.
+named, the lesson the learner is currently on is meant. A score (0-100) becomes the mastery.
+
+What the learner hears follows the lesson's state before and after (``turn.state``):
+
+* mastered now for the first time: congratulations, how many are mastered, and the lessons
+  that became startable (a retake that crosses the threshold says so);
+* a score below the mastery threshold: "attempted, not yet mastered", the score that masters
+  it, what mastering it unlocks, and a Retake button;
+* already mastered: nothing changed (or the better best score);
+* a locked lesson: the bot asks first ("Mark it finished anyway?"); yes records it, no
+  records nothing.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from knowledge_graph import MASTERY_THRESHOLD
-from lex_bot.lesson_app.lesson_slots import filled_slot, slot_text, start_choice
+from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
+from lex_bot.lesson_app.lesson_slots import filled_slot, slot_text, start_choice, yes_no_choices
+from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, offer_for, percent
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.recommendation_text import recommendation_line
 from lex_bot.lesson_app.turn import LessonTurn
+from lex_bot.lexv2.events import ConfirmationState
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lex_bot.lesson_app.progress_store import LearnerProgress
 
 router = Router()
 
 SLOT = "LessonName"
 SCORE = "Score"
+TITLES_NAMED = 3
 
 
 def parse_score(text: str | None) -> float | None:
@@ -44,6 +60,10 @@ def parse_score(text: str | None) -> float | None:
     return value if value <= 1 and "." in text else value / 100
 
 
+def _titles(turn: LessonTurn, ids: list[str]) -> str:
+    return turn.t.join_some([turn.graph.lesson(i).title for i in ids], TITLES_NAMED)
+
+
 @router.intent("CompleteLesson", slots=(SLOT, SCORE), dialog_hook=True)
 def complete_lesson(turn: LessonTurn) -> LexResponse:
     graph, t = turn.graph, turn.t
@@ -60,21 +80,66 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         )
 
     lesson = turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name")
-    result = turn.store.complete_lesson(
-        turn.learner_id, lesson.id, 1.0 if mastery is None else mastery
-    )
+    before = turn.lesson_state(lesson.id)
+    answer = turn.confirmation_state
+    if before.to_finish and before.status is not LessonStatus.MASTERED:
+        if answer is ConfirmationState.DENIED:
+            return turn.close(turn.reply(t("complete.locked_declined")))
+        if answer is not ConfirmationState.CONFIRMED:
+            missing = _titles(turn, list(before.to_finish))
+            return turn.confirm_intent(
+                turn.reply(
+                    t("complete.locked_confirm", title=lesson.title, missing=missing),
+                    yes_no_choices(t),
+                )
+            )
+    given = 1.0 if mastery is None else mastery
+    opens = graph.opens(lesson.id, turn.progress.mastery())
+    result = turn.store.complete_lesson(turn.learner_id, lesson.id, given)
     progress = result.progress
-    if not result.newly_completed:
-        head = t("complete.again", title=lesson.title)
-    elif mastery is not None and mastery < MASTERY_THRESHOLD:
-        head = t("complete.low_score", title=lesson.title, score=round(mastery * 100))
+    mastered = [i for i, m in progress.mastery().items() if m >= MASTERY_THRESHOLD and i in graph]
+    count = t.lessons(len(graph))
+    if before.status is LessonStatus.MASTERED:
+        if given > before.mastery:
+            head = t("complete.better", title=lesson.title, score=percent(given))
+        else:
+            head = t("complete.again", title=lesson.title)
+    elif given < MASTERY_THRESHOLD:
+        head = t(
+            "complete.low_score",
+            title=lesson.title,
+            score=percent(max(given, before.mastery)),
+            threshold=THRESHOLD_PERCENT,
+        )
+        if opens:
+            head = f"{head} {t('complete.would_unlock', titles=_titles(turn, opens))}"
+        retake = offer_for(t, graph, graph.state(lesson.id, progress.mastery()))
+        text = f"{head} {t('complete.retry')}"
+        return turn.close(turn.reply(text, [retake], voice_text=text))
+    elif before.status is LessonStatus.ATTEMPTED:
+        head = t(
+            "complete.mastered_retake",
+            title=lesson.title,
+            score=percent(given),
+            done=len(mastered),
+            lessons=count,
+        )
     else:
-        head = t("complete.ok", title=lesson.title, done=len(progress.completed), total=len(graph))
+        head = t("complete.ok", title=lesson.title, done=len(mastered), lessons=count)
+    if opens and before.status is not LessonStatus.MASTERED:
+        head = f"{head} {t('complete.unlocked', titles=_titles(turn, opens))}"
+    return _with_next_lessons(turn, head, progress)
+
+
+def _with_next_lessons(turn: LessonTurn, head: str, progress: LearnerProgress) -> LexResponse:
+    """``head``, then the best next lessons (startable by construction) or "all done"."""
+    graph, t = turn.graph, turn.t
     goal = progress.goal if progress.goal in graph else None
     recommendations = graph.recommend(progress.mastery(), k=3, goal=goal, recent=progress.recent())
     turn.session.last_recommendations = [r.lesson_id for r in recommendations]
     if not recommendations:
-        return turn.close(turn.reply(f"{head} {t('recommend.all_done', total=len(graph))}"))
+        done = t("recommend.all_done", lessons=t.lessons(len(graph)))
+        return turn.close(turn.reply(f"{head} {done}"))
     lines = [recommendation_line(t, graph, r) for r in recommendations]
     first = graph.lesson(recommendations[0].lesson_id)
     text = f"{head}\n{t('complete.next')}\n{bullet_list(lines)}"

@@ -26,8 +26,8 @@ def set_learning_goal(turn: LessonTurn) -> LexResponse:
     text = t(
         "goal.set",
         title=goal.title,
-        steps=len(path.steps),
-        minutes=path.total_minutes,
+        lessons=t.lessons(len(path.steps)),
+        minutes=t.minutes(path.total_minutes),
         first=first.title,
     )
     return turn.close(turn.reply(text, [start_choice(t, first)]))
@@ -47,11 +47,19 @@ def show_learning_path(turn: LessonTurn) -> LexResponse:
     path = graph.path_to(goal.id, progress.mastery())
     if path.already_done:
         return turn.close(turn.reply(t("goal.already_done", title=goal.title)))
-    steps = [f"{n}. {s.title} ({s.minutes} min)" for n, s in enumerate(path.steps[:PATH_LINES], 1)]
+    steps = [
+        t("path.step", number=n, title=s.title, minutes=s.minutes)
+        for n, s in enumerate(path.steps[:PATH_LINES], 1)
+    ]
     if len(path.steps) > PATH_LINES:
         steps.append(t("path.more", count=len(path.steps) - PATH_LINES))
-    head = t("path.head", title=goal.title, steps=len(path.steps), minutes=path.total_minutes)
-    spoken = t.join([s.title for s in path.steps[:VOICE_STEPS]], "and")
+    head = t(
+        "path.head",
+        title=goal.title,
+        lessons=t.lessons(len(path.steps)),
+        minutes=t.minutes(path.total_minutes),
+    )
+    spoken = t.join([s.title for s in path.steps[:VOICE_STEPS]])
     voice = f"{head} {t('path.voice_first', lessons=spoken)}"
     return turn.close(
         turn.reply(

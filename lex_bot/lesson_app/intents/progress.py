@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from knowledge_graph import MASTERY_THRESHOLD
 from lex_bot.lesson_app.lesson_slots import help_choices, start_choice, yes_no_choices
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.turn import LessonTurn
@@ -17,11 +18,14 @@ router = Router()
 @router.intent("ShowProgress")
 def show_progress(turn: LessonTurn) -> LexResponse:
     graph, t, progress = turn.graph, turn.t, turn.progress
-    completed = [lesson_id for lesson_id in progress.completed if lesson_id in graph]
-    if not completed:
-        return turn.close(turn.reply(t("progress.none", total=len(graph)), help_choices(turn)))
+    mastery = {i: m for i, m in progress.mastery().items() if i in graph}
+    mastered = [i for i, m in mastery.items() if m >= MASTERY_THRESHOLD]
+    attempted = [i for i, m in mastery.items() if m < MASTERY_THRESHOLD]
+    lessons = t.lessons(len(graph))
+    if not mastered and not attempted:
+        return turn.close(turn.reply(t("progress.none", lessons=lessons), help_choices(turn)))
     # Work is bounded by what the learner completed, plus one line per module.
-    done_per_module = Counter((graph.lesson(i).course, graph.lesson(i).module) for i in completed)
+    done_per_module = Counter((graph.lesson(i).course, graph.lesson(i).module) for i in mastered)
     lines = [
         t(
             "progress.module",
@@ -31,10 +35,14 @@ def show_progress(turn: LessonTurn) -> LexResponse:
         )
         for m in graph.modules()
     ]
-    percent = round(100 * len(completed) / max(len(graph), 1))
-    head = t("progress.head", done=len(completed), total=len(graph), percent=percent)
-    text = f"{head}\n{bullet_list(lines)}"
+    percent = round(100 * len(mastered) / max(len(graph), 1))
+    head = t("progress.head", done=len(mastered), lessons=lessons, percent=percent)
     voice = head
+    if attempted:
+        titles = t.join([graph.lesson(i).title for i in attempted])
+        head = f"{head} {t('progress.attempted', titles=titles)}"
+        voice = head
+    text = f"{head}\n{bullet_list(lines)}"
     choices = []
     if progress.goal and progress.goal in graph:
         path = graph.path_to(progress.goal, progress.mastery())
@@ -43,7 +51,10 @@ def show_progress(turn: LessonTurn) -> LexResponse:
             goal_text = t("progress.goal_done", title=goal.title)
         else:
             goal_text = t(
-                "progress.goal", title=goal.title, steps=len(path.steps), minutes=path.total_minutes
+                "progress.goal",
+                title=goal.title,
+                lessons=t.lessons(len(path.steps)),
+                minutes=t.minutes(path.total_minutes),
             )
             choices.append(start_choice(t, path.steps[0]))
         text = f"{text}\n{goal_text}"

@@ -24,7 +24,8 @@ def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
     )
     turn.session.last_recommendations = [r.lesson_id for r in recommendations]
     if not recommendations:
-        return turn.close(turn.reply(t("recommend.all_done", total=len(graph))))
+        # Nothing can be started and nothing is locked: every lesson is mastered.
+        return turn.close(turn.reply(t("recommend.all_done", lessons=t.lessons(len(graph)))))
     best = recommendations[0]
     lesson = graph.lesson(best.lesson_id)
     why = because(graph, best, t.locale)

@@ -13,10 +13,14 @@ Example:
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
+
+from knowledge_graph.wording import format_list, plural_form, tidy_punctuation
 
 DEFAULT_LOCALE = "en_US"
 CATALOGUE_DIR = Path(__file__).parent
@@ -60,7 +64,11 @@ def placeholders(template: str) -> set[str]:
 
 
 class Messages:
-    """Look up and fill templates for one locale: ``messages("key", name=value)``."""
+    """Look up and fill templates for one locale: ``messages("key", name=value)``.
+
+    Filled text goes through :func:`knowledge_graph.wording.tidy_punctuation`, so a title that
+    ends in its own mark ("Hello, World!") never gets a second one from the template.
+    """
 
     def __init__(self, locale: str) -> None:
         self.locale = locale if load_catalogue(locale) else DEFAULT_LOCALE
@@ -71,19 +79,52 @@ class Messages:
         template = self._own.get(key) or self._default.get(key)
         if template is None:
             raise MissingMessageError(key)
-        return template.format(**values)
+        return tidy_punctuation(template.format(**values))
 
     def has(self, key: str) -> bool:
         return key in self._own or key in self._default
 
-    def join(self, items: list[str], conjunction: str = "and") -> str:
-        """``a, b and c`` in this locale (``conjunction`` is ``and`` or ``or``)."""
-        if not items:
-            return ""
-        if len(items) == 1:
-            return items[0]
-        word = self(f"list.{conjunction}")
-        return f"{', '.join(items[:-1])} {word} {items[-1]}"
+    def plural(self, key: str, count: int, **values: object) -> str:
+        """The ``key.<CLDR plural category>`` variant for ``count`` (falling back to
+        ``key.other``), filled with ``count`` and ``values``.
+
+        Example:
+            >>> t = messages_for("en_US")
+            >>> t.plural("count.lessons", 1), t.plural("count.lessons", 3)
+            ('1 lesson', '3 lessons')
+        """
+        form = f"{key}.{plural_form(count, self.locale)}"
+        chosen = form if self.has(form) else f"{key}.other"
+        return self(chosen, count=count, **values)
+
+    def lessons(self, count: int) -> str:
+        """ "3 lessons" / "1 lesson" in this locale."""
+        return self.plural("count.lessons", count)
+
+    def minutes(self, count: int) -> str:
+        """ "15 minutes" / "1 minute" in this locale."""
+        return self.plural("count.minutes", count)
+
+    def join_some(self, items: Sequence[str], limit: int) -> str:
+        """The first ``limit`` items joined, then "and N more" for the rest.
+
+        Example:
+            >>> messages_for("en_US").join_some(["A", "B", "C", "D"], 2)
+            'A, B, and 2 more'
+        """
+        shown = list(items[:limit])
+        if len(items) > limit:
+            shown.append(self("list.more", count=len(items) - limit))
+        return self.join(shown)
+
+    def join(self, items: Sequence[str], conjunction: Literal["and", "or"] = "and") -> str:
+        """``a, b, and c`` (or ``a, b, or c``) in this locale, by Babel's list rules.
+
+        Example:
+            >>> messages_for("es_US").join(["A", "B", "C"], "or")
+            'A, B o C'
+        """
+        return format_list(items, self.locale, conjunction)
 
 
 @cache

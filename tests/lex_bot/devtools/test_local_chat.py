@@ -176,7 +176,8 @@ def test_voice_mode_sends_speech_events_and_gets_no_cards():
 def test_progress_survives_a_restart(tmp_path: Path, monkeypatch, bundled_graph_loader):
     monkeypatch.setenv("PROGRESS_STORE", f"sqlite:///{tmp_path / 'progress.db'}")
     services_module.use_services(services_module.Services(graph_loader=bundled_graph_loader))
-    assert LocalLex(session_id="restart").send("I finished for loops").intent_state == "Fulfilled"
+    lex = LocalLex(session_id="restart")
+    assert lex.send("I finished what is programming").intent_state == "Fulfilled"
 
     services_module.use_services(None)  # a new process: fresh services, the store reopened
     services_module.use_services(services_module.Services(graph_loader=bundled_graph_loader))
@@ -220,7 +221,7 @@ def test_the_chat_command_keeps_progress_across_processes(tmp_path: Path):
     env = {**os.environ, "PROGRESS_STORE": f"sqlite:///{tmp_path / 'progress.db'}"}
     env.pop("LESSON_GRAPH_PATH", None)
     first, second = tmp_path / "first.txt", tmp_path / "second.txt"
-    first.write_text("> I finished for loops\n? Well done on finishing For Loops\n")
+    first.write_text("> I finished what is programming\n? Well done on finishing What Is\n")
     second.write_text("> how am I doing\n? 1 of 52 lessons\n")
     for script in (first, second):
         done = subprocess.run(

@@ -108,7 +108,7 @@ def test_changed_wording_fails_the_replay_with_a_diff(
     run_conversation()
     fresh_services()
     english = messages_for("en_US")
-    monkeypatch.setitem(english._own, "progress.none", "Nothing done yet, out of {total}.")
+    monkeypatch.setitem(english._own, "progress.none", "Nothing done yet, out of {lessons}.")
     results = replay_path(recorder.directory, lambda_handler)
     failed = [r for r in results if not r.ok]
     assert [r.turn for r in failed] == [3]

@@ -1,0 +1,69 @@
+"""What the bot may offer for a lesson, read from the one source of a lesson's state.
+
+Every button and every yes/no offer about a lesson goes through :func:`offer_for`: a lesson
+that can be started gets "Start" (or "Retake" when attempted below the mastery threshold), a
+mastered lesson only "Review", and a locked lesson never a button of its own, only one for
+the first lesson on the minimal path to it, which can be started now
+(:class:`knowledge_graph.LessonState`).
+
+Example:
+    >>> from knowledge_graph.examples import example_graph
+    >>> from lex_bot.lesson_app.messages import messages_for
+    >>> graph, t = example_graph(), messages_for("en_US")
+    >>> offer_for(t, graph, graph.state("recursion", ["variables"]))
+    ('Start For Loops', 'start For Loops')
+    >>> offer_for(t, graph, graph.state("variables", ["variables"]))
+    ('Review Variables', 'start Variables')
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
+from lex_bot.lesson_app.lesson_slots import action_choice
+from lex_bot.lesson_app.messages import Messages
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph import LessonGraph, LessonState
+
+Choice = tuple[str, str]
+
+
+def offer_for(t: Messages, graph: LessonGraph, state: LessonState) -> Choice:
+    """The one button that is true for this lesson and learner (see the module docstring)."""
+    lesson = graph.lesson(state.lesson_id)
+    if state.status is LessonStatus.MASTERED:
+        label, value = action_choice(t, "start", lesson)
+        return t("button.review", title=lesson.title), value
+    if state.can_start:
+        label, value = action_choice(t, "start", lesson)
+        if state.status is LessonStatus.ATTEMPTED:
+            label = t("button.retake", title=lesson.title)
+        return label, value
+    assert state.first_step is not None  # locked: the path's first lesson is open
+    return action_choice(t, "start", graph.lesson(state.first_step))
+
+
+def startable_choice(t: Messages, graph: LessonGraph, state: LessonState) -> Choice | None:
+    """A Start/Retake button when the lesson itself can be started now, else ``None``."""
+    return offer_for(t, graph, state) if state.can_start else None
+
+
+def marked_title(t: Messages, graph: LessonGraph, state: LessonState) -> str:
+    """The title with "(mastered)" or "(attempted, not mastered)" where that is true."""
+    title = graph.lesson(state.lesson_id).title
+    if state.status is LessonStatus.MASTERED:
+        return t("prereq.done_mark", title=title)
+    if state.status is LessonStatus.ATTEMPTED:
+        return t("prereq.attempted_mark", title=title)
+    return title
+
+
+def percent(mastery: float) -> int:
+    """A mastery in [0, 1] as the whole-number score learners give (0.85 -> 85)."""
+    return round(mastery * 100)
+
+
+#: The score that masters a lesson, as learners say it (60).
+THRESHOLD_PERCENT = percent(MASTERY_THRESHOLD)
