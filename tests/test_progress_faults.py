@@ -103,7 +103,7 @@ def test_a_write_that_never_succeeds_is_reported_not_dropped(  # type: ignore[no
     area="DynamoDB faults",
     tried="Query times out on every attempt",
     scale=f"{dynamodb_store.MAX_ATTEMPTS} attempts",
-    outcome="retries spent; learner told progress is unavailable; nothing recorded, and saying it again records it",
+    outcome="retries spent; learner told progress is unavailable; nothing recorded; retry records",
 )
 def test_reads_that_time_out_give_a_polite_answer(store, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     faults = inject("Query", 100, monkeypatch, kind="timeout")
