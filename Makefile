@@ -45,7 +45,6 @@ test: lint
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest tests/test_fuzz_handler.py
 	FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_truth_oracle.py
-	FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/test_truth_oracle.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
