@@ -86,7 +86,12 @@ class LessonState:
 
 
 def lesson_state(
-    index: GraphIndex, i: int, mastery: np.ndarray, current: int | None = None
+    index: GraphIndex,
+    i: int,
+    mastery: np.ndarray,
+    current: int | None = None,
+    *,
+    with_path: bool = True,
 ) -> LessonState:
     """The state of lesson ``i`` for a learner with ``mastery`` (see the module docstring).
 
@@ -99,6 +104,9 @@ def lesson_state(
         The learner's mastery per lesson (:meth:`GraphIndex.mastery_vector`).
     current : int, optional
         Index of the learner's current lesson.
+    with_path : bool, default True
+        Plan ``to_finish`` for a locked lesson; ``False`` leaves it empty (a status and
+        ``can_start`` only, for long lists where each plan would cost a search).
 
     Returns
     -------
@@ -111,7 +119,7 @@ def lesson_state(
     open_now = is_startable(index, i, met)
     to_finish: tuple[str, ...] = ()
     minutes = 0
-    if not open_now:
+    if not open_now and with_path:
         before = [j for j in plan_path(index, i, mastery) if j != i]
         to_finish = tuple(index.ids[j] for j in before)
         minutes = int(index.minutes[before].sum()) if before else 0

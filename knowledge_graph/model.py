@@ -308,7 +308,12 @@ class LessonGraph:
         )
 
     def state(
-        self, lesson_id: str, progress: Progress, current_lesson: str | None = None
+        self,
+        lesson_id: str,
+        progress: Progress,
+        current_lesson: str | None = None,
+        *,
+        with_path: bool = True,
     ) -> LessonState:
         """The lesson's state for a learner: the one rule for what can be started.
 
@@ -323,7 +328,8 @@ class LessonGraph:
         """
         i = self._position(lesson_id)
         current = None if current_lesson is None else self.index.position(current_lesson)
-        return lesson_state(self.index, i, self.index.mastery_vector(progress), current)
+        mastery = self.index.mastery_vector(progress)
+        return lesson_state(self.index, i, mastery, current, with_path=with_path)
 
     def missing_prerequisites(self, lesson_id: str, progress: Progress) -> list[str]:
         """Return the minimal lessons still to master before the lesson can be started.

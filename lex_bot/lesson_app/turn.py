@@ -71,16 +71,18 @@ class LessonTurn(Turn[LessonSession]):
         """The message catalogue of this turn's locale."""
         return messages_for(self.locale)
 
-    def lesson_state(self, lesson_id: str) -> LessonState:
+    def lesson_state(self, lesson_id: str, *, with_path: bool = True) -> LessonState:
         """The lesson's state for this learner (``knowledge_graph.LessonGraph.state``): the
-        one source every answer, button and offer about a lesson reads."""
+        one source every answer, button and offer about a lesson reads. ``with_path=False``
+        skips planning what a locked lesson still needs (for long lists)."""
         cache = self.__dict__.setdefault("_states", {})
-        if lesson_id not in cache:
+        key = (lesson_id, with_path)
+        if key not in cache:
             progress = self.progress
-            cache[lesson_id] = self.graph.state(
-                lesson_id, progress.mastery(), progress.current_lesson
+            cache[key] = self.graph.state(
+                lesson_id, progress.mastery(), progress.current_lesson, with_path=with_path
             )
-        return cache[lesson_id]
+        return cache[key]
 
     def reply(
         self,

@@ -54,7 +54,7 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
     if turn.is_dialog_hook:
         return turn.delegate()
     lessons = [graph.lesson(i) for i in module.lesson_ids]
-    states = [turn.lesson_state(lesson.id) for lesson in lessons]
+    states = [turn.lesson_state(lesson.id, with_path=False) for lesson in lessons]
     lines = [marked_title(t, graph, state) for state in states[:LESSON_LINES]]
     if len(lessons) > LESSON_LINES:
         lines.append(t("path.more", count=len(lessons) - LESSON_LINES))

@@ -87,7 +87,7 @@ def show_prerequisites(turn: LessonTurn) -> LexResponse:
         return turn.close(turn.reply(none, [choice]))
 
     def mark(lesson_id: str) -> str:
-        return marked_title(t, graph, turn.lesson_state(lesson_id))
+        return marked_title(t, graph, turn.lesson_state(lesson_id, with_path=False))
 
     lines = [mark(p) for p in prerequisites.requires]
     lines += [
