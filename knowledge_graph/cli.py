@@ -2,7 +2,8 @@
 
 Commands
 --------
-``validate [PATH]``   check course files (exit 1 on errors; ``--strict``: on warnings too)
+``validate [PATH]``   check course files, errors by root cause (exit 1 on errors; ``--strict``:
+                      on warnings too; ``--verbose``, ``--silence CODE,...``, ``--format json``)
 ``stats``             courses, modules, links, start lessons, longest prerequisite chain
 ``recommend``         what a learner should study next, with reasons
 ``path GOAL``         the lessons still needed to reach a goal, in order
@@ -33,7 +34,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 from knowledge_graph.compiled import CompiledGraphError, write_compiled
 from knowledge_graph.diff import EdgeChange, GraphDiff, diff_graphs
 from knowledge_graph.errors import GraphSourceError, GraphValidationError, UnknownLessonError
-from knowledge_graph.file_format import EDGE_KINDS, PREREQUISITE_KINDS, SYMMETRIC_KINDS
+from knowledge_graph.file_format import (
+    EDGE_KINDS,
+    PREREQUISITE_KINDS,
+    SYMMETRIC_KINDS,
+    WARNING_CODES,
+)
 from knowledge_graph.loader import BUNDLED_LOCATION, load_graph
 from knowledge_graph.reason_text import DEFAULT_LOCALE, LOCALES, reason_text
 from knowledge_graph.render import render_graph
@@ -101,9 +107,33 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
         return sub
 
-    sub = command("validate", "Check course files and report errors and warnings.", _validate)
+    sub = command(
+        "validate",
+        "Check course files and report errors by root cause, then warnings by code.",
+        _validate,
+    )
     sub.add_argument("path", nargs="?", metavar="PATH", help="what to check (default: --graph)")
     sub.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    sub.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="list every issue: the lessons each cause blocks, and every warning",
+    )
+    sub.add_argument(
+        "--silence",
+        default="",
+        metavar="CODE,...",
+        help="warning codes not to report in this run (also: silence_warnings in a course "
+        f"block); one of: {', '.join(WARNING_CODES)}",
+    )
+    sub.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one object with every issue (file, line, column, lesson, field, code, "
+        "severity, message, hint, cause) for editors and CI",
+    )
     sub.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -282,23 +312,32 @@ def _dump(data: Any, out: TextIO) -> None:
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
     location = args.path or args.graph
-    report = _validation_report(location)
+    silence = [c.strip() for c in args.silence.split(",") if c.strip()]
+    try:
+        report = _validation_report(location, silence)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
     failed = not report.ok or (args.strict and bool(report.warnings))
-    if args.json:
+    if args.json or args.format == "json":
         _dump(
             {
                 "location": location,
                 "ok": not failed,
+                "summary": report.summary(),
                 "files": report.files,
+                "warning_counts": report.warning_counts(),
+                "silenced": report.silenced,
                 "issues": [i.as_dict() for i in report.issues],
             },
             out,
         )
     elif _use_colour(args.color, out):
-        _print_report_rich(report, location, failed, out, force=args.color == "always")
+        _print_report_rich(
+            report, location, failed, out, force=args.color == "always", verbose=args.verbose
+        )
     else:
         if report.issues:
-            print(report.format(), file=out)
+            print(report.format(verbose=args.verbose), file=out)
         verdict = "FAILED" if failed else "OK"
         print(f"{verdict}: {location}: {report.summary()}", file=out)
     return EXIT_INVALID if failed else EXIT_OK
@@ -318,9 +357,9 @@ def _compile(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _validation_report(location: str) -> ValidationReport:
-    """Validate a local path or an s3:// location."""
-    return validate_documents(open_source(location).read())
+def _validation_report(location: str, silence: Sequence[str] = ()) -> ValidationReport:
+    """Validate a local path or an s3:// location (ValueError for an unknown silence code)."""
+    return validate_documents(open_source(location).read(), silence=silence)
 
 
 def _use_colour(choice: str, out: TextIO) -> bool:
@@ -330,17 +369,35 @@ def _use_colour(choice: str, out: TextIO) -> bool:
 
 
 def _print_report_rich(
-    report: ValidationReport, location: str, failed: bool, out: TextIO, *, force: bool
+    report: ValidationReport,
+    location: str,
+    failed: bool,
+    out: TextIO,
+    *,
+    force: bool,
+    verbose: bool = False,
 ) -> None:
-    """Coloured report: one line per issue, then a verdict (rich imported lazily)."""
+    """Coloured report: the lines of ``report.format``, then a verdict (rich imported lazily).
+
+    Issue lines are coloured by severity with their code dimmed after them; the fix and
+    "... and N more" lines are dimmed.
+    """
     from rich.console import Console
     from rich.text import Text
 
     console = Console(file=out, force_terminal=force or None, highlight=False, soft_wrap=True)
-    for issue in report.issues:
+    by_line = {issue.format(): issue for issue in report.issues}
+    for raw in report.format(verbose=verbose).splitlines() if report.issues else []:
+        stripped = raw.strip()
+        issue = by_line.get(stripped)
+        line = Text()
+        if issue is None:
+            line.append(raw, style="dim")
+            console.print(line)
+            continue
         colour = "red" if issue.severity.value == "error" else "yellow"
         where = issue.file if issue.line is None else f"{issue.file}:{issue.line}"
-        line = Text()
+        line.append(raw[: len(raw) - len(stripped)])
         line.append(where, style="bold")
         line.append(": ")
         line.append(issue.severity.value, style=f"bold {colour}")
