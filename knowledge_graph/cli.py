@@ -629,6 +629,9 @@ def _print_diff(d: GraphDiff, old: str, new: str, out: TextIO) -> None:
         print(f"- course {course}", file=out)
     for change in d.courses_changed:
         print(f"~ course {change.course_id}: {', '.join(change.fields)}", file=out)
+    for rename in d.renamed:
+        print(f"> lesson {rename.old_id} -> {rename.new_id}", file=out)
+        print(f"  warning: {rename.warning}", file=out)
     for lesson in d.lessons_added:
         print(f"+ lesson {lesson}", file=out)
     for lesson in d.lessons_removed:
@@ -645,7 +648,8 @@ def _print_diff(d: GraphDiff, old: str, new: str, out: TextIO) -> None:
         print(f"~ weight {_edge_text(edge)}: {edge.old_weight:g} -> {edge.new_weight:g}", file=out)
     counts = (
         f"{len(d.lessons_added)} added, {len(d.lessons_removed)} removed, "
-        f"{len(d.lessons_changed)} changed lessons; {len(d.edges_added)} added, "
+        f"{len(d.lessons_changed)} changed, {len(d.renamed)} renamed lessons; "
+        f"{len(d.edges_added)} added, "
         f"{len(d.edges_removed)} removed, {len(d.edges_reweighted)} re-weighted links"
     )
     print(counts, file=out)
