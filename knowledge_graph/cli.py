@@ -42,7 +42,7 @@ from knowledge_graph.file_format import (
 )
 from knowledge_graph.loader import BUNDLED_LOCATION, load_graph
 from knowledge_graph.reason_text import DEFAULT_LOCALE, LOCALES, reason_text
-from knowledge_graph.render import render_graph
+from knowledge_graph.render import MAX_PIXELS, OVERVIEW_ABOVE, VIEWS, render
 from knowledge_graph.search import AMBIGUITY_MARGIN
 from knowledge_graph.sources import open_source
 from knowledge_graph.stats import compute_stats
@@ -203,6 +203,39 @@ def build_parser() -> argparse.ArgumentParser:
         default=3,
         metavar="N",
         help="recommendations to highlight with --completed/--goal (default 3)",
+    )
+    sub.add_argument(
+        "--focus",
+        metavar="LESSON",
+        help="draw only this lesson's neighbourhood (see --depth), outlined in blue",
+    )
+    sub.add_argument(
+        "--depth",
+        type=int,
+        default=2,
+        metavar="N",
+        help="with --focus: lessons at most N links away, either direction (default 2)",
+    )
+    sub.add_argument(
+        "--view",
+        choices=VIEWS,
+        default="auto",
+        help="lessons: a box per lesson; modules/courses: the overview, a box per module or "
+        f"course with counts (auto: lessons up to --overview-above, default {OVERVIEW_ABOVE})",
+    )
+    sub.add_argument(
+        "--overview-above",
+        type=_positive_int,
+        default=OVERVIEW_ABOVE,
+        metavar="N",
+        help=f"with --view auto, draw the overview above N lessons (default {OVERVIEW_ABOVE})",
+    )
+    sub.add_argument(
+        "--max-pixels",
+        type=_positive_int,
+        default=MAX_PIXELS,
+        metavar="N",
+        help=f"largest picture, width x height in pixels (default {MAX_PIXELS:,})",
     )
 
     sub = command("diff", "Compare two versions of the course files.", _diff)
@@ -597,12 +630,28 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
     done = _progress(graph, args.completed)
     goal = _resolve(graph, args.goal) if args.goal else None
     try:
-        written = render_graph(
-            graph, args.out, completed=done, goal=goal, course=args.course, k=args.k
+        result = render(
+            graph,
+            args.out,
+            completed=done,
+            goal=goal,
+            course=args.course,
+            k=args.k,
+            focus=_resolve(graph, args.focus) if args.focus else None,
+            depth=args.depth,
+            view=args.view,
+            overview_above=args.overview_above,
+            max_pixels=args.max_pixels,
         )
     except (ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
-    print(f"wrote {written}", file=out)
+    for note in result.notes:
+        print(f"note: {note}", file=out)
+    print(
+        f"wrote {result.path} ({result.view}: {result.boxes:,} boxes for {result.lessons:,} "
+        f"lessons, {result.width_px:,} x {result.height_px:,} px)",
+        file=out,
+    )
     return EXIT_OK
 
 
