@@ -10,6 +10,7 @@ Commands
 ``find TEXT``         which lessons a learner's words name
 ``render``            draw the graph to a PNG/SVG/PDF
 ``diff OLD NEW``      what changed between two versions of the course files
+``explore [PATH]``    the graph in the browser (127.0.0.1 only): search, problems, suggestions
 
 Every command reads the graph from ``--graph PATH`` (default: ``$LESSON_GRAPH_PATH``, else the
 bundled ``data/lessons``). Exit codes: 0 success, 1 invalid files / unknown lesson / not
@@ -236,6 +237,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=MAX_PIXELS,
         metavar="N",
         help=f"largest picture, width x height in pixels (default {MAX_PIXELS:,})",
+    )
+
+    sub = command(
+        "explore",
+        "Explore the graph in your browser: pan, zoom, search, see problems on the lessons, "
+        "preview suggestions for a simulated learner (served on 127.0.0.1 only).",
+        _explore,
+    )
+    sub.add_argument("path", nargs="?", metavar="PATH", help="what to explore (default: --graph)")
+    sub.add_argument(
+        "--port", type=int, default=8765, metavar="N", help="port (default 8765; 0: any free)"
     )
 
     sub = command("diff", "Compare two versions of the course files.", _diff)
@@ -652,6 +664,30 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
         f"lessons, {result.width_px:,} x {result.height_px:,} px)",
         file=out,
     )
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- explore
+
+
+def _explore(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge_graph.explore import Explorer, serve
+
+    location = args.path or args.graph
+    report = _validation_report(location)
+    explorer = Explorer.from_report(report, location)
+    try:
+        server = serve(explorer, args.port)
+    except OSError as exc:
+        raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from exc
+    print(f"{location}: {report.summary()}", file=out)
+    print(f"explore the graph at {server.url} (Ctrl+C to stop)", file=out, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return EXIT_OK
 
 

@@ -64,7 +64,17 @@ def test_module_entry_point_prints_help() -> None:
         check=False,
     )
     assert done.returncode == 0
-    for command in ("validate", "compile", "stats", "recommend", "path", "find", "render", "diff"):
+    for command in (
+        "validate",
+        "compile",
+        "stats",
+        "recommend",
+        "path",
+        "find",
+        "render",
+        "diff",
+        "explore",
+    ):
         assert command in done.stdout
 
 

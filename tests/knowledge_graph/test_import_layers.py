@@ -37,6 +37,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "compiled",
         "loader",
         "examples stats diff render reason_text",
+        "explore",
         "cli",
         "__main__",
         # The package re-exports names of its modules lazily (importlib), except the errors.
