@@ -72,6 +72,9 @@ COLUMN_PX: Final[int] = 230
 ROW_PX: Final[int] = 80
 #: Overview columns per band before the layout wraps (as ``render`` does).
 WRAP_COLUMNS: Final[int] = 12
+#: A module of more lessons is shown as several boxes of at most this many (in load order):
+#: opening a box draws its lessons, and a few hundred draw at once in the browser.
+MAX_BOX_LESSONS: Final[int] = 200
 #: Most lessons returned by a search, suggestions by a preview, bytes of a request body.
 MAX_RESULTS: Final[int] = 20
 MAX_SUGGESTIONS: Final[int] = 10
@@ -144,7 +147,7 @@ class Explorer:
             return self._overview
         graph = self._graph
         nodes = [lesson.id for lesson in graph.lessons()]
-        view = compute_overview(graph, nodes, by="modules")
+        view = compute_overview(graph, nodes, by="modules", max_lessons=MAX_BOX_LESSONS)
         per_band = min(max(view.columns, 1), WRAP_COLUMNS)
         band_rows = max(view.rows, 1) + 1
         out_nodes = []

@@ -982,12 +982,20 @@ class Overview:
     rows: int
 
 
-def compute_overview(graph: LessonGraph, nodes: Sequence[str], by: str = "modules") -> Overview:
+def compute_overview(
+    graph: LessonGraph,
+    nodes: Sequence[str],
+    by: str = "modules",
+    max_lessons: int | None = None,
+) -> Overview:
     """Group ``nodes`` by module (or course) and place the groups in depth columns.
 
     A group's column is the length of the longest chain of groups before it, following the
     lessons' prerequisite and ``next`` links (groups that link both ways share a column);
-    groups of one column are stacked in load order.
+    groups of one column are stacked in load order. With ``max_lessons``, a group of more
+    lessons is cut, in load order, into parts of at most that many (labelled
+    ``"General (part 2 of 17)"``), so that no box stands for more lessons than a view of
+    one box can show quickly.
 
     Example
     -------
@@ -1010,7 +1018,16 @@ def compute_overview(graph: LessonGraph, nodes: Sequence[str], by: str = "module
         course = str(data.get("course", ""))
         key = (course, str(data.get("module", ""))) if by == "modules" else (course,)
         members.setdefault(key, []).append(node)
-        group_of[node] = key
+    if max_lessons is not None:
+        split: dict[tuple[str, ...], list[str]] = {}
+        for key, held in members.items():
+            parts = -(-len(held) // max_lessons)
+            for part in range(parts):
+                name = key if parts == 1 else (*key, f"part {part + 1} of {parts}")
+                split[name] = held[part * max_lessons : (part + 1) * max_lessons]
+        members = split
+    for key, held in members.items():
+        group_of.update(dict.fromkeys(held, key))
     keys = list(members)
     index = {key: i for i, key in enumerate(keys)}
     ordering = {kind.value for kind in ORDERING_KINDS}
@@ -1036,9 +1053,11 @@ def compute_overview(graph: LessonGraph, nodes: Sequence[str], by: str = "module
         column = column_of[mapping[i]]
         row = rows.get(column, 0)
         rows[column] = row + 1
-        label = key[-1] if by == "modules" else graph.courses[key[0]].title
+        label = key[1] if by == "modules" else graph.courses[key[0]].title
         if by == "modules" and several:
             label = f"{label} ({key[0]})"
+        if len(key) > (2 if by == "modules" else 1):
+            label = f"{label} ({key[-1]})"
         boxes.append(OverviewBox(key, label, tuple(members[key]), column, row))
     return Overview(
         by,

@@ -153,3 +153,25 @@ def test_the_vendored_cytoscape_is_the_pinned_release_with_its_licence() -> None
     digest = hashlib.sha256((STATIC_DIR / "cytoscape.min.js").read_bytes()).hexdigest()
     assert digest in vendor and "3.35.0" in vendor
     assert "Permission is hereby granted" in (STATIC_DIR / "cytoscape-LICENSE.txt").read_text()
+
+
+def test_a_huge_module_is_cut_into_boxes_that_open_quickly(tmp_path: Path) -> None:
+    from knowledge_graph.explore import MAX_BOX_LESSONS
+
+    lessons = "  - {id: l0, title: Lesson 0}\n" + "".join(
+        f"  - {{id: l{i}, title: Lesson {i}, requires: [l{i - 1}]}}\n" for i in range(1, 450)
+    )
+    (tmp_path / "big.yaml").write_text("course: {id: big, title: Big}\nlessons:\n" + lessons)
+    explorer = Explorer.from_report(validate_path(tmp_path), str(tmp_path))
+    overview = explorer.overview()
+    assert [n["count"] for n in overview["nodes"]] == [200, 200, 50]
+    assert [n["label"] for n in overview["nodes"]] == [
+        f"General (part {k} of 3)" for k in (1, 2, 3)
+    ]
+    assert [(e["source"], e["target"], e["count"]) for e in overview["edges"]] == [
+        ("m0", "m1", 1),
+        ("m1", "m2", 1),
+    ]
+    module = explorer.module(1)
+    inside = [n for n in module["nodes"] if not n["outside"]]
+    assert len(inside) == MAX_BOX_LESSONS and explorer.lesson("big/l250")["box"] == 1
