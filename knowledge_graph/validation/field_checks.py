@@ -231,12 +231,11 @@ def _schema_issues(
         elif kind in _TEXT_ERRORS:
             code = "invalid-value"
             message = f"must be text, but this is {_what_it_is(value, source)}"
-            written = source if source is not None else str(value)
-            hint = (
-                f"quote it: {_quoted(written)}"
-                if in_list
-                else f"quote it: {key}: {_quoted(written)}"
-            )
+            if isinstance(value, bool | int | float) or value is None:  # a scalar: quote it
+                written = _quoted(source if source is not None else str(value))
+                hint = f"quote it: {written}" if in_list else f"quote it: {key}: {written}"
+            else:  # a text starting with [ or { is read as a list or mapping
+                hint = f"quote a text that starts with '[' or '{{': {key}: \"[...] ...\""
         elif kind in _INTEGER_ERRORS | _NUMBER_ERRORS:
             code = "invalid-value"
             noun = "a whole number" if kind in _INTEGER_ERRORS else "a number"

@@ -354,3 +354,29 @@ def test_format_md_documents_the_new_codes_and_keys() -> None:
     for word in ("broken-dependency", "silence_warnings", "--silence", "--format json"):
         assert word in text, word
     assert textwrap.dedent(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "course: x\nlessons: []\n",
+        "course: {id: c, title: C, weights: 5}\nlessons: []\n",
+        "course: {id: c, title: C, weights: {goal: yes}}\nlessons: []\n",
+        HEADER + "  - {id: a, title: A, requires: [{id: 5}]}\n",
+        HEADER + "  - {id: a, title: A, requires: [[b]]}\n",
+        HEADER + "  - {id: a, title: A, requires: b}\n",
+        HEADER + "  - {id: a, title: A, requires_any: [[{x: 1}]]}\n",
+        HEADER + "  - {id: a, title: A, difficulty: 2.5}\n",
+        HEADER + "  - {id: a, title: A, requires: [{id: b, weight: high}]}\n",
+        HEADER + "  - {id: a, title: [x]}\n",
+        HEADER + "  - {id: a, title: A, tags: [" + ", ".join(map(str, range(200))) + "]}\n",
+    ],
+)
+def test_messages_never_name_internal_classes_or_parser_wording(text: str) -> None:
+    report = validate_text(text)
+    assert report.errors
+    wording = report.format(verbose=True)
+    for internal in ("Reference", "LessonSpec", "CourseHeader", "CourseWeights"):
+        assert internal not in wording
+    for parser in ("Input should", "dictionary", "instance of"):
+        assert parser not in wording
