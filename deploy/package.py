@@ -85,6 +85,9 @@ FUNCTION_EXCLUDED = (
     "knowledge_graph/render.py",
     "knowledge_graph/stats.py",
     "knowledge_graph/examples.py",
+    "knowledge_graph/fonts.py",
+    "knowledge_graph/explore.py",
+    "knowledge_graph/explorer",
 )
 #: Lambda quotas: 50 MB per zip uploaded directly, 250 MB unzipped for function + layers.
 MAX_ZIPPED_BYTES = 50 * 1024 * 1024

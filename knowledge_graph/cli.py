@@ -2,13 +2,15 @@
 
 Commands
 --------
-``validate [PATH]``   check course files (exit 1 on errors; ``--strict``: on warnings too)
+``validate [PATH]``   check course files, errors by root cause (exit 1 on errors; ``--strict``:
+                      on warnings too; ``--verbose``, ``--silence CODE,...``, ``--format json``)
 ``stats``             courses, modules, links, start lessons, longest prerequisite chain
 ``recommend``         what a learner should study next, with reasons
 ``path GOAL``         the lessons still needed to reach a goal, in order
 ``find TEXT``         which lessons a learner's words name
 ``render``            draw the graph to a PNG/SVG/PDF
 ``diff OLD NEW``      what changed between two versions of the course files
+``explore [PATH]``    the graph in the browser (127.0.0.1 only): search, problems, suggestions
 
 Every command reads the graph from ``--graph PATH`` (default: ``$LESSON_GRAPH_PATH``, else the
 bundled ``data/lessons``). Exit codes: 0 success, 1 invalid files / unknown lesson / not
@@ -33,10 +35,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 from knowledge_graph.compiled import CompiledGraphError, write_compiled
 from knowledge_graph.diff import EdgeChange, GraphDiff, diff_graphs
 from knowledge_graph.errors import GraphSourceError, GraphValidationError, UnknownLessonError
-from knowledge_graph.file_format import EDGE_KINDS, PREREQUISITE_KINDS, SYMMETRIC_KINDS
+from knowledge_graph.file_format import (
+    EDGE_KINDS,
+    PREREQUISITE_KINDS,
+    SYMMETRIC_KINDS,
+    WARNING_CODES,
+)
 from knowledge_graph.loader import BUNDLED_LOCATION, load_graph
 from knowledge_graph.reason_text import DEFAULT_LOCALE, LOCALES, reason_text
-from knowledge_graph.render import render_graph
+from knowledge_graph.render import MAX_PIXELS, OVERVIEW_ABOVE, VIEWS, render
 from knowledge_graph.search import AMBIGUITY_MARGIN
 from knowledge_graph.sources import open_source
 from knowledge_graph.stats import compute_stats
@@ -101,9 +108,33 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
         return sub
 
-    sub = command("validate", "Check course files and report errors and warnings.", _validate)
+    sub = command(
+        "validate",
+        "Check course files and report errors by root cause, then warnings by code.",
+        _validate,
+    )
     sub.add_argument("path", nargs="?", metavar="PATH", help="what to check (default: --graph)")
     sub.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings too")
+    sub.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="list every issue: the lessons each cause blocks, and every warning",
+    )
+    sub.add_argument(
+        "--silence",
+        default="",
+        metavar="CODE,...",
+        help="warning codes not to report in this run (also: silence_warnings in a course "
+        f"block); one of: {', '.join(WARNING_CODES)}",
+    )
+    sub.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json: one object with every issue (file, line, column, lesson, field, code, "
+        "severity, message, hint, cause) for editors and CI",
+    )
     sub.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -173,6 +204,50 @@ def build_parser() -> argparse.ArgumentParser:
         default=3,
         metavar="N",
         help="recommendations to highlight with --completed/--goal (default 3)",
+    )
+    sub.add_argument(
+        "--focus",
+        metavar="LESSON",
+        help="draw only this lesson's neighbourhood (see --depth), outlined in blue",
+    )
+    sub.add_argument(
+        "--depth",
+        type=int,
+        default=2,
+        metavar="N",
+        help="with --focus: lessons at most N links away, either direction (default 2)",
+    )
+    sub.add_argument(
+        "--view",
+        choices=VIEWS,
+        default="auto",
+        help="lessons: a box per lesson; modules/courses: the overview, a box per module or "
+        f"course with counts (auto: lessons up to --overview-above, default {OVERVIEW_ABOVE})",
+    )
+    sub.add_argument(
+        "--overview-above",
+        type=_positive_int,
+        default=OVERVIEW_ABOVE,
+        metavar="N",
+        help=f"with --view auto, draw the overview above N lessons (default {OVERVIEW_ABOVE})",
+    )
+    sub.add_argument(
+        "--max-pixels",
+        type=_positive_int,
+        default=MAX_PIXELS,
+        metavar="N",
+        help=f"largest picture, width x height in pixels (default {MAX_PIXELS:,})",
+    )
+
+    sub = command(
+        "explore",
+        "Explore the graph in your browser: pan, zoom, search, see problems on the lessons, "
+        "preview suggestions for a simulated learner (served on 127.0.0.1 only).",
+        _explore,
+    )
+    sub.add_argument("path", nargs="?", metavar="PATH", help="what to explore (default: --graph)")
+    sub.add_argument(
+        "--port", type=int, default=8765, metavar="N", help="port (default 8765; 0: any free)"
     )
 
     sub = command("diff", "Compare two versions of the course files.", _diff)
@@ -282,23 +357,32 @@ def _dump(data: Any, out: TextIO) -> None:
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
     location = args.path or args.graph
-    report = _validation_report(location)
+    silence = [c.strip() for c in args.silence.split(",") if c.strip()]
+    try:
+        report = _validation_report(location, silence)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
     failed = not report.ok or (args.strict and bool(report.warnings))
-    if args.json:
+    if args.json or args.format == "json":
         _dump(
             {
                 "location": location,
                 "ok": not failed,
+                "summary": report.summary(),
                 "files": report.files,
+                "warning_counts": report.warning_counts(),
+                "silenced": report.silenced,
                 "issues": [i.as_dict() for i in report.issues],
             },
             out,
         )
     elif _use_colour(args.color, out):
-        _print_report_rich(report, location, failed, out, force=args.color == "always")
+        _print_report_rich(
+            report, location, failed, out, force=args.color == "always", verbose=args.verbose
+        )
     else:
         if report.issues:
-            print(report.format(), file=out)
+            print(report.format(verbose=args.verbose), file=out)
         verdict = "FAILED" if failed else "OK"
         print(f"{verdict}: {location}: {report.summary()}", file=out)
     return EXIT_INVALID if failed else EXIT_OK
@@ -318,9 +402,9 @@ def _compile(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _validation_report(location: str) -> ValidationReport:
-    """Validate a local path or an s3:// location."""
-    return validate_documents(open_source(location).read())
+def _validation_report(location: str, silence: Sequence[str] = ()) -> ValidationReport:
+    """Validate a local path or an s3:// location (ValueError for an unknown silence code)."""
+    return validate_documents(open_source(location).read(), silence=silence)
 
 
 def _use_colour(choice: str, out: TextIO) -> bool:
@@ -330,17 +414,35 @@ def _use_colour(choice: str, out: TextIO) -> bool:
 
 
 def _print_report_rich(
-    report: ValidationReport, location: str, failed: bool, out: TextIO, *, force: bool
+    report: ValidationReport,
+    location: str,
+    failed: bool,
+    out: TextIO,
+    *,
+    force: bool,
+    verbose: bool = False,
 ) -> None:
-    """Coloured report: one line per issue, then a verdict (rich imported lazily)."""
+    """Coloured report: the lines of ``report.format``, then a verdict (rich imported lazily).
+
+    Issue lines are coloured by severity with their code dimmed after them; the fix and
+    "... and N more" lines are dimmed.
+    """
     from rich.console import Console
     from rich.text import Text
 
     console = Console(file=out, force_terminal=force or None, highlight=False, soft_wrap=True)
-    for issue in report.issues:
+    by_line = {issue.format(): issue for issue in report.issues}
+    for raw in report.format(verbose=verbose).splitlines() if report.issues else []:
+        stripped = raw.strip()
+        issue = by_line.get(stripped)
+        line = Text()
+        if issue is None:
+            line.append(raw, style="dim")
+            console.print(line)
+            continue
         colour = "red" if issue.severity.value == "error" else "yellow"
         where = issue.file if issue.line is None else f"{issue.file}:{issue.line}"
-        line = Text()
+        line.append(raw[: len(raw) - len(stripped)])
         line.append(where, style="bold")
         line.append(": ")
         line.append(issue.severity.value, style=f"bold {colour}")
@@ -540,12 +642,52 @@ def _render(args: argparse.Namespace, out: TextIO) -> int:
     done = _progress(graph, args.completed)
     goal = _resolve(graph, args.goal) if args.goal else None
     try:
-        written = render_graph(
-            graph, args.out, completed=done, goal=goal, course=args.course, k=args.k
+        result = render(
+            graph,
+            args.out,
+            completed=done,
+            goal=goal,
+            course=args.course,
+            k=args.k,
+            focus=_resolve(graph, args.focus) if args.focus else None,
+            depth=args.depth,
+            view=args.view,
+            overview_above=args.overview_above,
+            max_pixels=args.max_pixels,
         )
     except (ValueError, OSError) as exc:
         raise CliError(str(exc)) from exc
-    print(f"wrote {written}", file=out)
+    for note in result.notes:
+        print(f"note: {note}", file=out)
+    print(
+        f"wrote {result.path} ({result.view}: {result.boxes:,} boxes for {result.lessons:,} "
+        f"lessons, {result.width_px:,} x {result.height_px:,} px)",
+        file=out,
+    )
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- explore
+
+
+def _explore(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge_graph.explore import Explorer, serve
+
+    location = args.path or args.graph
+    report = _validation_report(location)
+    explorer = Explorer.from_report(report, location)
+    try:
+        server = serve(explorer, args.port)
+    except OSError as exc:
+        raise CliError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from exc
+    print(f"{location}: {report.summary()}", file=out)
+    print(f"explore the graph at {server.url} (Ctrl+C to stop)", file=out, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return EXIT_OK
 
 
@@ -572,6 +714,9 @@ def _print_diff(d: GraphDiff, old: str, new: str, out: TextIO) -> None:
         print(f"- course {course}", file=out)
     for change in d.courses_changed:
         print(f"~ course {change.course_id}: {', '.join(change.fields)}", file=out)
+    for rename in d.renamed:
+        print(f"> lesson {rename.old_id} -> {rename.new_id}", file=out)
+        print(f"  warning: {rename.warning}", file=out)
     for lesson in d.lessons_added:
         print(f"+ lesson {lesson}", file=out)
     for lesson in d.lessons_removed:
@@ -588,7 +733,8 @@ def _print_diff(d: GraphDiff, old: str, new: str, out: TextIO) -> None:
         print(f"~ weight {_edge_text(edge)}: {edge.old_weight:g} -> {edge.new_weight:g}", file=out)
     counts = (
         f"{len(d.lessons_added)} added, {len(d.lessons_removed)} removed, "
-        f"{len(d.lessons_changed)} changed lessons; {len(d.edges_added)} added, "
+        f"{len(d.lessons_changed)} changed, {len(d.renamed)} renamed lessons; "
+        f"{len(d.edges_added)} added, "
         f"{len(d.edges_removed)} removed, {len(d.edges_reweighted)} re-weighted links"
     )
     print(counts, file=out)

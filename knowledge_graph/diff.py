@@ -4,6 +4,13 @@
 ``networkx.DiGraph``) returning a :class:`GraphDiff`: courses and lessons added, removed or
 changed (with the changed fields), and links added, removed or re-weighted.
 
+A lesson whose id changed is a **rename**, not one lesson removed and one added: a removed
+and an added lesson of the same course with the same title (compared with
+:func:`knowledge_graph.text.fold_text`), or else the same content (summary, module and links,
+once the other renames are applied), are paired in ``GraphDiff.renamed``, with a warning that
+learners' progress under the old id is lost. Links are compared after mapping old ids to
+new ones, so a rename does not show as its links removed and added again.
+
 Links are compared per kind, in the graph's direction (prerequisite -> lesson for
 ``requires``/``requires_any``/``recommends``, lesson -> continuation for ``next``). A
 ``related`` link is stored both ways in the graph but reported once, with the two ids sorted.
@@ -29,6 +36,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from knowledge_graph.file_format import SYMMETRIC_KINDS
+from knowledge_graph.text import fold_text
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -43,6 +51,7 @@ __all__ = [
     "FieldChange",
     "GraphDiff",
     "LessonChange",
+    "LessonRename",
     "diff_graphs",
 ]
 
@@ -87,6 +96,30 @@ class LessonChange:
 
 
 @dataclass(frozen=True)
+class LessonRename:
+    """A lesson whose id changed: ``old_id`` in the old graph is ``new_id`` in the new one.
+
+    ``evidence`` is ``"same title"`` or ``"same content"``; ``warning`` says what the rename
+    costs learners and how to keep their progress.
+    """
+
+    old_id: str
+    new_id: str
+    evidence: str
+
+    @property
+    def warning(self) -> str:
+        """The author-facing warning (FORMAT.md forbids renaming a published lesson)."""
+        old_key = self.old_id.split("/", 1)[1]
+        return (
+            f"lesson {self.old_id} was renamed to {self.new_id} ({self.evidence}): learners' "
+            f"progress recorded under {old_key!r} is lost; keep the old id (rename it back), or "
+            f"at least add {old_key!r} to the aliases of {self.new_id} so learners can still "
+            "name it"
+        )
+
+
+@dataclass(frozen=True)
 class CourseChange:
     """A course present in both graphs whose header differs."""
 
@@ -126,6 +159,7 @@ class GraphDiff:
     edges_added: tuple[EdgeChange, ...] = ()
     edges_removed: tuple[EdgeChange, ...] = ()
     edges_reweighted: tuple[EdgeChange, ...] = ()
+    renamed: tuple[LessonRename, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -133,8 +167,10 @@ class GraphDiff:
         return not any(getattr(self, name) for name in self.__dataclass_fields__)
 
     def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dict (tuples become lists)."""
-        return _jsonable(asdict(self))
+        """Return a JSON-serialisable dict (tuples become lists; renames carry ``warning``)."""
+        data = _jsonable(asdict(self))
+        data["renamed"] = [{**asdict(r), "warning": r.warning} for r in self.renamed]
+        return data
 
 
 def diff_graphs(old: LessonGraph | nx.DiGraph, new: LessonGraph | nx.DiGraph) -> GraphDiff:
@@ -161,7 +197,11 @@ def diff_graphs(old: LessonGraph | nx.DiGraph, new: LessonGraph | nx.DiGraph) ->
     g_old, g_new = _networkx(old), _networkx(new)
     courses_old = dict(g_old.graph.get("courses") or {})
     courses_new = dict(g_new.graph.get("courses") or {})
-    edges_old, edges_new = _edge_weights(g_old), _edge_weights(g_new)
+    renames = find_renames(g_old, g_new)
+    mapping = {r.old_id: r.new_id for r in renames}
+    edges_old, edges_new = _edge_weights(g_old, mapping), _edge_weights(g_new)
+    old_ids = {mapping.get(n, n) for n in g_old}
+    old_nodes = {mapping.get(n, n): g_old.nodes[n] for n in g_old}
     return GraphDiff(
         courses_added=tuple(sorted(courses_new.keys() - courses_old.keys())),
         courses_removed=tuple(sorted(courses_old.keys() - courses_new.keys())),
@@ -170,12 +210,12 @@ def diff_graphs(old: LessonGraph | nx.DiGraph, new: LessonGraph | nx.DiGraph) ->
             for cid in sorted(courses_old.keys() & courses_new.keys())
             if (changes := _field_changes(courses_old[cid], courses_new[cid], COURSE_FIELDS))
         ),
-        lessons_added=tuple(sorted(set(g_new) - set(g_old))),
-        lessons_removed=tuple(sorted(set(g_old) - set(g_new))),
+        lessons_added=tuple(sorted(set(g_new) - old_ids)),
+        lessons_removed=tuple(sorted(set(g_old) - set(g_new) - mapping.keys())),
         lessons_changed=tuple(
             LessonChange(node, changes)
-            for node in sorted(set(g_old) & set(g_new))
-            if (changes := _field_changes(g_old.nodes[node], g_new.nodes[node], LESSON_FIELDS))
+            for node in sorted(old_ids & set(g_new))
+            if (changes := _field_changes(old_nodes[node], g_new.nodes[node], LESSON_FIELDS))
         ),
         edges_added=tuple(
             EdgeChange(*key, None, edges_new[key]) for key in sorted(edges_new.keys() - edges_old)
@@ -188,6 +228,79 @@ def diff_graphs(old: LessonGraph | nx.DiGraph, new: LessonGraph | nx.DiGraph) ->
             for key in sorted(edges_old.keys() & edges_new.keys())
             if not math.isclose(edges_old[key], edges_new[key], abs_tol=WEIGHT_TOLERANCE)
         ),
+        renamed=renames,
+    )
+
+
+def find_renames(old: nx.DiGraph, new: nx.DiGraph) -> tuple[LessonRename, ...]:
+    """Pair lessons removed from ``old`` with lessons added in ``new`` that are the same lesson.
+
+    Within one course: first by title (folded; only when exactly one removed and one added
+    lesson share it), then by content (summary, module and the set of linked lessons, with
+    the renames found so far applied; again only one-to-one pairs).
+
+    Example
+    -------
+    >>> import networkx as nx
+    >>> a = nx.DiGraph(courses={}); a.add_node("c/loops", course="c", title="Loops")
+    >>> b = nx.DiGraph(courses={}); b.add_node("c/for-loops", course="c", title="Loops")
+    >>> find_renames(a, b)
+    (LessonRename(old_id='c/loops', new_id='c/for-loops', evidence='same title'),)
+    """
+    removed = [n for n in old if n not in new]
+    added = [n for n in new if n not in old]
+    if not removed or not added:
+        return ()
+    pairs: dict[str, tuple[str, str]] = {}
+
+    def pair_by(key_old: Any, key_new: Any, evidence: str) -> None:
+        olds: dict[Any, list[str]] = {}
+        news: dict[Any, list[str]] = {}
+        for n in removed:
+            if n not in pairs:
+                olds.setdefault(key_old(n), []).append(n)
+        taken = {new_id for new_id, _ in pairs.values()}
+        for n in added:
+            if n not in taken:
+                news.setdefault(key_new(n), []).append(n)
+        for key, found in olds.items():
+            if key is not None and len(found) == 1 and len(news.get(key, ())) == 1:
+                pairs[found[0]] = (news[key][0], evidence)
+
+    def title_key(graph: nx.DiGraph) -> Any:
+        def key(n: str) -> Any:
+            folded = fold_text(graph.nodes[n].get("title"))
+            return (graph.nodes[n].get("course"), folded) if folded else None
+
+        return key
+
+    pair_by(title_key(old), title_key(new), "same title")
+
+    def content_key(graph: nx.DiGraph, mapping: dict[str, str]) -> Any:
+        def key(n: str) -> Any:
+            data = graph.nodes[n]
+            incoming = {
+                (mapping.get(u, u), kind, "in")
+                for u, _, kinds in graph.in_edges(n, data="kinds")
+                for kind in kinds or {}
+            }
+            outgoing = {
+                (mapping.get(v, v), kind, "out")
+                for _, v, kinds in graph.out_edges(n, data="kinds")
+                for kind in kinds or {}
+            }
+            links = frozenset(incoming | outgoing)
+            if not links and not data.get("summary"):
+                return None  # nothing to recognise it by
+            return (data.get("course"), data.get("summary"), data.get("module"), links)
+
+        return key
+
+    mapping = {old_id: new_id for old_id, (new_id, _) in pairs.items()}
+    pair_by(content_key(old, mapping), content_key(new, {}), "same content")
+    return tuple(
+        LessonRename(old_id, new_id, evidence)
+        for old_id, (new_id, evidence) in sorted(pairs.items())
     )
 
 
@@ -198,10 +311,17 @@ def _networkx(graph: LessonGraph | nx.DiGraph) -> nx.DiGraph:
     return graph if isinstance(graph, nx.DiGraph) else graph.graph
 
 
-def _edge_weights(graph: nx.DiGraph) -> dict[tuple[str, str, str], float]:
-    """Map ``(source, target, kind)`` to weight; symmetric kinds keyed once (sorted ids)."""
+def _edge_weights(
+    graph: nx.DiGraph, rename: Mapping[str, str] | None = None
+) -> dict[tuple[str, str, str], float]:
+    """Map ``(source, target, kind)`` to weight; symmetric kinds keyed once (sorted ids).
+
+    ``rename`` maps old lesson ids to new ones (renamed lessons' links compare as the same).
+    """
+    rename = rename or {}
     weights: dict[tuple[str, str, str], float] = {}
-    for u, v, data in graph.edges(data=True):
+    for u0, v0, data in graph.edges(data=True):
+        u, v = rename.get(u0, u0), rename.get(v0, v0)
         for kind, weight in (data.get("kinds") or {}).items():
             key = (min(u, v), max(u, v), kind) if kind in SYMMETRIC_KINDS else (u, v, kind)
             weights[key] = max(float(weight), weights.get(key, float("-inf")))

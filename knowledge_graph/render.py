@@ -30,14 +30,22 @@ Example
 from __future__ import annotations
 
 import logging
+import math
 import os
 import textwrap
+import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from knowledge_graph.file_format import HARD_PREREQUISITE_KINDS, SYMMETRIC_KINDS, EdgeKind
+from knowledge_graph.file_format import (
+    HARD_PREREQUISITE_KINDS,
+    ORDERING_KINDS,
+    SYMMETRIC_KINDS,
+    EdgeKind,
+)
+from knowledge_graph.fonts import font_setup
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -46,11 +54,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "EDGE_STYLES",
+    "MAX_PIXELS",
+    "OVERVIEW_ABOVE",
     "SUPPORTED_FORMATS",
+    "VIEWS",
     "Band",
     "GraphLayout",
+    "Overview",
+    "RenderResult",
     "compute_layout",
+    "compute_overview",
+    "neighbourhood",
     "prerequisite_depths",
+    "render",
     "render_graph",
 ]
 
@@ -71,6 +87,27 @@ BOTTOM_MARGIN: Final[float] = 0.85
 RIGHT_MARGIN: Final[float] = 0.25
 TITLE_WRAP: Final[int] = 24
 DPI: Final[int] = 110
+#: The overview's geometry, in inches.
+OVERVIEW_COLUMN: Final[float] = 2.6
+OVERVIEW_ROW: Final[float] = 0.8
+OVERVIEW_BOX_WIDTH: Final[float] = 2.2
+OVERVIEW_BOX_HEIGHT: Final[float] = 0.6
+
+#: With ``view="auto"``, more lessons than this are drawn as the overview: a lesson box with
+#: its arrows costs about 0.05 s to draw (2-core machine), so 250 lessons take about 13 s.
+OVERVIEW_ABOVE: Final[int] = 250
+#: Largest picture drawn, width x height in pixels (40 megapixels: a PNG of a few MB).
+MAX_PIXELS: Final[int] = 40_000_000
+#: The lowest resolution lowered to for ``max_pixels``: 7-point titles are about 4 pixels high.
+MIN_DPI: Final[int] = 40
+#: Columns of the overview per band before it wraps to the next band.
+OVERVIEW_WRAP: Final[int] = 12
+#: An overview of more modules than this groups by course instead.
+MAX_OVERVIEW_BOXES: Final[int] = 800
+#: At most this many links (the strongest) are drawn in an overview.
+MAX_OVERVIEW_LINKS: Final[int] = 3_000
+#: The kinds of picture :func:`render` draws.
+VIEWS: Final[tuple[str, ...]] = ("auto", "lessons", "modules", "courses")
 
 
 @dataclass(frozen=True)
@@ -106,6 +143,7 @@ _RECOMMENDED_FACE = "#fff1a8"
 _RECOMMENDED_EDGE = "#f08c00"
 _PATH_FACE = "#eadcf2"
 _GOAL_EDGE = "#7b3294"
+_FOCUS_EDGE = "#1f62b4"
 _BAND_COLOURS: Final[tuple[str, ...]] = (
     "#dbe9f6",
     "#fde2c8",
@@ -179,7 +217,9 @@ def prerequisite_depths(graph: nx.DiGraph, nodes: Iterable[str] | None = None) -
     return {node: depth_of_component[members[node]] for node in keep}
 
 
-def compute_layout(graph: LessonGraph, course: str | None = None) -> GraphLayout:
+def compute_layout(
+    graph: LessonGraph, course: str | None = None, nodes: Iterable[str] | None = None
+) -> GraphLayout:
     """Place the lessons (of ``course``, or all) in depth columns and module bands.
 
     Parameters
@@ -187,6 +227,8 @@ def compute_layout(graph: LessonGraph, course: str | None = None) -> GraphLayout
     graph : LessonGraph
     course : str, optional
         Only lay out this course's lessons.
+    nodes : iterable of str, optional
+        Only lay out these lessons (qualified ids), e.g. a lesson's neighbourhood.
 
     Returns
     -------
@@ -201,7 +243,12 @@ def compute_layout(graph: LessonGraph, course: str | None = None) -> GraphLayout
     >>> layout.positions["demo/variables"], layout.positions["demo/recursion"]
     ((0, 0.5), (3, 2.0))
     """
-    lessons = [lesson for lesson in graph.lessons() if course is None or lesson.course == course]
+    keep = None if nodes is None else set(nodes)
+    lessons = [
+        lesson
+        for lesson in graph.lessons()
+        if (course is None or lesson.course == course) and (keep is None or lesson.id in keep)
+    ]
     nodes = [lesson.id for lesson in lessons]
     depth = prerequisite_depths(graph.graph, nodes)
     band_keys = _ordered_bands(lessons, depth)
@@ -290,6 +337,26 @@ class _Highlights:
     recommended: dict[str, int]
     goal: str | None
     path: frozenset[str]
+    focus: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What :func:`render` drew.
+
+    ``view`` is ``"lessons"`` (one box per lesson), ``"modules"`` or ``"courses"`` (the
+    overview: one box per module or course, with lesson counts and the links between them);
+    ``boxes`` how many boxes; ``width_px``/``height_px`` the picture's size; ``notes`` what the
+    author should know (the overview was chosen, a font is missing, the depth was reduced).
+    """
+
+    path: Path
+    view: str
+    lessons: int
+    boxes: int
+    width_px: int
+    height_px: int
+    notes: tuple[str, ...] = ()
 
 
 def render_graph(
@@ -300,34 +367,13 @@ def render_graph(
     goal: str | None = None,
     course: str | None = None,
     k: int = 3,
+    focus: str | None = None,
+    depth: int = 2,
+    max_pixels: int = MAX_PIXELS,
+    overview_above: int = OVERVIEW_ABOVE,
+    view: str = "auto",
 ) -> Path:
-    """Draw the lesson graph into ``out`` (``.png``, ``.svg`` or ``.pdf``).
-
-    Parameters
-    ----------
-    graph : LessonGraph
-    out : path
-        Output file; its suffix selects the format. Parent directories must exist.
-    completed : sequence of str, optional
-        Lesson ids the learner completed (highlighted green).
-    goal : str, optional
-        The learner's goal (purple outline); lessons still needed for it are tinted purple.
-    course : str, optional
-        Draw only this course.
-    k : int, default 3
-        How many recommendations to highlight when ``completed`` or ``goal`` is given.
-
-    Returns
-    -------
-    pathlib.Path
-        The written file.
-
-    Raises
-    ------
-    ValueError
-        For an unsupported suffix or an unknown course.
-    UnknownLessonError
-        For an unknown ``completed`` or ``goal`` id.
+    """Draw the lesson graph into ``out`` (``.png``, ``.svg`` or ``.pdf``); see :func:`render`.
 
     Example
     -------
@@ -342,6 +388,79 @@ def render_graph(
     ...
     ValueError: cannot draw 'graph.gif': use one of .pdf, .png, .svg
     """
+    return render(
+        graph,
+        out,
+        completed=completed,
+        goal=goal,
+        course=course,
+        k=k,
+        focus=focus,
+        depth=depth,
+        max_pixels=max_pixels,
+        overview_above=overview_above,
+        view=view,
+    ).path
+
+
+def render(
+    graph: LessonGraph,
+    out: str | os.PathLike[str],
+    *,
+    completed: Sequence[str] = (),
+    goal: str | None = None,
+    course: str | None = None,
+    k: int = 3,
+    focus: str | None = None,
+    depth: int = 2,
+    max_pixels: int = MAX_PIXELS,
+    overview_above: int = OVERVIEW_ABOVE,
+    view: str = "auto",
+) -> RenderResult:
+    """Draw the lesson graph (or an overview of it) within a pixel and a size budget.
+
+    Parameters
+    ----------
+    graph : LessonGraph
+    out : path
+        Output file; its suffix selects the format. Parent directories must exist.
+    completed : sequence of str, optional
+        Lesson ids the learner completed (highlighted green).
+    goal : str, optional
+        The learner's goal (purple outline); lessons still needed for it are tinted purple.
+    course : str, optional
+        Draw only this course.
+    k : int, default 3
+        How many recommendations to highlight when ``completed`` or ``goal`` is given.
+    focus : str, optional
+        Draw only this lesson's neighbourhood: the lessons at most ``depth`` links away in
+        either direction, any kind of link (the focus is outlined in blue).
+    depth : int, default 2
+        Links from ``focus``; reduced (with a note) when the neighbourhood would exceed
+        ``overview_above`` lessons.
+    max_pixels : int, default :data:`MAX_PIXELS`
+        Largest picture, width x height in pixels. The resolution is lowered to fit (down
+        to :data:`MIN_DPI`); a lesson view that still does not fit becomes the overview.
+    overview_above : int, default :data:`OVERVIEW_ABOVE`
+        With ``view="auto"``, more lessons than this are drawn as the overview. The default
+        keeps a lesson view under about 15 s (about 0.05 s per lesson box with its arrows,
+        measured on a 2-core machine: ``bench/results-authoring.md``).
+    view : {"auto", "lessons", "modules", "courses"}
+        ``lessons``: one box per lesson; ``modules``/``courses``: one box per module/course
+        with its lesson count, and the links between them (width grows with their number).
+
+    Returns
+    -------
+    RenderResult
+
+    Raises
+    ------
+    ValueError
+        For an unsupported suffix, an unknown course or view, a negative depth, or
+        ``view="lessons"`` that does not fit ``max_pixels`` at :data:`MIN_DPI`.
+    UnknownLessonError
+        For an unknown ``completed``, ``goal`` or ``focus`` id.
+    """
     path = Path(out)
     if path.suffix.lower() not in SUPPORTED_FORMATS:
         raise ValueError(
@@ -349,20 +468,136 @@ def render_graph(
         )
     if course is not None and course not in graph.courses:
         raise ValueError(f"unknown course {course!r}; known: {', '.join(sorted(graph.courses))}")
-    highlights = _highlights(graph, completed, goal, k)
-    layout = compute_layout(graph, course)
-    figure = _draw(graph, layout, highlights, course)
-    try:
-        figure.savefig(path, dpi=DPI)
-    finally:
-        import matplotlib.pyplot as plt
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
+    if depth < 0:
+        raise ValueError(f"depth must be 0 or more, got {depth}")
+    notes: list[str] = []
+    nodes = [lesson.id for lesson in graph.lessons() if course is None or lesson.course == course]
+    focus_id = graph.resolve_id(focus) if focus else None
+    if focus_id is not None:
+        nodes, reached = neighbourhood(graph, focus_id, depth, overview_above, set(nodes))
+        if reached < depth:
+            notes.append(
+                f"depth reduced from {depth} to {reached}: depth {reached + 1} holds more than "
+                f"{overview_above:,} lessons (--overview-above)"
+            )
+    highlights = replace(_highlights(graph, completed, goal, k), focus=focus_id)
+    chosen = view
+    if view == "auto":
+        chosen = "lessons" if len(nodes) <= overview_above else "modules"
+        if chosen == "modules":
+            notes.append(
+                f"{len(nodes):,} lessons are more than --overview-above {overview_above:,}: "
+                "drew the overview (modules as boxes); use --focus LESSON or --course ID to "
+                "see lessons"
+            )
+    if chosen == "lessons":
+        layout = compute_layout(graph, course, nodes)
+        width, height = _lesson_canvas(layout)
+        dpi = _fit_dpi(width, height, max_pixels)
+        if dpi < MIN_DPI:
+            needed = width * height * MIN_DPI**2 / 1e6
+            if view == "lessons":
+                raise ValueError(
+                    f"{len(nodes):,} lessons need {needed:,.0f} megapixels at the smallest "
+                    f"readable resolution; the budget is {max_pixels / 1e6:,.0f} "
+                    "(--max-pixels): draw a part (--focus LESSON, --course ID) or the overview"
+                )
+            chosen = "modules"
+            notes.append(
+                f"the lessons would need {needed:,.0f} megapixels (budget "
+                f"{max_pixels / 1e6:,.0f}, --max-pixels): drew the overview instead"
+            )
+    if chosen in ("modules", "courses"):
+        overview = compute_overview(graph, nodes, by=chosen)
+        if chosen == "modules" and len(overview.boxes) > MAX_OVERVIEW_BOXES:
+            overview = compute_overview(graph, nodes, by="courses")
+            notes.append(f"more than {MAX_OVERVIEW_BOXES} modules: drew courses as boxes instead")
+        texts = [b.label for b in overview.boxes]
+    else:
+        texts = [graph.lesson(n).title for n in nodes]
+    families, font_notes = font_setup(texts)
+    notes += font_notes
+    import matplotlib
 
-        plt.close(figure)
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)  # no "findfont: ... bold" line per fallback font
+    with matplotlib.rc_context({"font.family": families}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support")
+        if chosen == "lessons":
+            figure = _draw(graph, layout, highlights, course)
+            boxes = len(layout.positions)
+        else:
+            figure = _draw_overview(graph, overview, highlights, course, len(nodes))
+            boxes = len(overview.boxes)
+        width, height = figure.get_size_inches()
+        dpi = _fit_dpi(width, height, max_pixels)
+        try:
+            figure.savefig(path, dpi=dpi)
+        finally:
+            plt.close(figure)
+            font_log.setLevel(level)
+    result = RenderResult(
+        path,
+        overview.by if chosen != "lessons" else "lessons",
+        len(nodes),
+        boxes,
+        int(width * dpi),
+        int(height * dpi),
+        tuple(notes),
+    )
     logger.info(
         "lesson graph drawn",
-        extra={"file": str(path), "lessons": len(layout.positions), "bands": len(layout.bands)},
+        extra={"file": str(path), "view": result.view, "lessons": result.lessons},
     )
-    return path
+    return result
+
+
+def _fit_dpi(width: float, height: float, max_pixels: int) -> float:
+    """The resolution (dots per inch, at most :data:`DPI`) that fits ``max_pixels``."""
+    return min(float(DPI), math.sqrt(max_pixels / max(width * height, 1e-9)))
+
+
+def neighbourhood(
+    graph: LessonGraph, focus: str, depth: int, limit: int, allowed: set[str] | None = None
+) -> tuple[list[str], int]:
+    """The lessons at most ``depth`` links from ``focus`` (any kind, either direction).
+
+    Whole rings of neighbours are added while the total stays within ``limit`` lessons.
+    Returns the lessons in load order and the depth actually reached.
+
+    Example
+    -------
+    >>> from knowledge_graph.examples import example_graph
+    >>> neighbourhood(example_graph(), "demo/loops", 1, 100)
+    (['demo/variables', 'demo/loops', 'demo/strings', 'demo/functions'], 1)
+    """
+    G = graph.graph
+    seen = {focus}
+    ring = [focus]
+    reached = 0
+    for level in range(1, depth + 1):
+        following: list[str] = []
+        for node in ring:
+            for other in (*G.predecessors(node), *G.successors(node)):
+                if other not in seen and (allowed is None or other in allowed):
+                    seen.add(other)
+                    following.append(other)
+        if not following:
+            reached = depth
+            break
+        if len(seen) > limit:
+            seen.difference_update(following)
+            break
+        ring, reached = following, level
+    order = G.nodes
+    return sorted(seen, key=lambda n: order[n].get("order", 0)), reached
 
 
 def _highlights(
@@ -381,6 +616,13 @@ def _highlights(
     return _Highlights(done, recommended, goal_id, path)
 
 
+def _lesson_canvas(layout: GraphLayout) -> tuple[float, float]:
+    """Width and height, in inches, of the lesson view of ``layout``."""
+    width = LEFT_MARGIN + max(layout.columns, 1) * COLUMN_WIDTH + RIGHT_MARGIN
+    band_space = layout.rows * ROW_HEIGHT + 2 * BAND_PADDING * len(layout.bands)
+    return width, TOP_MARGIN + band_space + BOTTOM_MARGIN
+
+
 def _draw(graph: LessonGraph, layout: GraphLayout, marks: _Highlights, course: str | None) -> Any:
     """Build the matplotlib figure (imports matplotlib lazily, Agg backend)."""
     import matplotlib
@@ -388,9 +630,7 @@ def _draw(graph: LessonGraph, layout: GraphLayout, marks: _Highlights, course: s
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    width = LEFT_MARGIN + max(layout.columns, 1) * COLUMN_WIDTH + RIGHT_MARGIN
-    band_space = layout.rows * ROW_HEIGHT + 2 * BAND_PADDING * len(layout.bands)
-    height = TOP_MARGIN + band_space + BOTTOM_MARGIN
+    width, height = _lesson_canvas(layout)
     figure = plt.figure(figsize=(width, height))
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
@@ -416,19 +656,22 @@ def _band_offsets(layout: GraphLayout) -> dict[int, float]:
     return offsets
 
 
-def _row_y(row: float, layout: GraphLayout, height: float) -> float:
+def _row_y(
+    row: float, layout: GraphLayout, height: float, offsets: dict[int, float] | None = None
+) -> float:
     """The y coordinate (inches from the bottom) of the centre of ``row``."""
-    offsets = _band_offsets(layout)
+    offsets = _band_offsets(layout) if offsets is None else offsets
     pad = offsets.get(int(row), 0.0)
     return height - TOP_MARGIN - pad - (row + 0.5) * ROW_HEIGHT
 
 
 def _centres(layout: GraphLayout, height: float) -> dict[str, tuple[float, float]]:
     """Centre of each lesson box, in inches."""
+    offsets = _band_offsets(layout)
     return {
         node: (
             LEFT_MARGIN + (column + 0.5) * COLUMN_WIDTH,
-            _row_y(row, layout, height),
+            _row_y(row, layout, height, offsets),
         )
         for node, (column, row) in layout.positions.items()
     }
@@ -511,6 +754,8 @@ def _draw_boxes(
             face, edge, line = _RECOMMENDED_FACE, _RECOMMENDED_EDGE, 2.2
         if node == marks.goal:
             edge, line = _GOAL_EDGE, 2.6
+        if node == marks.focus:
+            edge, line = _FOCUS_EDGE, 2.6
         box = FancyBboxPatch(
             (x - BOX_WIDTH / 2, y - BOX_HEIGHT / 2),
             BOX_WIDTH,
@@ -706,3 +951,237 @@ def _draw_legend(ax: Any, marks: _Highlights, width: float) -> None:
         handlelength=3.2,
         columnspacing=1.6,
     )
+
+
+# ---------------------------------------------------------------------- overview
+
+
+@dataclass(frozen=True)
+class OverviewBox:
+    """One module (or course) of the overview: where it goes and what it holds."""
+
+    key: tuple[str, ...]
+    label: str
+    lessons: tuple[str, ...]
+    column: int
+    row: int
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Modules (``by="modules"``) or courses as boxes, and the links between them.
+
+    ``links`` maps ``(box index, box index)`` to the number of lesson links
+    (prerequisites and ``next``) from one box's lessons to the other's.
+    """
+
+    by: str
+    boxes: tuple[OverviewBox, ...]
+    links: dict[tuple[int, int], int]
+    columns: int
+    rows: int
+
+
+def compute_overview(
+    graph: LessonGraph,
+    nodes: Sequence[str],
+    by: str = "modules",
+    max_lessons: int | None = None,
+) -> Overview:
+    """Group ``nodes`` by module (or course) and place the groups in depth columns.
+
+    A group's column is the length of the longest chain of groups before it, following the
+    lessons' prerequisite and ``next`` links (groups that link both ways share a column);
+    groups of one column are stacked in load order. With ``max_lessons``, a group of more
+    lessons is cut, in load order, into parts of at most that many (labelled
+    ``"General (part 2 of 17)"``), so that no box stands for more lessons than a view of
+    one box can show quickly.
+
+    Example
+    -------
+    >>> from knowledge_graph.examples import example_graph
+    >>> graph = example_graph()
+    >>> view = compute_overview(graph, [lesson.id for lesson in graph.lessons()])
+    >>> [(b.label, len(b.lessons), b.column) for b in view.boxes]
+    [('Basics', 3, 0), ('Functions', 2, 1)]
+    >>> view.links
+    {(0, 1): 2}
+    """
+    import networkx as nx
+
+    G = graph.graph
+    keep = set(nodes)
+    members: dict[tuple[str, ...], list[str]] = {}
+    group_of: dict[str, tuple[str, ...]] = {}
+    for node in nodes:
+        data = G.nodes[node]
+        course = str(data.get("course", ""))
+        key = (course, str(data.get("module", ""))) if by == "modules" else (course,)
+        members.setdefault(key, []).append(node)
+    if max_lessons is not None:
+        split: dict[tuple[str, ...], list[str]] = {}
+        for key, held in members.items():
+            parts = -(-len(held) // max_lessons)
+            for part in range(parts):
+                name = key if parts == 1 else (*key, f"part {part + 1} of {parts}")
+                split[name] = held[part * max_lessons : (part + 1) * max_lessons]
+        members = split
+    for key, held in members.items():
+        group_of.update(dict.fromkeys(held, key))
+    keys = list(members)
+    index = {key: i for i, key in enumerate(keys)}
+    ordering = {kind.value for kind in ORDERING_KINDS}
+    links: dict[tuple[int, int], int] = {}
+    for u, v, kinds in G.edges(data="kinds"):
+        if u in keep and v in keep and ordering & set(kinds or ()):
+            a, b = index[group_of[u]], index[group_of[v]]
+            if a != b:
+                links[(a, b)] = links.get((a, b), 0) + 1
+    dag = nx.DiGraph()
+    dag.add_nodes_from(range(len(keys)))
+    dag.add_edges_from(links)
+    condensed = nx.condensation(dag)
+    column_of: dict[int, int] = {}
+    for component in nx.topological_sort(condensed):
+        preds = [column_of[p] + 1 for p in condensed.predecessors(component)]
+        column_of[component] = max(preds, default=0)
+    mapping = condensed.graph["mapping"]
+    rows: dict[int, int] = {}
+    boxes = []
+    several = len({key[0] for key in keys}) > 1
+    for i, key in enumerate(keys):
+        column = column_of[mapping[i]]
+        row = rows.get(column, 0)
+        rows[column] = row + 1
+        label = key[1] if by == "modules" else graph.courses[key[0]].title
+        if by == "modules" and several:
+            label = f"{label} ({key[0]})"
+        if len(key) > (2 if by == "modules" else 1):
+            label = f"{label} ({key[-1]})"
+        boxes.append(OverviewBox(key, label, tuple(members[key]), column, row))
+    return Overview(
+        by,
+        tuple(boxes),
+        links,
+        max(column_of.values(), default=-1) + 1,
+        max(rows.values(), default=0),
+    )
+
+
+def _arc(start: tuple[float, float], end: tuple[float, float]) -> list[tuple[float, float]]:
+    """A gentle curve from ``start`` to ``end`` (12 segments), bent to the left of travel,
+    so that links between boxes of one row do not run through the boxes between them."""
+    (x1, y1), (x2, y2) = start, end
+    bend = 0.18
+    cx, cy = (x1 + x2) / 2 - bend * (y2 - y1), (y1 + y2) / 2 + bend * (x2 - x1)
+    points = []
+    for i in range(13):
+        t = i / 12
+        points.append(
+            (
+                (1 - t) ** 2 * x1 + 2 * (1 - t) * t * cx + t**2 * x2,
+                (1 - t) ** 2 * y1 + 2 * (1 - t) * t * cy + t**2 * y2,
+            )
+        )
+    return points
+
+
+def _draw_overview(
+    graph: LessonGraph, view: Overview, marks: _Highlights, course: str | None, lessons: int
+) -> Any:
+    """Draw the overview: one box per group, links as lines whose width grows with count.
+
+    Boxes and links are drawn as two matplotlib collections (not one patch each), so that
+    hundreds of boxes and thousands of links draw in seconds.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection, PatchCollection
+    from matplotlib.patches import Rectangle
+
+    # Long chains of columns wrap into several bands of OVERVIEW_WRAP columns each.
+    per_band = min(max(view.columns, 1), OVERVIEW_WRAP)
+    bands = math.ceil(max(view.columns, 1) / per_band)
+    band_rows = max(view.rows, 1) + 1
+    width = LEFT_MARGIN / 2 + per_band * OVERVIEW_COLUMN + RIGHT_MARGIN
+    height = TOP_MARGIN + bands * band_rows * OVERVIEW_ROW + BOTTOM_MARGIN
+    figure = plt.figure(figsize=(width, height))
+    ax = figure.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+
+    def centre(box: OverviewBox) -> tuple[float, float]:
+        band, column = divmod(box.column, per_band)
+        x = LEFT_MARGIN / 2 + (column + 0.5) * OVERVIEW_COLUMN
+        y = height - TOP_MARGIN - (band * band_rows + box.row + 0.5) * OVERVIEW_ROW
+        return x, y
+
+    centres = [centre(box) for box in view.boxes]
+    strongest = sorted(view.links.items(), key=lambda item: -item[1])[:MAX_OVERVIEW_LINKS]
+    if strongest:
+        top = max(count for _, count in strongest)
+        segments = []
+        widths = []
+        for (a, b), count in strongest:
+            segments.append(_arc(centres[a], centres[b]))
+            widths.append(0.4 + 3.0 * math.log1p(count) / math.log1p(top))
+        ax.add_collection(
+            LineCollection(segments, linewidths=widths, colors="#5b6b7f", alpha=0.35, zorder=1)
+        )
+    faces, edges, line_widths, patches = [], [], [], []
+    colour_of: dict[str, str] = {}
+    for box, (x, y) in zip(view.boxes, centres, strict=True):
+        course_colour = colour_of.setdefault(
+            box.key[0], _BAND_COLOURS[len(colour_of) % len(_BAND_COLOURS)]
+        )
+        held = set(box.lessons)
+        edge, line = _BOX_EDGE, 0.6
+        if held & marks.recommended.keys():
+            edge, line = _RECOMMENDED_EDGE, 2.2
+        if marks.goal in held or marks.focus in held:
+            edge, line = _GOAL_EDGE, 2.6
+        patches.append(
+            Rectangle(
+                (x - OVERVIEW_BOX_WIDTH / 2, y - OVERVIEW_BOX_HEIGHT / 2),
+                OVERVIEW_BOX_WIDTH,
+                OVERVIEW_BOX_HEIGHT,
+            )
+        )
+        faces.append(course_colour)
+        edges.append(edge)
+        line_widths.append(line)
+        label = "\n".join(textwrap.wrap(box.label, 26)[:2])
+        done = len(held & marks.completed)
+        count = f"{len(box.lessons):,} lesson{'s' * (len(box.lessons) != 1)}"
+        if done:
+            count += f" · {done} done"
+        ax.text(x, y + 0.06, label, ha="center", va="center", fontsize=7.2, zorder=4)
+        ax.text(
+            x,
+            y - OVERVIEW_BOX_HEIGHT / 2 + 0.1,
+            count,
+            ha="center",
+            va="center",
+            fontsize=6,
+            color="#555555",
+            zorder=4,
+        )
+    ax.add_collection(
+        PatchCollection(
+            patches, facecolors=faces, edgecolors=edges, linewidths=line_widths, zorder=3
+        )
+    )
+    if course is not None:
+        title = graph.courses[course].title
+    else:
+        title = " + ".join(c.title for c in graph.courses.values()) or "Lesson graph"
+    ax.text(0.2, height - 0.3, title[:200], ha="left", va="center", fontsize=13, fontweight="bold")
+    noun = "modules" if view.by == "modules" else "courses"
+    shown = len(strongest)
+    subtitle = (
+        f"Overview: {lessons:,} lessons in {len(view.boxes):,} {noun}; a line joins two "
+        f"{noun} linked by prerequisites or next (thicker: more links; "
+        f"{shown:,} of {len(view.links):,} drawn); earlier {noun} on the left"
+    )
+    ax.text(0.2, height - 0.58, subtitle, ha="left", va="center", fontsize=9, color="#444444")
+    return figure

@@ -30,10 +30,15 @@ c.yaml:5: error [c/b] requires: unknown lesson 'aa' (did you mean 'a'?)
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from knowledge_graph.builder import build_graph
-from knowledge_graph.file_format import MAX_COURSE_FILES, MAX_TOTAL_LESSONS, qualify
+from knowledge_graph.file_format import (
+    MAX_COURSE_FILES,
+    MAX_TOTAL_LESSONS,
+    WARNING_CODES,
+    qualify,
+)
 from knowledge_graph.sources import RawDocument, read_local_documents
 from knowledge_graph.validation.field_checks import CheckedFile, LocatedLesson, check_file
 from knowledge_graph.validation.graph_checks import check_cycles, check_reachability
@@ -52,18 +57,30 @@ __all__ = [
 _GRAPH_CODES = frozenset({"cycle", "title-collision", "small-group", "duplicate-key"})
 
 
-def validate_documents(documents: Sequence[RawDocument]) -> ValidationReport:
+def validate_documents(
+    documents: Sequence[RawDocument], *, silence: Iterable[str] = ()
+) -> ValidationReport:
     """Validate course documents together (cross-course references resolve among them).
 
     Parameters
     ----------
     documents : sequence of RawDocument
         The course files; they are processed in order of ``name``.
+    silence : iterable of str, optional
+        Warning codes (:data:`~knowledge_graph.file_format.WARNING_CODES`) to leave out of
+        the report for every course, on top of each course's own ``silence_warnings``; they
+        are counted in ``report.silenced``.
 
     Returns
     -------
     ValidationReport
-        With ``graph`` set when there is no error.
+        With ``graph`` set when there is no error; ``draft_graph`` is set whenever the
+        lessons that passed the field checks could be built into a graph.
+
+    Raises
+    ------
+    ValueError
+        When ``silence`` names a code that is not a warning code.
 
     Example
     -------
@@ -73,6 +90,13 @@ def validate_documents(documents: Sequence[RawDocument]) -> ValidationReport:
     >>> report.ok, sorted(report.graph.nodes)
     (True, ['c/a'])
     """
+    quiet = frozenset(silence)
+    unknown = sorted(quiet - set(WARNING_CODES))
+    if unknown:
+        raise ValueError(
+            f"not warning codes: {', '.join(unknown)}; the warning codes are "
+            f"{', '.join(WARNING_CODES)}"
+        )
     issues: list[ValidationIssue] = []
     ordered = sorted(documents, key=lambda d: d.name)
     report = ValidationReport(issues=issues, files=[d.name for d in ordered])
@@ -97,6 +121,13 @@ def validate_documents(documents: Sequence[RawDocument]) -> ValidationReport:
         )
         return report
     checked = [check_file(doc, issues) for doc in ordered]
+    with_errors = {i.file for i in issues if i.severity is Severity.ERROR}
+    broken: dict[str, str] = {}
+    for item in checked:
+        if item.ctx.file in with_errors:
+            for cid in (item.raw_course_id, *item.guessed_course_ids):
+                if cid is not None:
+                    broken.setdefault(cid, item.ctx.file)
     courses: dict[str, CheckedFile] = {}
     invalid: set[str] = set()
     for item in checked:
@@ -134,25 +165,50 @@ def validate_documents(documents: Sequence[RawDocument]) -> ValidationReport:
             )
         )
         return report
-    check_references(lessons, invalid, set(courses))
+    check_references(lessons, invalid, set(courses), broken)
     check_names(lessons)
     graph = build_graph([c.sourced for c in checked if c.sourced is not None], strict=False)
     in_hard_cycle = check_cycles(graph, lessons)
     complete = not any(i.severity is Severity.ERROR and i.code not in _GRAPH_CODES for i in issues)
     check_reachability(graph, lessons, in_hard_cycle, complete=complete)
+    _silence(report, quiet, checked)
     position = {name: i for i, name in enumerate(report.files)}
     issues.sort(key=lambda i: (position.get(i.file, -1), i.line or 0))
     report.graph = graph if report.ok else None
+    report.draft_graph = graph
     return report
 
 
-def validate_path(path: str | os.PathLike[str]) -> ValidationReport:
+def _silence(report: ValidationReport, quiet: frozenset[str], checked: list[CheckedFile]) -> None:
+    """Drop the silenced warnings from ``report.issues`` and count them in ``silenced``."""
+    per_course: dict[str, frozenset[str]] = {}
+    for item in checked:
+        if item.sourced is not None:
+            header = item.sourced.document.course
+            per_course[header.id] = frozenset(getattr(header, "silence_warnings", ()) or ())
+    if not quiet and not any(per_course.values()):
+        return
+    kept: list[ValidationIssue] = []
+    for issue in report.issues:
+        silenced = issue.severity is Severity.WARNING and (
+            issue.code in quiet or issue.code in per_course.get(issue.course or "", ())
+        )
+        if silenced:
+            report.silenced[issue.code] = report.silenced.get(issue.code, 0) + 1
+        else:
+            kept.append(issue)
+    report.issues[:] = kept
+
+
+def validate_path(path: str | os.PathLike[str], *, silence: Iterable[str] = ()) -> ValidationReport:
     """Validate a course file or a directory of course files.
 
     Parameters
     ----------
     path : str or path-like
         A ``.yaml``/``.yml``/``.json`` file, or a directory holding such files.
+    silence : iterable of str, optional
+        Warning codes to leave out (see :func:`validate_documents`).
 
     Returns
     -------
@@ -170,4 +226,4 @@ def validate_path(path: str | os.PathLike[str]) -> ValidationReport:
     >>> report.ok, report.files
     (True, ['data/lessons/python-intro.yaml', 'data/lessons/python-testing.yaml'])
     """
-    return validate_documents(read_local_documents(path))
+    return validate_documents(read_local_documents(path), silence=silence)

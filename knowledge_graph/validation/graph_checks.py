@@ -28,8 +28,8 @@ Example
 ...     f"c/{spec.id}": LocatedLesson(checked.sourced, checked.ctx, i, spec)
 ...     for i, spec in checked.sourced.iter_lessons()
 ... }
->>> sorted(check_cycles(build_graph([checked.sourced]), lessons))
-['c/a', 'c/b']
+>>> check_cycles(build_graph([checked.sourced]), lessons)
+{'c/a': 'c/a', 'c/b': 'c/a'}
 >>> print(issues[0])
 c.yaml:4: error [c/a] requires: prerequisite cycle: a -> b -> a (each lesson lists the next one)
 """
@@ -37,7 +37,8 @@ c.yaml:4: error [c/a] requires: prerequisite cycle: a -> b -> a (each lesson lis
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
 
 from knowledge_graph.file_format import (
     EDGE_KINDS,
@@ -74,14 +75,23 @@ def _show(qid: str, course: str) -> str:
     return qid.split("/", 1)[1] if qid.startswith(f"{course}/") else qid
 
 
+#: At most this many cycles are reported per tangle (strongly connected component).
+MAX_CYCLES_PER_TANGLE: Final[int] = 50
+
+
 def _report_cycle(
     graph: nx.DiGraph,
     cycle: list[str],
     lessons: dict[str, LocatedLesson],
     severity: Severity,
     code: str,
-) -> None:
-    """Report a cycle given in "requires" order (each node lists the next as prerequisite)."""
+    tangle: str = "",
+) -> str:
+    """Report a cycle given in "requires" order (each node lists the next as prerequisite).
+
+    Returns the qualified id of the lesson the issue is reported on (the cycle's first
+    lesson in load order).
+    """
     rotate = min(range(len(cycle)), key=lambda i: graph.nodes[cycle[i]]["order"])
     cycle = cycle[rotate:] + cycle[:rotate]
     first, second = cycle[0], cycle[1 % len(cycle)]
@@ -93,29 +103,88 @@ def _report_cycle(
     )
     text = " -> ".join(_show(q, course) for q in [*cycle, cycle[0]])
     what = "prerequisite cycle" if severity is Severity.ERROR else "cycle through 'recommends'"
+    if severity is Severity.ERROR:
+        hint = (
+            f"break the loop at one link, e.g. move {_show(second, course)!r} from the "
+            f"{field_name} of {loc.spec.id!r} to its recommends (or next)"
+        )
+    else:
+        hint = "drop one of the 'recommends' links of the loop"
     loc.ctx.add(
         severity,
         code,
-        f"{what}: {text} (each lesson lists the next one)",
+        f"{what}: {text} (each lesson lists the next one){tangle}",
         ("lessons", loc.index, field_name or "id"),
         lesson=loc.spec.id,
         field=field_name,
+        hint=hint,
     )
+    return first
 
 
-def check_cycles(graph: nx.DiGraph, lessons: dict[str, LocatedLesson]) -> set[str]:
-    """Report hard (error) and soft (warning) prerequisite cycles; return hard members."""
+def _tangle_cycles(component: nx.DiGraph, order: dict[str, int]) -> list[list[str]]:
+    """Cycles that together cover a strongly connected component, in "requires" order.
+
+    Finds a cycle, removes the link that closes it at its first lesson (in load order) and
+    repeats until no cycle is left (at most :data:`MAX_CYCLES_PER_TANGLE` + 1): removing one
+    link of each reported cycle, the one named in its fix, untangles the component. Each
+    search is linear in the component's size.
+    """
+    import networkx as nx
+
+    work = component.copy()
+    cycles: list[list[str]] = []
+    while len(cycles) <= MAX_CYCLES_PER_TANGLE:
+        start = min(work, key=order.__getitem__)
+        try:
+            edges = nx.find_cycle(work, source=start)
+        except nx.NetworkXNoCycle:
+            try:
+                edges = nx.find_cycle(work)
+            except nx.NetworkXNoCycle:
+                break
+        cycle = [u for u, _ in edges][::-1]  # prerequisite edges reversed: "requires" order
+        cycles.append(cycle)
+        first = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+        prerequisite = cycle[(first + 1) % len(cycle)]
+        work.remove_edge(prerequisite, cycle[first])
+    return cycles
+
+
+def check_cycles(graph: nx.DiGraph, lessons: dict[str, LocatedLesson]) -> dict[str, str]:
+    """Report hard (error) and soft (warning) prerequisite cycles.
+
+    Every hard cycle is reported, each with its full loop: a tangle (strongly connected
+    component) with several cycles gets one issue per cycle needed to untangle it
+    (:func:`_tangle_cycles`), so one run shows them all.
+
+    Returns
+    -------
+    dict of str to str
+        Each lesson on a hard cycle, mapped to the lesson whose ``cycle`` issue stands for
+        its tangle (the cause named by the follow-on issues of the lessons it blocks).
+    """
     import networkx as nx
 
     hard = _subgraph(graph, HARD_PREREQUISITE_KINDS)
-    in_hard_cycle: set[str] = set()
-    for component in sorted(nx.strongly_connected_components(hard), key=min):
-        if len(component) < 2:
-            continue
-        in_hard_cycle |= component
-        edges = nx.find_cycle(hard.subgraph(component))
-        cycle = [u for u, _ in edges][::-1]  # prerequisite edges reversed: "requires" order
-        _report_cycle(graph, cycle, lessons, Severity.ERROR, "cycle")
+    order = {n: graph.nodes[n]["order"] for n in graph}
+    in_hard_cycle: dict[str, str] = {}
+    components = [c for c in nx.strongly_connected_components(hard) if len(c) > 1]
+    for component in sorted(components, key=lambda c: min(order[n] for n in c)):
+        cycles = _tangle_cycles(hard.subgraph(component), order)
+        anchor = None
+        for number, cycle in enumerate(cycles[:MAX_CYCLES_PER_TANGLE], start=1):
+            tangle = ""
+            if len(cycles) > 1:
+                more = "+" if len(cycles) > MAX_CYCLES_PER_TANGLE else ""
+                tangle = (
+                    f"; cycle {number} of {min(len(cycles), MAX_CYCLES_PER_TANGLE)}{more} "
+                    f"tangled among {len(component)} lessons"
+                )
+            where = _report_cycle(graph, cycle, lessons, Severity.ERROR, "cycle", tangle)
+            anchor = anchor or where
+        assert anchor is not None
+        in_hard_cycle.update(dict.fromkeys(sorted(component, key=order.__getitem__), anchor))
     soft = _subgraph(graph, PREREQUISITE_KINDS)
     for component in sorted(nx.strongly_connected_components(soft), key=min):
         if len(component) < 2:
@@ -173,15 +242,47 @@ def _satisfiable(graph: nx.DiGraph) -> set[str]:
     return done
 
 
+def _blocking_causes(
+    graph: nx.DiGraph, ok: set[str], in_hard_cycle: Mapping[str, str]
+) -> dict[str, str]:
+    """Map each blocked lesson (not satisfiable, not on a cycle) to the cycle that blocks it.
+
+    A breadth-first walk along hard-prerequisite links from the lessons of each cycle,
+    tangles taken in load order, so a lesson blocked by several cycles is put down to the
+    first one. A lesson that no cycle reaches maps to nothing.
+    """
+    hard = {k.value for k in HARD_PREREQUISITE_KINDS}
+    cause: dict[str, str] = {}
+    starts = sorted(in_hard_cycle, key=lambda n: graph.nodes[n]["order"])
+    queue = deque(starts)
+    while queue:
+        u = queue.popleft()
+        origin = in_hard_cycle.get(u) or cause[u]
+        for v in graph.successors(u):
+            if v in ok or v in in_hard_cycle or v in cause:
+                continue
+            if hard & graph.edges[u, v]["kinds"].keys():
+                cause[v] = origin
+                queue.append(v)
+    return cause
+
+
 def check_reachability(
-    graph: nx.DiGraph, lessons: dict[str, LocatedLesson], in_hard_cycle: set[str], *, complete: bool
+    graph: nx.DiGraph,
+    lessons: dict[str, LocatedLesson],
+    in_hard_cycle: Mapping[str, str],
+    *,
+    complete: bool,
 ) -> None:
     """Report unsatisfiable (error), unreachable (warning) and isolated (warning) lessons.
 
-    ``complete`` is False when some lesson or link was dropped because of an error; the
-    two warnings would then be unreliable and are skipped.
+    An ``unsatisfiable`` lesson is a follow-on issue: its ``cause`` is the lesson whose
+    ``cycle`` issue explains it (see :func:`check_cycles`). ``complete`` is False when some
+    lesson or link was dropped because of an error; the two warnings would then be
+    unreliable and are skipped.
     """
     ok = _satisfiable(graph)
+    causes = _blocking_causes(graph, ok, in_hard_cycle)
     for node in graph:
         if node in ok or node in in_hard_cycle:
             continue
@@ -209,6 +310,7 @@ def check_reachability(
             ("lessons", loc.index, field_name),
             lesson=loc.spec.id,
             field=field_name,
+            cause=causes.get(node),
         )
     if not complete:
         return

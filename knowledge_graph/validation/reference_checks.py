@@ -6,9 +6,12 @@ Run on the lessons that passed the field checks, before the graph is built:
   suggestion), no lesson lists itself (``self-loop``) or a lesson twice in one field
   (``duplicate-reference``), and ``requires_any`` groups have two members or more
   (``small-group``);
-* :func:`check_names`: titles differ within a course and aliases do not shadow other
-  lessons' titles, ids or aliases (``title-collision``, ``alias-collision``), compared with
-  :func:`knowledge_graph.text.fold_text`.
+* :func:`check_names`: titles have a letter or digit (``empty-title``), differ within a
+  course, and aliases do not shadow other lessons' titles (an error: the title could no
+  longer be found), ids or aliases (warnings) (``title-collision``, ``alias-collision``),
+  compared with :func:`knowledge_graph.text.fold_text`.
+* references into a course whose file is broken are reported once per pair of files
+  (``broken-dependency``), not as unknown lessons.
 
 Example
 -------
@@ -29,14 +32,14 @@ c.yaml:3: error [c/a] next: lesson lists itself in 'next'
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Final
 
 from knowledge_graph.builder import DocPath
 from knowledge_graph.file_format import EDGE_KINDS, EdgeKind, LessonSpec, Reference, qualify
 from knowledge_graph.text import fold_text
 from knowledge_graph.validation.field_checks import LocatedLesson
-from knowledge_graph.validation.issues import Severity, did_you_mean
+from knowledge_graph.validation.issues import Severity, did_you_mean, excerpt
 
 #: The lesson fields that hold a flat list of references (``requires_any`` holds groups).
 _REFERENCE_FIELDS: Final[tuple[str, ...]] = tuple(
@@ -75,9 +78,20 @@ def _suggest(reference: str, target: str, lessons: dict[str, LocatedLesson]) -> 
 
 
 def check_references(
-    lessons: dict[str, LocatedLesson], invalid: set[str], courses: set[str]
+    lessons: dict[str, LocatedLesson],
+    invalid: set[str],
+    courses: set[str],
+    broken: Mapping[str, str] | None = None,
 ) -> None:
-    """Report dangling references, self-loops, duplicates and small requires_any groups."""
+    """Report dangling references, self-loops, duplicates and small requires_any groups.
+
+    ``broken`` maps the id of a course whose file has errors (or could not be parsed at
+    all) to that file. A reference to an unknown lesson of such a course is not reported as
+    dangling (the lesson may well be in the part of the file that could not be read): the
+    references of one file into one broken file become a single ``broken-dependency`` error.
+    """
+    broken = broken or {}
+    pending: dict[tuple[str, str], list[tuple[LocatedLesson, DocPath, str]]] = {}
     for qid, loc in lessons.items():
         course_id = loc.course.course_id
         base: DocPath = ("lessons", loc.index)
@@ -96,6 +110,10 @@ def check_references(
                 )
             elif target not in lessons and target not in invalid:
                 ref_course = target.split("/", 1)[0]
+                if ref_course in broken and broken[ref_course] != loc.ctx.file:
+                    key = (loc.ctx.file, broken[ref_course])
+                    pending.setdefault(key, []).append((loc, (*base, *path), ref.id))
+                    continue
                 if ref_course not in courses:
                     message = f"unknown course {ref_course!r} in {ref.id!r}" + did_you_mean(
                         ref_course, courses
@@ -140,6 +158,20 @@ def check_references(
                     lesson=loc.spec.id,
                     field="requires_any",
                 )
+    for (_, broken_file), references in pending.items():
+        loc, path, _ = references[0]
+        n = len(references)
+        shown = ", ".join(repr(r) for _, _, r in references[:3]) + (", ..." if n > 3 else "")
+        loc.ctx.add(
+            Severity.ERROR,
+            "broken-dependency",
+            f"depends on broken file {broken_file}: {n} reference{'s' * (n != 1)} into it "
+            f"({shown}) cannot be checked until it is fixed",
+            path,
+            lesson=loc.spec.id,
+            field=str(path[2]),
+            hint=f"fix the errors reported for {broken_file} first",
+        )
 
 
 def check_names(lessons: dict[str, LocatedLesson]) -> None:
@@ -152,6 +184,16 @@ def check_names(lessons: dict[str, LocatedLesson]) -> None:
         key = fold_text(loc.spec.title)
         ids.setdefault((course, fold_text(loc.spec.id)), qid)
         if not key:
+            loc.ctx.add(
+                Severity.ERROR,
+                "empty-title",
+                f"title {excerpt(loc.spec.title)} has no letter or digit: learners could not "
+                "type it, and the bot could not find the lesson by its name",
+                ("lessons", loc.index, "title"),
+                lesson=loc.spec.id,
+                field="title",
+                hint="add words to the title (emoji may stay beside them)",
+            )
             continue
         other = course_titles.get((course, key))
         if other is not None:
@@ -182,20 +224,28 @@ def check_names(lessons: dict[str, LocatedLesson]) -> None:
             key = (course, fold_text(alias))
             if not key[1]:
                 continue
-            for owner, what in (
-                (course_titles, "the title"),
-                (ids, "the id"),
-                (aliases, "an alias"),
+            for owner, what, severity in (
+                (course_titles, "the title", Severity.ERROR),
+                (ids, "the id", Severity.WARNING),
+                (aliases, "an alias", Severity.WARNING),
             ):
                 other = owner.get(key)
                 if other is not None and other != qid:
+                    other_key = other.split("/", 1)[1]
+                    message = f"alias {alias!r} is also {what} of lesson {other_key!r}"
+                    if severity is Severity.ERROR:
+                        message += (
+                            f": a learner typing that title could not tell {other_key!r} "
+                            f"from {loc.spec.id!r}"
+                        )
                     loc.ctx.add(
-                        Severity.WARNING,
+                        severity,
                         "alias-collision",
-                        f"alias {alias!r} is also {what} of lesson {other.split('/', 1)[1]!r}",
+                        message,
                         ("lessons", loc.index, "aliases", k),
                         lesson=loc.spec.id,
                         field="aliases",
+                        hint=f"remove the alias {alias!r} or change it",
                     )
                     break
             aliases.setdefault(key, qid)

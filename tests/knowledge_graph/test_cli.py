@@ -64,7 +64,17 @@ def test_module_entry_point_prints_help() -> None:
         check=False,
     )
     assert done.returncode == 0
-    for command in ("validate", "compile", "stats", "recommend", "path", "find", "render", "diff"):
+    for command in (
+        "validate",
+        "compile",
+        "stats",
+        "recommend",
+        "path",
+        "find",
+        "render",
+        "diff",
+        "explore",
+    ):
         assert command in done.stdout
 
 
@@ -396,3 +406,45 @@ def test_diff_reports_reweighted_links(graph: kg.LessonGraph) -> None:
         ("recommends", 0.7, 0.9)
     ]
     assert not result.edges_added and not result.edges_removed and not result.lessons_changed
+
+
+def test_diff_reports_a_renamed_lesson_as_a_rename_with_a_warning(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(LESSONS_DIR, old)
+    shutil.copytree(LESSONS_DIR, new)
+    intro = new / "python-intro.yaml"
+    intro.write_text(intro.read_text().replace("while-loops", "while-loop"))
+    code, out, _ = run(capsys, "diff", str(old), str(new))
+    assert code == EXIT_OK
+    assert "> lesson python-intro/while-loops -> python-intro/while-loop" in out
+    assert (
+        "warning: lesson python-intro/while-loops was renamed to python-intro/while-loop "
+        "(same title): learners' progress recorded under 'while-loops' is lost; keep the old "
+        "id (rename it back), or at least add 'while-loops' to the aliases of "
+        "python-intro/while-loop" in out
+    )
+    assert "+ lesson" not in out and "- lesson" not in out
+    assert "link   " not in out  # its links moved with it
+    data = json.loads(run(capsys, "diff", str(old), str(new), "--json")[1])
+    assert data["renamed"][0]["evidence"] == "same title"
+    assert "progress" in data["renamed"][0]["warning"]
+
+
+def test_diff_recognises_a_rename_with_a_new_title_by_its_content() -> None:
+    import networkx as nx
+
+    def graph(key: str, title: str) -> nx.DiGraph:
+        g = nx.DiGraph(courses={})
+        g.add_node("c/a", course="c", title="A")
+        g.add_node(f"c/{key}", course="c", title=title, summary="Loops", module="M")
+        g.add_edge("c/a", f"c/{key}", kinds={"requires": 1.0})
+        return g
+
+    result = diff_graphs(graph("loops", "Loops"), graph("iteration", "Iteration"))
+    assert [(r.old_id, r.new_id, r.evidence) for r in result.renamed] == [
+        ("c/loops", "c/iteration", "same content")
+    ]
+    assert [c.fields for c in result.lessons_changed] == [("title",)]
+    assert not result.edges_added and not result.edges_removed

@@ -361,7 +361,7 @@ CASES = [
     ),
     (
         "alias-collision",
-        "warning",
+        "error",
         """
         - {id: for, title: For Loops, next: [while]}
         - id: while
@@ -370,7 +370,20 @@ CASES = [
      """,
         "while",
         "aliases",
-        "title of lesson 'for'",
+        "title of lesson 'for': a learner typing that title could not tell 'for' from 'while'",
+    ),
+    (
+        "alias-collision",
+        "warning",
+        """
+        - {id: for, title: For Loops, next: [while]}
+        - id: while
+          title: While Loops
+          aliases: [looping, "for"]   # <-
+     """,
+        "while",
+        "aliases",
+        "the id of lesson 'for'",
     ),
     (
         "empty-title",
@@ -409,7 +422,7 @@ CASES = [
      """,
         "b",
         "minutes",
-        "valid integer",
+        "must be a whole number, but this is the text '15'",
     ),
     (
         "duplicate-reference",
@@ -432,7 +445,7 @@ CASES = [
           title: A
           title: B   # <-
      """,
-        None,
+        "a",
         "title",
         "appears twice",
     ),
@@ -442,7 +455,7 @@ CASES = [
 @pytest.mark.parametrize(
     ("code", "severity", "lessons", "lesson", "field", "fragment"),
     CASES,
-    ids=[case[0] for case in CASES],
+    ids=[f"{case[0]}-{case[1]}" for case in CASES],
 )
 def test_each_issue_code_names_file_lesson_field_and_line(
     tmp_path: Path,

@@ -22,7 +22,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2] / PACKAGE
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(PACKAGE if name == "(package)" else f"{PACKAGE}.{name}" for name in layer.split())
     for layer in (
-        "errors text wording",
+        "errors text wording fonts",
         "file_format",
         "sources builder",
         "validation.issues",
@@ -38,6 +38,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "compiled",
         "loader",
         "examples stats diff render reason_text",
+        "explore",
         "cli",
         "__main__",
         # The package re-exports names of its modules lazily (importlib), except the errors.
