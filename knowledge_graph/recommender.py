@@ -40,7 +40,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, Literal
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -60,6 +61,9 @@ RECENCY_FACTOR: Final[float] = 0.7
 MAX_REASON_LESSONS: Final[int] = 3
 #: Difficulty level assumed for a learner who has completed nothing.
 NEW_LEARNER_LEVEL: Final[float] = 1.5
+#: ``strategy="auto"`` works on the learner's neighbourhood up to this many mastered lessons
+#: (or a twentieth of the graph, whichever is larger).
+SPARSE_MIN_LESSONS: Final[int] = 64
 #: Added to the score of goal-path lessons so that they rank first.
 _GOAL_TIER: Final[float] = 1e6
 
@@ -125,6 +129,7 @@ def recommend(
     k: int = 3,
     goal: int | None = None,
     recent: Sequence[str] | None = None,
+    strategy: Literal["auto", "sparse", "dense"] = "auto",
 ) -> list[Recommendation]:
     """Return up to ``k`` recommendations, best first (see module docstring).
 
@@ -139,6 +144,13 @@ def recommend(
     recent : sequence of str, optional
         Recently completed lesson ids, most recent last (unknown ids ignored). Defaults to
         the completed lessons of ``progress`` in its order.
+    strategy : ``"auto"``, ``"sparse"`` or ``"dense"``
+        How the components are computed; every strategy gives the same results. ``sparse``
+        works on the learner's neighbourhood (the lessons without hard prerequisites, the
+        hard dependents of what is mastered, and their own in- and out-edges), so its cost
+        follows the learner, not the graph; ``dense`` runs vectorised passes over every
+        edge, cheaper once a learner has mastered a large share of the graph. ``auto``
+        takes ``sparse`` up to ``max(SPARSE_MIN_LESSONS, n / 20)`` mastered lessons.
 
     Returns
     -------
@@ -148,19 +160,31 @@ def recommend(
         return []
     mastery = index.mastery_vector(progress)
     met = mastery >= MASTERY_THRESHOLD
-    candidates = np.flatnonzero(index.unlocked_mask(met) & ~met)
+    mastered = np.flatnonzero(met)
+    if strategy == "auto":
+        strategy = "dense" if mastered.size > max(SPARSE_MIN_LESSONS, index.n // 20) else "sparse"
+    if strategy == "sparse":
+        candidates = _sparse_candidates(index, met, mastered)
+    else:
+        candidates = np.flatnonzero(index.unlocked_mask(met) & ~met)
     if candidates.size == 0:
         return []
     seeds = _seeds(index, progress, recent, met)
     goal_path = frozenset(plan_path(index, goal, mastery)) if goal is not None else frozenset()
-    level = float(index.difficulty[met].mean()) + 0.5 if met.any() else NEW_LEARNER_LEVEL
+    level = float(index.difficulty[mastered].mean()) + 0.5 if mastered.size else NEW_LEARNER_LEVEL
     on_goal_path = _goal_mask(index, goal_path)[candidates]
+    if strategy == "sparse":
+        readiness = _sparse_readiness(index, mastery, candidates)
+        unlock = _sparse_unlock_value(index, met, candidates)
+    else:
+        readiness = _readiness(index, mastery)[candidates]
+        unlock = _unlock_value(index, met)[candidates]
     components = np.column_stack(
         [
-            _readiness(index, mastery)[candidates],
+            readiness,
             _momentum(index, seeds)[candidates],
             on_goal_path,
-            _unlock_value(index, met)[candidates],
+            unlock,
             _difficulty_fit(index, level, candidates),
         ]
     )
@@ -296,6 +320,107 @@ def _unlock_value(index: GraphIndex, met: np.ndarray) -> np.ndarray:
         return np.zeros(index.n)
     sources, _ = newly_startable(index, met)
     raw = np.bincount(sources, minlength=index.n).astype(float)
+    return np.minimum(np.log1p(raw) / np.log1p(index.max_unlock), 1.0)
+
+
+# ------------------------------------------------------- the learner's neighbourhood
+
+_ROOTS: WeakKeyDictionary[GraphIndex, np.ndarray] = WeakKeyDictionary()
+
+
+def _roots(index: GraphIndex) -> np.ndarray:
+    """Lessons without hard prerequisites (computed once per index)."""
+    roots = _ROOTS.get(index)
+    if roots is None:
+        no_requires = np.diff(index.in_edges[EdgeKind.REQUIRES].indptr) == 0
+        no_groups = np.diff(index.owner_groups.indptr) == 0
+        roots = _ROOTS[index] = np.flatnonzero(no_requires & no_groups)
+    return roots
+
+
+def _group_satisfied(index: GraphIndex, groups: np.ndarray, met: np.ndarray) -> np.ndarray:
+    """For each ``requires_any`` group number in ``groups``: does a member of it count as met?"""
+    if groups.size == 0:
+        return np.zeros(0, dtype=bool)
+    starts = index.group_indptr[groups]
+    counts = index.group_indptr[groups + 1] - starts
+    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    members = index.group_members[np.repeat(starts, counts) + offsets]
+    return np.logical_or.reduceat(met[members], np.cumsum(counts) - counts)
+
+
+def _blocker_counts(index: GraphIndex, lessons: np.ndarray, met: np.ndarray) -> np.ndarray:
+    """Unmet ``requires`` plus unsatisfied groups of each of ``lessons`` (gathered rows only)."""
+    owner, sources, _ = index.in_edges[EdgeKind.REQUIRES].gather(lessons)
+    count = np.bincount(owner[~met[sources]], minlength=lessons.size)
+    g_owner, groups, _ = index.owner_groups.gather(lessons)
+    unsatisfied = ~_group_satisfied(index, groups.astype(np.int64), met)
+    return count + np.bincount(g_owner[unsatisfied], minlength=lessons.size)
+
+
+def _sparse_candidates(index: GraphIndex, met: np.ndarray, mastered: np.ndarray) -> np.ndarray:
+    """The startable, not mastered lessons, found from the roots and the learner's frontier."""
+    _, dependents, _ = index.hard_out.gather(mastered)
+    pool = np.union1d(_roots(index), dependents)
+    pool = pool[~met[pool]]
+    return pool[_blocker_counts(index, pool, met) == 0]
+
+
+def _sparse_readiness(index: GraphIndex, mastery: np.ndarray, cands: np.ndarray) -> np.ndarray:
+    """:func:`_readiness` of ``cands`` only, from their own prerequisite edges."""
+    parts = [
+        index.in_edges[kind].gather(cands) for kind in (EdgeKind.REQUIRES, EdgeKind.RECOMMENDS)
+    ]
+    owner = np.concatenate([p[0] for p in parts])
+    source = np.concatenate([p[1] for p in parts])
+    weight = np.concatenate([p[2] for p in parts])
+    if owner.size == 0:
+        return np.ones(cands.size)
+    # A pair linked both ways counts once, at the larger weight (as the merged edge list does).
+    keys = owner * index.n + source
+    order = np.lexsort((-weight, keys))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = keys[order][1:] != keys[order][:-1]
+    keep = order[first]
+    owner, source, weight = owner[keep], source[keep], weight[keep]
+    total = np.bincount(owner, weights=weight, minlength=cands.size)
+    have = np.bincount(owner, weights=weight * mastery[source], minlength=cands.size)
+    return np.divide(have, total, out=np.ones(cands.size), where=total > 0)
+
+
+def _sparse_unlock_value(index: GraphIndex, met: np.ndarray, cands: np.ndarray) -> np.ndarray:
+    """:func:`_unlock_value` of ``cands`` only, from their dependents' own edges."""
+    if index.max_unlock <= 0 or cands.size == 0:
+        return np.zeros(cands.size)
+    _, dependents, _ = index.hard_out.gather(cands)
+    dependents = np.unique(dependents)
+    dependents = dependents[~met[dependents]]
+    if dependents.size == 0:
+        return np.zeros(cands.size)
+    blockers = _blocker_counts(index, dependents, met)
+    owner, sources, _ = index.in_edges[EdgeKind.REQUIRES].gather(dependents)
+    unmet = ~met[sources]
+    src, dst = [sources[unmet]], [owner[unmet]]
+    g_owner, groups, _ = index.owner_groups.gather(dependents)
+    groups = groups.astype(np.int64)
+    unsatisfied = ~_group_satisfied(index, groups, met)
+    open_groups, open_owner = groups[unsatisfied], g_owner[unsatisfied]
+    counts = index.group_indptr[open_groups + 1] - index.group_indptr[open_groups]
+    starts = index.group_indptr[open_groups]
+    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    src.append(index.group_members[np.repeat(starts, counts) + offsets])
+    dst.append(np.repeat(open_owner, counts))
+    sources, targets = np.concatenate(src), np.concatenate(dst)  # targets: rows of dependents
+    pairs, resolved = np.unique(sources * dependents.size + targets, return_counts=True)
+    sources, targets = pairs // dependents.size, pairs % dependents.size
+    opens = resolved == blockers[targets]
+    at = np.searchsorted(cands, sources[opens])
+    found = (at < cands.size) & (cands[np.minimum(at, cands.size - 1)] == sources[opens])
+    raw = np.bincount(at[found], minlength=cands.size).astype(float)
     return np.minimum(np.log1p(raw) / np.log1p(index.max_unlock), 1.0)
 
 

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lesson_graphs import lesson_specs, make_graph, progresses
 
 from knowledge_graph.model import MASTERY_THRESHOLD, LessonGraph
+from knowledge_graph.recommender import recommend
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -279,3 +280,14 @@ def test_just_finished_names_only_the_most_recent_completion(data: st.DataObject
                 assert reason.lessons == (recent[-1],)
                 assert rec.lesson_id in G.successors(recent[-1])
                 assert "next" in G.edges[recent[-1], rec.lesson_id]["kinds"]
+
+
+@SETTINGS
+@given(st.data())
+def test_the_neighbourhood_walk_ranks_exactly_as_the_whole_graph_passes(data: st.DataObject):
+    specs, _, graph, progress = draw_case(data)
+    goal = data.draw(st.none() | st.sampled_from([s["id"] for s in specs]))
+    goal_index = None if goal is None else graph.index.require(goal)
+    sparse = recommend(graph.index, progress, k=20, goal=goal_index, strategy="sparse")
+    dense = recommend(graph.index, progress, k=20, goal=goal_index, strategy="dense")
+    assert sparse == dense
