@@ -4,7 +4,7 @@ Completing is idempotent: a retried event or a repeated "I finished X" changes n
 second time (the store keeps the first timestamp and the best mastery). With no lesson
 named, the lesson the learner is currently on is meant. A score (0-100) becomes the mastery.
 
-What the learner hears follows the lesson's state before and after (``turn.state``):
+What the learner hears follows the lesson's state before and after (``turn.lesson_state``):
 
 * mastered now for the first time: congratulations, how many are mastered, and the lessons
   that became startable (a retake that crosses the threshold says so);
@@ -113,9 +113,10 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         )
         if opens:
             head = f"{head} {t('complete.would_unlock', titles=_titles(turn, opens))}"
-        retake = offer_for(t, graph, graph.state(lesson.id, progress.mastery()))
-        text = f"{head} {t('complete.retry')}"
-        return turn.close(turn.reply(text, [retake], voice_text=text))
+        after = graph.state(lesson.id, progress.mastery())
+        if after.can_start:  # a retake; else the first lesson of the path to it
+            head = f"{head} {t('complete.retry')}"
+        return turn.close(turn.reply(head, [offer_for(t, graph, after)], voice_text=head))
     elif before.status is LessonStatus.ATTEMPTED:
         head = t(
             "complete.mastered_retake",

@@ -1,6 +1,6 @@
 """LessonInfo and ShowPrerequisites (slot LessonName): what a lesson is, what it needs.
 
-Both read the lesson's state for the learner (``turn.state``): what is mastered, what is
+Both read the lesson's state for the learner (``turn.lesson_state``): what is mastered, what is
 still to finish (the minimal path) and which one lesson to offer (``offers.offer_for``).
 """
 

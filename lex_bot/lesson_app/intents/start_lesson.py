@@ -1,6 +1,6 @@
 """StartLesson (slot LessonName): start a lesson, or offer the first step toward it.
 
-A lesson is started only when its state allows it (``turn.state``): startable, in progress,
+A lesson is started only when its state allows it (``turn.lesson_state``): startable, in progress,
 attempted below the mastery threshold (a retake) or mastered (a review). A locked lesson is
 not started: the bot names the lessons still to master (the minimal path) and asks
 (ConfirmIntent) whether to start the first of them, which can always be started, so one
