@@ -334,28 +334,144 @@ def test_progress_table_is_on_demand_recoverable_encrypted_and_retained(
     assert declared == set(schema)  # only key attributes are declared (no indexes)
 
 
-def test_gateway_endpoints_for_dynamodb_and_s3(resources: dict[str, Any]) -> None:
-    endpoints = of_type(resources, "AWS::EC2::VPCEndpoint").values()
-    services = {e["Properties"]["ServiceName"]["Fn::Sub"] for e in endpoints}
+def evaluate(node: Any, parameters: dict[str, Any], conditions: dict[str, Any]) -> Any:
+    """Evaluate the intrinsic functions the template's conditions and rules use."""
+    if isinstance(node, list):
+        return [evaluate(item, parameters, conditions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ((name, arg),) = node.items()
+    if name == "Ref":
+        return parameters[arg]
+    if name == "Condition":
+        return evaluate(conditions[arg], parameters, conditions)
+    args = evaluate(arg, parameters, conditions)
+    if name == "Fn::Not":
+        return not args[0]
+    if name == "Fn::Equals":
+        return args[0] == args[1]
+    if name == "Fn::And":
+        return all(args)
+    if name == "Fn::Or":
+        return any(args)
+    if name == "Fn::Contains":
+        return args[1] in args[0]
+    if name == "Fn::Join":
+        return args[0].join(args[1])
+    if name == "Fn::Split":
+        return args[1].split(args[0])
+    if name == "Fn::Select":
+        return args[1][int(args[0])]
+    raise AssertionError(f"no evaluator for {name}")
+
+
+def created(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    """The resources a stack with these parameter values creates."""
+    conditions = template["Conditions"]
+    return {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if "Condition" not in resource
+        or evaluate({"Condition": resource["Condition"]}, parameters, conditions)
+    }
+
+
+def rules_pass(template: dict[str, Any], parameters: dict[str, Any]) -> bool:
+    for rule in template["Rules"].values():
+        if "RuleCondition" in rule and not evaluate(rule["RuleCondition"], parameters, {}):
+            continue
+        if not all(evaluate(a["Assert"], parameters, {}) for a in rule["Assertions"]):
+            return False
+    return True
+
+
+def stack_parameters(template: dict[str, Any], **values: Any) -> dict[str, Any]:
+    defaults = {k: v.get("Default") for k, v in template["Parameters"].items()}
+    return {**defaults, "SubnetIds": ["subnet-a", "subnet-b"], **values}
+
+
+def test_gateway_endpoints_for_dynamodb_and_s3_only_when_asked(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    endpoints = of_type(resources, "AWS::EC2::VPCEndpoint")
+    services = {e["Properties"]["ServiceName"]["Fn::Sub"] for e in endpoints.values()}
     assert services == {"com.amazonaws.${AWS::Region}.dynamodb", "com.amazonaws.${AWS::Region}.s3"}
-    for endpoint in endpoints:
+    for endpoint in endpoints.values():
         assert endpoint["Properties"]["VpcEndpointType"] == "Gateway"
         assert endpoint["Properties"]["RouteTableIds"] == {"Ref": "RouteTableIds"}
+        assert "Condition" in endpoint  # an endpoint already on the route tables would clash
+    both = created(template, stack_parameters(template))
+    assert set(endpoints) <= set(both)  # the defaults keep existing stacks as they are
+    none = created(
+        template,
+        stack_parameters(template, CreateDynamoDBEndpoint="false", CreateS3Endpoint="false"),
+    )
+    assert not set(endpoints) & set(none)
+    only_s3 = created(template, stack_parameters(template, CreateDynamoDBEndpoint="false"))
+    assert set(endpoints) & set(only_s3) == {"S3GatewayEndpoint"}
 
 
-def test_file_system_is_encrypted_with_two_mount_targets(resources: dict[str, Any]) -> None:
+@pytest.mark.parametrize("count", [2, 3, 6])
+def test_one_mount_target_per_subnet(template: dict[str, Any], count: int) -> None:
+    subnets = [f"subnet-{i:08x}" for i in range(count)]
+    stack = created(template, stack_parameters(template, SubnetIds=subnets))
+    targets = of_type(stack, "AWS::EFS::MountTarget").values()
+    chosen = [subnets[t["Properties"]["SubnetId"]["Fn::Select"][0]] for t in targets]
+    assert sorted(chosen) == subnets
+    ready = stack["MountTargetsReady"]["Metadata"]["MountTargets"]
+    conditions = template["Conditions"]
+    parameters = stack_parameters(template, SubnetIds=subnets)
+    refs = []
+    for item in ready:  # the functions wait for every mount target that exists
+        if "Fn::If" in item:
+            condition, yes, _ = item["Fn::If"]
+            if not evaluate({"Condition": condition}, parameters, conditions):
+                continue
+            item = yes
+        refs.append(item["Ref"])
+    assert sorted(refs) == sorted(
+        n for n, r in stack.items() if r["Type"] == "AWS::EFS::MountTarget"
+    )
+    assert template["Resources"]["LessonFunction"]["DependsOn"] == "MountTargetsReady"
+    assert template["Parameters"]["SubnetIds"]["Description"].count("six")
+
+
+def test_file_system_is_encrypted_and_read_through_an_access_point(
+    resources: dict[str, Any],
+) -> None:
     props = resources["LessonFileSystem"]["Properties"]
     assert props["Encrypted"] is True
     assert props["BackupPolicy"] == {"Status": "ENABLED"}
-    targets = of_type(resources, "AWS::EFS::MountTarget").values()
-    subnets = [t["Properties"]["SubnetId"] for t in targets]
-    assert subnets == [
-        {"Fn::Select": [0, {"Ref": "SubnetIds"}]},
-        {"Fn::Select": [1, {"Ref": "SubnetIds"}]},
-    ]
+    # existing stacks keep their two mount targets (renaming them would replace them)
+    assert {"MountTargetA", "MountTargetB"} <= set(of_type(resources, "AWS::EFS::MountTarget"))
     access_point = resources["LessonAccessPoint"]["Properties"]
     assert access_point["RootDirectory"]["Path"] == "/lessons"
     assert access_point["PosixUser"]["Uid"] != "0"
+
+
+@pytest.mark.parametrize(
+    ("path", "bucket", "kms", "ok"),
+    [
+        ("/mnt/lessons", "", "", True),
+        ("s3://lessons-bucket/course/", "lessons-bucket", "", True),
+        ("s3://lessons-bucket/course/", "", "", False),  # AccessDenied at run time otherwise
+        ("/mnt/lessons", "", "arn:aws:kms:us-east-1:123456789012:key/abc", False),
+    ],
+)
+def test_rules_refuse_an_s3_path_without_its_bucket(
+    template: dict[str, Any], path: str, bucket: str, kms: str, ok: bool
+) -> None:
+    parameters = stack_parameters(
+        template, LessonGraphPath=path, LessonGraphBucket=bucket, LessonGraphKmsKeyArn=kms
+    )
+    assert re.fullmatch(template["Parameters"]["LessonGraphPath"]["AllowedPattern"], path)
+    assert rules_pass(template, parameters) is ok
+
+
+def test_kms_decrypt_only_for_the_given_key_through_s3(resources: dict[str, Any]) -> None:
+    (kms,) = [s for s in function_statements(resources) if "kms:" in str(s["Action"])]
+    assert as_list(kms["Action"]) == ["kms:Decrypt"]
+    assert kms["Resource"] == {"Ref": "LessonGraphKmsKeyArn"}
+    assert "kms:ViaService" in kms["Condition"]["StringEquals"]
 
 
 def test_network_rules_are_minimal(resources: dict[str, Any]) -> None:
