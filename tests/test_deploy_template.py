@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from deploy.lex_template import (
     load_slot_values,
     slot_type_values,
     splice,
+    versioned_settings,
 )
 from deploy.package import DEFAULT_ARCHITECTURE, DEFAULT_PYTHON_VERSION
 
@@ -42,7 +44,9 @@ ENI_ACTIONS = {
     "ec2:UnassignPrivateIpAddresses",
 }
 #: The documented exceptions allowed ``Resource: "*"`` (see docs/DEPLOY.md, IAM).
-WILDCARD_RESOURCE_EXCEPTIONS = [ENI_ACTIONS, {"polly:SynthesizeSpeech"}]
+#: X-Ray's write actions (tracing) have no resource-level permissions either.
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+WILDCARD_RESOURCE_EXCEPTIONS = [ENI_ACTIONS, {"polly:SynthesizeSpeech"}, XRAY_ACTIONS]
 
 
 @pytest.fixture(scope="module")
@@ -180,8 +184,9 @@ def test_bot_privacy_session_and_build_settings(template: dict[str, Any], defini
     parameters = template["Parameters"]
     assert bot["DataPrivacy"] == {"ChildDirected": {"Ref": "ChildDirected"}}
     assert parameters["ChildDirected"]["Default"] == "true"  # learners may be children
-    assert bot["IdleSessionTTLInSeconds"] == {"Ref": "IdleSessionTTL"}
-    assert parameters["IdleSessionTTL"]["Default"] == definition["bot"]["idle_session_ttl_seconds"]
+    # a bot version snapshots the TTL: it comes from the definition, so the hash covers it
+    assert bot["IdleSessionTTLInSeconds"] == definition["bot"]["idle_session_ttl_seconds"]
+    assert "IdleSessionTTL" not in parameters
     assert bot["AutoBuildBotLocales"] is True
     assert bot["RoleArn"] == {"Fn::GetAtt": ["LexRuntimeRole", "Arn"]}
     for locale in bot["BotLocales"]:
@@ -190,31 +195,60 @@ def test_bot_privacy_session_and_build_settings(template: dict[str, Any], defini
         assert locale["VoiceSettings"]["VoiceId"] == spec["voice_id"]
 
 
-def test_alias_serves_the_content_version_through_the_function(
+def test_alias_serves_the_settings_version_through_the_lambda_alias(
     resources: dict[str, Any],
 ) -> None:
     bot = resources[BOT]["Properties"]
     versions = of_type(resources, "AWS::Lex::BotVersion")
-    assert list(versions) == [f"{BOT_VERSION_PREFIX}{content_hash(bot['BotLocales'])}"]
-    ((version_id, version),) = versions.items()
-    assert version["DeletionPolicy"] == "Retain"  # earlier versions stay for rollbacks
-    spec = version["Properties"]["BotVersionLocaleSpecification"]
-    locale_ids = [locale["LocaleId"] for locale in bot["BotLocales"]]
-    assert [s["LocaleId"] for s in spec] == locale_ids
-    assert {s["BotVersionLocaleDetails"]["SourceBotVersion"] for s in spec} == {"DRAFT"}
+    expected = {
+        f"{BOT_VERSION_PREFIX}{content_hash(versioned_settings(bot, child))}": child
+        for child in (True, False)
+    }
+    assert set(versions) == set(expected)  # one per ChildDirected value, under its condition
+    for version_id, version in versions.items():
+        child = expected[version_id]
+        assert version["Condition"] == ("IsChildDirected" if child else "IsNotChildDirected")
+        assert version["DeletionPolicy"] == "Retain"  # earlier versions stay for rollbacks
+        spec = version["Properties"]["BotVersionLocaleSpecification"]
+        locale_ids = [locale["LocaleId"] for locale in bot["BotLocales"]]
+        assert [s["LocaleId"] for s in spec] == locale_ids
+        assert {s["BotVersionLocaleDetails"]["SourceBotVersion"] for s in spec} == {"DRAFT"}
 
     alias = resources[BOT_ALIAS]["Properties"]
-    assert alias["BotVersion"] == {"Fn::GetAtt": [version_id, "BotVersion"]}
+    by_child = {child: version_id for version_id, child in expected.items()}
+    assert alias["BotVersion"] == {
+        "Fn::If": [
+            "IsChildDirected",
+            {"Fn::GetAtt": [by_child[True], "BotVersion"]},
+            {"Fn::GetAtt": [by_child[False], "BotVersion"]},
+        ]
+    }
     assert alias["SentimentAnalysisSettings"] == {"DetectSentiment": False}
     settings = {s["LocaleId"]: s["BotAliasLocaleSetting"] for s in alias["BotAliasLocaleSettings"]}
     assert list(settings) == locale_ids
-    for setting in settings.values():
+    test_alias = bot["TestBotAliasSettings"]["BotAliasLocaleSettings"]
+    for setting in [*settings.values(), *(s["BotAliasLocaleSetting"] for s in test_alias)]:
         assert setting["Enabled"] is True
         hook = setting["CodeHookSpecification"]["LambdaCodeHook"]
+        # the Lambda alias CodeDeploy shifts, never $LATEST
         assert hook == {
-            "LambdaArn": {"Fn::GetAtt": ["LessonFunction", "Arn"]},
+            "LambdaArn": {"Ref": "LessonFunctionAliaslive"},
             "CodeHookInterfaceVersion": "1.0",
         }
+
+
+def test_conditions_of_the_versions_cover_both_child_directed_values(
+    template: dict[str, Any],
+) -> None:
+    conditions = template["Conditions"]
+    assert template["Parameters"]["ChildDirected"]["AllowedValues"] == ["true", "false"]
+    for value in ("true", "false"):
+        chosen = [
+            name
+            for name in ("IsChildDirected", "IsNotChildDirected")
+            if evaluate({"Condition": name}, {"ChildDirected": value}, conditions)
+        ]
+        assert len(chosen) == 1
 
 
 def test_lambda_permissions_are_scoped_to_aliases_of_this_bot(resources: dict[str, Any]) -> None:
@@ -230,6 +264,8 @@ def test_lambda_permissions_are_scoped_to_aliases_of_this_bot(resources: dict[st
         assert props["Action"] == "lambda:InvokeFunction"
         assert props["SourceAccount"] == {"Ref": "AWS::AccountId"}
         assert pattern.match(props["SourceArn"]["Fn::Sub"]), props["SourceArn"]
+        # Lex may invoke the function's live alias only (the version CodeDeploy routes to)
+        assert props["FunctionName"] == {"Ref": "LessonFunctionAliaslive"}
     live = permissions[ALIAS_PERMISSION]["Properties"]["SourceArn"]["Fn::Sub"]
     assert live.endswith("/${LessonBotAlias.BotAliasId}")
 
@@ -596,6 +632,45 @@ def test_new_content_gets_a_new_bot_version() -> None:
     assert bot_resources(SMALL_DEFINITION, SMALL_VALUES, fake_messages) == before
 
 
+def version_ids(resources: dict[str, Any]) -> dict[str, str]:
+    """Condition -> bot version logical id."""
+    return {
+        r["Condition"]: name for name, r in resources.items() if name.startswith(BOT_VERSION_PREFIX)
+    }
+
+
+def test_every_versioned_setting_changes_the_version_hash() -> None:
+    before = version_ids(bot_resources(SMALL_DEFINITION, SMALL_VALUES, fake_messages))
+    # ChildDirected (a stack parameter): each value has its own version resource
+    assert before["IsChildDirected"] != before["IsNotChildDirected"]
+    for key, value in [("idle_session_ttl_seconds", 900), ("description", "another")]:
+        changed = {**SMALL_DEFINITION, "bot": {**SMALL_DEFINITION["bot"], key: value}}
+        after = version_ids(bot_resources(changed, SMALL_VALUES, fake_messages))
+        assert not set(after.values()) & set(before.values()), key
+
+
+def test_changing_child_directed_moves_the_alias_to_another_version(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    conditions = template["Conditions"]
+
+    def served(value: str) -> str:
+        branch = resources[BOT_ALIAS]["Properties"]["BotVersion"]["Fn::If"]
+        chosen = (
+            branch[1]
+            if evaluate({"Condition": branch[0]}, {"ChildDirected": value}, conditions)
+            else branch[2]
+        )
+        version_id = chosen["Fn::GetAtt"][0]
+        assert evaluate(
+            {"Condition": resources[version_id]["Condition"]}, {"ChildDirected": value}, conditions
+        )
+        return version_id
+
+    assert served("true") != served("false")
+
+
 def test_generator_truncates_slot_values_to_the_lex_quota(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -660,3 +735,57 @@ def store_dynamodb_actions() -> set[str]:
         )
     )
     return {"".join(part.title() for part in call.split("_")) for call in calls}
+
+
+# ----------------------------------------------------------------------------- releases, alarms
+
+DEPLOYMENT_ALARMS = {
+    "FunctionErrorsAlarm",
+    "TurnErrorsAlarm",
+    "DurationP99Alarm",
+    "ProblemShareAlarm",
+}
+
+
+def test_code_goes_live_through_a_canary_rolled_back_on_alarms(template: dict[str, Any]) -> None:
+    function = template["Resources"]["LessonFunction"]["Properties"]
+    assert function["AutoPublishAlias"] == "live"  # FUNCTION_ALIAS = LessonFunctionAlias + live
+    assert "LessonFunctionAlias" + function["AutoPublishAlias"] == lex_template.FUNCTION_ALIAS
+    preference = function["DeploymentPreference"]
+    assert preference["Type"] == {"Ref": "DeploymentType"}
+    assert template["Parameters"]["DeploymentType"]["Default"].startswith("Canary")
+    assert {a["Ref"] for a in preference["Alarms"]} == DEPLOYMENT_ALARMS
+    assert function["Tracing"] == {"Ref": "TracingMode"}
+    assert function["ReservedConcurrentExecutions"]["Fn::If"][0] == "HasReservedConcurrency"
+
+
+def test_alarms_watch_errors_throttles_latency_problems_and_publishes(
+    resources: dict[str, Any],
+) -> None:
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm")
+    assert DEPLOYMENT_ALARMS | {"ThrottlesAlarm", "PublishFailuresAlarm"} <= set(alarms)
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        assert props["TreatMissingData"] == "notBreaching"  # no traffic is not an outage
+    duration = alarms["DurationP99Alarm"]["Properties"]
+    assert duration["ExtendedStatistic"] == "p99"
+    assert duration["Threshold"] < 10_000  # the function's timeout
+    names = {
+        m["MetricStat"]["Metric"]["MetricName"]
+        for m in alarms["ProblemShareAlarm"]["Properties"]["Metrics"]
+        if "MetricStat" in m
+    }
+    assert names == {"Turns", "Fallbacks", "Errors"}  # emitted by lex_bot/lexv2/observability.py
+    assert alarms["PublishFailuresAlarm"]["Properties"]["MetricName"] == "PublishFailures"
+
+
+def test_dashboard_shows_turns_latency_fallbacks_problems_and_publishes(
+    resources: dict[str, Any],
+) -> None:
+    (dashboard,) = of_type(resources, "AWS::CloudWatch::Dashboard").values()
+    body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"][0]
+    for metric in ("Turns", "TurnLatency", "Fallbacks", "Errors", "Publishes", "PublishFailures"):
+        assert f'"{metric}"' in body
+
+    json.loads(re.sub(r"\$\{[^}]+\}", "x", body))  # valid JSON once substituted
