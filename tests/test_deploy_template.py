@@ -789,3 +789,37 @@ def test_dashboard_shows_turns_latency_fallbacks_problems_and_publishes(
         assert f'"{metric}"' in body
 
     json.loads(re.sub(r"\$\{[^}]+\}", "x", body))  # valid JSON once substituted
+
+
+# ----------------------------------------------------------------------------- publisher
+
+
+def test_publisher_is_triggered_by_staged_course_files_and_writes_efs(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    function = resources["PublisherFunction"]["Properties"]
+    assert function["Handler"] == "publisher.handler.lambda_handler"
+    assert function["CodeUri"] == "../build/publisher.zip"  # not the bot's function.zip
+    assert function["ReservedConcurrentExecutions"] == 1
+    assert function["FileSystemConfigs"][0]["Arn"] == {
+        "Fn::GetAtt": ["AuthoringAccessPoint", "Arn"]
+    }
+    suffixes = set()
+    for event in function["Events"].values():
+        assert event["Type"] == "S3"
+        assert event["Properties"]["Bucket"] == {"Ref": "PublishBucket"}
+        rules = {r["Name"]: r["Value"] for r in event["Properties"]["Filter"]["S3Key"]["Rules"]}
+        assert rules["prefix"] == function["Environment"]["Variables"]["STAGING_PREFIX"]
+        suffixes.add(rules["suffix"])
+    assert suffixes == {".yaml", ".yml", ".json"}  # never the .txt report: no self-trigger
+    policy = next(p["PolicyDocument"] for p in resources["PublisherRole"]["Properties"]["Policies"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["MountLessonsReadWrite"]["Condition"]["StringEquals"] == {
+        "elasticfilesystem:AccessPointArn": {"Fn::GetAtt": ["AuthoringAccessPoint", "Arn"]}
+    }
+    assert by_sid["WriteReport"]["Action"] == ["s3:PutObject"]
+    assert by_sid["WriteReport"]["Resource"]["Fn::Sub"][0].endswith("/staging/PUBLISH-REPORT.txt")
+    bucket = resources["PublishBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert "publisher" not in str(resources["LessonFunction"]["Properties"]["CodeUri"])
