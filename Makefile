@@ -16,7 +16,7 @@ help:
 	@echo "make fuzz    fuzz the Lambda handler with 10,000 generated events per test"
 	@echo "make bench   benchmark against a naive networkx baseline (~15 min; writes bench/results.md)"
 	@echo "make venv    create .venv from requirements-dev.txt"
-	@echo "make package build/function.zip + build/layer.zip for Lambda (ARCH=arm64 or x86_64)"
+	@echo "make package build/function.zip + build/layer.zip + build/publisher.zip (ARCH=arm64 or x86_64)"
 	@echo "make template regenerate the Lex bot part of deploy/template.yaml from lex_bot/"
 	@echo "make publish-graph DEST=/mnt/lessons (or s3://bucket/prefix/) [SRC=data/lessons]"
 	@echo "make sync-slots BOT_ID=... [ALIAS_ID=...] push lesson names to a deployed bot"
@@ -65,6 +65,7 @@ clean:
 
 package: $(STAMP)
 	$(BIN)/python -m deploy.package --architecture $(ARCH) --out build
+	$(BIN)/python -m deploy.package_publisher --out build
 
 template: $(STAMP)
 	$(BIN)/python -m deploy.lex_template

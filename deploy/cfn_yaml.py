@@ -28,6 +28,7 @@ INTRINSIC_TAGS = {
             "And",
             "Base64",
             "Cidr",
+            "Contains",
             "Equals",
             "FindInMap",
             "GetAtt",

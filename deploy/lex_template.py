@@ -9,10 +9,16 @@ template (the hand-written rest keeps its comments).
 
 * ``python -m deploy.lex_template`` rewrites the block (``make template``);
   ``--check`` exits 1 when the committed template is stale.
-* The bot version resource is named after a hash of the locale content
-  (``LessonBotVersion<hash>``): CloudFormation only publishes a new Lex version when that
-  resource is new, so any change of intents, utterances, prompts or slot values gets its own
-  version and the alias moves to it. Old versions are retained for rollbacks.
+* The bot version resource is named after a hash of everything a Lex bot version snapshots
+  (``LessonBotVersion<hash>``): the locales (intents, utterances, prompts, slot values), the
+  bot's name, description and role, its data privacy (``ChildDirected``) and its idle session
+  TTL. CloudFormation only publishes a new Lex version when that resource is new, so any such
+  change gets its own version and the alias moves to it. ``ChildDirected`` is a stack
+  parameter, so there are two version resources, one per value, each under a condition
+  (``IsChildDirected``/``IsNotChildDirected``); the idle session TTL comes from the bot
+  definition (``bot.idle_session_ttl_seconds``). Old versions are retained for rollbacks.
+* Lex calls the function's ``live`` alias (``AutoPublishAlias``, moved by CodeDeploy's
+  canary), never ``$LATEST``.
 * Lex quotas are enforced here: at most 10,000 values per slot type (the first 10,000 in
   the generated order are kept, deterministically, with a warning), values and synonyms of at
   most 140 characters, utterances of at most 200.
@@ -51,6 +57,10 @@ BOT_ALIAS = "LessonBotAlias"
 ALIAS_PERMISSION = "LessonBotAliasInvokePermission"
 TEST_ALIAS_PERMISSION = "LessonBotTestAliasInvokePermission"
 FUNCTION = "LessonFunction"
+#: The Lambda alias SAM creates for ``AutoPublishAlias: live`` (``Ref`` gives its ARN).
+FUNCTION_ALIAS = "LessonFunctionAliaslive"
+#: Conditions of the hand-written template on the ChildDirected parameter.
+CHILD_DIRECTED_CONDITIONS = {True: "IsChildDirected", False: "IsNotChildDirected"}
 LEX_ROLE = "LexRuntimeRole"
 ALIAS_NAME = "live"
 #: The alias Lex's console test window uses for the DRAFT version (fixed by Lex).
@@ -258,9 +268,9 @@ def bot_locales(
     return locales
 
 
-def content_hash(locales: Sequence[Mapping[str, Any]]) -> str:
+def content_hash(content: Any) -> str:
     """A short stable hash of the versioned bot content (names the bot version resource)."""
-    canonical = json.dumps(locales, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
 
 
@@ -273,7 +283,7 @@ def _alias_locale_settings(locale_ids: Sequence[str]) -> list[dict]:
                 "Enabled": True,
                 "CodeHookSpecification": {
                     "LambdaCodeHook": {
-                        "LambdaArn": _get_att(FUNCTION, "Arn"),
+                        "LambdaArn": _ref(FUNCTION_ALIAS),
                         "CodeHookInterfaceVersion": CODE_HOOK_INTERFACE_VERSION,
                     }
                 },
@@ -292,7 +302,7 @@ def _invoke_permission(alias: str) -> dict[str, Any]:
         "Type": "AWS::Lambda::Permission",
         "Properties": {
             "Action": "lambda:InvokeFunction",
-            "FunctionName": _get_att(FUNCTION, "Arn"),
+            "FunctionName": _ref(FUNCTION_ALIAS),
             "Principal": "lexv2.amazonaws.com",
             "SourceAccount": _ref("AWS::AccountId"),
             "SourceArn": {
@@ -314,14 +324,12 @@ def bot_resources(
     bot = definition["bot"]
     locales = bot_locales(definition, slot_values, messages)
     locale_ids = [locale["LocaleId"] for locale in locales]
-    digest = content_hash(locales)
-    version = f"{BOT_VERSION_PREFIX}{digest}"
     properties: dict[str, Any] = {
         "Name": {"Fn::Sub": f"${{AWS::StackName}}-{bot['name']}"},
         "Description": str(bot.get("description", "")),
         "RoleArn": _get_att(LEX_ROLE, "Arn"),
         "DataPrivacy": {"ChildDirected": _ref("ChildDirected")},
-        "IdleSessionTTLInSeconds": _ref("IdleSessionTTL"),
+        "IdleSessionTTLInSeconds": int(bot.get("idle_session_ttl_seconds", 300)),
         "AutoBuildBotLocales": True,
         "TestBotAliasSettings": {
             "Description": "Console test window (DRAFT) - same code hook as the live alias",
@@ -332,34 +340,67 @@ def bot_resources(
     }
     if not properties["Description"]:
         del properties["Description"]
+    versions = {child: version_resource(properties, child) for child in (True, False)}
     return {
         BOT: {"Type": "AWS::Lex::Bot", "Properties": properties},
-        version: {
-            "Type": "AWS::Lex::BotVersion",
-            "DeletionPolicy": "Retain",
-            "UpdateReplacePolicy": "Retain",
-            "Properties": {
-                "BotId": _ref(BOT),
-                "Description": f"lessonbot content {digest}",
-                "BotVersionLocaleSpecification": [
-                    {"LocaleId": locale, "BotVersionLocaleDetails": {"SourceBotVersion": "DRAFT"}}
-                    for locale in locale_ids
-                ],
-            },
-        },
+        **dict(versions.values()),
         BOT_ALIAS: {
             "Type": "AWS::Lex::BotAlias",
             "Properties": {
                 "BotId": _ref(BOT),
                 "BotAliasName": ALIAS_NAME,
                 "Description": "What learners talk to; moves to each new bot version",
-                "BotVersion": _get_att(version, "BotVersion"),
+                "BotVersion": {
+                    "Fn::If": [
+                        CHILD_DIRECTED_CONDITIONS[True],
+                        _get_att(versions[True][0], "BotVersion"),
+                        _get_att(versions[False][0], "BotVersion"),
+                    ]
+                },
                 "BotAliasLocaleSettings": _alias_locale_settings(locale_ids),
                 "SentimentAnalysisSettings": {"DetectSentiment": False},
             },
         },
         ALIAS_PERMISSION: _invoke_permission(f"${{{BOT_ALIAS}.BotAliasId}}"),
         TEST_ALIAS_PERMISSION: _invoke_permission(TEST_BOT_ALIAS_ID),
+    }
+
+
+def versioned_settings(properties: Mapping[str, Any], child_directed: bool) -> dict[str, Any]:
+    """What a Lex bot version snapshots of the bot, with ``ChildDirected`` resolved.
+
+    Everything but the DRAFT-only settings (the console test alias, auto-build).
+    """
+    snapshot = {
+        key: value
+        for key, value in properties.items()
+        if key not in ("TestBotAliasSettings", "AutoBuildBotLocales")
+    }
+    snapshot["DataPrivacy"] = {"ChildDirected": child_directed}
+    return snapshot
+
+
+def version_resource(
+    properties: Mapping[str, Any], child_directed: bool
+) -> tuple[str, dict[str, Any]]:
+    """The bot version resource for one value of ``ChildDirected``: (logical id, resource)."""
+    digest = content_hash(versioned_settings(properties, child_directed))
+    return f"{BOT_VERSION_PREFIX}{digest}", {
+        "Type": "AWS::Lex::BotVersion",
+        "Condition": CHILD_DIRECTED_CONDITIONS[child_directed],
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BotId": _ref(BOT),
+            "Description": f"lessonbot content {digest}",
+            "BotVersionLocaleSpecification": [
+                {
+                    "LocaleId": locale["LocaleId"],
+                    "BotVersionLocaleDetails": {"SourceBotVersion": "DRAFT"},
+                }
+                for locale in properties["BotLocales"]
+            ],
+        },
     }
 
 

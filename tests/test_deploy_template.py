@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from deploy.lex_template import (
     load_slot_values,
     slot_type_values,
     splice,
+    versioned_settings,
 )
 from deploy.package import DEFAULT_ARCHITECTURE, DEFAULT_PYTHON_VERSION
 
@@ -42,7 +44,9 @@ ENI_ACTIONS = {
     "ec2:UnassignPrivateIpAddresses",
 }
 #: The documented exceptions allowed ``Resource: "*"`` (see docs/DEPLOY.md, IAM).
-WILDCARD_RESOURCE_EXCEPTIONS = [ENI_ACTIONS, {"polly:SynthesizeSpeech"}]
+#: X-Ray's write actions (tracing) have no resource-level permissions either.
+XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+WILDCARD_RESOURCE_EXCEPTIONS = [ENI_ACTIONS, {"polly:SynthesizeSpeech"}, XRAY_ACTIONS]
 
 
 @pytest.fixture(scope="module")
@@ -180,8 +184,9 @@ def test_bot_privacy_session_and_build_settings(template: dict[str, Any], defini
     parameters = template["Parameters"]
     assert bot["DataPrivacy"] == {"ChildDirected": {"Ref": "ChildDirected"}}
     assert parameters["ChildDirected"]["Default"] == "true"  # learners may be children
-    assert bot["IdleSessionTTLInSeconds"] == {"Ref": "IdleSessionTTL"}
-    assert parameters["IdleSessionTTL"]["Default"] == definition["bot"]["idle_session_ttl_seconds"]
+    # a bot version snapshots the TTL: it comes from the definition, so the hash covers it
+    assert bot["IdleSessionTTLInSeconds"] == definition["bot"]["idle_session_ttl_seconds"]
+    assert "IdleSessionTTL" not in parameters
     assert bot["AutoBuildBotLocales"] is True
     assert bot["RoleArn"] == {"Fn::GetAtt": ["LexRuntimeRole", "Arn"]}
     for locale in bot["BotLocales"]:
@@ -190,31 +195,60 @@ def test_bot_privacy_session_and_build_settings(template: dict[str, Any], defini
         assert locale["VoiceSettings"]["VoiceId"] == spec["voice_id"]
 
 
-def test_alias_serves_the_content_version_through_the_function(
+def test_alias_serves_the_settings_version_through_the_lambda_alias(
     resources: dict[str, Any],
 ) -> None:
     bot = resources[BOT]["Properties"]
     versions = of_type(resources, "AWS::Lex::BotVersion")
-    assert list(versions) == [f"{BOT_VERSION_PREFIX}{content_hash(bot['BotLocales'])}"]
-    ((version_id, version),) = versions.items()
-    assert version["DeletionPolicy"] == "Retain"  # earlier versions stay for rollbacks
-    spec = version["Properties"]["BotVersionLocaleSpecification"]
-    locale_ids = [locale["LocaleId"] for locale in bot["BotLocales"]]
-    assert [s["LocaleId"] for s in spec] == locale_ids
-    assert {s["BotVersionLocaleDetails"]["SourceBotVersion"] for s in spec} == {"DRAFT"}
+    expected = {
+        f"{BOT_VERSION_PREFIX}{content_hash(versioned_settings(bot, child))}": child
+        for child in (True, False)
+    }
+    assert set(versions) == set(expected)  # one per ChildDirected value, under its condition
+    for version_id, version in versions.items():
+        child = expected[version_id]
+        assert version["Condition"] == ("IsChildDirected" if child else "IsNotChildDirected")
+        assert version["DeletionPolicy"] == "Retain"  # earlier versions stay for rollbacks
+        spec = version["Properties"]["BotVersionLocaleSpecification"]
+        locale_ids = [locale["LocaleId"] for locale in bot["BotLocales"]]
+        assert [s["LocaleId"] for s in spec] == locale_ids
+        assert {s["BotVersionLocaleDetails"]["SourceBotVersion"] for s in spec} == {"DRAFT"}
 
     alias = resources[BOT_ALIAS]["Properties"]
-    assert alias["BotVersion"] == {"Fn::GetAtt": [version_id, "BotVersion"]}
+    by_child = {child: version_id for version_id, child in expected.items()}
+    assert alias["BotVersion"] == {
+        "Fn::If": [
+            "IsChildDirected",
+            {"Fn::GetAtt": [by_child[True], "BotVersion"]},
+            {"Fn::GetAtt": [by_child[False], "BotVersion"]},
+        ]
+    }
     assert alias["SentimentAnalysisSettings"] == {"DetectSentiment": False}
     settings = {s["LocaleId"]: s["BotAliasLocaleSetting"] for s in alias["BotAliasLocaleSettings"]}
     assert list(settings) == locale_ids
-    for setting in settings.values():
+    test_alias = bot["TestBotAliasSettings"]["BotAliasLocaleSettings"]
+    for setting in [*settings.values(), *(s["BotAliasLocaleSetting"] for s in test_alias)]:
         assert setting["Enabled"] is True
         hook = setting["CodeHookSpecification"]["LambdaCodeHook"]
+        # the Lambda alias CodeDeploy shifts, never $LATEST
         assert hook == {
-            "LambdaArn": {"Fn::GetAtt": ["LessonFunction", "Arn"]},
+            "LambdaArn": {"Ref": "LessonFunctionAliaslive"},
             "CodeHookInterfaceVersion": "1.0",
         }
+
+
+def test_conditions_of_the_versions_cover_both_child_directed_values(
+    template: dict[str, Any],
+) -> None:
+    conditions = template["Conditions"]
+    assert template["Parameters"]["ChildDirected"]["AllowedValues"] == ["true", "false"]
+    for value in ("true", "false"):
+        chosen = [
+            name
+            for name in ("IsChildDirected", "IsNotChildDirected")
+            if evaluate({"Condition": name}, {"ChildDirected": value}, conditions)
+        ]
+        assert len(chosen) == 1
 
 
 def test_lambda_permissions_are_scoped_to_aliases_of_this_bot(resources: dict[str, Any]) -> None:
@@ -230,6 +264,8 @@ def test_lambda_permissions_are_scoped_to_aliases_of_this_bot(resources: dict[st
         assert props["Action"] == "lambda:InvokeFunction"
         assert props["SourceAccount"] == {"Ref": "AWS::AccountId"}
         assert pattern.match(props["SourceArn"]["Fn::Sub"]), props["SourceArn"]
+        # Lex may invoke the function's live alias only (the version CodeDeploy routes to)
+        assert props["FunctionName"] == {"Ref": "LessonFunctionAliaslive"}
     live = permissions[ALIAS_PERMISSION]["Properties"]["SourceArn"]["Fn::Sub"]
     assert live.endswith("/${LessonBotAlias.BotAliasId}")
 
@@ -334,28 +370,144 @@ def test_progress_table_is_on_demand_recoverable_encrypted_and_retained(
     assert declared == set(schema)  # only key attributes are declared (no indexes)
 
 
-def test_gateway_endpoints_for_dynamodb_and_s3(resources: dict[str, Any]) -> None:
-    endpoints = of_type(resources, "AWS::EC2::VPCEndpoint").values()
-    services = {e["Properties"]["ServiceName"]["Fn::Sub"] for e in endpoints}
+def evaluate(node: Any, parameters: dict[str, Any], conditions: dict[str, Any]) -> Any:
+    """Evaluate the intrinsic functions the template's conditions and rules use."""
+    if isinstance(node, list):
+        return [evaluate(item, parameters, conditions) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ((name, arg),) = node.items()
+    if name == "Ref":
+        return parameters[arg]
+    if name == "Condition":
+        return evaluate(conditions[arg], parameters, conditions)
+    args = evaluate(arg, parameters, conditions)
+    if name == "Fn::Not":
+        return not args[0]
+    if name == "Fn::Equals":
+        return args[0] == args[1]
+    if name == "Fn::And":
+        return all(args)
+    if name == "Fn::Or":
+        return any(args)
+    if name == "Fn::Contains":
+        return args[1] in args[0]
+    if name == "Fn::Join":
+        return args[0].join(args[1])
+    if name == "Fn::Split":
+        return args[1].split(args[0])
+    if name == "Fn::Select":
+        return args[1][int(args[0])]
+    raise AssertionError(f"no evaluator for {name}")
+
+
+def created(template: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    """The resources a stack with these parameter values creates."""
+    conditions = template["Conditions"]
+    return {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if "Condition" not in resource
+        or evaluate({"Condition": resource["Condition"]}, parameters, conditions)
+    }
+
+
+def rules_pass(template: dict[str, Any], parameters: dict[str, Any]) -> bool:
+    for rule in template["Rules"].values():
+        if "RuleCondition" in rule and not evaluate(rule["RuleCondition"], parameters, {}):
+            continue
+        if not all(evaluate(a["Assert"], parameters, {}) for a in rule["Assertions"]):
+            return False
+    return True
+
+
+def stack_parameters(template: dict[str, Any], **values: Any) -> dict[str, Any]:
+    defaults = {k: v.get("Default") for k, v in template["Parameters"].items()}
+    return {**defaults, "SubnetIds": ["subnet-a", "subnet-b"], **values}
+
+
+def test_gateway_endpoints_for_dynamodb_and_s3_only_when_asked(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    endpoints = of_type(resources, "AWS::EC2::VPCEndpoint")
+    services = {e["Properties"]["ServiceName"]["Fn::Sub"] for e in endpoints.values()}
     assert services == {"com.amazonaws.${AWS::Region}.dynamodb", "com.amazonaws.${AWS::Region}.s3"}
-    for endpoint in endpoints:
+    for endpoint in endpoints.values():
         assert endpoint["Properties"]["VpcEndpointType"] == "Gateway"
         assert endpoint["Properties"]["RouteTableIds"] == {"Ref": "RouteTableIds"}
+        assert "Condition" in endpoint  # an endpoint already on the route tables would clash
+    both = created(template, stack_parameters(template))
+    assert set(endpoints) <= set(both)  # the defaults keep existing stacks as they are
+    none = created(
+        template,
+        stack_parameters(template, CreateDynamoDBEndpoint="false", CreateS3Endpoint="false"),
+    )
+    assert not set(endpoints) & set(none)
+    only_s3 = created(template, stack_parameters(template, CreateDynamoDBEndpoint="false"))
+    assert set(endpoints) & set(only_s3) == {"S3GatewayEndpoint"}
 
 
-def test_file_system_is_encrypted_with_two_mount_targets(resources: dict[str, Any]) -> None:
+@pytest.mark.parametrize("count", [2, 3, 6])
+def test_one_mount_target_per_subnet(template: dict[str, Any], count: int) -> None:
+    subnets = [f"subnet-{i:08x}" for i in range(count)]
+    stack = created(template, stack_parameters(template, SubnetIds=subnets))
+    targets = of_type(stack, "AWS::EFS::MountTarget").values()
+    chosen = [subnets[t["Properties"]["SubnetId"]["Fn::Select"][0]] for t in targets]
+    assert sorted(chosen) == subnets
+    ready = stack["MountTargetsReady"]["Metadata"]["MountTargets"]
+    conditions = template["Conditions"]
+    parameters = stack_parameters(template, SubnetIds=subnets)
+    refs = []
+    for item in ready:  # the functions wait for every mount target that exists
+        if "Fn::If" in item:
+            condition, yes, _ = item["Fn::If"]
+            if not evaluate({"Condition": condition}, parameters, conditions):
+                continue
+            item = yes
+        refs.append(item["Ref"])
+    assert sorted(refs) == sorted(
+        n for n, r in stack.items() if r["Type"] == "AWS::EFS::MountTarget"
+    )
+    assert template["Resources"]["LessonFunction"]["DependsOn"] == "MountTargetsReady"
+    assert template["Parameters"]["SubnetIds"]["Description"].count("six")
+
+
+def test_file_system_is_encrypted_and_read_through_an_access_point(
+    resources: dict[str, Any],
+) -> None:
     props = resources["LessonFileSystem"]["Properties"]
     assert props["Encrypted"] is True
     assert props["BackupPolicy"] == {"Status": "ENABLED"}
-    targets = of_type(resources, "AWS::EFS::MountTarget").values()
-    subnets = [t["Properties"]["SubnetId"] for t in targets]
-    assert subnets == [
-        {"Fn::Select": [0, {"Ref": "SubnetIds"}]},
-        {"Fn::Select": [1, {"Ref": "SubnetIds"}]},
-    ]
+    # existing stacks keep their two mount targets (renaming them would replace them)
+    assert {"MountTargetA", "MountTargetB"} <= set(of_type(resources, "AWS::EFS::MountTarget"))
     access_point = resources["LessonAccessPoint"]["Properties"]
     assert access_point["RootDirectory"]["Path"] == "/lessons"
     assert access_point["PosixUser"]["Uid"] != "0"
+
+
+@pytest.mark.parametrize(
+    ("path", "bucket", "kms", "ok"),
+    [
+        ("/mnt/lessons", "", "", True),
+        ("s3://lessons-bucket/course/", "lessons-bucket", "", True),
+        ("s3://lessons-bucket/course/", "", "", False),  # AccessDenied at run time otherwise
+        ("/mnt/lessons", "", "arn:aws:kms:us-east-1:123456789012:key/abc", False),
+    ],
+)
+def test_rules_refuse_an_s3_path_without_its_bucket(
+    template: dict[str, Any], path: str, bucket: str, kms: str, ok: bool
+) -> None:
+    parameters = stack_parameters(
+        template, LessonGraphPath=path, LessonGraphBucket=bucket, LessonGraphKmsKeyArn=kms
+    )
+    assert re.fullmatch(template["Parameters"]["LessonGraphPath"]["AllowedPattern"], path)
+    assert rules_pass(template, parameters) is ok
+
+
+def test_kms_decrypt_only_for_the_given_key_through_s3(resources: dict[str, Any]) -> None:
+    (kms,) = [s for s in function_statements(resources) if "kms:" in str(s["Action"])]
+    assert as_list(kms["Action"]) == ["kms:Decrypt"]
+    assert kms["Resource"] == {"Ref": "LessonGraphKmsKeyArn"}
+    assert "kms:ViaService" in kms["Condition"]["StringEquals"]
 
 
 def test_network_rules_are_minimal(resources: dict[str, Any]) -> None:
@@ -480,6 +632,45 @@ def test_new_content_gets_a_new_bot_version() -> None:
     assert bot_resources(SMALL_DEFINITION, SMALL_VALUES, fake_messages) == before
 
 
+def version_ids(resources: dict[str, Any]) -> dict[str, str]:
+    """Condition -> bot version logical id."""
+    return {
+        r["Condition"]: name for name, r in resources.items() if name.startswith(BOT_VERSION_PREFIX)
+    }
+
+
+def test_every_versioned_setting_changes_the_version_hash() -> None:
+    before = version_ids(bot_resources(SMALL_DEFINITION, SMALL_VALUES, fake_messages))
+    # ChildDirected (a stack parameter): each value has its own version resource
+    assert before["IsChildDirected"] != before["IsNotChildDirected"]
+    for key, value in [("idle_session_ttl_seconds", 900), ("description", "another")]:
+        changed = {**SMALL_DEFINITION, "bot": {**SMALL_DEFINITION["bot"], key: value}}
+        after = version_ids(bot_resources(changed, SMALL_VALUES, fake_messages))
+        assert not set(after.values()) & set(before.values()), key
+
+
+def test_changing_child_directed_moves_the_alias_to_another_version(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    conditions = template["Conditions"]
+
+    def served(value: str) -> str:
+        branch = resources[BOT_ALIAS]["Properties"]["BotVersion"]["Fn::If"]
+        chosen = (
+            branch[1]
+            if evaluate({"Condition": branch[0]}, {"ChildDirected": value}, conditions)
+            else branch[2]
+        )
+        version_id = chosen["Fn::GetAtt"][0]
+        assert evaluate(
+            {"Condition": resources[version_id]["Condition"]}, {"ChildDirected": value}, conditions
+        )
+        return version_id
+
+    assert served("true") != served("false")
+
+
 def test_generator_truncates_slot_values_to_the_lex_quota(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -544,3 +735,91 @@ def store_dynamodb_actions() -> set[str]:
         )
     )
     return {"".join(part.title() for part in call.split("_")) for call in calls}
+
+
+# ----------------------------------------------------------------------------- releases, alarms
+
+DEPLOYMENT_ALARMS = {
+    "FunctionErrorsAlarm",
+    "TurnErrorsAlarm",
+    "DurationP99Alarm",
+    "ProblemShareAlarm",
+}
+
+
+def test_code_goes_live_through_a_canary_rolled_back_on_alarms(template: dict[str, Any]) -> None:
+    function = template["Resources"]["LessonFunction"]["Properties"]
+    assert function["AutoPublishAlias"] == "live"  # FUNCTION_ALIAS = LessonFunctionAlias + live
+    assert "LessonFunctionAlias" + function["AutoPublishAlias"] == lex_template.FUNCTION_ALIAS
+    preference = function["DeploymentPreference"]
+    assert preference["Type"] == {"Ref": "DeploymentType"}
+    assert template["Parameters"]["DeploymentType"]["Default"].startswith("Canary")
+    assert {a["Ref"] for a in preference["Alarms"]} == DEPLOYMENT_ALARMS
+    assert function["Tracing"] == {"Ref": "TracingMode"}
+    assert function["ReservedConcurrentExecutions"]["Fn::If"][0] == "HasReservedConcurrency"
+
+
+def test_alarms_watch_errors_throttles_latency_problems_and_publishes(
+    resources: dict[str, Any],
+) -> None:
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm")
+    assert DEPLOYMENT_ALARMS | {"ThrottlesAlarm", "PublishFailuresAlarm"} <= set(alarms)
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        assert props["TreatMissingData"] == "notBreaching"  # no traffic is not an outage
+    duration = alarms["DurationP99Alarm"]["Properties"]
+    assert duration["ExtendedStatistic"] == "p99"
+    assert duration["Threshold"] < 10_000  # the function's timeout
+    names = {
+        m["MetricStat"]["Metric"]["MetricName"]
+        for m in alarms["ProblemShareAlarm"]["Properties"]["Metrics"]
+        if "MetricStat" in m
+    }
+    assert names == {"Turns", "Fallbacks", "Errors"}  # emitted by lex_bot/lexv2/observability.py
+    assert alarms["PublishFailuresAlarm"]["Properties"]["MetricName"] == "PublishFailures"
+
+
+def test_dashboard_shows_turns_latency_fallbacks_problems_and_publishes(
+    resources: dict[str, Any],
+) -> None:
+    (dashboard,) = of_type(resources, "AWS::CloudWatch::Dashboard").values()
+    body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"][0]
+    for metric in ("Turns", "TurnLatency", "Fallbacks", "Errors", "Publishes", "PublishFailures"):
+        assert f'"{metric}"' in body
+
+    json.loads(re.sub(r"\$\{[^}]+\}", "x", body))  # valid JSON once substituted
+
+
+# ----------------------------------------------------------------------------- publisher
+
+
+def test_publisher_is_triggered_by_staged_course_files_and_writes_efs(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    function = resources["PublisherFunction"]["Properties"]
+    assert function["Handler"] == "publisher.handler.lambda_handler"
+    assert function["CodeUri"] == "../build/publisher.zip"  # not the bot's function.zip
+    assert function["ReservedConcurrentExecutions"] == 1
+    assert function["FileSystemConfigs"][0]["Arn"] == {
+        "Fn::GetAtt": ["AuthoringAccessPoint", "Arn"]
+    }
+    suffixes = set()
+    for event in function["Events"].values():
+        assert event["Type"] == "S3"
+        assert event["Properties"]["Bucket"] == {"Ref": "PublishBucket"}
+        rules = {r["Name"]: r["Value"] for r in event["Properties"]["Filter"]["S3Key"]["Rules"]}
+        assert rules["prefix"] == function["Environment"]["Variables"]["STAGING_PREFIX"]
+        suffixes.add(rules["suffix"])
+    assert suffixes == {".yaml", ".yml", ".json"}  # never the .txt report: no self-trigger
+    policy = next(p["PolicyDocument"] for p in resources["PublisherRole"]["Properties"]["Policies"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["MountLessonsReadWrite"]["Condition"]["StringEquals"] == {
+        "elasticfilesystem:AccessPointArn": {"Fn::GetAtt": ["AuthoringAccessPoint", "Arn"]}
+    }
+    assert by_sid["WriteReport"]["Action"] == ["s3:PutObject"]
+    assert by_sid["WriteReport"]["Resource"]["Fn::Sub"][0].endswith("/staging/PUBLISH-REPORT.txt")
+    bucket = resources["PublishBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert "publisher" not in str(resources["LessonFunction"]["Properties"]["CodeUri"])

@@ -2,8 +2,11 @@
 
 * One JSON log line per turn, correlated by the Lex ``sessionId`` and the Lambda request id.
 * Metrics in CloudWatch Embedded Metric Format: ``Turns`` and ``Errors`` (count) and
-  ``TurnLatency`` (milliseconds), dimensioned by intent. No transcript, slot value or
-  learner id ever goes into a metric.
+  ``TurnLatency`` (milliseconds), dimensioned by intent; and the same for the whole bot
+  (dimension ``service`` only) plus ``Fallbacks`` (turns of the ``FallbackIntent``), which
+  the stack's alarms and dashboard read. ``Errors`` counts the turns answered with a problem
+  reply after an error ("the course isn't available right now", "something went wrong").
+  No transcript, slot value or learner id ever goes into a metric.
 * Transcripts and slot values are redacted in logs unless ``LOG_TRANSCRIPTS=true``.
 
 Example:
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "lessonbot")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Lessonbot")
+FALLBACK_INTENT = "FallbackIntent"
 
 
 def transcripts_enabled() -> bool:
@@ -86,6 +91,35 @@ def record_turn_metrics(intent: str, latency_ms: float, *, error: bool) -> None:
     if error:
         metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1)
     metrics.flush_metrics()
+    # The whole bot (no intent dimension): alarms cannot sum over dimension values.
+    metrics.add_metric(name="Turns", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="TurnLatency", unit=MetricUnit.Milliseconds, value=round(latency_ms, 3))
+    metrics.add_metric(name="Errors", unit=MetricUnit.Count, value=1 if error else 0)
+    metrics.add_metric(
+        name="Fallbacks", unit=MetricUnit.Count, value=int(intent == FALLBACK_INTENT)
+    )
+    metrics.flush_metrics()
+
+
+def traced(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """``handler`` wrapped in Powertools Tracer (X-Ray subsegments) when it can trace.
+
+    Only on Lambda (``AWS_LAMBDA_FUNCTION_NAME``), with ``aws-xray-sdk`` importable and
+    ``POWERTOOLS_TRACE_DISABLED`` unset; otherwise ``handler`` itself, so local runs and a
+    layer without the X-Ray SDK work unchanged (the function's segment still comes from
+    Lambda's active tracing). The SDK is imported lazily, on the first traced call.
+    """
+    from importlib.util import find_spec
+
+    if (
+        not os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        or os.environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in ("1", "true")
+        or find_spec("aws_xray_sdk") is None
+    ):
+        return handler
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=SERVICE).capture_lambda_handler(handler)
 
 
 def log_fields(**fields: Any) -> dict[str, Any]:

@@ -201,11 +201,29 @@ def test_metrics_are_emitted_per_intent(
     router.resolve(event_for("Greeting"), CONTEXT)
     blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert blobs, "no EMF metrics were printed"
-    blob = blobs[-1]
+    blob, whole = blobs[-2:]  # per intent, then the whole bot (what the alarms read)
     assert blob["intent"] == "Greeting"
     assert blob["Turns"] == [1.0] or blob["Turns"] == 1.0
-    assert "hello" not in json.dumps(blob)  # no transcript or message text in metrics
-    assert EVENT["sessionId"] not in json.dumps(blob)  # nor who the learner is
+    assert "intent" not in whole and whole["service"] == "lessonbot"
+    assert whole["Turns"] in ([1.0], 1.0) and whole["Fallbacks"] in ([0.0], 0.0)
+    assert whole["Errors"] in ([0.0], 0.0)
+    for item in (blob, whole):
+        assert "hello" not in json.dumps(item)  # no transcript or message text in metrics
+        assert EVENT["sessionId"] not in json.dumps(item)  # nor who the learner is
+
+
+def test_fallback_turns_and_errors_are_counted_for_the_whole_bot(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lex_bot.lexv2.observability import record_turn_metrics
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    record_turn_metrics("FallbackIntent", 3.0, error=True)
+    lines = [x for x in capsys.readouterr().out.splitlines() if '"_aws"' in x]
+    whole = json.loads(lines[-1])
+    assert whole["Fallbacks"] in ([1.0], 1.0) and whole["Errors"] in ([1.0], 1.0)
+    dimensions = whole["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
+    assert dimensions == [["service"]]
 
 
 @pytest.mark.parametrize(
