@@ -22,6 +22,7 @@ AREAS = (
     "Fuzzing",
     "Hostile input",
     "DynamoDB faults",
+    "SQLite faults",
     "Duplicate delivery",
     "Lesson graph faults",
     "Concurrency",
