@@ -26,8 +26,10 @@ AREAS = (
     "Duplicate delivery",
     "Lesson graph faults",
     "Concurrency",
+    "Identity",
     "Privacy",
     "Least privilege",
+    "Packaging",
 )
 
 HEADER = """# Reliability: what the test suite shows the bot survives

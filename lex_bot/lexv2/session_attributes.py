@@ -25,11 +25,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from lex_bot.lexv2.limits import MAX_SESSION_ATTRIBUTE_CHARS, MAX_SESSION_ATTRIBUTES
+
+
+def Counter(low: int, high: int) -> Any:
+    """An ``int`` field clamped to ``[low, high]`` instead of failing validation.
+
+    A counter the bot increments (``attrs.attempts += 1``) must not raise when a client
+    already put it at the top of its range; a client's out-of-range value is brought back
+    into it as well.
+
+    Example:
+        >>> class Attrs(TypedSessionAttributes):
+        ...     attempts: Counter(0, 3) = 0
+        >>> attrs = Attrs.parse({"attempts": "3"})
+        >>> attrs.attempts += 1
+        >>> attrs.attempts, Attrs.parse({"attempts": "-7"}).attempts
+        (3, 0)
+    """
+    return Annotated[int, AfterValidator(lambda value: min(max(value, low), high))]
 
 
 class TypedSessionAttributes(BaseModel):
@@ -98,7 +116,7 @@ class TypedSessionAttributes(BaseModel):
             return value
         try:
             return json.loads(value)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, or nested too deep
             raise ValueError("not JSON") from exc
 
     @classmethod
