@@ -27,6 +27,7 @@ AREAS = (
     "Lesson graph faults",
     "Concurrency",
     "Identity",
+    "Logging",
     "Privacy",
     "Least privilege",
     "Packaging",

@@ -200,7 +200,8 @@ def test_a_write_whose_last_answer_is_lost_is_reported_saved(  # type: ignore[no
 )
 def test_an_unknown_outcome_is_said_to_be_unknown(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     inject("TransactWriteItems", 0, monkeypatch, plan=["lost"] * dynamodb_store.MAX_ATTEMPTS)
-    inject("Query", 0, monkeypatch, plan=[None] + ["timeout"] * dynamodb_store.MAX_ATTEMPTS)
+    # The two small reads the completion decides on answer; every read back times out.
+    inject("Query", 0, monkeypatch, plan=[None, None] + ["timeout"] * dynamodb_store.MAX_ATTEMPTS)
     response = lambda_handler(complete_event(), None)
     assert response["sessionState"]["intent"]["state"] == "Failed"
     assert first_message(response) == EN("problem.not_confirmed")

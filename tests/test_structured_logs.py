@@ -39,7 +39,7 @@ except Exception:
 
 
 @pytest.mark.reliability(
-    area="Lesson graph faults",
+    area="Logging",
     tried="warnings and errors of the progress store and the graph loader in a real process "
     "(database deleted; no lesson graph at the configured path)",
     scale="2 turns",
