@@ -56,6 +56,8 @@ def _doctest_services(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
     logger = get_logger()
     level = logger.log_level
     logger.setLevel(logging.ERROR)
+    for name in ("lex_bot", "knowledge_graph"):  # the loggers sharing its output
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.ERROR)
     services.use_services(services.Services(store=open_progress_store("memory://")))
     yield
     services.use_services(None)

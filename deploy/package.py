@@ -1,20 +1,24 @@
 """Build the Lambda deployment package without Docker: ``build/function.zip`` + ``build/layer.zip``.
 
 * ``function.zip`` holds our code only: ``lambda_function.py``, ``lex_bot/`` and
-  ``knowledge_graph/`` (the lesson graph itself comes from EFS or S3 at run time).
-* ``layer.zip`` holds the third-party dependencies of ``requirements.txt`` under ``python/``,
-  installed by pip for the *target* platform (``manylinux`` wheels for the Lambda
-  architecture and Python version, never the build machine's), so a laptop on x86_64 builds
-  a correct arm64 package.
+  ``knowledge_graph/`` (the lesson graph itself comes from EFS or S3 at run time), and only
+  files git tracks (``git ls-files``): an untracked ``credentials.json``, ``.env`` file or
+  local ``progress.db`` in the working tree is never shipped, and a tracked symlink that
+  points outside the repository stops the build.
+* ``layer.zip`` holds the third-party dependencies of ``requirements.lock`` (every package,
+  pinned with its hashes, see the README) under ``python/``, installed by pip for the
+  *target* platform (``manylinux`` wheels for the Lambda architecture and Python version,
+  never the build machine's), so a laptop on x86_64 builds a correct arm64 package.
 * Both archives are reproducible: sorted entries, fixed timestamps (1980-01-01), fixed
   permissions, no ``__pycache__``/``.pyc``/``tests``; the same inputs give byte-identical zips.
 * The build fails (exit 1) above the Lambda limits or when a native extension in the layer is
   built for the wrong architecture or Python version, and it imports ``lambda_function`` from
   the unpacked artefacts when a matching interpreter is available on this machine.
 
-boto3/botocore are packaged too, although the Lambda runtime has its own: pinning them keeps
-production on exactly the versions the tests ran with (the runtime's copy lags and changes
-without notice). It costs about 25 MB unzipped, well within the limits.
+boto3/botocore are packaged too, although the Lambda runtime has its own: the lock pins them
+(botocore included) to exactly the versions the tests ran with (``make test`` installs the
+same lock), where the runtime's copy lags and changes without notice. It costs about 25 MB
+unzipped, well within the limits.
 
 Example
 -------
@@ -295,9 +299,45 @@ def is_shipped(arcname: str) -> bool:
     )
 
 
+def tracked_files(root: Path, names: Iterable[str]) -> list[ZipEntry]:
+    """Archive entries for the files git tracks under ``names`` (nothing untracked).
+
+    Raises
+    ------
+    PackageError
+        When ``root`` is not a git work tree, a tracked file is missing, or a tracked
+        symlink resolves outside ``root``.
+    """
+    try:
+        listing = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--", *names],
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise PackageError(
+            f"{root}: cannot list the files git tracks ({exc}); package from a git clone"
+        ) from exc
+    tree = root.resolve()
+    entries: list[ZipEntry] = []
+    for name in filter(None, listing.split("\0")):
+        path = root / name
+        if path.is_symlink() and not path.resolve().is_relative_to(tree):
+            raise PackageError(f"{name}: symlink to {path.resolve()} leaves the repository")
+        if not path.is_file():
+            raise PackageError(f"{name}: tracked by git but missing from the working tree")
+        relative = PurePosixPath(name)
+        if not is_excluded(relative):
+            entries.append(ZipEntry(str(relative), path))
+    return sorted(entries, key=lambda entry: entry.arcname)
+
+
 def build_function_zip(out: Path, root: Path = REPO_ROOT) -> ArtifactStats:
-    """Archive our runtime code (``FUNCTION_SOURCES`` less ``FUNCTION_EXCLUDED``) into ``out``."""
-    entries = [e for e in collect_files(root, FUNCTION_SOURCES) if is_shipped(e.arcname)]
+    """Archive our runtime code (the tracked files of ``FUNCTION_SOURCES`` less
+    ``FUNCTION_EXCLUDED``) into ``out``."""
+    entries = [e for e in tracked_files(root, FUNCTION_SOURCES) if is_shipped(e.arcname)]
+    if not entries:
+        raise PackageError(f"{root}: git tracks none of {', '.join(FUNCTION_SOURCES)}")
     return write_deterministic_zip(entries, out)
 
 
@@ -489,7 +529,7 @@ def build_package(
     *,
     arch: Architecture = DEFAULT_ARCHITECTURE,
     python_version: str = DEFAULT_PYTHON_VERSION,
-    requirements: Path = REPO_ROOT / "requirements.txt",
+    requirements: Path = REPO_ROOT / "requirements.lock",
     root: Path = REPO_ROOT,
     pip_args: Sequence[str] = (),
     smoke: bool = True,
@@ -546,7 +586,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--python-version", default=DEFAULT_PYTHON_VERSION)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
-    parser.add_argument("--requirements", type=Path, default=REPO_ROOT / "requirements.txt")
+    parser.add_argument(
+        "--requirements",
+        type=Path,
+        default=REPO_ROOT / "requirements.lock",
+        help="the runtime lock file (hashes required); default %(default)s",
+    )
     parser.add_argument("--no-smoke", action="store_true", help="skip the import smoke test")
     args = parser.parse_args(argv)
     arch = Architecture(args.architecture)

@@ -22,11 +22,15 @@ AREAS = (
     "Fuzzing",
     "Hostile input",
     "DynamoDB faults",
+    "SQLite faults",
     "Duplicate delivery",
     "Lesson graph faults",
     "Concurrency",
+    "Identity",
+    "Logging",
     "Privacy",
     "Least privilege",
+    "Packaging",
 )
 
 HEADER = """# Reliability: what the test suite shows the bot survives

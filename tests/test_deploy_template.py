@@ -734,7 +734,15 @@ def store_dynamodb_actions() -> set[str]:
             source,
         )
     )
-    return {"".join(part.title() for part in call.split("_")) for call in calls}
+    actions = {"".join(part.title() for part in call.split("_")) for call in calls}
+    if "TransactWriteItems" in actions:
+        # No IAM action of its own: DynamoDB checks the action of each item inside (Amazon
+        # DynamoDB Developer Guide, "Using IAM with DynamoDB transactions",
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+        actions.discard("TransactWriteItems")
+        kinds = set(re.findall(r'\{"(Update|Put|Delete|ConditionCheck)": ', source))
+        actions |= {kind + "Item" for kind in kinds}
+    return actions
 
 
 # ----------------------------------------------------------------------------- releases, alarms

@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -213,6 +214,140 @@ def test_verify_native_code_rejects_the_wrong_architecture(tmp_path: Path) -> No
     assert any("_yaml" in p for p in problems)
 
 
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A git repository with a tiny version of our code, all of it committed."""
+    root = tmp_path / "repo"
+    for name, text in {
+        "lambda_function.py": "def lambda_handler(e, c):\n    return e\n",
+        "lex_bot/__init__.py": "",
+        "lex_bot/lesson_app/app.py": "APP = 1\n",
+        "knowledge_graph/__init__.py": "",
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "code")
+    return root
+
+
+@pytest.mark.reliability(
+    area="Packaging",
+    tried="untracked credentials.json, local_settings.env and progress.db, and an untracked "
+    "symlink to /etc/hostname, inside the packaged folders",
+    scale="4 planted files",
+    outcome="function.zip holds exactly the tracked files; none of the planted names or the "
+    "host name's contents",
+)
+def test_function_zip_ships_only_what_git_tracks(checkout: Path, tmp_path: Path) -> None:
+    secrets = {
+        "lex_bot/credentials.json": '{"aws_secret_access_key": "PLANTED-SECRET"}',
+        "lex_bot/lesson_app/local_settings.env": "TOKEN=PLANTED-SECRET\n",
+        "knowledge_graph/progress.db": "PLANTED-SECRET",
+    }
+    for name, text in secrets.items():
+        (checkout / name).write_text(text)
+    (checkout / "lex_bot" / "hostname").symlink_to("/etc/hostname")
+    stats = build_function_zip(tmp_path / "function.zip", checkout)
+    names = _names(stats.path)
+    assert names == [
+        "knowledge_graph/__init__.py",
+        "lambda_function.py",
+        "lex_bot/__init__.py",
+        "lex_bot/lesson_app/app.py",
+    ]
+    content = stats.path.read_bytes()
+    assert b"PLANTED-SECRET" not in content and b"credentials" not in content
+
+
+@pytest.mark.reliability(
+    area="Packaging",
+    tried="a committed symlink in the packaged folders pointing outside the repository "
+    "(/etc/hostname)",
+    scale="1 symlink",
+    outcome="the build stops naming it; no zip is written",
+)
+def test_a_tracked_symlink_leaving_the_tree_stops_the_build(checkout: Path, tmp_path: Path) -> None:
+    (checkout / "lex_bot" / "hostname").symlink_to("/etc/hostname")
+    _git(checkout, "add", "lex_bot/hostname")
+    with pytest.raises(PackageError, match=r"lex_bot/hostname: symlink .* leaves the repository"):
+        build_function_zip(tmp_path / "function.zip", checkout)
+    assert not (tmp_path / "function.zip").exists()
+
+
+def test_packaging_outside_a_git_checkout_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "lambda_function.py").write_text("")
+    with pytest.raises(PackageError, match="git"):
+        build_function_zip(tmp_path / "out" / "function.zip", tmp_path)
+
+
+# ----------------------------------------------------------------------------- lock files
+
+
+def _pins(lock: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """``name -> (version and markers, hashes)`` of a lock file."""
+    pins: dict[str, tuple[str, tuple[str, ...]]] = {}
+    name = None
+    for line in lock.read_text().splitlines():
+        if re.match(r"^[A-Za-z0-9]", line):
+            name, _, rest = line.rstrip(" \\").partition("==")
+            pins[name.lower()] = (rest.strip(), ())
+        elif name and line.strip().startswith("--hash="):
+            version, hashes = pins[name.lower()]
+            pins[name.lower()] = (version, (*hashes, line.strip().rstrip(" \\")))
+    return pins
+
+
+def _inputs(requirements: Path) -> dict[str, str]:
+    """``name -> pinned version`` of a requirements input file and the files it includes."""
+    pins: dict[str, str] = {}
+    for line in requirements.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r "):
+            pins.update(_inputs(requirements.parent / line[3:].strip()))
+        elif "==" in line:
+            name, version = line.split("==")
+            pins[re.sub(r"\[.*\]", "", name).lower().replace("_", "-")] = version
+    return pins
+
+
+@pytest.mark.parametrize(
+    ("inputs", "lock"),
+    [
+        ("requirements.txt", "requirements.lock"),
+        ("requirements-chat.txt", "requirements-chat.lock"),
+        ("requirements-dev.txt", "requirements-dev.lock"),
+    ],
+)
+def test_every_lock_is_complete_hashed_and_follows_its_inputs(inputs: str, lock: str) -> None:
+    pins = _pins(ROOT / lock)
+    assert pins and all(hashes for _, hashes in pins.values()), f"{lock}: a pin without hashes"
+    for name, version in _inputs(ROOT / inputs).items():
+        assert name in pins, f"{lock} lacks {name} of {inputs}: run `make lock`"
+        assert pins[name][0].split(" ")[0] == version, f"{lock}: {name} is not {version}"
+
+
+def test_the_locks_agree_so_tests_and_package_run_the_same_versions() -> None:
+    runtime = _pins(ROOT / "requirements.lock")
+    chat = _pins(ROOT / "requirements-chat.lock")
+    dev = _pins(ROOT / "requirements-dev.lock")
+    assert all(chat[name] == pin for name, pin in runtime.items())
+    assert all(dev[name] == pin for name, pin in chat.items())
+    assert not any(";" in version for version, _ in runtime.values()), (
+        "the runtime lock must not fork by platform or Python: pip evaluates markers on the "
+        "build machine, not for Lambda"
+    )
+
+
 # ----------------------------------------------------------------------------- build, offline
 
 
@@ -252,7 +387,7 @@ def test_build_package_writes_checked_artefacts_and_manifest(
     assert not any(name.startswith("python/bin/") for name in layer_names)
     manifest = json.loads((tmp_path / "package.json").read_text())
     assert manifest["architecture"] == "arm64" and manifest["runtime"] == "python3.12"
-    requirements = (ROOT / "requirements.txt").read_bytes()
+    requirements = (ROOT / "requirements.lock").read_bytes()
     assert manifest["requirements_sha256"] == hashlib.sha256(requirements).hexdigest()
     layer = manifest["artifacts"]["layer.zip"]
     assert layer["sha256"] == hashlib.sha256(report.layer.path.read_bytes()).hexdigest()
@@ -333,7 +468,7 @@ def _built_package() -> tuple[Path, Path, Architecture, str]:
     if not manifest_path.is_file():
         pytest.skip("no build/package.json: run `make package` to check the real artefacts")
     manifest = json.loads(manifest_path.read_text())
-    requirements = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
+    requirements = hashlib.sha256((ROOT / "requirements.lock").read_bytes()).hexdigest()
     if manifest.get("requirements_sha256") != requirements:
         pytest.skip("build/ was made from other requirements: run `make package` again")
     return (

@@ -84,7 +84,7 @@ def _invoke(args: argparse.Namespace) -> int:
     _quiet_environment(args.verbose)
     try:
         event = json.loads(Path(args.event).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # unreadable, not UTF-8, not JSON
         print(f"invoke: cannot read {args.event}: {exc}", file=sys.stderr)
         return 2
     from lex_bot.devtools.local_chat import contract_check
@@ -96,6 +96,10 @@ def _invoke(args: argparse.Namespace) -> int:
     except NotALexV2EventError as exc:
         print(f"invoke: {exc}", file=sys.stderr)
         return 1
+    # The handler answers in valid Unicode; a terminal that cannot show a character gets
+    # it escaped rather than a crash.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="backslashreplace")
     print(json.dumps(response, indent=2, ensure_ascii=False))
     violations = contract_check()(response)
     for violation in violations:

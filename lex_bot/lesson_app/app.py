@@ -25,8 +25,13 @@ from lex_bot.lesson_app.lesson_slots import forget_abandoned_retries
 from lex_bot.lesson_app.messages import messages_for
 from lex_bot.lesson_app.session import LessonSession
 from lex_bot.lesson_app.turn import LessonTurn
+from lex_bot.lexv2.observability import share_logger_config
 from lex_bot.lexv2.recording import Recorder
 from lex_bot.lexv2.router import IntentRouter, ProblemKind
+
+# The progress store, the lesson graph loader and the rest log with standard-library
+# loggers: give them the same JSON lines as the router's.
+share_logger_config("lex_bot", "knowledge_graph")
 
 
 def localized_problem_replies(locale: str, kind: ProblemKind) -> str:

@@ -5,10 +5,20 @@ turns only re-check it for changes every ``LESSON_GRAPH_CHECK_SECONDS``); the fi
 that needs progress opens the store named by ``PROGRESS_STORE``. Tests swap both with
 :func:`use_services`.
 
-Learner identity: the Lex ``sessionId`` by default. If ``LEARNER_ID_ATTRIBUTE`` names a
-session attribute, a value there (set by a trusted client application that authenticated the
-learner) is used instead. Clients can write session attributes, so only enable this when the
-Lex runtime API is reachable solely by that trusted application (see the README).
+Learner identity (see the README's trust model): the Lex ``sessionId`` by default. If
+``LEARNER_ID_ATTRIBUTE`` names a session attribute, a value there (set by a trusted client
+application that authenticated the learner) is used instead, read from the event's own map
+(not the bounded copy handlers see, so it counts even as the 51st attribute). Clients can
+write session attributes, so only enable this when the Lex runtime API is reachable solely
+by that trusted application.
+
+Key namespaces: with ``LEARNER_ID_ATTRIBUTE`` set, an authenticated id is the key as it is,
+and a turn without a valid one falls back to ``session#<sessionId>``: the ``#`` is outside
+:data:`LEARNER_ID_PATTERN`, so no sessionId can ever be read as an authenticated learner's
+key. Each fallback logs a warning and counts the ``LearnerIdFallback`` metric. Without the
+setting every key is the sessionId, as before. Migration: progress that an earlier version
+stored under a bare sessionId *while the setting was on* (unauthenticated turns) is no longer
+read; authenticated learners' progress and setups without the setting read unchanged.
 """
 
 from __future__ import annotations
@@ -25,7 +35,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from lex_bot.lesson_app.progress_store import ProgressStore
     from lex_bot.lexv2.router import Turn
 
-_LEARNER_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+#: Learner ids accepted from the trusted attribute and as sessionIds: 1-128 of letters,
+#: digits and ``_ . : @ + = -``, matched in full (``\Z``: ``$`` would accept a trailing
+#: newline). Covers e-mail-like ids (``ana+lessons@example.com``), UUIDs (Amazon Cognito
+#: ``sub``), and every Lex sessionId: Lex V2 allows ``[0-9a-zA-Z._:-]+``, 2-100 characters
+#: (Amazon Lex V2 API Reference, RecognizeText, "sessionId",
+#: https://docs.aws.amazon.com/lexv2/latest/APIReference/API_runtime_RecognizeText.html).
+LEARNER_ID_PATTERN = r"[A-Za-z0-9_.:@+=-]{1,128}"
+_LEARNER_ID = re.compile(LEARNER_ID_PATTERN + r"\Z")
+#: Prefix of the keys of learners identified by their sessionId while an attribute was
+#: expected (outside the pattern, so never an authenticated learner's key).
+SESSION_NAMESPACE = "session#"
 
 
 @dataclass
@@ -73,13 +93,39 @@ def use_services(services: Services | None) -> None:
 
 
 def learner_id(turn: Turn[Any]) -> str:
-    """Whose progress this turn reads and writes (see the module docstring for trust)."""
+    """Whose progress this turn reads and writes (see the module docstring for trust).
+
+    Example:
+        >>> from lex_bot.devtools.event_factory import lex_event
+        >>> from lex_bot.lexv2.events import LexEvent
+        >>> from lex_bot.lexv2.router import Turn
+        >>> from lex_bot.lexv2.session_attributes import TypedSessionAttributes
+        >>> event = LexEvent.model_validate(lex_event("Help", session_id="learner-A"))
+        >>> learner_id(Turn(event, TypedSessionAttributes()))
+        'learner-A'
+    """
     attribute = os.environ.get("LEARNER_ID_ATTRIBUTE", "").strip()
-    if attribute:
-        candidate = turn.session.extra.get(attribute)
-        if candidate and _LEARNER_ID.match(candidate):
-            return candidate
-    session_id = turn.session_id
+    session_key = _session_key(turn.session_id)
+    if not attribute:
+        return session_key
+    candidate = turn.event.session_state.session_attributes.get(attribute)
+    if isinstance(candidate, str) and _LEARNER_ID.match(candidate):
+        return candidate
+    from lex_bot.lexv2.observability import count_metric, get_logger, pseudonym
+
+    get_logger().warning(
+        "learner id attribute missing or invalid; using the session namespace",
+        extra={
+            "attribute": attribute,
+            "problem": "missing" if candidate is None else "invalid",
+            "session": pseudonym(turn.session_id),
+        },
+    )
+    count_metric("LearnerIdFallback")
+    return SESSION_NAMESPACE + session_key
+
+
+def _session_key(session_id: str) -> str:
     if _LEARNER_ID.match(session_id):
         return session_id
     # Lex session ids always match the pattern; anything else is reduced to a stable digest

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from lex_bot.lexv2.session_attributes import TypedSessionAttributes
+from lex_bot.lexv2.session_attributes import Counter, TypedSessionAttributes
 
 
 class LessonSession(TypedSessionAttributes):
@@ -22,7 +22,7 @@ class LessonSession(TypedSessionAttributes):
         last_recommendations: lesson ids recommended last (for the log and the next turn).
     """
 
-    failed_attempts: int = Field(default=0, ge=0, le=100)
+    failed_attempts: Counter(0, 100) = 0  # type: ignore[valid-type]
     retrying: str | None = Field(default=None, max_length=200)
     offered_lesson: str | None = Field(default=None, max_length=200)
     last_recommendations: list[str] = Field(default_factory=list, max_length=5)

@@ -3,7 +3,8 @@
 :class:`LessonTurn` extends the framework's :class:`~lex_bot.lexv2.router.Turn` with what
 every lesson handler needs, each fetched on first use and kept for the turn:
 
-* ``turn.graph``: the current lesson graph; ``turn.store``: the progress store;
+* ``turn.graph``: the current lesson graph; ``turn.store``: the progress store, its writes
+  bound to ``turn.request_token`` (so a duplicate delivery of the request is recognised);
 * ``turn.learner_id`` and ``turn.progress``: whose progress this is, and what it holds;
 * ``turn.lesson_state(lesson_id)``: the lesson's state for this learner (mastered, attempted,
   locked with what stands in between, in progress, startable): the one source of truth;
@@ -23,6 +24,8 @@ So a handler is its logic only::
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -30,6 +33,7 @@ from typing import TYPE_CHECKING
 from lex_bot.lesson_app.lesson_slots import lesson_from_slot
 from lex_bot.lesson_app.messages import Messages, messages_for
 from lex_bot.lesson_app.presentation import Choice, reply
+from lex_bot.lesson_app.progress_store.base import RequestBoundStore
 from lex_bot.lesson_app.services import Services, get_services, learner_id
 from lex_bot.lesson_app.session import LessonSession
 from lex_bot.lexv2.responses import Message
@@ -53,8 +57,23 @@ class LessonTurn(Turn[LessonSession]):
         return self.services.graph()
 
     @cached_property
+    def request_token(self) -> str:
+        """Names this Lex request for the progress store's idempotent writes.
+
+        The Lambda request id, which Lambda keeps when it delivers the same invocation
+        again, with the session id; without a Lambda context (local chat, tests) a fresh
+        random token, so each turn is its own request.
+        """
+        request_id = self.request_id
+        if not request_id:
+            return uuid.uuid4().hex
+        text = f"{self.session_id}\x1f{request_id}"
+        return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:32]
+
+    @cached_property
     def store(self) -> ProgressStore:
-        return self.services.progress_store()
+        """The progress store, every write carrying :attr:`request_token`."""
+        return RequestBoundStore(self.services.progress_store(), self.request_token)
 
     @cached_property
     def learner_id(self) -> str:

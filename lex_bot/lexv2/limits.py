@@ -11,7 +11,9 @@ Example:
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 MESSAGE_MAX_CHARS = 1024
 MESSAGES_MAX = 10  # our own cap on messages per response; keeps payloads small for every channel
@@ -108,3 +110,61 @@ def split_text(text: str, max_chars: int = MESSAGE_MAX_CHARS) -> list[str]:
     if text:
         chunks.append(text)
     return [c for c in chunks if c]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: What a lone surrogate becomes: U+FFFD REPLACEMENT CHARACTER, Unicode's own stand-in for
+#: a code point that cannot be represented (The Unicode Standard, section 3.9, "U+FFFD
+#: Substitution of Maximal Subparts").
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def valid_unicode(value: Any) -> tuple[Any, int]:
+    """``value`` with every surrogate code point in its strings (keys too) replaced.
+
+    ``json.loads`` accepts ``"\\ud800"`` and gives a ``str`` no UTF-8 encoder accepts, so
+    an event holding one would break every log line, recording or terminal it reaches.
+    Returns the cleaned value (``value`` itself when it holds none; otherwise a copy) and
+    how many were replaced. Nesting of any depth is walked without recursion.
+
+    Example:
+        >>> valid_unicode({"name": "a\\ud800b"}) == ({"name": "a\\ufffdb"}, 1)
+        True
+    """
+    if isinstance(value, str):
+        found = len(_SURROGATE.findall(value))
+        return (_SURROGATE.sub(REPLACEMENT_CHARACTER, value) if found else value), found
+    if not isinstance(value, dict | list):
+        return value, 0
+    try:  # the common case, at C speed: nothing to replace
+        if not _SURROGATE.search(json.dumps(value, ensure_ascii=False)):
+            return value, 0
+    except (TypeError, ValueError, RecursionError):
+        pass
+    count = 0
+
+    def fix(item: Any) -> Any:
+        nonlocal count
+        if isinstance(item, str):
+            cleaned, found = valid_unicode(item)
+            count += found
+            return cleaned
+        return item
+
+    root: Any = {} if isinstance(value, dict) else []
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        pairs = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, item in pairs:
+            if isinstance(item, dict | list):
+                copy: Any = {} if isinstance(item, dict) else []
+                stack.append((item, copy))
+                item = copy
+            else:
+                item = fix(item)
+            if isinstance(target, dict):
+                target[fix(key)] = item
+            else:
+                target.append(item)
+    return root, count

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from functools import cache
@@ -56,12 +57,47 @@ def pseudonym(value: str | None) -> str | None:
     return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:12]
 
 
+_shared_logger_names: set[str] = set()
+
+
+def share_logger_config(*names: str) -> None:
+    """Give the standard-library loggers ``names`` (and their children) the JSON output.
+
+    Library modules log with ``logging.getLogger(__name__)`` and stay free of Powertools;
+    the app names their package roots here, and each gets the process-wide logger's
+    handler and level, so every line is one JSON object with its ``extra`` fields (and the
+    logger's ``name``) instead of a bare message on stderr. Cheap: nothing is imported
+    until :func:`get_logger` first runs.
+
+    We do this ourselves rather than with Powertools'
+    ``logging.utils.copy_config_to_registered_loggers``: that helper configures only
+    loggers that already exist when it is called (our store and loader modules are imported
+    lazily, after the first turn) and turns their propagation off, unlike the Powertools
+    logger itself, which propagates.
+    """
+    _shared_logger_names.update(names)
+    if get_logger.cache_info().currsize:
+        _share(get_logger(), names)
+
+
+def _share(source: Logger, names: set[str] | tuple[str, ...]) -> None:
+    for name in names:
+        target = logging.getLogger(name)
+        for handler in source.handlers:
+            if handler not in target.handlers:
+                target.addHandler(handler)
+        target.setLevel(source.log_level)
+
+
 @cache
 def get_logger() -> Logger:
     """The process-wide Powertools logger (JSON to stdout; level from ``LOG_LEVEL``)."""
     from aws_lambda_powertools import Logger
 
-    return Logger(service=SERVICE, level=os.environ.get("LOG_LEVEL", "INFO"))
+    logger = Logger(service=SERVICE, level=os.environ.get("LOG_LEVEL", "INFO"))
+    logger.append_keys(name="%(name)s")
+    _share(logger, _shared_logger_names)
+    return logger
 
 
 @cache
@@ -120,6 +156,15 @@ def traced(handler: Callable[..., Any]) -> Callable[..., Any]:
     from aws_lambda_powertools import Tracer
 
     return Tracer(service=SERVICE).capture_lambda_handler(handler)
+
+
+def count_metric(name: str) -> None:
+    """Count one ``name`` (EMF, unit Count) in this turn's metrics, flushed with them."""
+    if _metrics_disabled():
+        return
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    get_metrics().add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
 def log_fields(**fields: Any) -> dict[str, Any]:

@@ -51,6 +51,7 @@ from lex_bot.lexv2.events import (
     Slot,
     StyleType,
 )
+from lex_bot.lexv2.limits import valid_unicode
 from lex_bot.lexv2.observability import (
     get_logger,
     log_fields,
@@ -408,6 +409,14 @@ class IntentRouter(Router, Generic[S]):
         check_lex_v2_shape(event)
         logger = get_logger()
         request_id = getattr(context, "aws_request_id", None)
+        # Every string of the event may be echoed, logged or recorded: make it valid Unicode
+        # once, here (lone surrogates become U+FFFD), and say so once.
+        event, replaced = valid_unicode(event)
+        if replaced:
+            logger.warning(
+                "event held lone surrogates; replaced with U+FFFD",
+                extra=log_fields(request_id=request_id, replaced=replaced),
+            )
         try:
             parsed = LexEvent.model_validate(event)
         except ValidationError as exc:

@@ -25,11 +25,47 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+)
 
 from lex_bot.lexv2.limits import MAX_SESSION_ATTRIBUTE_CHARS, MAX_SESSION_ATTRIBUTES
+
+#: Validation context of values read from the client (see :func:`Counter`).
+_FROM_CLIENT = {"from_client": True}
+
+
+def Counter(low: int, high: int) -> Any:
+    """An ``int`` field within ``[low, high]``: a client's value outside is dropped (and
+    reported, like any value that fails to parse); the bot's own assignment is clamped.
+
+    A counter the bot increments (``attrs.attempts += 1``) must not raise when a client
+    already put it at the top of its range.
+
+    Example:
+        >>> class Attrs(TypedSessionAttributes):
+        ...     attempts: Counter(0, 3) = 0
+        >>> attrs = Attrs.parse({"attempts": "3"})
+        >>> attrs.attempts += 1
+        >>> attrs.attempts, Attrs.parse({"attempts": "-7"}).attempts
+        (3, 0)
+    """
+
+    def bounded(value: int, info: ValidationInfo) -> int:
+        if low <= value <= high:
+            return value
+        if info.context and info.context.get("from_client"):
+            raise ValueError(f"must be between {low} and {high}")
+        return min(max(value, low), high)
+
+    return Annotated[int, AfterValidator(bounded)]
 
 
 class TypedSessionAttributes(BaseModel):
@@ -98,7 +134,7 @@ class TypedSessionAttributes(BaseModel):
             return value
         try:
             return json.loads(value)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, or nested too deep
             raise ValueError("not JSON") from exc
 
     @classmethod
@@ -107,12 +143,12 @@ class TypedSessionAttributes(BaseModel):
         good: dict[str, Any] = {}
         for key, value in known.items():
             try:
-                cls.model_validate({**good, key: value})
+                cls.model_validate({**good, key: value}, context=_FROM_CLIENT)
             except ValidationError as exc:
                 problems.append(f"session attribute {key!r} is not valid: {exc.errors()[0]['msg']}")
                 continue
             good[key] = value
-        return cls.model_validate(good)
+        return cls.model_validate(good, context=_FROM_CLIENT)
 
     @property
     def problems(self) -> list[str]:

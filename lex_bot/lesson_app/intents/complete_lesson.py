@@ -94,12 +94,19 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
                 )
             )
     given = 1.0 if mastery is None else mastery
-    opens = graph.opens(lesson.id, turn.progress.mastery())
     result = turn.store.complete_lesson(turn.learner_id, lesson.id, given)
     progress = result.progress
+    # What the learner had before this request's first application: a retried or
+    # redelivered request is answered as its first application was (the store says whether
+    # that application created the completion).
+    prior = dict(turn.progress.mastery())
+    if result.newly_completed:
+        prior.pop(lesson.id, None)
+    was = LessonStatus.STARTABLE if result.newly_completed else before.status
+    opens = graph.opens(lesson.id, prior)
     mastered = [i for i, m in progress.mastery().items() if m >= MASTERY_THRESHOLD and i in graph]
     count = t.lessons(len(graph))
-    if before.status is LessonStatus.MASTERED:
+    if was is LessonStatus.MASTERED:
         if given > before.mastery:
             head = t("complete.better", title=lesson.title, score=percent(given))
         else:
@@ -108,7 +115,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         head = t(
             "complete.low_score",
             title=lesson.title,
-            score=percent(max(given, before.mastery)),
+            score=percent(max(given, prior.get(lesson.id, 0.0))),
             threshold=THRESHOLD_PERCENT,
         )
         if opens:
@@ -117,7 +124,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         if after.can_start:  # a retake; else the first lesson of the path to it
             head = f"{head} {t('complete.retry')}"
         return turn.close(turn.reply(head, [offer_for(t, graph, after)], voice_text=head))
-    elif before.status is LessonStatus.ATTEMPTED:
+    elif was is LessonStatus.ATTEMPTED:
         head = t(
             "complete.mastered_retake",
             title=lesson.title,
@@ -127,7 +134,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         )
     else:
         head = t("complete.ok", title=lesson.title, done=len(mastered), lessons=count)
-    if opens and before.status is not LessonStatus.MASTERED:
+    if opens and was is not LessonStatus.MASTERED:
         head = f"{head} {t('complete.unlocked', titles=_titles(turn, opens))}"
     return _with_next_lessons(turn, head, progress)
 

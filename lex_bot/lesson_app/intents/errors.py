@@ -7,7 +7,11 @@ still caught by the router's own error boundary.
 from __future__ import annotations
 
 from knowledge_graph.errors import GraphError, UnknownLessonError
-from lex_bot.lesson_app.progress_store import ProgressNotSavedError, ProgressUnavailableError
+from lex_bot.lesson_app.progress_store import (
+    ProgressNotConfirmedError,
+    ProgressNotSavedError,
+    ProgressUnavailableError,
+)
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import IntentState
 from lex_bot.lexv2.responses import LexResponse
@@ -18,6 +22,15 @@ router = Router()
 
 def _failed(turn: LessonTurn, key: str) -> LexResponse:
     return turn.close(turn.reply(turn.t(key)), state=IntentState.FAILED)
+
+
+@router.exception_handler(ProgressNotConfirmedError)
+def progress_not_confirmed(turn: LessonTurn, exc: Exception) -> LexResponse:
+    """Neither saved nor lost for sure: say so, and that saying it again is safe.
+
+    Registered before ``ProgressNotSavedError`` (its base class): handlers match in order.
+    """
+    return _failed(turn, "problem.not_confirmed")
 
 
 @router.exception_handler(ProgressNotSavedError)

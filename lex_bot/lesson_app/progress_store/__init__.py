@@ -24,9 +24,10 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from lex_bot.lesson_app.progress_store.base import ProgressStore
+from lex_bot.lesson_app.progress_store.base import ProgressStore, RequestBoundStore
 from lex_bot.lesson_app.progress_store.errors import (
     InvalidProgressKeyError,
+    ProgressNotConfirmedError,
     ProgressNotSavedError,
     ProgressStoreError,
     ProgressUnavailableError,
@@ -51,10 +52,12 @@ __all__ = [
     "InvalidProgressKeyError",
     "LearnerProgress",
     "MemoryProgressStore",
+    "ProgressNotConfirmedError",
     "ProgressNotSavedError",
     "ProgressStore",
     "ProgressStoreError",
     "ProgressUnavailableError",
+    "RequestBoundStore",
     "SqliteProgressStore",
     "StoreConfigurationError",
     "open_progress_store",

@@ -14,6 +14,11 @@ class ProgressNotSavedError(ProgressStoreError):
     """A write was not applied (after retries); the learner must be told to say it again."""
 
 
+class ProgressNotConfirmedError(ProgressNotSavedError):
+    """A write whose outcome is unknown: it failed, and reading back could not tell whether
+    it was applied. Saying it again is safe: writes are idempotent."""
+
+
 class ProgressUnavailableError(ProgressStoreError):
     """Progress could not be read right now (after retries)."""
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from lex_bot.lesson_app.progress_store.model import (
+    RECENT_REQUESTS,
     CompletedLesson,
     CompletionResult,
     LearnerProgress,
     check_key,
     check_mastery,
+    operation_id,
     utc_now,
 )
 
@@ -23,6 +26,16 @@ class _Learner:
     current_lesson: str | None = None
     goal: str | None = None
     version: int = 0
+    # Identities of applied completions (-> whether they were new); erased by a reset, like
+    # the completions they describe.
+    completion_ops: dict[str, bool] = field(default_factory=dict)
+    # Identities of the last applied changes of current lesson, goal and reset.
+    head_ops: OrderedDict[str, None] = field(default_factory=OrderedDict)
+
+    def remember_head_op(self, op: str) -> None:
+        self.head_ops[op] = None
+        while len(self.head_ops) > RECENT_REQUESTS:
+            self.head_ops.popitem(last=False)
 
 
 class MemoryProgressStore:
@@ -68,13 +81,21 @@ class MemoryProgressStore:
             return self._snapshot(learner_id)
 
     def complete_lesson(
-        self, learner_id: str, lesson_id: str, mastery: float = 1.0
+        self,
+        learner_id: str,
+        lesson_id: str,
+        mastery: float = 1.0,
+        *,
+        request_token: str | None = None,
     ) -> CompletionResult:
         check_key("learner id", learner_id)
         check_key("lesson id", lesson_id)
         mastery = check_mastery(mastery)
+        op = operation_id(request_token, "complete_lesson", learner_id, lesson_id, mastery)
         with self._lock:
             learner = self._learners.setdefault(learner_id, _Learner())
+            if op in learner.completion_ops:
+                return CompletionResult(self._snapshot(learner_id), learner.completion_ops[op])
             self._snapshots.pop(learner_id, None)
             before = learner.completed.get(lesson_id)
             if before is None:
@@ -83,27 +104,45 @@ class MemoryProgressStore:
             elif mastery > before.mastery:
                 learner.completed[lesson_id] = replace(before, mastery=mastery)
                 learner.version += 1
+            learner.completion_ops[op] = before is None
             return CompletionResult(self._snapshot(learner_id), newly_completed=before is None)
 
-    def _set(self, learner_id: str, field_name: str, lesson_id: str | None) -> LearnerProgress:
+    def _set(
+        self, learner_id: str, field_name: str, lesson_id: str | None, request_token: str | None
+    ) -> LearnerProgress:
         check_key("learner id", learner_id)
         if lesson_id is not None:
             check_key("lesson id", lesson_id)
+        op = operation_id(request_token, f"set_{field_name}", learner_id, lesson_id)
         with self._lock:
             learner = self._learners.setdefault(learner_id, _Learner())
-            self._snapshots.pop(learner_id, None)
-            setattr(learner, field_name, lesson_id)
-            learner.version += 1
+            if op not in learner.head_ops:
+                self._snapshots.pop(learner_id, None)
+                setattr(learner, field_name, lesson_id)
+                learner.version += 1
+                learner.remember_head_op(op)
             return self._snapshot(learner_id)
 
-    def set_current_lesson(self, learner_id: str, lesson_id: str | None) -> LearnerProgress:
-        return self._set(learner_id, "current_lesson", lesson_id)
+    def set_current_lesson(
+        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
+    ) -> LearnerProgress:
+        return self._set(learner_id, "current_lesson", lesson_id, request_token)
 
-    def set_goal(self, learner_id: str, lesson_id: str | None) -> LearnerProgress:
-        return self._set(learner_id, "goal", lesson_id)
+    def set_goal(
+        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
+    ) -> LearnerProgress:
+        return self._set(learner_id, "goal", lesson_id, request_token)
 
-    def reset(self, learner_id: str) -> None:
+    def reset(self, learner_id: str, *, request_token: str | None = None) -> None:
         check_key("learner id", learner_id)
+        op = operation_id(request_token, "reset", learner_id)
         with self._lock:
-            self._learners.pop(learner_id, None)
+            learner = self._learners.setdefault(learner_id, _Learner())
+            if op in learner.head_ops:
+                return
             self._snapshots.pop(learner_id, None)
+            learner.completed.clear()
+            learner.completion_ops.clear()
+            learner.current_lesson = learner.goal = None
+            learner.version += 1
+            learner.remember_head_op(op)

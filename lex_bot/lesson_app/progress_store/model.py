@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +14,9 @@ from lex_bot.lesson_app.progress_store.errors import InvalidProgressKeyError
 
 #: Longest learner id or lesson id the stores accept (DynamoDB sort keys allow 1,024 bytes).
 MAX_KEY_CHARS = 256
+#: How many of a learner's last changes of current lesson, goal or reset each store
+#: remembers by request identity (completions are remembered with the completion itself).
+RECENT_REQUESTS = 10
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,8 @@ class LearnerProgress:
     """A learner's saved progress.
 
     ``completed`` maps lesson id to :class:`CompletedLesson`, in completion order (oldest
-    first). ``version`` counts the changes ever applied, so a reader can tell two states apart.
+    first). ``version`` counts the changes ever applied (a reset is one change and does not
+    start the count again), so a reader can tell two states apart.
 
     Example
     -------
@@ -63,8 +69,11 @@ class LearnerProgress:
 class CompletionResult:
     """The outcome of ``complete_lesson``: the progress after it, and whether it was new.
 
-    ``newly_completed`` is False when the lesson was already complete (a repeated request or
-    a duplicate Lambda delivery): nothing but perhaps a higher mastery changed.
+    ``newly_completed`` is decided by the *first application* of the request: True when
+    that application created the completion, also when it is reported again for a retried
+    call whose answer was lost or for a duplicate delivery carrying the same request token.
+    It is False when the lesson was already complete before the request (a repeated "I
+    finished X" in a later turn): nothing but perhaps a higher mastery changed.
     """
 
     progress: LearnerProgress
@@ -74,6 +83,33 @@ class CompletionResult:
 def ordered_completions(items: list[CompletedLesson]) -> dict[str, CompletedLesson]:
     """Completions keyed by lesson id, oldest first (ties broken by lesson id)."""
     return {c.lesson_id: c for c in sorted(items, key=lambda c: (c.completed_at, c.lesson_id))}
+
+
+def new_request_token() -> str:
+    """A fresh random request token, for a call whose caller gave none."""
+    return uuid.uuid4().hex
+
+
+def operation_id(request_token: str | None, operation: str, *arguments: object) -> str:
+    """The identity of one write: its request token, the operation and its arguments.
+
+    Stores remember the identities of the writes they applied, so the same identity seen
+    again (a retry whose answer was lost, or a duplicate delivery of the same request) is
+    answered from its first application instead of being applied twice. The arguments are
+    part of the identity, so a token reused for a *different* write is a different write.
+
+    Example
+    -------
+    >>> operation_id("req-1", "complete", "py/loops", 1.0) == operation_id(
+    ...     "req-1", "complete", "py/loops", 1.0)
+    True
+    >>> operation_id("req-1", "complete", "py/loops", 1.0) == operation_id(
+    ...     "req-1", "complete", "py/loops", 0.5)
+    False
+    """
+    token = request_token if request_token else new_request_token()
+    text = "\x1f".join([token, operation, *(repr(a) for a in arguments)])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def utc_now() -> str:
