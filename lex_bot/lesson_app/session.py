@@ -6,13 +6,21 @@ from the progress store, whatever the client puts here.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from lex_bot.lexv2.session_attributes import TypedSessionAttributes
 
+NAMESPACE = "lessonbot."
+
 
 class LessonSession(TypedSessionAttributes):
     """What the bot remembers between turns of one Lex session.
+
+    On the wire every field is a key under :data:`NAMESPACE` (``lessonbot.failed_attempts``);
+    every other key belongs to the client and passes through unchanged. When the map would
+    not fit the budget, the bot's optional state goes first, in ``drop_order``.
 
     Attributes:
         failed_attempts: how many times in a row the lesson slot ``retrying`` could not be
@@ -21,6 +29,14 @@ class LessonSession(TypedSessionAttributes):
         offered_lesson: the lesson offered in the pending yes/no question (ConfirmIntent).
         last_recommendations: lesson ids recommended last (for the log and the next turn).
     """
+
+    namespace: ClassVar[str] = NAMESPACE
+    drop_order: ClassVar[tuple[str, ...]] = (
+        "last_recommendations",
+        "offered_lesson",
+        "retrying",
+        "failed_attempts",
+    )
 
     failed_attempts: int = Field(default=0, ge=0, le=100)
     retrying: str | None = Field(default=None, max_length=200)
