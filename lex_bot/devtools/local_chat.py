@@ -13,7 +13,11 @@ and carries the conversation between turns the way Lex does:
 * ``ElicitSlot``: the next input answers that slot of the same intent, as
   :meth:`~lex_bot.devtools.local_nlu.LocalNlu.answer` reads it: a listed value, the value a clear
   request carries ("start recursion"), or the whole input; a clear request for another
-  intent that carries no value of the slot switches to that intent, as Lex does;
+  intent that carries no value of the slot switches to that intent, as Lex does; the event
+  still carries the input's ``interpretations`` (the pending intent first, then the others
+  with their confidence), so the handler's dialog policy can tell a new request that Lex
+  read as a slot value ("what do I need before recursion?") from an answer. Real Lex sends
+  interpretations on every turn too; the local order and confidences are the local NLU's;
 * ``ConfirmIntent``: the next "yes"/"no" sets ``confirmationState`` on the same intent
   (anything else is classified afresh);
 * ``Close`` and ``ElicitIntent``: the next input is classified afresh;
@@ -207,6 +211,7 @@ class LocalLex:
         """
         nlu = self.nlu()
         result = LexTurnResult(text=text, nlu=None)
+        self._heard: NluResult | None = None
         pending = (self.pending or {}).get("type")
         intent = None
         if pending == "ElicitSlot" and self.intent is not None:
@@ -245,6 +250,7 @@ class LocalLex:
                 result.slot_to_elicit, result.intent_state = slot, "InProgress"
             return None
         slots = {**self.intent.get("slots", {}), slot: answer.to_lex()}
+        self._heard = nlu.interpret(text)  # Lex sends the interpretations on every turn
         return {**self.intent, "slots": slots, "state": "InProgress"}
 
     def _new_intent(self, match: IntentMatch) -> dict[str, Any]:
@@ -341,8 +347,12 @@ class LocalLex:
     ) -> dict[str, Any]:
         """A Lex V2 code hook event for ``intent`` (validated against ``LexEvent``)."""
         interpretations = []
+        nlu = nlu or getattr(self, "_heard", None)
         if nlu is not None:
-            for match in nlu.interpretations:
+            own = [m for m in nlu.interpretations if m.intent == intent["name"]]
+            if not own:
+                interpretations.append({"intent": intent, "interpretationSource": "Lex"})
+            for match in own + [m for m in nlu.interpretations if m.intent != intent["name"]]:
                 item = intent if match.intent == intent["name"] else self._new_intent(match)
                 interpretations.append({"intent": item, "nluConfidence": match.confidence,
                                         "interpretationSource": "Lex"})  # fmt: skip

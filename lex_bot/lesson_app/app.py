@@ -25,6 +25,7 @@ from lex_bot.lesson_app.lesson_slots import forget_abandoned_retries
 from lex_bot.lesson_app.messages import messages_for
 from lex_bot.lesson_app.session import LessonSession
 from lex_bot.lesson_app.turn import LessonTurn
+from lex_bot.lexv2.dialog_policy import DialogPolicy
 from lex_bot.lexv2.recording import Recorder
 from lex_bot.lexv2.router import IntentRouter, ProblemKind
 
@@ -35,7 +36,10 @@ def localized_problem_replies(locale: str, kind: ProblemKind) -> str:
 
 
 app: IntentRouter[LessonSession] = IntentRouter(
-    LessonSession, turn_class=LessonTurn, problem_replies=localized_problem_replies
+    LessonSession,
+    turn_class=LessonTurn,
+    problem_replies=localized_problem_replies,
+    dialog_policy=DialogPolicy(),
 )
 app.include_router(greeting.router)
 app.include_router(recommend.router)

@@ -28,11 +28,16 @@ class LessonSession(TypedSessionAttributes):
         retrying: the lesson slot being asked again, as ``Intent.Slot``.
         offered_lesson: the lesson offered in the pending yes/no question (ConfirmIntent).
         last_recommendations: lesson ids recommended last (for the log and the next turn).
+        asked: the slot the last response left asked for, as ``Intent.Slot`` (kept by the
+            router for its dialog policy, ``lex_bot.lexv2.dialog_policy``).
+        choices: the lessons offered with the last slot question, in order, so that "2",
+            "the second one", a key press or "yes" (to one offer) can answer it.
     """
 
     namespace: ClassVar[str] = NAMESPACE
     drop_order: ClassVar[tuple[str, ...]] = (
         "last_recommendations",
+        "choices",
         "offered_lesson",
         "retrying",
         "failed_attempts",
@@ -42,3 +47,5 @@ class LessonSession(TypedSessionAttributes):
     retrying: str | None = Field(default=None, max_length=200)
     offered_lesson: str | None = Field(default=None, max_length=200)
     last_recommendations: list[str] = Field(default_factory=list, max_length=5)
+    asked: str | None = Field(default=None, max_length=200)
+    choices: list[str] = Field(default_factory=list, max_length=5)

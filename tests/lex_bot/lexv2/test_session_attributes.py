@@ -22,6 +22,7 @@ def test_round_trip_through_strings() -> None:
         "lessonbot.failed_attempts": "2",
         "lessonbot.offered_lesson": "python-intro/loops",
         "lessonbot.last_recommendations": '["a/b","a/c"]',
+        "lessonbot.choices": "[]",
     }
     again = LessonSession.parse(wire)
     assert again == session
@@ -53,6 +54,7 @@ def test_hostile_values_are_dropped_and_reported() -> None:
         "ok": "fine",
         "lessonbot.failed_attempts": "0",
         "lessonbot.last_recommendations": "[]",
+        "lessonbot.choices": "[]",
     }
 
 
