@@ -202,10 +202,7 @@ def _intent(name: str, spec: Mapping[str, Any], locale: str, messages: MessageLo
             {
                 "Name": str(slot["name"]),
                 "SlotTypeName": str(slot["type"]),
-                "ValueElicitationSetting": {
-                    "SlotConstraint": "Required" if slot.get("required") else "Optional",
-                    "PromptSpecification": _prompt(locale, str(slot["prompt"]), messages),
-                },
+                "ValueElicitationSetting": _value_elicitation(slot, locale, messages),
             }
             for slot in slot_specs
         ]
@@ -214,6 +211,24 @@ def _intent(name: str, spec: Mapping[str, Any], locale: str, messages: MessageLo
             for index, slot in enumerate(slot_specs, start=1)
         ]
     return intent
+
+
+def _value_elicitation(
+    slot: Mapping[str, Any], locale: str, messages: MessageLookup
+) -> dict[str, Any]:
+    """A slot's ``ValueElicitationSetting``; with ``elicitation_code_hook`` Lex calls the
+    dialog code hook after each answer, also one it could not take (``SlotCaptureSetting``)."""
+    setting: dict[str, Any] = {
+        "SlotConstraint": "Required" if slot.get("required") else "Optional",
+        "PromptSpecification": _prompt(locale, str(slot["prompt"]), messages),
+    }
+    if slot.get("elicitation_code_hook"):
+        setting["SlotCaptureSetting"] = {
+            "ElicitationCodeHook": {"EnableCodeHookInvocation": True},
+            "CaptureNextStep": {"DialogAction": {"Type": "InvokeDialogCodeHook"}},
+            "FailureNextStep": {"DialogAction": {"Type": "InvokeDialogCodeHook"}},
+        }
+    return setting
 
 
 def bot_locales(

@@ -71,12 +71,19 @@ class _Model(BaseModel):
 
 
 class SlotDefinition(_Model):
-    """A slot of an intent; ``prompt`` is the message-catalogue key Lex asks for it with."""
+    """A slot of an intent; ``prompt`` is the message-catalogue key Lex asks for it with.
+
+    ``elicitation_code_hook``: Lex calls the dialog code hook after every answer to the
+    slot's question, also one it could not take as a value (the slot then empty, the answer
+    in ``inputTranscript``), so the bot can hear "skip" for a number slot and count retries
+    itself (``SlotCaptureSetting.ElicitationCodeHook`` in the template).
+    """
 
     name: str = Field(pattern=NAME_PATTERN)
     type: str = Field(min_length=1, max_length=100)
     required: bool = False
     prompt: str = Field(min_length=1)
+    elicitation_code_hook: bool = False
 
 
 class SlotTypeDefinition(_Model):

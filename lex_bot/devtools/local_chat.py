@@ -242,8 +242,13 @@ class LocalLex:
         if isinstance(answer, NluResult):
             result.nlu = answer
             return None
+        spec = self.definition.slot(name, slot)
+        if answer is None and spec is not None and spec.elicitation_code_hook:
+            # The slot's elicitation code hook: Lex calls the dialog code hook with the slot
+            # still empty, and the answer it could not take in inputTranscript.
+            self._heard = nlu.interpret(text)
+            return {**self.intent, "state": "InProgress"}
         if answer is None:
-            spec = self.definition.slot(name, slot)
             if spec is not None:  # Lex re-prompts a value it cannot take (e.g. a number)
                 result.messages.append(self._prompt(spec.prompt))
                 result.intent, result.dialog_action = name, "ElicitSlot"

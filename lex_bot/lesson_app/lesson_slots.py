@@ -16,7 +16,8 @@ slot value resolution, of the Lex V2 developer guide):
 Then it decides the next step:
 
 * confident match: the lesson (and, in the dialog code hook, a ``Delegate`` that writes the
-  lesson id into the slot so the fulfilment hook gets a canonical value);
+  lesson id into the slot so the fulfilment hook gets a canonical value, unless the handler
+  set ``turn.state["answer_now"]`` to answer in the dialog code hook itself);
 * ambiguous: re-elicit the slot with the candidates (buttons on text, the same names read
   with their keys on voice);
 * unknown: re-elicit with suggestions;
@@ -232,7 +233,7 @@ def lesson_from_slot(
             lesson = _lesson_of(graph, slot.original)
     if lesson is not None:
         forget_failed_attempts(turn)
-        if turn.is_dialog_hook:
+        if turn.is_dialog_hook and not turn.state.get("answer_now"):
             original = slot.original if slot else None
             raise EndTurn(
                 turn.delegate(slots={**turn.intent.slots, slot_name: filled_slot(lesson, original)})
