@@ -17,6 +17,7 @@ from lex_bot.lesson_app.intents import (
     goals,
     greeting,
     lesson_info,
+    more,
     progress,
     recommend,
     start_lesson,
@@ -49,10 +50,12 @@ app.include_router(lesson_info.router)
 app.include_router(goals.router)
 app.include_router(progress.router)
 app.include_router(browse_modules.router)
+app.include_router(more.router)
 app.include_router(conversation.router)
 app.include_router(errors.router)
 
 app.use(forget_abandoned_retries)
+app.use(more.forget_finished_lists)
 
 _recorder = Recorder.from_env()
 if _recorder is not None:

@@ -30,6 +30,8 @@ class LessonSession(TypedSessionAttributes):
         last_recommendations: lesson ids recommended last (for the log and the next turn).
         asked: the slot the last response left asked for, as ``Intent.Slot`` (kept by the
             router for its dialog policy, ``lex_bot.lexv2.dialog_policy``).
+        more: where the last long list stopped, ``[kind, key, offset]`` (``path``/``module``),
+            for "more" (ShowMore); any other intent forgets it.
         choices: the lessons offered with the last slot question, in order, so that "2",
             "the second one", a key press or "yes" (to one offer) can answer it.
     """
@@ -37,6 +39,7 @@ class LessonSession(TypedSessionAttributes):
     namespace: ClassVar[str] = NAMESPACE
     drop_order: ClassVar[tuple[str, ...]] = (
         "last_recommendations",
+        "more",
         "choices",
         "offered_lesson",
         "retrying",
@@ -49,3 +52,4 @@ class LessonSession(TypedSessionAttributes):
     last_recommendations: list[str] = Field(default_factory=list, max_length=5)
     asked: str | None = Field(default=None, max_length=200)
     choices: list[str] = Field(default_factory=list, max_length=5)
+    more: list[str] = Field(default_factory=list, max_length=3)

@@ -83,8 +83,9 @@ class TypedSessionAttributes(BaseModel):
             problems.append(f"sessionAttributes is a {type(raw).__name__}, not a map")
         own = 0
         for key, value in items:
-            if not isinstance(key, str) or not isinstance(value, str):
-                # Lex sends only strings; anything else cannot go back in a response.
+            if not isinstance(key, str) or not key or not isinstance(value, str):
+                # Lex sends only strings, and keys are never empty (the lexv2-runtime model's
+                # NonEmptyString); anything else cannot go back in a response.
                 problems.append(f"session attribute {str(key)[:40]!r} is not a string pair")
                 continue
             field = cls._own_field(key)

@@ -36,6 +36,7 @@ HELD_OUT = {
         "ResetProgress": ["I want to delete all my progress", "please reset everything"],
         "Help": ["help me please", "what can you do for me"],
         "Goodbye": ["ok bye", "goodbye for now"],
+        "ShowMore": ["show me some more", "give me the rest of the list"],
     },
     "es_US": {
         "Greeting": ["hola, buenos días", "hola hola"],
@@ -54,6 +55,7 @@ HELD_OUT = {
         "ResetProgress": ["quiero borrar todo mi progreso", "reinicia todo mi progreso"],
         "Help": ["ayúdame por favor", "necesito ayuda por favor"],
         "Goodbye": ["adiós, gracias", "bueno, hasta luego"],
+        "ShowMore": ["dame el resto", "la siguiente página"],
     },
 }
 SLOT_FILLERS = {"LessonName": "for loops", "GoalLesson": "recursion", "Score": "90",

@@ -23,6 +23,7 @@ def test_round_trip_through_strings() -> None:
         "lessonbot.offered_lesson": "python-intro/loops",
         "lessonbot.last_recommendations": '["a/b","a/c"]',
         "lessonbot.choices": "[]",
+        "lessonbot.more": "[]",
     }
     again = LessonSession.parse(wire)
     assert again == session
@@ -41,20 +42,20 @@ def test_hostile_values_are_dropped_and_reported() -> None:
             "lessonbot.failed_attempts": 7,  # not a string
             "lessonbot.offered_lesson": "x" * 10_000,  # oversized
             "lessonbot.last_recommendations": "{not json",
-            "": "a client's empty key",
+            "": "an empty key (never from Lex)",
             "ok": "fine",
         }
     )
     assert session.failed_attempts == 0
     assert session.offered_lesson is None
     assert session.last_recommendations == []
-    assert len(session.problems) == 3
+    assert len(session.problems) == 4
     assert session.to_lex() == {
-        "": "a client's empty key",
         "ok": "fine",
         "lessonbot.failed_attempts": "0",
         "lessonbot.last_recommendations": "[]",
         "lessonbot.choices": "[]",
+        "lessonbot.more": "[]",
     }
 
 
