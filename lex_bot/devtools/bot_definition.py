@@ -135,12 +135,23 @@ class LocaleDefinition(_Model):
     nlu_confidence_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
 
 
+class DtmfSettings(_Model):
+    """How Lex reads key presses at every slot question (``DTMFSpecification``)."""
+
+    max_length: int = Field(default=3, ge=1, le=1024)
+    end_character: str = Field(default="#", pattern=r"^[A-D0-9#*]$")
+    deletion_character: str = Field(default="*", pattern=r"^[A-D0-9#*]$")
+    end_timeout_ms: int = Field(default=3000, ge=1)
+    start_timeout_ms: int = Field(default=5000, ge=1)
+
+
 class BotInfo(_Model):
-    """The bot itself: name, description, session time-out and locales."""
+    """The bot itself: name, description, session time-out, key presses and locales."""
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     idle_session_ttl_seconds: int = Field(default=600, ge=60, le=86_400)
+    dtmf: DtmfSettings = Field(default_factory=DtmfSettings)
     locales: dict[str, LocaleDefinition] = Field(min_length=1)
 
     @model_validator(mode="after")

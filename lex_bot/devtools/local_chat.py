@@ -500,7 +500,8 @@ SCRIPT_HELP = """A conversation script, one instruction per line:
   ?intent Name      the last turn's intent      ?action ElicitSlot   its dialog action
   ?state Fulfilled  the intent's state          ?slot LessonName     the slot being elicited
   ?card / ?no-card  the last reply has (not) a card with buttons
-  @locale es_US     @voice    @text    @session reset (new Lex session, same learner)
+  @locale es_US     @voice    @text    @dtmf (key presses: "> 2" sends the digit)
+  @session reset    (new Lex session, same learner)
   @session new      (a new learner)    @session NAME (that learner)
   # comment         blank lines are ignored
 Every code hook response is checked against the Lex V2 contract."""
@@ -619,8 +620,8 @@ def _directive(lex: LocalLex, directive: str) -> str | None:
         if argument not in lex.definition.bot.locales:
             return f"unknown locale {argument!r}"
         lex.locale = argument
-    elif name in ("voice", "text"):
-        lex.input_mode = "Speech" if name == "voice" else "Text"
+    elif name in ("voice", "text", "dtmf"):
+        lex.input_mode = {"voice": "Speech", "text": "Text", "dtmf": "DTMF"}[name]
     elif name == "session":
         lex.reset_session()
         if argument == "new":

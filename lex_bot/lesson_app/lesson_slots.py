@@ -260,6 +260,7 @@ def lesson_from_slot(
                     t(key, heard=raw, options=names),
                     [lesson_choice(c) for c in candidates],
                     voice_text=t(f"{key}.voice", heard=raw),
+                    keys=True,
                 ),
                 slots=cleared,
             )
@@ -275,6 +276,7 @@ def lesson_from_slot(
                 t("lesson.unknown", heard=raw),
                 [lesson_choice(s) for s in suggestions],
                 voice_text=t("lesson.unknown.voice", heard=raw),
+                keys=True,
             ),
             slots=cleared,
         )

@@ -44,6 +44,7 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
                 f"{t('modules.head', modules=count)}\n{bullet_list(lines)}",
                 choices,
                 voice_text=t("modules.voice", modules=count, names=names),
+                keys=True,
             ),
         )
     key = fold_text(wanted)
