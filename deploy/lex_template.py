@@ -231,6 +231,11 @@ def _intent(
                 "Name": str(slot["name"]),
                 "SlotTypeName": str(slot["type"]),
                 "ValueElicitationSetting": _value_elicitation(slot, locale, messages, dtmf),
+                **(
+                    {"MultipleValuesSetting": {"AllowMultipleValues": True}}
+                    if slot.get("multiple_values")
+                    else {}
+                ),
             }
             for slot in slot_specs
         ]

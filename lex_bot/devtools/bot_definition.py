@@ -77,6 +77,8 @@ class SlotDefinition(_Model):
     slot's question, also one it could not take as a value (the slot then empty, the answer
     in ``inputTranscript``), so the bot can hear "skip" for a number slot and count retries
     itself (``SlotCaptureSetting.ElicitationCodeHook`` in the template).
+    ``multiple_values``: a List slot ("A, B and C"; ``MultipleValuesSetting``), which Lex V2
+    allows for custom slot types.
     """
 
     name: str = Field(pattern=NAME_PATTERN)
@@ -84,6 +86,7 @@ class SlotDefinition(_Model):
     required: bool = False
     prompt: str = Field(min_length=1)
     elicitation_code_hook: bool = False
+    multiple_values: bool = False
 
 
 class SlotTypeDefinition(_Model):

@@ -16,6 +16,7 @@ from lex_bot.lesson_app.intents import (
     errors,
     goals,
     greeting,
+    known,
     lesson_info,
     more,
     progress,
@@ -50,6 +51,7 @@ app.include_router(lesson_info.router)
 app.include_router(goals.router)
 app.include_router(progress.router)
 app.include_router(browse_modules.router)
+app.include_router(known.router)
 app.include_router(more.router)
 app.include_router(conversation.router)
 app.include_router(errors.router)

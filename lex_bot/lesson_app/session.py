@@ -32,6 +32,7 @@ class LessonSession(TypedSessionAttributes):
             router for its dialog policy, ``lex_bot.lexv2.dialog_policy``).
         more: where the last long list stopped, ``[kind, key, offset]`` (``path``/``module``),
             for "more" (ShowMore); any other intent forgets it.
+        known: lessons "I already know ..." waits to mark, ``[stage, id, ...]`` (AlreadyKnow).
         choices: the lessons offered with the last slot question, in order, so that "2",
             "the second one", a key press or "yes" (to one offer) can answer it.
     """
@@ -53,3 +54,4 @@ class LessonSession(TypedSessionAttributes):
     asked: str | None = Field(default=None, max_length=200)
     choices: list[str] = Field(default_factory=list, max_length=5)
     more: list[str] = Field(default_factory=list, max_length=3)
+    known: list[str] = Field(default_factory=list, max_length=11)

@@ -7,7 +7,7 @@ put anything in it. Subclass :class:`TypedSessionAttributes`, declare typed fiel
   type, an oversized value or undecodable JSON is dropped (and reported in ``problems``),
   never trusted and never fatal;
 * :meth:`TypedSessionAttributes.to_lex` writes every field back as a string (``str`` as is,
-  everything else as compact JSON), omitting ``None``.
+  everything else as compact JSON), omitting ``None`` and empty collections.
 
 The bot's own fields live under one namespace (``namespace``, a key prefix such as
 ``lessonbot.``); every other key belongs to the client and passes through byte for byte, of
@@ -161,8 +161,8 @@ class TypedSessionAttributes(BaseModel):
         out = self._client_within_budget()
         own: dict[str, str] = {}
         for key, value in self.model_dump(mode="json").items():
-            if value is None:
-                continue
+            if value is None or value == [] or value == {}:
+                continue  # an empty collection is the default: parse gives it back
             text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
             if len(text) <= self.max_value_chars:
                 own[key] = text

@@ -37,6 +37,7 @@ HELD_OUT = {
         "Help": ["help me please", "what can you do for me"],
         "Goodbye": ["ok bye", "goodbye for now"],
         "ShowMore": ["show me some more", "give me the rest of the list"],
+        "AlreadyKnow": ["i already learned variables and strings", "i know how to do loops"],
     },
     "es_US": {
         "Greeting": ["hola, buenos días", "hola hola"],
@@ -56,10 +57,11 @@ HELD_OUT = {
         "Help": ["ayúdame por favor", "necesito ayuda por favor"],
         "Goodbye": ["adiós, gracias", "bueno, hasta luego"],
         "ShowMore": ["dame el resto", "la siguiente página"],
+        "AlreadyKnow": ["ya me sé variables y strings", "ya sé hacer loops"],
     },
 }
 SLOT_FILLERS = {"LessonName": "for loops", "GoalLesson": "recursion", "Score": "90",
-                "Module": "functions"}  # fmt: skip
+                "Module": "functions", "KnownLessons": "strings"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
