@@ -73,6 +73,15 @@ _SKIP = {
 }  # fmt: skip
 
 
+_DISMISS = {
+    "en": {"thanks", "thank you", "thanks a lot", "ok thanks", "okay thanks", "never mind",
+           "nevermind", "cancel", "stop", "forget it", "no thanks", "no thank you",
+           "not now", "leave it", "nothing"},
+    "es": {"gracias", "muchas gracias", "vale gracias", "olvidalo", "cancelar", "cancela",
+           "para", "da igual", "no gracias", "ahora no", "dejalo", "nada"},
+}  # fmt: skip
+
+
 def _lang(locale: str) -> str:
     return "es" if locale.startswith("es") else "en"
 
@@ -135,3 +144,14 @@ def yes_or_no(text: str, locale: str) -> bool | None:
 def is_skip(text: str, locale: str) -> bool:
     """``text`` declines an optional question ("skip", "no score", "sin nota")."""
     return _phrase(text) in _SKIP[_lang(locale)]
+
+
+def is_dismissal(text: str, locale: str) -> bool:
+    """``text`` lets a question go ("thanks", "never mind", "olvídalo"): not an answer,
+    and not a failed one either.
+
+    Example:
+        >>> is_dismissal("Thanks!", "en_US"), is_dismissal("recursion", "en_US")
+        (True, False)
+    """
+    return _phrase(text) in _DISMISS[_lang(locale)]

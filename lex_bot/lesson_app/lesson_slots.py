@@ -22,7 +22,9 @@ Then it decides the next step:
   with their keys on voice);
 * unknown: re-elicit with suggestions;
 * after :data:`MAX_FAILED_ATTEMPTS` failed tries in a row at the same slot
-  (:func:`count_failed_attempt`, shared by every elicited slot): give up politely.
+  (:func:`count_failed_attempt`, shared by every elicited slot): give up politely. The same
+  ambiguous name again (the same choices) is not counted again, and "thanks" or "never
+  mind" lets the question go without counting.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from lex_bot.lesson_app.answers import choice_index, means_this_lesson, yes_or_no
+from lex_bot.lesson_app.answers import choice_index, is_dismissal, means_this_lesson, yes_or_no
 from lex_bot.lesson_app.messages import Messages
 from lex_bot.lesson_app.presentation import button_value, reply, texts
 from lex_bot.lexv2.events import IntentState, Slot, SlotShape, SlotValue
@@ -240,13 +242,17 @@ def lesson_from_slot(
             )
         return lesson
 
+    if is_dismissal(raw, turn.locale):  # "thanks", "never mind": let the question go
+        forget_failed_attempts(turn)
+        raise EndTurn(turn.close(reply(turn, t("start.declined")), state=IntentState.FAILED))
     result = graph.find(raw)
-    if count_failed_attempt(turn, slot_name):
+    candidates = resolved[:5] or [graph.lesson(m.lesson_id) for m in result.matches[:5]]
+    repeated = bool(candidates) and {c.id for c in candidates} == set(turn.session.choices)
+    if not repeated and count_failed_attempt(turn, slot_name):
         _log_unresolved(turn, slot_name, raw, "gave_up")
         raise EndTurn(give_up(turn))
     cleared = {**turn.intent.slots, slot_name: None}
     ambiguous = len(resolved) > 1 or result.ambiguous
-    candidates = resolved[:5] or [graph.lesson(m.lesson_id) for m in result.matches[:5]]
     if candidates:
         key = "lesson.ambiguous" if ambiguous else "lesson.did_you_mean"
         _log_unresolved(turn, slot_name, raw, "ambiguous" if ambiguous else "not_confident")

@@ -33,7 +33,11 @@ def show_more(turn: LessonTurn) -> LexResponse:
 
 
 def forget_finished_lists(turn: Turn[object], call_next: Handler) -> LexResponse:
-    """Middleware: a turn of any other intent ends the list "more" would continue."""
+    """Middleware: a turn of any other intent ends the list "more" would continue, and the
+    recommendations "the second one" may pick (FallbackIntent reads them) are only those
+    of the turn just before."""
     if turn.intent_name != INTENT:
         turn.session.more = []  # type: ignore[attr-defined]
+    if turn.intent_name != "FallbackIntent":
+        turn.session.last_recommendations = []  # type: ignore[attr-defined]
     return call_next(turn)
