@@ -116,7 +116,7 @@ class SlotFill:
     original: str
     interpreted: str
     resolved: tuple[str, ...] = ()
-    items: tuple[SlotFill, ...] = ()
+    items: tuple[SlotFill, ...] = field(default=(), repr=False)
 
     def to_lex(self) -> dict[str, Any]:
         """The Lex V2 ``Slot`` object (Scalar shape; List shape with ``items``)."""
