@@ -22,6 +22,11 @@ the session by the router after every response):
    confidence threshold), else to ``FallbackIntent``;
 4. anything else answers the slot.
 
+A yes/no question (ConfirmIntent) is remembered as ``Intent?``; on DTMF a key press that
+Lex did not read as yes or no ("1" yes, "2" no, ``confirm_keys``) confirms or declines that
+intent: the turn becomes the pending intent with its ``confirmationState`` set (its slots
+are not carried, so bots read keys out only where the pending answer lives elsewhere).
+
 The pending intent is dropped (a later "I finished X" starts it afresh). The switched turn
 is answered in the dialog code hook, and the response names the new intent: Lex V2 lets a
 code hook change the intent ("Lambda response format", ``sessionState.intent``).
@@ -48,6 +53,7 @@ from dataclasses import dataclass, field
 from lex_bot.lexv2.events import (
     ConfirmationState,
     DialogActionType,
+    InputMode,
     Intent,
     IntentState,
     InvocationSource,
@@ -56,6 +62,8 @@ from lex_bot.lexv2.events import (
 from lex_bot.lexv2.responses import LexResponse
 
 FALLBACK_INTENT = "FallbackIntent"
+#: The mark of a pending yes/no question in ``asked`` (``"ResetProgress?"``).
+CONFIRM_MARK = "?"
 
 #: Words that open a question, per language (the locale's first two letters), accents off.
 DEFAULT_QUESTION_WORDS: Mapping[str, frozenset[str]] = {
@@ -91,6 +99,9 @@ class DialogPolicy:
     question_words: Mapping[str, frozenset[str]] = field(
         default_factory=lambda: dict(DEFAULT_QUESTION_WORDS)
     )
+    confirm_keys: Mapping[str, ConfirmationState] = field(
+        default_factory=lambda: {"1": ConfirmationState.CONFIRMED, "2": ConfirmationState.DENIED}
+    )
 
     def is_question(self, text: str, locale: str) -> bool:
         """``text`` asks something: a question mark, or a first word that asks.
@@ -118,6 +129,8 @@ class DialogPolicy:
             The intent to answer instead (state ``InProgress``, its slots as Lex interpreted
             them), or ``None`` when the turn answers the question.
         """
+        if asked is not None and asked.endswith(CONFIRM_MARK):
+            return self._confirmed_by_key(event, asked[: -len(CONFIRM_MARK)])
         if asked is None or event.invocation_source is not InvocationSource.DIALOG_CODE_HOOK:
             return None
         intent_name, _, slot_name = asked.partition(".")
@@ -154,16 +167,35 @@ class DialogPolicy:
             return Intent(name=self.fallback_intent, state=IntentState.IN_PROGRESS)
         return None
 
+    def _confirmed_by_key(self, event: LexEvent, pending: str) -> Intent | None:
+        """The pending intent confirmed or declined by a key press, else ``None``."""
+        key = event.input_transcript.strip()
+        if event.input_mode is not InputMode.DTMF or key not in self.confirm_keys:
+            return None
+        if event.intent_name == pending and event.intent.confirmation_state not in (
+            None,
+            ConfirmationState.NONE,
+        ):
+            return None  # Lex read the answer itself
+        return Intent(
+            name=pending,
+            state=IntentState.IN_PROGRESS,
+            confirmationState=self.confirm_keys[key],
+        )
+
     @staticmethod
     def asked_after(event: LexEvent, response: LexResponse) -> str | None:
-        """The slot a response leaves the learner asked for (``Intent.Slot``), else ``None``.
+        """What a response leaves the learner asked: a slot (``Intent.Slot``), a yes/no
+        question (``Intent?``), else ``None``.
 
-        ``ElicitSlot`` names it; after ``Delegate`` Lex elicits what the event's
+        ``ElicitSlot`` names the slot; after ``Delegate`` Lex elicits what the event's
         ``proposedNextState`` says it would.
         """
         state = response.session_state
         action = state.dialog_action
         intent = state.intent.name if state.intent else event.intent_name
+        if action.type is DialogActionType.CONFIRM_INTENT:
+            return f"{intent}{CONFIRM_MARK}"
         if action.type is DialogActionType.ELICIT_SLOT and action.slot_to_elicit:
             return f"{intent}.{action.slot_to_elicit}"
         proposed = event.proposed_next_state

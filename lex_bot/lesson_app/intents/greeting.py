@@ -34,7 +34,7 @@ def greeting(turn: LessonTurn) -> LexResponse:
             state=IntentState.IN_PROGRESS,
             confirmationState=ConfirmationState.NONE,
         )
-        return turn.confirm_intent(turn.reply(text, yes_no_choices(t)), intent=recommend)
+        return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True), intent=recommend)
     else:
         text = t("greeting.new", course=courses, lessons=lessons)
     return turn.close(turn.reply(text, help_choices(turn)))

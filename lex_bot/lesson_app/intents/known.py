@@ -89,7 +89,7 @@ def already_know(turn: LessonTurn) -> LexResponse:
     text = t("known.confirm", titles=titles)
     if missing:
         text = f"{t('known.not_found', names=t.join(missing, 'or'))} {text}"
-    return turn.confirm_intent(turn.reply(text, yes_no_choices(t)))
+    return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True))
 
 
 def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
@@ -116,4 +116,4 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
     turn.session.known = ["implied", *implied]
     names = t.join_some([graph.lesson(i).title for i in implied], TITLES_NAMED)
     text = f"{head} {t('known.offer_implied', missing=names)}"
-    return turn.confirm_intent(turn.reply(text, yes_no_choices(t)))
+    return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True))

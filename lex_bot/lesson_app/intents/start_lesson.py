@@ -68,6 +68,7 @@ def start_or_offer(turn: LessonTurn, lesson: Lesson) -> LexResponse:
             voice_text=t(
                 "start.locked.voice", title=lesson.title, lessons=count, first=first.title
             ),
+            keys=True,
         )
     )
 
