@@ -87,7 +87,8 @@ def module_page(turn: LessonTurn, name: str, offset: int) -> LexResponse:
     mastered = sum(state.status is LessonStatus.MASTERED for state in states)
     head = t("modules.lessons", module=module.name, lessons=t.lessons(len(lessons)), done=mastered)
     choices = [c for state in page if (c := startable_choice(t, graph, state))][:5]
-    return turn.close(turn.reply(f"{head}\n{bullet_list(lines)}", choices, voice_text=head))
+    voice = f"{head.rstrip(':')}."  # the list the colon announces is not read on voice
+    return turn.close(turn.reply(f"{head}\n{bullet_list(lines)}", choices, voice_text=voice))
 
 
 def _module_slot(name: str) -> Slot:
