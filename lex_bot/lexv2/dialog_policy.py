@@ -66,13 +66,14 @@ FALLBACK_INTENT = "FallbackIntent"
 CONFIRM_MARK = "?"
 
 #: Words that open a question, per language (the locale's first two letters), accents off.
+#: Only words that rarely open an answer: Spanish "esta"/"es" ("esta lección") and "por"
+#: ("por favor") are left out; "¿" and "?" mark the other questions.
 DEFAULT_QUESTION_WORDS: Mapping[str, frozenset[str]] = {
     "en": frozenset({"what", "whats", "which", "who", "whom", "whose", "where", "when", "why",
                      "how", "is", "are", "am", "can", "could", "do", "does", "did", "should",
                      "shall", "will", "would", "may"}),
     "es": frozenset({"que", "cual", "cuales", "quien", "quienes", "donde", "cuando", "cuanto",
-                     "cuanta", "cuantos", "cuantas", "como", "por", "puedo", "puede", "hay",
-                     "estoy", "esta", "es", "debo"}),
+                     "cuanta", "cuantos", "cuantas", "como", "puedo", "debo"}),
 }  # fmt: skip
 _WORD = re.compile(r"[^\W_]+")
 
