@@ -25,7 +25,8 @@ the session by the router after every response):
 A yes/no question (ConfirmIntent) is remembered as ``Intent?``; on DTMF a key press that
 Lex did not read as yes or no ("1" yes, "2" no, ``confirm_keys``) confirms or declines that
 intent: the turn becomes the pending intent with its ``confirmationState`` set (its slots
-are not carried, so bots read keys out only where the pending answer lives elsewhere).
+are not carried, so a bot reads keys out only where the question's subject is kept in the
+session).
 
 The pending intent is dropped (a later "I finished X" starts it afresh). The switched turn
 is answered in the dialog code hook, and the response names the new intent: Lex V2 lets a

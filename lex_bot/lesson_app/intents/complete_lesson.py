@@ -74,6 +74,12 @@ def _titles(turn: LessonTurn, ids: list[str]) -> str:
 @router.intent("CompleteLesson", slots=(SLOT, SCORE), dialog_hook=True)
 def complete_lesson(turn: LessonTurn) -> LexResponse:
     graph, t = turn.graph, turn.t
+    asked = turn.session.choices
+    if turn.confirmation_state is not ConfirmationState.NONE and slot_text(turn, SLOT) is None:
+        # A key press answered "Mark it finished anyway?" (the dialog policy confirms by key
+        # without the slots): the lesson asked about is the one offered with the question.
+        if len(asked) == 1 and asked[0] in graph:
+            turn.intent.slots[SLOT] = filled_slot(graph.lesson(asked[0]))
     if turn.is_dialog_hook and slot_text(turn, SLOT) is None:
         current = turn.progress.current_lesson
         if current and current in graph:
@@ -93,10 +99,12 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
             return turn.close(turn.reply(t("complete.locked_declined")))
         if answer is not ConfirmationState.CONFIRMED:
             missing = _titles(turn, list(before.to_finish))
+            turn.session.choices = [lesson.id]  # for a key press answering the question
             return turn.confirm_intent(
                 turn.reply(
                     t("complete.locked_confirm", title=lesson.title, missing=missing),
                     yes_no_choices(t),
+                    keys=True,
                 )
             )
     given = 1.0 if mastery is None else mastery
