@@ -75,11 +75,15 @@ def _titles(turn: LessonTurn, ids: list[str]) -> str:
 def complete_lesson(turn: LessonTurn) -> LexResponse:
     graph, t = turn.graph, turn.t
     asked = turn.session.choices
-    if turn.confirmation_state is not ConfirmationState.NONE and slot_text(turn, SLOT) is None:
-        # A key press answered "Mark it finished anyway?" (the dialog policy confirms by key
-        # without the slots): the lesson asked about is the one offered with the question.
-        if len(asked) == 1 and asked[0] in graph:
-            turn.intent.slots[SLOT] = filled_slot(graph.lesson(asked[0]))
+    # A key press answered "Mark it finished anyway?" (the dialog policy confirms by key
+    # without the slots): the lesson asked about is the one offered with the question.
+    if (
+        turn.confirmation_state is not ConfirmationState.NONE
+        and slot_text(turn, SLOT) is None
+        and len(asked) == 1
+        and asked[0] in graph
+    ):
+        turn.intent.slots[SLOT] = filled_slot(graph.lesson(asked[0]))
     if turn.is_dialog_hook and slot_text(turn, SLOT) is None:
         current = turn.progress.current_lesson
         if current and current in graph:
