@@ -32,6 +32,7 @@ Example
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import re
@@ -164,16 +165,37 @@ def _slot_types(definition: Mapping[str, Any], slot_values: Mapping[str, Any]) -
     return slot_types
 
 
-def _prompt(locale: str, key: str, messages: MessageLookup) -> dict[str, Any]:
-    """A slot ``PromptSpecification`` with the catalogue text of ``key``."""
+def _prompt(
+    locale: str, key: str, messages: MessageLookup, dtmf: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A slot ``PromptSpecification`` with the catalogue text of ``key``; every attempt
+    accepts speech and key presses (the bot definition's ``dtmf`` settings)."""
     text = messages(locale, key).strip()
     if not text or len(text) > MAX_PROMPT_CHARS:
         raise BotTemplateError(f"{locale}: prompt {key} must have 1-{MAX_PROMPT_CHARS} characters")
-    return {
+    spec: dict[str, Any] = {
         "MessageGroupsList": [{"Message": {"PlainTextMessage": {"Value": text}}}],
         "MaxRetries": PROMPT_MAX_RETRIES,
         "AllowInterrupt": True,
     }
+    if dtmf is not None:
+        attempt = {
+            "AllowInterrupt": True,
+            "AllowedInputTypes": {"AllowAudioInput": True, "AllowDTMFInput": True},
+            "AudioAndDTMFInputSpecification": {
+                "StartTimeoutMs": int(dtmf.get("start_timeout_ms", 5000)),
+                "DTMFSpecification": {
+                    "MaxLength": int(dtmf.get("max_length", 3)),
+                    "EndCharacter": str(dtmf.get("end_character", "#")),
+                    "DeletionCharacter": str(dtmf.get("deletion_character", "*")),
+                    "EndTimeoutMs": int(dtmf.get("end_timeout_ms", 3000)),
+                },
+            },
+        }
+        names = ["Initial"] + [f"Retry{n}" for n in range(1, PROMPT_MAX_RETRIES + 1)]
+        # A fresh copy per attempt: shared objects would become YAML aliases in the template.
+        spec["PromptAttemptsSpecification"] = {name: copy.deepcopy(attempt) for name in names}
+    return spec
 
 
 def _utterances(name: str, locale: str, spec: Mapping[str, Any], slots: set[str]) -> list[dict]:
@@ -193,7 +215,13 @@ def _utterances(name: str, locale: str, spec: Mapping[str, Any], slots: set[str]
     return out
 
 
-def _intent(name: str, spec: Mapping[str, Any], locale: str, messages: MessageLookup) -> dict:
+def _intent(
+    name: str,
+    spec: Mapping[str, Any],
+    locale: str,
+    messages: MessageLookup,
+    dtmf: Mapping[str, Any] | None = None,
+) -> dict:
     """One intent of one locale."""
     intent: dict[str, Any] = {"Name": name}
     if spec.get("description"):
@@ -212,10 +240,12 @@ def _intent(name: str, spec: Mapping[str, Any], locale: str, messages: MessageLo
             {
                 "Name": str(slot["name"]),
                 "SlotTypeName": str(slot["type"]),
-                "ValueElicitationSetting": {
-                    "SlotConstraint": "Required" if slot.get("required") else "Optional",
-                    "PromptSpecification": _prompt(locale, str(slot["prompt"]), messages),
-                },
+                "ValueElicitationSetting": _value_elicitation(slot, locale, messages, dtmf),
+                **(
+                    {"MultipleValuesSetting": {"AllowMultipleValues": True}}
+                    if slot.get("multiple_values")
+                    else {}
+                ),
             }
             for slot in slot_specs
         ]
@@ -224,6 +254,27 @@ def _intent(name: str, spec: Mapping[str, Any], locale: str, messages: MessageLo
             for index, slot in enumerate(slot_specs, start=1)
         ]
     return intent
+
+
+def _value_elicitation(
+    slot: Mapping[str, Any],
+    locale: str,
+    messages: MessageLookup,
+    dtmf: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A slot's ``ValueElicitationSetting``; with ``elicitation_code_hook`` Lex calls the
+    dialog code hook after each answer, also one it could not take (``SlotCaptureSetting``)."""
+    setting: dict[str, Any] = {
+        "SlotConstraint": "Required" if slot.get("required") else "Optional",
+        "PromptSpecification": _prompt(locale, str(slot["prompt"]), messages, dtmf),
+    }
+    if slot.get("elicitation_code_hook"):
+        setting["SlotCaptureSetting"] = {
+            "ElicitationCodeHook": {"EnableCodeHookInvocation": True},
+            "CaptureNextStep": {"DialogAction": {"Type": "InvokeDialogCodeHook"}},
+            "FailureNextStep": {"DialogAction": {"Type": "InvokeDialogCodeHook"}},
+        }
+    return setting
 
 
 def bot_locales(
@@ -259,7 +310,7 @@ def bot_locales(
         if slot_types:
             entry["SlotTypes"] = slot_types
         entry["Intents"] = [
-            _intent(name, intent_spec or {}, locale, messages)
+            _intent(name, intent_spec or {}, locale, messages, definition["bot"].get("dtmf"))
             for name, intent_spec in intents.items()
         ]
         locales.append(entry)

@@ -125,10 +125,10 @@ def lex_events(draw: st.DrawFn) -> dict[str, Any]:
             st.dictionaries(
                 st.sampled_from(
                     [
-                        "failed_attempts",
-                        "retrying",
-                        "offered_lesson",
-                        "last_recommendations",
+                        "lessonbot.failed_attempts",
+                        "lessonbot.retrying",
+                        "lessonbot.offered_lesson",
+                        "lessonbot.last_recommendations",
                         "learnerId",
                         "theme",
                     ]

@@ -113,9 +113,9 @@ def test_forged_session_attributes_do_not_grant_progress(caplog: pytest.LogCaptu
     forged = {
         "completed": json.dumps(["python-intro/recursion", "python-intro/classes"]),
         "progress": "100",
-        "failed_attempts": "9999",
-        "offered_lesson": "python-intro/classes",
-        "last_recommendations": "x" * 50_000,
+        "lessonbot.failed_attempts": "9999",
+        "lessonbot.offered_lesson": "python-intro/classes",
+        "lessonbot.last_recommendations": "x" * 50_000,
     }
     with caplog.at_level(logging.INFO):
         response = lambda_handler(event("ShowProgress", attributes=forged), None)
@@ -126,10 +126,8 @@ def test_forged_session_attributes_do_not_grant_progress(caplog: pytest.LogCaptu
     assert any("failed_attempts" in p for p in problems)
     assert "haven't mastered any" in contents(response)
     attributes = response["sessionState"]["sessionAttributes"]
-    assert (
-        "last_recommendations" not in attributes or len(attributes["last_recommendations"]) < 2_048
-    )
-    assert attributes["failed_attempts"] == "0"
+    assert len(attributes.get("lessonbot.last_recommendations", "")) < 2_048
+    assert attributes["lessonbot.failed_attempts"] == "0"
 
 
 @pytest.mark.reliability(
@@ -140,7 +138,7 @@ def test_forged_session_attributes_do_not_grant_progress(caplog: pytest.LogCaptu
 )
 def test_confirming_a_forged_offer_starts_nothing_locked() -> None:
     """A client cannot claim an offer to skip prerequisites: the offered lesson is re-checked."""
-    forged = {"offered_lesson": "python-intro/classes"}
+    forged = {"lessonbot.offered_lesson": "python-intro/classes"}
     e = event("StartLesson", {"LessonName": slot("classes")}, attributes=forged)
     e["sessionState"]["intent"]["confirmationState"] = "Confirmed"
     response = lambda_handler(e, None)

@@ -78,7 +78,8 @@ def _broken_events() -> dict[str, dict]:
     case(
         "non-string session attributes",
         lambda e: e["sessionState"].__setitem__(
-            "sessionAttributes", {"failed_attempts": 3, "flag": True, "nested": {"a": 1}, "n": None}
+            "sessionAttributes",
+            {"lessonbot.failed_attempts": 3, "flag": True, "nested": {"a": 1}, "n": None},
         ),
     )
     case("sessionId empty", lambda e: e.__setitem__("sessionId", ""))

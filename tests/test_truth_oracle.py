@@ -124,7 +124,9 @@ class Checker:
             else:
                 assert oracle.can_start(lesson), f"offers {lesson}: {where}"
         action = response["sessionState"]["dialogAction"]["type"]
-        offered = (response["sessionState"].get("sessionAttributes") or {}).get("offered_lesson")
+        offered = (response["sessionState"].get("sessionAttributes") or {}).get(
+            "lessonbot.offered_lesson"
+        )
         if action == "ConfirmIntent" and offered:
             assert oracle.can_start(offered), f"asks to start {offered}: {where}"
         for match in re.finditer(r"The first you can start now is (.+)", text):

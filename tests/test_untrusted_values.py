@@ -135,11 +135,15 @@ def test_a_counter_at_the_top_of_its_range_is_clamped() -> None:
         "StartLesson",
         {"LessonName": slot("quantum basket weaving")},
         source="DialogCodeHook",
-        session_attributes={"retrying": "StartLesson.LessonName", "failed_attempts": "100"},
+        session_attributes={
+            "lessonbot.retrying": "StartLesson.LessonName",
+            "lessonbot.failed_attempts": "100",
+        },
     )
     response = lambda_handler(event, None)
     assert EN("problem.internal_error") not in text(response)
-    assert response["sessionState"].get("sessionAttributes", {}).get("failed_attempts") in (
+    attributes = response["sessionState"].get("sessionAttributes", {})
+    assert attributes.get("lessonbot.failed_attempts") in (
         None,
         "0",
     )
@@ -174,11 +178,11 @@ def test_a_session_id_with_a_trailing_newline_still_saves(
 def test_typed_attributes_that_fail_to_parse_are_dropped_and_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    attributes = {
-        "last_recommendations": "[" * 1000 + "]" * 1000,
-        "failed_attempts": "NaN",
-        "offered_lesson": "x" * 300,
-        "retrying": "StartLesson.LessonName",
+    attributes = {  # the bot's own attributes live under "lessonbot."
+        "lessonbot.last_recommendations": "[" * 1000 + "]" * 1000,
+        "lessonbot.failed_attempts": "NaN",
+        "lessonbot.offered_lesson": "x" * 300,
+        "lessonbot.retrying": "StartLesson.LessonName",
     }
     with caplog.at_level(logging.INFO):
         response = lambda_handler(lex_event("Help", session_attributes=attributes), None)

@@ -71,12 +71,22 @@ class _Model(BaseModel):
 
 
 class SlotDefinition(_Model):
-    """A slot of an intent; ``prompt`` is the message-catalogue key Lex asks for it with."""
+    """A slot of an intent; ``prompt`` is the message-catalogue key Lex asks for it with.
+
+    ``elicitation_code_hook``: Lex calls the dialog code hook after every answer to the
+    slot's question, also one it could not take as a value (the slot then empty, the answer
+    in ``inputTranscript``), so the bot can hear "skip" for a number slot and count retries
+    itself (``SlotCaptureSetting.ElicitationCodeHook`` in the template).
+    ``multiple_values``: a List slot ("A, B and C"; ``MultipleValuesSetting``), which Lex V2
+    allows for custom slot types.
+    """
 
     name: str = Field(pattern=NAME_PATTERN)
     type: str = Field(min_length=1, max_length=100)
     required: bool = False
     prompt: str = Field(min_length=1)
+    elicitation_code_hook: bool = False
+    multiple_values: bool = False
 
 
 class SlotTypeDefinition(_Model):
@@ -128,12 +138,23 @@ class LocaleDefinition(_Model):
     nlu_confidence_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
 
 
+class DtmfSettings(_Model):
+    """How Lex reads key presses at every slot question (``DTMFSpecification``)."""
+
+    max_length: int = Field(default=3, ge=1, le=1024)
+    end_character: str = Field(default="#", pattern=r"^[A-D0-9#*]$")
+    deletion_character: str = Field(default="*", pattern=r"^[A-D0-9#*]$")
+    end_timeout_ms: int = Field(default=3000, ge=1)
+    start_timeout_ms: int = Field(default=5000, ge=1)
+
+
 class BotInfo(_Model):
-    """The bot itself: name, description, session time-out and locales."""
+    """The bot itself: name, description, session time-out, key presses and locales."""
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     idle_session_ttl_seconds: int = Field(default=600, ge=60, le=86_400)
+    dtmf: DtmfSettings = Field(default_factory=DtmfSettings)
     locales: dict[str, LocaleDefinition] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -13,7 +13,11 @@ and carries the conversation between turns the way Lex does:
 * ``ElicitSlot``: the next input answers that slot of the same intent, as
   :meth:`~lex_bot.devtools.local_nlu.LocalNlu.answer` reads it: a listed value, the value a clear
   request carries ("start recursion"), or the whole input; a clear request for another
-  intent that carries no value of the slot switches to that intent, as Lex does;
+  intent that carries no value of the slot switches to that intent, as Lex does; the event
+  still carries the input's ``interpretations`` (the pending intent first, then the others
+  with their confidence), so the handler's dialog policy can tell a new request that Lex
+  read as a slot value ("what do I need before recursion?") from an answer. Real Lex sends
+  interpretations on every turn too; the local order and confidences are the local NLU's;
 * ``ConfirmIntent``: the next "yes"/"no" sets ``confirmationState`` on the same intent
   (anything else is classified afresh);
 * ``Close`` and ``ElicitIntent``: the next input is classified afresh;
@@ -207,6 +211,7 @@ class LocalLex:
         """
         nlu = self.nlu()
         result = LexTurnResult(text=text, nlu=None)
+        self._heard: NluResult | None = None
         pending = (self.pending or {}).get("type")
         intent = None
         if pending == "ElicitSlot" and self.intent is not None:
@@ -237,14 +242,20 @@ class LocalLex:
         if isinstance(answer, NluResult):
             result.nlu = answer
             return None
+        spec = self.definition.slot(name, slot)
+        if answer is None and spec is not None and spec.elicitation_code_hook:
+            # The slot's elicitation code hook: Lex calls the dialog code hook with the slot
+            # still empty, and the answer it could not take in inputTranscript.
+            self._heard = nlu.interpret(text)
+            return {**self.intent, "state": "InProgress"}
         if answer is None:
-            spec = self.definition.slot(name, slot)
             if spec is not None:  # Lex re-prompts a value it cannot take (e.g. a number)
                 result.messages.append(self._prompt(spec.prompt))
                 result.intent, result.dialog_action = name, "ElicitSlot"
                 result.slot_to_elicit, result.intent_state = slot, "InProgress"
             return None
         slots = {**self.intent.get("slots", {}), slot: answer.to_lex()}
+        self._heard = nlu.interpret(text)  # Lex sends the interpretations on every turn
         return {**self.intent, "slots": slots, "state": "InProgress"}
 
     def _new_intent(self, match: IntentMatch) -> dict[str, Any]:
@@ -341,8 +352,12 @@ class LocalLex:
     ) -> dict[str, Any]:
         """A Lex V2 code hook event for ``intent`` (validated against ``LexEvent``)."""
         interpretations = []
+        nlu = nlu or getattr(self, "_heard", None)
         if nlu is not None:
-            for match in nlu.interpretations:
+            own = [m for m in nlu.interpretations if m.intent == intent["name"]]
+            if not own:
+                interpretations.append({"intent": intent, "interpretationSource": "Lex"})
+            for match in own + [m for m in nlu.interpretations if m.intent != intent["name"]]:
                 item = intent if match.intent == intent["name"] else self._new_intent(match)
                 interpretations.append({"intent": item, "nluConfidence": match.confidence,
                                         "interpretationSource": "Lex"})  # fmt: skip
@@ -485,7 +500,8 @@ SCRIPT_HELP = """A conversation script, one instruction per line:
   ?intent Name      the last turn's intent      ?action ElicitSlot   its dialog action
   ?state Fulfilled  the intent's state          ?slot LessonName     the slot being elicited
   ?card / ?no-card  the last reply has (not) a card with buttons
-  @locale es_US     @voice    @text    @session reset (new Lex session, same learner)
+  @locale es_US     @voice    @text    @dtmf (key presses: "> 2" sends the digit)
+  @session reset    (new Lex session, same learner)
   @session new      (a new learner)    @session NAME (that learner)
   # comment         blank lines are ignored
 Every code hook response is checked against the Lex V2 contract."""
@@ -604,8 +620,8 @@ def _directive(lex: LocalLex, directive: str) -> str | None:
         if argument not in lex.definition.bot.locales:
             return f"unknown locale {argument!r}"
         lex.locale = argument
-    elif name in ("voice", "text"):
-        lex.input_mode = "Speech" if name == "voice" else "Text"
+    elif name in ("voice", "text", "dtmf"):
+        lex.input_mode = {"voice": "Speech", "text": "Text", "dtmf": "DTMF"}[name]
     elif name == "session":
         lex.reset_session()
         if argument == "new":

@@ -65,6 +65,10 @@ _SLOT_REFERENCE = re.compile(r"\{([^{}]*)\}")
 _WORD = re.compile(r"[^\W_]+(?:['’`][^\W_]+)*")
 _APOSTROPHES = re.compile("['’`]")
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+#: What separates the items of a List slot's answer: commas, "and", "y", "e", "&".
+_LIST_SEPARATOR = re.compile(
+    r"(\s*,\s*(?:and\s+|y\s+|e\s+)?|\s+and\s+|\s+y\s+|\s+e\s+|\s*&\s*)", re.I
+)
 
 _YES = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "certainly", "confirm",
                   "confirmed", "please", "si", "claro", "vale", "correcto", "dale", "bueno",
@@ -112,9 +116,20 @@ class SlotFill:
     original: str
     interpreted: str
     resolved: tuple[str, ...] = ()
+    items: tuple[SlotFill, ...] = field(default=(), repr=False)
 
     def to_lex(self) -> dict[str, Any]:
-        """The Lex V2 ``Slot`` object (Scalar shape)."""
+        """The Lex V2 ``Slot`` object (Scalar shape; List shape with ``items``)."""
+        if self.items:
+            return {
+                "shape": "List",
+                "value": {
+                    "originalValue": self.original,
+                    "interpretedValue": self.original,
+                    "resolvedValues": [],
+                },
+                "values": [item.to_lex() for item in self.items],
+            }
         return {
             "shape": "Scalar",
             "value": {
@@ -403,6 +418,9 @@ class LocalNlu:
         if slot_type == NUMBER_SLOT_TYPE:
             number = parse_number(cleaned)
             return None if number is None else SlotFill(cleaned, number)
+        spec = self.definition.slot(intent, slot)
+        if spec is not None and spec.multiple_values:
+            return self._resolve_list(slot_type, cleaned)
         return self._resolve(slot_type, cleaned)
 
     def known_value(self, slot_type: str, text: str) -> str | None:
@@ -457,8 +475,32 @@ class LocalNlu:
             return SlotFill(original, original)
         return SlotFill(original, value, (value,))
 
+    def _resolve_list(self, slot_type: str, original: str) -> SlotFill:
+        """A List slot: the items of "A, B and C", each resolved; a listed value that holds
+        a separator ("Booleans and Comparisons") stays one item (longest known first)."""
+        pieces = _LIST_SEPARATOR.split(original)
+        parts, seps = pieces[0::2], pieces[1::2]
+        items: list[SlotFill] = []
+        i = 0
+        while i < len(parts):
+            for j in range(len(parts), i, -1):
+                phrase = parts[i]
+                for k in range(i + 1, j):
+                    phrase += seps[k - 1] + parts[k]
+                if j == i + 1 or self.known_value(slot_type, phrase) is not None:
+                    if phrase.strip():
+                        items.append(self._resolve(slot_type, phrase.strip()))
+                    i = j
+                    break
+        if not items:
+            items = [self._resolve(slot_type, original)]
+        return SlotFill(original, original, (), tuple(items))
+
     def _slot_fill(self, intent: str, slot: str, original: str) -> SlotFill | None:
+        spec = self.definition.slot(intent, slot)
         slot_type = self.definition.slot_type_of(intent, slot) or ""
+        if spec is not None and spec.multiple_values:
+            return self._resolve_list(slot_type, original)
         if slot_type == NUMBER_SLOT_TYPE:
             number = parse_number(original)
             if number is None or len(original.split()) > 3:

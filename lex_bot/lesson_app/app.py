@@ -16,7 +16,9 @@ from lex_bot.lesson_app.intents import (
     errors,
     goals,
     greeting,
+    known,
     lesson_info,
+    more,
     progress,
     recommend,
     start_lesson,
@@ -25,6 +27,7 @@ from lex_bot.lesson_app.lesson_slots import forget_abandoned_retries
 from lex_bot.lesson_app.messages import messages_for
 from lex_bot.lesson_app.session import LessonSession
 from lex_bot.lesson_app.turn import LessonTurn
+from lex_bot.lexv2.dialog_policy import DialogPolicy
 from lex_bot.lexv2.observability import share_logger_config
 from lex_bot.lexv2.recording import Recorder
 from lex_bot.lexv2.router import IntentRouter, ProblemKind
@@ -40,7 +43,10 @@ def localized_problem_replies(locale: str, kind: ProblemKind) -> str:
 
 
 app: IntentRouter[LessonSession] = IntentRouter(
-    LessonSession, turn_class=LessonTurn, problem_replies=localized_problem_replies
+    LessonSession,
+    turn_class=LessonTurn,
+    problem_replies=localized_problem_replies,
+    dialog_policy=DialogPolicy(),
 )
 app.include_router(greeting.router)
 app.include_router(recommend.router)
@@ -50,10 +56,13 @@ app.include_router(lesson_info.router)
 app.include_router(goals.router)
 app.include_router(progress.router)
 app.include_router(browse_modules.router)
+app.include_router(known.router)
+app.include_router(more.router)
 app.include_router(conversation.router)
 app.include_router(errors.router)
 
 app.use(forget_abandoned_retries)
+app.use(more.forget_finished_lists)
 
 _recorder = Recorder.from_env()
 if _recorder is not None:

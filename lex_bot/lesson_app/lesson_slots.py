@@ -1,13 +1,30 @@
 """Resolve a lesson slot (LessonName, GoalLesson) against the lesson graph.
 
 Lex's lesson slot types use original-value resolution, so whatever the learner said reaches
-us; :func:`lesson_from_slot` resolves it with ``graph.find`` and decides the next step:
+us. :func:`lesson_from_slot` reads the slot in this order (the slot value's members are those
+of "Lambda input event format", ``Slot.value``; their meaning is in "Custom slot types",
+slot value resolution, of the Lex V2 developer guide):
+
+1. an answer to the bot's own offer: "it" / "this lesson" (the lesson under way), or, after
+   a list of choices, its number, ordinal ("the second one"), key press, or "yes" to a
+   single offer (``session.choices``);
+2. ``resolvedValues``: Lex's own resolution against the slot type's values. One entry that
+   names a lesson is the lesson; several that name lessons become the disambiguation;
+3. ``interpretedValue`` (what Lex made of the answer), then ``originalValue`` (what was said),
+   each looked up with ``graph.find``.
+
+Then it decides the next step:
 
 * confident match: the lesson (and, in the dialog code hook, a ``Delegate`` that writes the
-  lesson id into the slot so the fulfilment hook gets a canonical value);
-* ambiguous: re-elicit the slot with the candidates (buttons on text, a short list on voice);
+  lesson id into the slot so the fulfilment hook gets a canonical value, unless the handler
+  set ``turn.state["answer_now"]`` to answer in the dialog code hook itself);
+* ambiguous: re-elicit the slot with the candidates (buttons on text, the same names read
+  with their keys on voice);
 * unknown: re-elicit with suggestions;
-* after three failed tries in a row: give up politely and offer help.
+* after :data:`MAX_FAILED_ATTEMPTS` failed tries in a row at the same slot
+  (:func:`count_failed_attempt`, shared by every elicited slot): give up politely. The same
+  ambiguous name again (the same choices) is not counted again, and "thanks" or "never
+  mind" lets the question go without counting.
 """
 
 from __future__ import annotations
@@ -15,6 +32,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from lex_bot.lesson_app.answers import choice_index, is_dismissal, means_this_lesson, yes_or_no
 from lex_bot.lesson_app.messages import Messages
 from lex_bot.lesson_app.presentation import button_value, reply, texts
 from lex_bot.lexv2.events import IntentState, Slot, SlotShape, SlotValue
@@ -103,8 +121,33 @@ def help_choices(turn: Turn[Any]) -> list[tuple[str, str]]:
 
 
 def forget_failed_attempts(turn: Turn[Any]) -> None:
-    """Start counting failed lesson names afresh."""
+    """Start counting failed answers afresh (and forget the choices offered)."""
     turn.session.retrying, turn.session.failed_attempts = None, 0
+    turn.session.choices = []
+
+
+def count_failed_attempt(turn: Turn[Any], slot_name: str) -> bool:
+    """Count one failed answer to ``slot_name`` of this intent; ``True`` when the budget
+    (:data:`MAX_FAILED_ATTEMPTS` in a row at the same slot) is spent, and the count is reset.
+
+    Every elicited slot counts the same way, through this function.
+    """
+    retrying = f"{turn.intent.name}.{slot_name}"
+    if turn.session.retrying != retrying:
+        turn.session.retrying, turn.session.failed_attempts = retrying, 0
+    turn.session.failed_attempts += 1
+    if turn.session.failed_attempts >= MAX_FAILED_ATTEMPTS:
+        forget_failed_attempts(turn)
+        return True
+    return False
+
+
+def give_up(turn: Turn[Any]) -> LexResponse:
+    """The polite end of a slot question whose retry budget is spent."""
+    t = texts(turn)
+    return turn.close(
+        reply(turn, t("lesson.give_up"), help_choices(turn)), state=IntentState.FAILED
+    )
 
 
 def forget_abandoned_retries(turn: Turn[Any], call_next: Handler) -> LexResponse:
@@ -117,6 +160,50 @@ def forget_abandoned_retries(turn: Turn[Any], call_next: Handler) -> LexResponse
     if retrying is not None and retrying.partition(".")[0] != turn.intent.name:
         forget_failed_attempts(turn)
     return call_next(turn)
+
+
+def _lesson_of(graph: LessonGraph, text: str | None) -> Lesson | None:
+    if not text or not text.strip():
+        return None
+    result = graph.find(text)
+    if result.is_confident and result.best is not None:
+        return graph.lesson(result.best.lesson_id)
+    return None
+
+
+def _offered_answer(turn: Turn[Any], graph: LessonGraph, raw: str) -> Lesson | None:
+    """The lesson an answer to the bot's own offer means ("it", "2", "yes"), else ``None``."""
+    locale = turn.locale
+    if means_this_lesson(raw, locale):
+        current = _current_lesson(turn)
+        if current is not None and current in graph:
+            return graph.lesson(current)
+    choices = [c for c in turn.session.choices if c in graph]
+    if not choices:
+        return None
+    index = choice_index(raw, locale, len(choices))
+    if index is not None:
+        return graph.lesson(choices[index])
+    if len(choices) == 1 and yes_or_no(raw, locale) is True:
+        return graph.lesson(choices[0])
+    return None
+
+
+def _current_lesson(turn: Turn[Any]) -> str | None:
+    progress = getattr(turn, "progress", None)
+    return getattr(progress, "current_lesson", None)
+
+
+def _resolved_lessons(graph: LessonGraph, slot: Slot | None) -> list[Lesson]:
+    """The distinct lessons of Lex's ``resolvedValues`` (order kept)."""
+    if slot is None or slot.value is None:
+        return []
+    found: list[Lesson] = []
+    for value in slot.value.resolved_values[:10]:
+        lesson = _lesson_of(graph, value)
+        if lesson is not None and lesson not in found:
+            found.append(lesson)
+    return found
 
 
 def lesson_from_slot(
@@ -134,39 +221,43 @@ def lesson_from_slot(
     """
 
     t = texts(turn)
+    slot = turn.slot(slot_name)
     raw = slot_text(turn, slot_name)
     if raw is None:
         raise EndTurn(turn.elicit_slot(slot_name, reply(turn, t(prompt_key))))
-    result = graph.find(raw)
-    if result.is_confident and result.best is not None:
+    lesson = _offered_answer(turn, graph, slot.original or raw if slot else raw)
+    resolved = [] if lesson is not None else _resolved_lessons(graph, slot)
+    if lesson is None and len(resolved) == 1:
+        lesson = resolved[0]
+    if lesson is None and not resolved:
+        lesson = _lesson_of(graph, raw)
+        if lesson is None and slot is not None and slot.original not in (None, raw):
+            lesson = _lesson_of(graph, slot.original)
+    if lesson is not None:
         forget_failed_attempts(turn)
-        lesson = graph.lesson(result.best.lesson_id)
-        if turn.is_dialog_hook:
-            slot = turn.slot(slot_name)
+        if turn.is_dialog_hook and not turn.state.get("answer_now"):
             original = slot.original if slot else None
             raise EndTurn(
                 turn.delegate(slots={**turn.intent.slots, slot_name: filled_slot(lesson, original)})
             )
         return lesson
 
-    retrying = f"{turn.intent.name}.{slot_name}"
-    if turn.session.retrying != retrying:
-        turn.session.retrying, turn.session.failed_attempts = retrying, 0
-    turn.session.failed_attempts += 1
-    if turn.session.failed_attempts >= MAX_FAILED_ATTEMPTS:
-        _log_unresolved(turn, slot_name, raw, "gave_up")
+    if is_dismissal(raw, turn.locale):  # "thanks", "never mind": let the question go
         forget_failed_attempts(turn)
-        raise EndTurn(
-            turn.close(
-                reply(turn, t("lesson.give_up"), help_choices(turn)), state=IntentState.FAILED
-            )
-        )
+        raise EndTurn(turn.close(reply(turn, t("start.declined")), state=IntentState.FAILED))
+    result = graph.find(raw)
+    candidates = resolved[:5] or [graph.lesson(m.lesson_id) for m in result.matches[:5]]
+    repeated = bool(candidates) and {c.id for c in candidates} == set(turn.session.choices)
+    if not repeated and count_failed_attempt(turn, slot_name):
+        _log_unresolved(turn, slot_name, raw, "gave_up")
+        raise EndTurn(give_up(turn))
     cleared = {**turn.intent.slots, slot_name: None}
-    candidates = [graph.lesson(m.lesson_id) for m in result.matches[:5]]
+    ambiguous = len(resolved) > 1 or result.ambiguous
     if candidates:
-        key = "lesson.ambiguous" if result.ambiguous else "lesson.did_you_mean"
-        _log_unresolved(turn, slot_name, raw, "ambiguous" if result.ambiguous else "not_confident")
-        names = t.join([c.title for c in candidates[:3]], "or")
+        key = "lesson.ambiguous" if ambiguous else "lesson.did_you_mean"
+        _log_unresolved(turn, slot_name, raw, "ambiguous" if ambiguous else "not_confident")
+        turn.session.choices = [c.id for c in candidates]
+        names = t.join([c.title for c in candidates], "or")
         raise EndTurn(
             turn.elicit_slot(
                 slot_name,
@@ -175,12 +266,14 @@ def lesson_from_slot(
                     t(key, heard=raw, options=names),
                     [lesson_choice(c) for c in candidates],
                     voice_text=t(f"{key}.voice", heard=raw),
+                    keys=True,
                 ),
                 slots=cleared,
             )
         )
     _log_unresolved(turn, slot_name, raw, "unknown")
     suggestions = [graph.lesson(r.lesson_id) for r in graph.recommend((), k=3)]
+    turn.session.choices = [s.id for s in suggestions]
     raise EndTurn(
         turn.elicit_slot(
             slot_name,
@@ -189,6 +282,7 @@ def lesson_from_slot(
                 t("lesson.unknown", heard=raw),
                 [lesson_choice(s) for s in suggestions],
                 voice_text=t("lesson.unknown.voice", heard=raw),
+                keys=True,
             ),
             slots=cleared,
         )

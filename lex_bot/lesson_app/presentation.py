@@ -40,6 +40,7 @@ def reply(
     *,
     title: str | None = None,
     voice_text: str | None = None,
+    keys: bool = False,
 ) -> list[Message]:
     """Messages for ``text`` and optional ``(label, value)`` choices, shaped for the channel.
 
@@ -49,6 +50,8 @@ def reply(
             and on voice at most 3 are read out.
         title: the card title (default: the catalogue's ``card.choose``).
         voice_text: a shorter sentence for voice; defaults to ``text``.
+        keys: on voice (Speech and DTMF), also read each choice's key ("press 1 for ...");
+            only for questions whose next answer maps a key press back to the choice.
     """
     t = texts(turn)
     if turn.is_voice:
@@ -56,6 +59,9 @@ def reply(
         labels = [label for label, _ in choices[:VOICE_MAX_CHOICES]]
         if labels:
             speech = f"{speech} {t('voice.choices', options=t.join(labels, 'or'))}"
+        if labels and keys:
+            pressed = [t("voice.key", number=n, label=label) for n, label in enumerate(labels, 1)]
+            speech = f"{speech} {t('voice.keys', keys=t.join(pressed, 'or'))}"
         return [ssml(speech)]
     messages = to_messages(text)[: MESSAGES_MAX - 1]
     if choices:

@@ -6,13 +6,21 @@ from the progress store, whatever the client puts here.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from lex_bot.lexv2.session_attributes import Counter, TypedSessionAttributes
 
+NAMESPACE = "lessonbot."
+
 
 class LessonSession(TypedSessionAttributes):
     """What the bot remembers between turns of one Lex session.
+
+    On the wire every field is a key under :data:`NAMESPACE` (``lessonbot.failed_attempts``);
+    every other key belongs to the client and passes through unchanged. When the map would
+    not fit the budget, the bot's optional state goes first, in ``drop_order``.
 
     Attributes:
         failed_attempts: how many times in a row the lesson slot ``retrying`` could not be
@@ -20,9 +28,30 @@ class LessonSession(TypedSessionAttributes):
         retrying: the lesson slot being asked again, as ``Intent.Slot``.
         offered_lesson: the lesson offered in the pending yes/no question (ConfirmIntent).
         last_recommendations: lesson ids recommended last (for the log and the next turn).
+        asked: the slot the last response left asked for, as ``Intent.Slot`` (kept by the
+            router for its dialog policy, ``lex_bot.lexv2.dialog_policy``).
+        more: where the last long list stopped, ``[kind, key, offset]`` (``path``/``module``),
+            for "more" (ShowMore); any other intent forgets it.
+        known: lessons "I already know ..." waits to mark, ``[stage, id, ...]`` (AlreadyKnow).
+        choices: the lessons offered with the last slot question, in order, so that "2",
+            "the second one", a key press or "yes" (to one offer) can answer it.
     """
+
+    namespace: ClassVar[str] = NAMESPACE
+    drop_order: ClassVar[tuple[str, ...]] = (
+        "last_recommendations",
+        "more",
+        "choices",
+        "offered_lesson",
+        "retrying",
+        "failed_attempts",
+    )
 
     failed_attempts: Counter(0, 100) = 0  # type: ignore[valid-type]
     retrying: str | None = Field(default=None, max_length=200)
     offered_lesson: str | None = Field(default=None, max_length=200)
     last_recommendations: list[str] = Field(default_factory=list, max_length=5)
+    asked: str | None = Field(default=None, max_length=200)
+    choices: list[str] = Field(default_factory=list, max_length=5)
+    more: list[str] = Field(default_factory=list, max_length=3)
+    known: list[str] = Field(default_factory=list, max_length=11)

@@ -110,9 +110,10 @@ class LessonTurn(Turn[LessonSession]):
         *,
         title: str | None = None,
         voice_text: str | None = None,
+        keys: bool = False,
     ) -> list[Message]:
         """Messages for ``text`` and choices, shaped for the channel (see ``presentation``)."""
-        return reply(self, text, choices, title=title, voice_text=voice_text)
+        return reply(self, text, choices, title=title, voice_text=voice_text, keys=keys)
 
     def lesson_from_slot(self, slot_name: str, *, prompt_key: str) -> Lesson:
         """The lesson ``slot_name`` names; otherwise the turn ends asking again.

@@ -24,6 +24,11 @@ Dispatch order for a turn of intent ``X`` invoked by hook ``H``:
 3. for the dialog code hook only: ``Delegate`` (Lex carries on with the bot's own prompts);
 4. the ``@router.fallback`` handler, else a polite built-in answer for an unknown intent.
 
+Before dispatch, a :class:`~lex_bot.lexv2.dialog_policy.DialogPolicy` (when the app gives
+one) decides whether the answer to the bot's last slot question is really a new request, and
+the turn then goes to that intent's handler instead; after every response the router keeps
+the slot it leaves asked in the session's ``asked`` field.
+
 Any exception inside a handler goes to the first matching ``@router.exception_handler``;
 anything unhandled, or a handler that returns something that is not a :class:`LexResponse`,
 becomes a polite, valid response and one structured error log line with the Lex
@@ -41,6 +46,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
+from lex_bot.lexv2.dialog_policy import DialogPolicy
 from lex_bot.lexv2.events import (
     ActiveContext,
     ConfirmationState,
@@ -354,6 +360,9 @@ class IntentRouter(Router, Generic[S]):
         turn_class: the :class:`Turn` subclass handlers receive (an app adds its helpers).
         problem_replies: ``(locale, ProblemKind) -> str`` for the polite answers to problems.
         emit_metrics: emit per-intent EMF metrics for every turn.
+        dialog_policy: the policy for answers to slot questions (see
+            :mod:`lex_bot.lexv2.dialog_policy`); it needs an ``asked: str | None`` field in
+            ``session_model``, where the router keeps the slot asked last.
     """
 
     def __init__(
@@ -363,8 +372,12 @@ class IntentRouter(Router, Generic[S]):
         turn_class: type[Turn[Any]] | None = None,
         problem_replies: ProblemReplies = default_problem_replies,
         emit_metrics: bool = True,
+        dialog_policy: DialogPolicy | None = None,
     ) -> None:
         super().__init__()
+        if dialog_policy is not None and "asked" not in session_model.model_fields:
+            raise ValueError("a dialog policy needs an 'asked' field in the session model")
+        self.dialog_policy = dialog_policy
         self.session_model = session_model
         self.turn_class = turn_class or Turn
         self.problem_replies = problem_replies
@@ -426,6 +439,7 @@ class IntentRouter(Router, Generic[S]):
 
         session = self.session_model.parse(parsed.session_state.session_attributes)
         turn: Turn[S] = self.turn_class(event=parsed, session=session, lambda_context=context)
+        switched_from = self._apply_dialog_policy(turn)
         error = False
         try:
             try:
@@ -440,6 +454,9 @@ class IntentRouter(Router, Generic[S]):
         except Exception as exc:  # the error boundary: learners never see a stack trace
             error = True
             result = self._handle_exception(turn, exc)
+        if self.dialog_policy is not None:
+            turn.session.asked = self.dialog_policy.asked_after(turn.event, result)  # type: ignore[attr-defined]
+            result.session_state.session_attributes = turn.session.to_lex()
         response = result.to_lex()
         logger.info(
             "turn answered",
@@ -453,11 +470,27 @@ class IntentRouter(Router, Generic[S]):
                 dialog_action=result.dialog_action_type.value,
                 transcript=redact(parsed.input_transcript) if parsed.input_transcript else None,
                 session_attribute_problems=session.problems or None,
+                switched_from=switched_from,
                 latency_ms=round((time.perf_counter() - started) * 1000, 3),
             ),
         )
         self._finish(event, response, started, intent=turn.intent_name, error=error)
         return response
+
+    def _apply_dialog_policy(self, turn: Turn[S]) -> str | None:
+        """Send the turn to the intent it really asks for; return the intent it left."""
+        if self.dialog_policy is None:
+            return None
+        asked = getattr(turn.session, "asked", None)
+        switched = self.dialog_policy.switch(turn.event, asked)
+        if switched is None:
+            return None
+        left = turn.event.intent_name
+        state = turn.event.session_state.model_copy(update={"intent": switched})
+        turn.event = turn.event.model_copy(
+            update={"session_state": state, "proposed_next_state": None}
+        )
+        return left
 
     def _call(self, turn: Turn[S]) -> LexResponse:
         handler = self.handler_for(turn.intent_name, turn.invocation_source)

@@ -7,8 +7,16 @@ put anything in it. Subclass :class:`TypedSessionAttributes`, declare typed fiel
   type, an oversized value or undecodable JSON is dropped (and reported in ``problems``),
   never trusted and never fatal;
 * :meth:`TypedSessionAttributes.to_lex` writes every field back as a string (``str`` as is,
-  everything else as compact JSON), omitting ``None``, and keeps unknown keys the client set
-  (as strings, within bounds) so the bot does not erase what a client stored.
+  everything else as compact JSON), omitting ``None`` and empty collections.
+
+The bot's own fields live under one namespace (``namespace``, a key prefix such as
+``lessonbot.``); every other key belongs to the client and passes through byte for byte, of
+whatever length or number: the map a response returns *becomes* the session's ("Lambda
+response format": ``sessionState.sessionAttributes`` replaces the session's attributes), so a
+key the bot left out would be deleted, and Lex accepted these in the request, so they are
+within its limits. The bot never reads them. When the whole map would exceed
+:data:`~lex_bot.lexv2.limits.SESSION_ATTRIBUTES_BUDGET_CHARS`, the bot drops its own fields
+(the least important first, ``drop_order``), never the client's, and logs what it dropped.
 
 Session attributes come from the client and are hints, never authority: progress lives in
 the progress store.
@@ -16,14 +24,16 @@ the progress store.
 Example:
     >>> class Attrs(TypedSessionAttributes):
     ...     attempts: int = 0
-    >>> attrs = Attrs.parse({"attempts": "2", "theme": "dark"})
+    ...     namespace = "bot."
+    >>> attrs = Attrs.parse({"bot.attempts": "2", "theme": "dark"})
     >>> attrs.attempts, attrs.to_lex()
-    (2, {'theme': 'dark', 'attempts': '2'})
+    (2, {'theme': 'dark', 'bot.attempts': '2'})
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Self
 
@@ -36,7 +46,13 @@ from pydantic import (
     ValidationInfo,
 )
 
-from lex_bot.lexv2.limits import MAX_SESSION_ATTRIBUTE_CHARS, MAX_SESSION_ATTRIBUTES
+from lex_bot.lexv2.limits import (
+    MAX_SESSION_ATTRIBUTE_CHARS,
+    MAX_SESSION_ATTRIBUTES,
+    SESSION_ATTRIBUTES_BUDGET_CHARS,
+)
+
+logger = logging.getLogger("lessonbot")
 
 #: Validation context of values read from the client (see :func:`Counter`).
 _FROM_CLIENT = {"from_client": True}
@@ -75,6 +91,11 @@ class TypedSessionAttributes(BaseModel):
 
     max_value_chars: ClassVar[int] = MAX_SESSION_ATTRIBUTE_CHARS
     max_attributes: ClassVar[int] = MAX_SESSION_ATTRIBUTES
+    #: Prefix of the bot's own keys; every other key is the client's and passes through.
+    namespace: ClassVar[str] = ""
+    #: The bot's optional fields, dropped in this order when the map would exceed the budget.
+    drop_order: ClassVar[tuple[str, ...]] = ()
+    budget_chars: ClassVar[int] = SESSION_ATTRIBUTES_BUDGET_CHARS
 
     # Defaults, not factories: pydantic copies an empty default cheaply, but inspects a
     # factory's signature on every instance (a quarter of a warm turn).
@@ -96,36 +117,42 @@ class TypedSessionAttributes(BaseModel):
         items = list((raw or {}).items()) if isinstance(raw, Mapping) else []
         if raw is not None and not isinstance(raw, Mapping):
             problems.append(f"sessionAttributes is a {type(raw).__name__}, not a map")
-        if len(items) > cls.max_attributes:
-            problems.append(
-                f"{len(items)} session attributes, only the first {cls.max_attributes} read"
-            )
-            items = items[: cls.max_attributes]
+        own = 0
         for key, value in items:
-            if not isinstance(key, str) or not key or len(key) > 100:
-                problems.append(f"session attribute key {str(key)[:40]!r} is not a short string")
+            if not isinstance(key, str) or not key or not isinstance(value, str):
+                # Lex sends only strings, and keys are never empty (the lexv2-runtime model's
+                # NonEmptyString); anything else cannot go back in a response.
+                problems.append(f"session attribute {str(key)[:40]!r} is not a string pair")
                 continue
-            if not isinstance(value, str):
-                problems.append(
-                    f"session attribute {key!r} is a {type(value).__name__}, not a string"
-                )
+            field = cls._own_field(key)
+            if field is None:
+                extra[key] = value  # the client's: passed through unread and unchanged
+                continue
+            own += 1
+            if own > cls.max_attributes:
+                problems.append(f"more than {cls.max_attributes} own session attributes")
                 continue
             if len(value) > cls.max_value_chars:
                 problems.append(
                     f"session attribute {key!r} is {len(value)} characters, over the limit"
                 )
                 continue
-            if key in cls.model_fields:
-                try:
-                    known[key] = cls._decode_field(key, value)
-                except ValueError as exc:
-                    problems.append(f"session attribute {key!r} is not valid: {exc}")
-            else:
-                extra[key] = value
+            try:
+                known[field] = cls._decode_field(field, value)
+            except ValueError as exc:
+                problems.append(f"session attribute {key!r} is not valid: {exc}")
         instance = cls._build(known, problems)
         instance._extra = extra
         instance._problems = problems
         return instance
+
+    @classmethod
+    def _own_field(cls, key: str) -> str | None:
+        """The field a key of the bot's namespace stores, else ``None`` (a client's key)."""
+        if not key.startswith(cls.namespace):
+            return None
+        name = key[len(cls.namespace) :]
+        return name if name in cls.model_fields else None
 
     @classmethod
     def _decode_field(cls, key: str, value: str) -> Any:
@@ -167,12 +194,53 @@ class TypedSessionAttributes(BaseModel):
             >>> TypedSessionAttributes().to_lex()
             {}
         """
-        out = dict(self._extra)
+        out = self._client_within_budget()
+        own: dict[str, str] = {}
         for key, value in self.model_dump(mode="json").items():
-            if value is None:
-                out.pop(key, None)
-                continue
+            if value is None or value == [] or value == {}:
+                continue  # an empty collection is the default: parse gives it back
             text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
             if len(text) <= self.max_value_chars:
-                out[key] = text
+                own[key] = text
+        size = _json_chars(out) + _json_chars({self.namespace + k: v for k, v in own.items()})
+        dropped = []
+        for key in [k for k in self.drop_order if k in own] + [k for k in own]:
+            if size <= self.budget_chars or key not in own:
+                continue
+            text = own.pop(key)
+            size -= len(json.dumps(self.namespace + key)) + len(json.dumps(text)) + 4
+            dropped.append(key)
+        if dropped:
+            logger.warning(
+                "own session attributes dropped to fit the budget",
+                extra={"dropped": dropped, "client_chars": _json_chars(out)},
+            )
+        out.update({self.namespace + k: v for k, v in own.items()})
         return out
+
+    def _client_within_budget(self) -> dict[str, str]:
+        """The client's attributes: all of them, unless they alone exceed the budget.
+
+        A map over the budget did not come through Lex (it would have refused it), so the
+        event is not a real Lex turn: the client's keys are kept in order while they fit, and
+        the rest is logged, so that the response is still one Lex accepts.
+        """
+        if _json_chars(self._extra) <= self.budget_chars:
+            return dict(self._extra)
+        out: dict[str, str] = {}
+        size = 2
+        for key, value in self._extra.items():
+            item = len(json.dumps(key)) + len(json.dumps(value)) + 4
+            if size + item <= self.budget_chars:
+                out[key] = value
+                size += item
+        logger.warning(
+            "client session attributes over the budget: the event did not come through Lex",
+            extra={"kept": len(out), "dropped_count": len(self._extra) - len(out)},
+        )
+        return out
+
+
+def _json_chars(attributes: Mapping[str, str]) -> int:
+    """Characters of ``attributes`` as ``json.dumps`` writes them (the budget's measure)."""
+    return len(json.dumps(attributes))

@@ -1,13 +1,20 @@
-"""BrowseModules (optional slot Module): the course's modules, or the lessons of one."""
+"""BrowseModules (optional slot Module): the course's modules, or the lessons of one.
+
+The list of modules ends with "Which one would you like?", so it is a real question: an
+ElicitSlot for Module, which the module's name, its number or ordinal ("the second one") or
+a key press answers; an unknown module counts against the slot's retry budget.
+"""
 
 from __future__ import annotations
 
 from knowledge_graph import LessonStatus
 from knowledge_graph.text import fold_text
-from lex_bot.lesson_app.lesson_slots import slot_text
+from lex_bot.lesson_app.answers import choice_index
+from lex_bot.lesson_app.lesson_slots import count_failed_attempt, give_up, slot_text
 from lex_bot.lesson_app.offers import marked_title, startable_choice
 from lex_bot.lesson_app.presentation import bullet_list, button_value
 from lex_bot.lesson_app.turn import LessonTurn
+from lex_bot.lexv2.events import Slot, SlotValue
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
@@ -23,8 +30,6 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
     modules = graph.modules()
     wanted = slot_text(turn, SLOT)
     if wanted is None:
-        if turn.is_dialog_hook:
-            return turn.delegate()
         lines = [
             t("modules.line", module=m.name, lessons=t.lessons(len(m.lesson_ids))) for m in modules
         ]
@@ -33,18 +38,25 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
         ]
         names = t.join([m.name for m in modules])
         count = t.plural("count.modules", len(modules))
-        return turn.close(
+        return turn.elicit_slot(
+            SLOT,
             turn.reply(
                 f"{t('modules.head', modules=count)}\n{bullet_list(lines)}",
                 choices,
                 voice_text=t("modules.voice", modules=count, names=names),
-            )
+                keys=True,
+            ),
         )
     key = fold_text(wanted)
     module = next((m for m in modules if fold_text(m.name) == key), None)
     if module is None:
         module = next((m for m in modules if key and key in fold_text(m.name)), None)
+    if module is None and turn.session.asked == f"{turn.intent.name}.{SLOT}":
+        index = choice_index(wanted, turn.locale, len(modules))
+        module = modules[index] if index is not None else None
     if module is None:
+        if count_failed_attempt(turn, SLOT):
+            return give_up(turn)
         choices = [(m.name, button_value(m.name)) for m in modules]
         return turn.elicit_slot(
             SLOT,
@@ -52,13 +64,33 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
             slots={**turn.intent.slots, SLOT: None},
         )
     if turn.is_dialog_hook:
-        return turn.delegate()
+        return turn.delegate(slots={**turn.intent.slots, SLOT: _module_slot(module.name)})
+    return module_page(turn, module.name, 0)
+
+
+def module_page(turn: LessonTurn, name: str, offset: int) -> LexResponse:
+    """The lessons of module ``name`` from ``offset`` on, :data:`LESSON_LINES` at a time; a
+    cut list ends with "say more" and leaves ``session.more`` to continue it."""
+    graph, t = turn.graph, turn.t
+    module = next((m for m in graph.modules() if m.name == name), None)
+    if module is None:
+        return turn.close(turn.reply(t("more.none")))
     lessons = [graph.lesson(i) for i in module.lesson_ids]
     states = [turn.lesson_state(lesson.id, with_path=False) for lesson in lessons]
-    lines = [marked_title(t, graph, state) for state in states[:LESSON_LINES]]
-    if len(lessons) > LESSON_LINES:
-        lines.append(t("path.more", count=len(lessons) - LESSON_LINES))
+    offset = min(max(offset, 0), max(len(states) - 1, 0))
+    page = states[offset : offset + LESSON_LINES]
+    lines = [marked_title(t, graph, state) for state in page]
+    rest = len(states) - offset - len(page)
+    if rest > 0:
+        lines.append(t("path.more", count=rest))
+        turn.session.more = ["module", module.name, str(offset + len(page))]
     mastered = sum(state.status is LessonStatus.MASTERED for state in states)
     head = t("modules.lessons", module=module.name, lessons=t.lessons(len(lessons)), done=mastered)
-    choices = [c for state in states if (c := startable_choice(t, graph, state))][:5]
-    return turn.close(turn.reply(f"{head}\n{bullet_list(lines)}", choices, voice_text=head))
+    choices = [c for state in page if (c := startable_choice(t, graph, state))][:5]
+    voice = f"{head.rstrip(':')}."  # the list the colon announces is not read on voice
+    return turn.close(turn.reply(f"{head}\n{bullet_list(lines)}", choices, voice_text=voice))
+
+
+def _module_slot(name: str) -> Slot:
+    """The Module slot holding the module's name (so the fulfilment hook finds it)."""
+    return Slot(value=SlotValue(originalValue=name, interpretedValue=name, resolvedValues=[name]))

@@ -21,7 +21,14 @@ import math
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
-from lex_bot.lesson_app.lesson_slots import filled_slot, slot_text, start_choice, yes_no_choices
+from lex_bot.lesson_app.answers import is_skip
+from lex_bot.lesson_app.lesson_slots import (
+    count_failed_attempt,
+    filled_slot,
+    slot_text,
+    start_choice,
+    yes_no_choices,
+)
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, offer_for, percent
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.recommendation_text import recommendation_line
@@ -67,17 +74,26 @@ def _titles(turn: LessonTurn, ids: list[str]) -> str:
 @router.intent("CompleteLesson", slots=(SLOT, SCORE), dialog_hook=True)
 def complete_lesson(turn: LessonTurn) -> LexResponse:
     graph, t = turn.graph, turn.t
+    asked = turn.session.choices
+    # A key press answered "Mark it finished anyway?" (the dialog policy confirms by key
+    # without the slots): the lesson asked about is the one offered with the question.
+    if (
+        turn.confirmation_state is not ConfirmationState.NONE
+        and slot_text(turn, SLOT) is None
+        and len(asked) == 1
+        and asked[0] in graph
+    ):
+        turn.intent.slots[SLOT] = filled_slot(graph.lesson(asked[0]))
     if turn.is_dialog_hook and slot_text(turn, SLOT) is None:
         current = turn.progress.current_lesson
         if current and current in graph:
             lesson = graph.lesson(current)
             return turn.delegate(slots={**turn.intent.slots, SLOT: filled_slot(lesson)})
-    score_text = slot_text(turn, SCORE)
-    mastery = parse_score(score_text)
-    if score_text is not None and mastery is None:
-        return turn.elicit_slot(
-            SCORE, turn.reply(t("complete.bad_score")), slots={**turn.intent.slots, SCORE: None}
-        )
+    mastery, note = _score(turn)
+    if isinstance(mastery, LexResponse):
+        return mastery
+    if note:
+        turn.state["answer_now"] = True  # the note would not survive a Delegate
 
     lesson = turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name")
     before = turn.lesson_state(lesson.id)
@@ -87,10 +103,12 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
             return turn.close(turn.reply(t("complete.locked_declined")))
         if answer is not ConfirmationState.CONFIRMED:
             missing = _titles(turn, list(before.to_finish))
+            turn.session.choices = [lesson.id]  # for a key press answering the question
             return turn.confirm_intent(
                 turn.reply(
                     t("complete.locked_confirm", title=lesson.title, missing=missing),
                     yes_no_choices(t),
+                    keys=True,
                 )
             )
     given = 1.0 if mastery is None else mastery
@@ -136,7 +154,36 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         head = t("complete.ok", title=lesson.title, done=len(mastered), lessons=count)
     if opens and was is not LessonStatus.MASTERED:
         head = f"{head} {t('complete.unlocked', titles=_titles(turn, opens))}"
+    if note:
+        head = f"{note} {head}"
     return _with_next_lessons(turn, head, progress)
+
+
+def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
+    """The mastery the optional Score slot gives, or the response that asks for it again.
+
+    A score outside 0-100, or an answer that is no number when the bot asked for the score
+    (the slot's elicitation code hook brings it here with the slot empty), counts against
+    the slot's retry budget like any other slot (``count_failed_attempt``). "Skip" or "no
+    score" skips it, and so does a spent budget: the lesson is then recorded without a score,
+    and ``note`` says so.
+    """
+    t = turn.t
+    text = slot_text(turn, SCORE)
+    asked_for_score = turn.session.asked == f"{turn.intent.name}.{SCORE}"
+    heard = text if text is not None else turn.event.input_transcript
+    if text is None and not asked_for_score:
+        return None, None
+    if is_skip(heard, turn.locale) or (text is not None and is_skip(text, turn.locale)):
+        turn.intent.slots[SCORE] = None
+        return None, None
+    mastery = parse_score(text)
+    if mastery is not None:
+        return mastery, None
+    turn.intent.slots[SCORE] = None
+    if count_failed_attempt(turn, SCORE):
+        return None, t("complete.score_skipped")
+    return turn.elicit_slot(SCORE, turn.reply(t("complete.bad_score"))), None
 
 
 def _with_next_lessons(turn: LessonTurn, head: str, progress: LearnerProgress) -> LexResponse:

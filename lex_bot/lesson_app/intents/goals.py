@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lex_bot.lesson_app.lesson_slots import slot_text, start_choice
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph import Lesson
 
 router = Router()
 
@@ -44,22 +49,33 @@ def show_learning_path(turn: LessonTurn) -> LexResponse:
             return turn.delegate()
     else:
         goal = turn.lesson_from_slot(SLOT, prompt_key="prompt.goal_lesson")
-    path = graph.path_to(goal.id, progress.mastery())
+    return path_page(turn, goal, 0)
+
+
+def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
+    """The learning path to ``goal`` from step ``offset`` on, :data:`PATH_LINES` at a time;
+    a cut list ends with "say more" and leaves ``session.more`` to continue it."""
+    graph, t = turn.graph, turn.t
+    path = graph.path_to(goal.id, turn.progress.mastery())
     if path.already_done:
         return turn.close(turn.reply(t("goal.already_done", title=goal.title)))
+    offset = min(max(offset, 0), max(len(path.steps) - 1, 0))
+    page = path.steps[offset : offset + PATH_LINES]
     steps = [
         t("path.step", number=n, title=s.title, minutes=s.minutes)
-        for n, s in enumerate(path.steps[:PATH_LINES], 1)
+        for n, s in enumerate(page, offset + 1)
     ]
-    if len(path.steps) > PATH_LINES:
-        steps.append(t("path.more", count=len(path.steps) - PATH_LINES))
+    rest = len(path.steps) - offset - len(page)
+    if rest > 0:
+        steps.append(t("path.more", count=rest))
+        turn.session.more = ["path", goal.id, str(offset + len(page))]
     head = t(
         "path.head",
         title=goal.title,
         lessons=t.lessons(len(path.steps)),
         minutes=t.minutes(path.total_minutes),
     )
-    spoken = t.join([s.title for s in path.steps[:VOICE_STEPS]])
+    spoken = t.join([s.title for s in page[:VOICE_STEPS]])
     voice = f"{head} {t('path.voice_first', lessons=spoken)}"
     return turn.close(
         turn.reply(

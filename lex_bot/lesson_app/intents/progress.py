@@ -73,4 +73,4 @@ def reset_progress(turn: LessonTurn) -> LexResponse:
         return turn.close(turn.reply(t("reset.done")))
     if answer is ConfirmationState.DENIED:
         return turn.close(turn.reply(t("reset.kept")))
-    return turn.confirm_intent(turn.reply(t("reset.confirm"), yes_no_choices(t)))
+    return turn.confirm_intent(turn.reply(t("reset.confirm"), yes_no_choices(t), keys=True))

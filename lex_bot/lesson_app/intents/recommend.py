@@ -1,4 +1,9 @@
-"""RecommendNextLesson: the best next lessons for this learner, with the reasons why."""
+"""RecommendNextLesson: the best next lessons for this learner, with the reasons why.
+
+The greeting may ask "Shall we find your next one?" (a ConfirmIntent on this intent): a
+"no" comes back through the dialog code hook and closes politely; anything else in the
+dialog code hook is left to Lex.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from lex_bot.lesson_app.lesson_slots import start_choice
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.recommendation_text import recommendation_line
 from lex_bot.lesson_app.turn import LessonTurn
+from lex_bot.lexv2.events import ConfirmationState
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
@@ -15,9 +21,13 @@ router = Router()
 RECOMMENDATIONS = 3
 
 
-@router.intent("RecommendNextLesson")
+@router.intent("RecommendNextLesson", dialog_hook=True)
 def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
     graph, t, progress = turn.graph, turn.t, turn.progress
+    if turn.confirmation_state is ConfirmationState.DENIED:
+        return turn.close(turn.reply(t("start.declined")))
+    if turn.is_dialog_hook:
+        return turn.delegate()
     goal = progress.goal if progress.goal in graph else None
     recommendations = graph.recommend(
         progress.mastery(), k=RECOMMENDATIONS, goal=goal, recent=progress.recent()

@@ -35,12 +35,12 @@ def start_lesson(turn: LessonTurn) -> LexResponse:
         offered = turn.session.offered_lesson
         turn.session.offered_lesson = None
         if answer is ConfirmationState.CONFIRMED and offered in turn.graph:
-            return _start_or_offer(turn, turn.graph.lesson(offered))
+            return start_or_offer(turn, turn.graph.lesson(offered))
         return turn.close(turn.reply(turn.t("start.declined")))
-    return _start_or_offer(turn, turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name"))
+    return start_or_offer(turn, turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name"))
 
 
-def _start_or_offer(turn: LessonTurn, lesson: Lesson) -> LexResponse:
+def start_or_offer(turn: LessonTurn, lesson: Lesson) -> LexResponse:
     """Start ``lesson`` if its state allows, else offer the first step of the path to it.
 
     The offered lesson comes back through session attributes, which a client can forge, so
@@ -68,6 +68,7 @@ def _start_or_offer(turn: LessonTurn, lesson: Lesson) -> LexResponse:
             voice_text=t(
                 "start.locked.voice", title=lesson.title, lessons=count, first=first.title
             ),
+            keys=True,
         )
     )
 

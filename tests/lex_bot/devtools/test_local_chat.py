@@ -125,12 +125,12 @@ def test_failed_lesson_names_count_in_a_row_only():
     lex = LocalLex(session_id="in-a-row-learner")
     assert lex.send("start quantum physics").slot_to_elicit == "LessonName"
     assert lex.send("string theory").slot_to_elicit == "LessonName"
-    assert lex.session_attributes.get("failed_attempts") == "2"
+    assert lex.session_attributes.get("lessonbot.failed_attempts") == "2"
     moved_on = lex.send("how am I doing")  # the learner moves on: the tries no longer count
     assert moved_on.intent == "ShowProgress"
-    assert lex.session_attributes.get("failed_attempts") == "0"
+    assert lex.session_attributes.get("lessonbot.failed_attempts") == "0"
     again = lex.send("start quantum physics")
-    assert (again.dialog_action, lex.session_attributes.get("failed_attempts")) == (
+    assert (again.dialog_action, lex.session_attributes.get("lessonbot.failed_attempts")) == (
         "ElicitSlot",
         "1",
     )
@@ -143,10 +143,10 @@ def test_session_attributes_and_elicitation_carry_between_turns():
     lex = LocalLex(session_id="carry-learner")
     first = lex.send("start python")
     assert (first.dialog_action, first.slot_to_elicit) == ("ElicitSlot", "LessonName")
-    assert lex.session_attributes.get("failed_attempts") == "1"
+    assert lex.session_attributes.get("lessonbot.failed_attempts") == "1"
     second = lex.send("installing python")
     event = second.calls[0].event
-    assert event["sessionState"]["sessionAttributes"]["failed_attempts"] == "1"
+    assert event["sessionState"]["sessionAttributes"]["lessonbot.failed_attempts"] == "1"
     assert event["sessionState"]["intent"]["name"] == "StartLesson"
     slot = event["sessionState"]["intent"]["slots"]["LessonName"]["value"]
     assert slot["interpretedValue"] == "Installing Python"

@@ -36,6 +36,8 @@ HELD_OUT = {
         "ResetProgress": ["I want to delete all my progress", "please reset everything"],
         "Help": ["help me please", "what can you do for me"],
         "Goodbye": ["ok bye", "goodbye for now"],
+        "ShowMore": ["show me some more", "give me the rest of the list"],
+        "AlreadyKnow": ["i already learned variables and strings", "i know how to do loops"],
     },
     "es_US": {
         "Greeting": ["hola, buenos días", "hola hola"],
@@ -54,10 +56,12 @@ HELD_OUT = {
         "ResetProgress": ["quiero borrar todo mi progreso", "reinicia todo mi progreso"],
         "Help": ["ayúdame por favor", "necesito ayuda por favor"],
         "Goodbye": ["adiós, gracias", "bueno, hasta luego"],
+        "ShowMore": ["dame el resto", "la siguiente página"],
+        "AlreadyKnow": ["ya me sé variables y strings", "ya sé hacer loops"],
     },
 }
 SLOT_FILLERS = {"LessonName": "for loops", "GoalLesson": "recursion", "Score": "90",
-                "Module": "functions"}  # fmt: skip
+                "Module": "functions", "KnownLessons": "strings"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
+import pytest
+
+from lex_bot.devtools.event_factory import lex_event
+from lex_bot.lesson_app.app import handle
 from lex_bot.lesson_app.session import LessonSession
 
 
@@ -12,9 +19,9 @@ def test_round_trip_through_strings() -> None:
     wire = session.to_lex()
     assert all(isinstance(v, str) for v in wire.values())
     assert wire == {
-        "failed_attempts": "2",
-        "offered_lesson": "python-intro/loops",
-        "last_recommendations": '["a/b","a/c"]',
+        "lessonbot.failed_attempts": "2",
+        "lessonbot.offered_lesson": "python-intro/loops",
+        "lessonbot.last_recommendations": '["a/b","a/c"]',
     }
     again = LessonSession.parse(wire)
     assert again == session
@@ -22,7 +29,7 @@ def test_round_trip_through_strings() -> None:
 
 
 def test_unknown_client_keys_are_kept_as_strings() -> None:
-    session = LessonSession.parse({"theme": "dark", "failed_attempts": "1"})
+    session = LessonSession.parse({"theme": "dark", "lessonbot.failed_attempts": "1"})
     assert session.failed_attempts == 1
     assert session.to_lex()["theme"] == "dark"
 
@@ -30,10 +37,10 @@ def test_unknown_client_keys_are_kept_as_strings() -> None:
 def test_hostile_values_are_dropped_and_reported() -> None:
     session = LessonSession.parse(
         {
-            "failed_attempts": 7,  # not a string
-            "offered_lesson": "x" * 10_000,  # oversized
-            "last_recommendations": "{not json",
-            "": "empty key",
+            "lessonbot.failed_attempts": 7,  # not a string
+            "lessonbot.offered_lesson": "x" * 10_000,  # oversized
+            "lessonbot.last_recommendations": "{not json",
+            "": "an empty key (never from Lex)",
             "ok": "fine",
         }
     )
@@ -41,17 +48,53 @@ def test_hostile_values_are_dropped_and_reported() -> None:
     assert session.offered_lesson is None
     assert session.last_recommendations == []
     assert len(session.problems) == 4
-    assert session.to_lex() == {"ok": "fine", "failed_attempts": "0", "last_recommendations": "[]"}
+    assert session.to_lex() == {
+        "ok": "fine",
+        "lessonbot.failed_attempts": "0",
+    }
 
 
 def test_out_of_range_value_is_dropped_but_others_survive() -> None:
-    session = LessonSession.parse({"failed_attempts": "-5", "offered_lesson": "python-intro/loops"})
+    session = LessonSession.parse(
+        {"lessonbot.failed_attempts": "-5", "lessonbot.offered_lesson": "python-intro/loops"}
+    )
     assert session.failed_attempts == 0
     assert session.offered_lesson == "python-intro/loops"
     assert any("failed_attempts" in p for p in session.problems)
 
 
 def test_none_and_non_map_inputs() -> None:
-    assert LessonSession.parse(None).to_lex()["failed_attempts"] == "0"
+    assert LessonSession.parse(None).to_lex()["lessonbot.failed_attempts"] == "0"
     weird = LessonSession.parse(["not", "a", "map"])  # type: ignore[arg-type]
     assert weird.problems
+
+
+def _client_attributes() -> dict[str, str]:
+    """50 attributes a web client owns: a 3,000-character token, a 120-character key."""
+    attributes = {f"client.setting{i}": f"value {i} ✓" for i in range(48)}
+    attributes["idtokenjwt"] = "eyJ" + "x" * 2_997
+    attributes["k" * 120] = "a key longer than 100 characters"
+    return attributes
+
+
+def test_fifty_client_attributes_come_back_byte_for_byte() -> None:
+    client = _client_attributes()
+    assert len(client) == 50 and len(client["idtokenjwt"]) == 3_000
+    event = lex_event("StartLesson", {"LessonName": None}, session_attributes=dict(client))
+    returned = handle(event)["sessionState"]["sessionAttributes"]
+    assert {k: v for k, v in returned.items() if not k.startswith("lessonbot.")} == client
+    assert "lessonbot.failed_attempts" in returned  # the bot's own state, in its namespace
+
+
+def test_the_bot_drops_its_own_optional_state_first(caplog: pytest.LogCaptureFixture) -> None:
+    client = {f"c{i}": "x" * 290 for i in range(39)}
+    client["filler"] = "x" * (LessonSession.budget_chars - len(json.dumps(client)) - 40)
+    assert len(json.dumps(client)) <= LessonSession.budget_chars  # the client's fit, just
+    session = LessonSession.parse(client)
+    session.last_recommendations = ["python-intro/loops"]
+    with caplog.at_level(logging.WARNING, logger="lessonbot"):
+        wire = session.to_lex()
+    assert {k: v for k, v in wire.items() if k in client} == client
+    assert "lessonbot.last_recommendations" not in wire
+    record = next(r for r in caplog.records if "dropped" in r.getMessage())
+    assert record.dropped[0] == "last_recommendations"
