@@ -695,7 +695,14 @@ def _explore(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _diff(args: argparse.Namespace, out: TextIO) -> int:
-    result = diff_graphs(load_graph(args.old), load_graph(args.new))
+    graphs = []
+    for path in (args.old, args.new):
+        try:
+            graphs.append(load_graph(path))
+        except GraphValidationError:
+            args.graph = path  # the report and the validate hint name the broken folder
+            raise
+    result = diff_graphs(*graphs)
     if args.json:
         _dump(result.as_dict(), out)
     else:

@@ -203,13 +203,21 @@ def normalise(text: str) -> str:
     return " ".join(token.text for token in tokenize(text))
 
 
+_DECIMAL = re.compile(r"(?<![\w.,])\d+[.,]\d+(?![\w.,]*\d)")
+
+
 def parse_number(text: str) -> str | None:
     """The number in ``text`` as Lex's AMAZON.Number interprets it (digits), else ``None``.
 
     Example:
         >>> parse_number("I got 85"), parse_number("ninety five"), parse_number("lots")
         ('85', '95', None)
+        >>> parse_number("I got 0.5"), parse_number("saqué 92,5")
+        ('0.5', '92.5')
     """
+    decimal = _DECIMAL.search(text)  # "0.5", "92,5": before folding splits them at the mark
+    if decimal:
+        return decimal.group().replace(",", ".")
     words = normalise(text).split()
     for word in words:
         if _NUMBER.match(word):

@@ -448,3 +448,18 @@ def test_diff_recognises_a_rename_with_a_new_title_by_its_content() -> None:
     ]
     assert [c.fields for c in result.lessons_changed] == [("title",)]
     assert not result.edges_added and not result.edges_removed
+
+
+def test_diff_names_the_folder_whose_files_are_broken(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(LESSONS_DIR, broken)
+    course = broken / "python-intro.yaml"
+    course.write_text(course.read_text().replace("requires: [installing-python]", "requires: [x9]"))
+    for old, new in ((LESSONS_DIR, broken), (broken, LESSONS_DIR)):
+        code, _, err = run(capsys, "diff", str(old), str(new))
+        assert code == EXIT_INVALID
+        assert f"{broken}: the course files have errors" in err
+        assert f"validate {broken}" in err
+        assert f"{LESSONS_DIR}: the course files" not in err

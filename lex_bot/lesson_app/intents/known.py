@@ -86,7 +86,7 @@ def already_know(turn: LessonTurn) -> LexResponse:
     forget_failed_attempts(turn)
     turn.session.known = ["named", *[lesson.id for lesson in lessons]]
     titles = t.join_some([lesson.title for lesson in lessons], TITLES_NAMED)
-    text = t("known.confirm", titles=titles)
+    text = t.plural("known.confirm", len(lessons), titles=titles)
     if missing:
         text = f"{t('known.not_found', names=t.join(missing, 'or'))} {text}"
     return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True))
@@ -101,7 +101,7 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
     mastery = progress.mastery()
     done = sum(1 for i, m in mastery.items() if m >= MASTERY_THRESHOLD and i in graph)
     titles = t.join_some([graph.lesson(i).title for i in ids], TITLES_NAMED)
-    head = t("known.done", titles=titles, done=done, lessons=t.lessons(len(graph)))
+    head = t.plural("known.done", len(ids), titles=titles, done=done, lessons=t.lessons(len(graph)))
     implied: list[str] = []
     if stage == "named":
         # What each named lesson builds on, as if it were not finished yet.
@@ -115,5 +115,6 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
     implied = implied[:MAX_KNOWN]
     turn.session.known = ["implied", *implied]
     names = t.join_some([graph.lesson(i).title for i in implied], TITLES_NAMED)
-    text = f"{head} {t('known.offer_implied', missing=names)}"
+    named = len(ids)
+    text = f"{head} {t.plural('known.offer_implied', named, missing=names)}"
     return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True))

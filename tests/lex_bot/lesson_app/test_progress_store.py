@@ -427,11 +427,16 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from lex_bot.lesson_app.progress_store import SqliteProgressStore
 path, number, start = Path(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+replaced, count = Path(sys.argv[6]), int(sys.argv[5])
 while not start.exists():
     time.sleep(0.005)
 store = SqliteProgressStore(path)
 newly = []
-for update in range(int(sys.argv[5])):
+for update in range(count):
+    if update == count // 2:  # half written: the rest goes after the file is replaced
+        deadline = time.monotonic() + 60
+        while not replaced.exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
     lesson = f"c/p{number}-{update}"
     result = store.complete_lesson("ana", lesson, request_token=f"p{number}-{update}")
     newly.append(result.newly_completed and lesson in result.progress.completed)
@@ -466,11 +471,12 @@ def replace_database_safely(path: Path) -> None:
 def test_processes_writing_while_the_file_is_replaced_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "progress.db"
     SqliteProgressStore(path)
-    start = tmp_path / "start"
+    start, replaced = tmp_path / "start", tmp_path / "replaced"
     root = str(Path(__file__).resolve().parents[3])
+    args = [str(start), str(COMPLETIONS), str(replaced)]
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", _WRITER, root, str(path), str(n), str(start), str(COMPLETIONS)],
+            [sys.executable, "-c", _WRITER, root, str(path), str(n), *args],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -483,6 +489,7 @@ def test_processes_writing_while_the_file_is_replaced_lose_nothing(tmp_path: Pat
         assert time.monotonic() < deadline, "writers made no progress"
         time.sleep(0.01)
     replace_database_safely(path)
+    replaced.touch()
     outputs = [json.loads(writer.communicate(timeout=120)[0]) for writer in writers]
     assert all(writer.returncode == 0 for writer in writers)
     assert all(output["newly"] == [True] * COMPLETIONS for output in outputs)
