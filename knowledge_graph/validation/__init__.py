@@ -136,13 +136,19 @@ def validate_documents(documents: Sequence[RawDocument]) -> ValidationReport:
         return report
     check_references(lessons, invalid, set(courses))
     check_names(lessons)
-    graph = build_graph([c.sourced for c in checked if c.sourced is not None], strict=False)
+    graph = build_graph(
+        [c.sourced for c in checked if c.sourced is not None],
+        strict=False,
+        declarations=report.declarations,
+    )
     in_hard_cycle = check_cycles(graph, lessons)
     complete = not any(i.severity is Severity.ERROR and i.code not in _GRAPH_CODES for i in issues)
     check_reachability(graph, lessons, in_hard_cycle, complete=complete)
     position = {name: i for i, name in enumerate(report.files)}
     issues.sort(key=lambda i: (position.get(i.file, -1), i.line or 0))
     report.graph = graph if report.ok else None
+    if not report.ok:
+        report.declarations = []
     return report
 
 

@@ -101,11 +101,15 @@ class ValidationReport:
         The files that were checked, in load order.
     graph : networkx.DiGraph or None
         The built graph when there are no errors, else None.
+    declarations : list of tuple
+        Every resolved link as declared (see ``knowledge_graph.builder.Declaration``);
+        what a compiled index keeps to splice one changed file in later.
     """
 
     issues: list[ValidationIssue] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     graph: nx.DiGraph | None = None
+    declarations: list[tuple[str, str, str, float, int]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[ValidationIssue]:
