@@ -67,9 +67,10 @@ def test_graph_deleted_while_serving_keeps_last_good(
 
 @pytest.mark.reliability(
     area="Lesson graph faults",
-    tried="a half-saved (invalid) lesson file, then the author's fix",
-    scale="2 reloads",
-    outcome="last good graph serves until the fix, which is then picked up",
+    tried="a half-saved (invalid) lesson file left in place, then the author's fix",
+    scale="4 checks",
+    outcome="not taken before it settles, then refused and logged; the last good graph "
+    "serves until the fix, which is taken once it has settled",
 )
 def test_half_saved_file_keeps_last_good_then_fix_is_picked_up(
     live_graph, caplog: pytest.LogCaptureFixture
@@ -82,11 +83,17 @@ def test_half_saved_file_keeps_last_good_then_fix_is_picked_up(
     os.utime(path, ns=(1, 1))
     clock.now += 31
     with caplog.at_level(logging.ERROR):
-        assert answer() == first
+        assert answer() == first  # seen once: still settling
+        assert "python-intro.yaml" not in caplog.text
+        clock.now += loader.settle_seconds
+        assert answer() == first  # settled, checked, refused
     assert "python-intro.yaml" in caplog.text
     path.write_text(good.replace("title: Hello, World!", "title: Hello, Wide World!", 1))
     os.utime(path, ns=(2, 2))
     clock.now += 31
+    answer()
+    assert loader.get().lesson("python-intro/hello-world").title == "Hello, World!"
+    clock.now += loader.settle_seconds
     answer()
     assert loader.get().lesson("python-intro/hello-world").title == "Hello, Wide World!"
 

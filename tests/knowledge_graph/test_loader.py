@@ -105,23 +105,29 @@ def test_loader_takes_a_path_object_as_load_graph_does(lesson_dir: Path) -> None
 # ----------------------------------------------------------------------------- hot reload
 
 
-def test_edit_is_picked_up_only_after_the_interval(lesson_dir: Path) -> None:
+def test_edit_is_picked_up_only_after_the_interval_and_the_settle_time(lesson_dir: Path) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=30, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=30, clock=clock, settle_seconds=2)
     first = loader.get()
     assert loader.get() is first
     write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["Start", "Changed"]))
     clock.advance(29)
     assert loader.get() is first
     clock.advance(1)
-    second = loader.get()
+    assert loader.get() is first  # seen once: it may still be being written
+    assert loader.status().pending == ("alpha.yaml",)
+    clock.advance(1)
+    assert loader.get() is first  # not yet the settle time
+    clock.advance(1)
+    second = loader.get()  # the same size, mtime and hash two seconds later: taken
     assert second is not first and titles(second) == {"Start", "Changed"}
     assert loader.status().reloads == 2 and loader.status().last_error is None
+    assert loader.status().via == "incremental" and loader.status().pending == ()
 
 
 def test_unchanged_source_is_not_reloaded(lesson_dir: Path) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=5, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=5, clock=clock, settle_seconds=0)
     first = loader.get()
     clock.advance(60)
     assert loader.get() is first
@@ -132,7 +138,7 @@ def test_broken_edit_keeps_last_good_graph_and_logs_once(
     lesson_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=10, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=10, clock=clock, settle_seconds=0)
     good = loader.get()
     path = write_course(lesson_dir / "alpha.yaml", 'course:\n  id: alpha\n  title: "half sav')
     caplog.set_level(logging.ERROR, logger=LOGGER)
@@ -155,7 +161,7 @@ def test_a_second_distinct_failure_is_logged_again(
     lesson_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     caplog.set_level(logging.ERROR, logger=LOGGER)
     write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["A"], broken=True))
@@ -174,7 +180,7 @@ def test_deleted_directory_keeps_last_good_graph(
     lesson_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     shutil.rmtree(lesson_dir)
     caplog.set_level(logging.ERROR, logger=LOGGER)
@@ -193,7 +199,7 @@ def test_deleted_directory_keeps_last_good_graph(
 
 def test_emptied_directory_keeps_last_good_graph(lesson_dir: Path) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     (lesson_dir / "alpha.yaml").unlink()
     clock.advance(1)
@@ -203,12 +209,12 @@ def test_emptied_directory_keeps_last_good_graph(lesson_dir: Path) -> None:
 
 def test_never_loaded_raises_typed_error_with_reason(tmp_path: Path, lesson_dir: Path) -> None:
     clock = FakeClock()
-    missing = GraphLoader(str(tmp_path / "nowhere"), clock=clock)
+    missing = GraphLoader(str(tmp_path / "nowhere"), clock=clock, settle_seconds=0)
     with pytest.raises(GraphNotLoadedError, match="no such file") as caught:
         missing.get()
     assert isinstance(caught.value, GraphError) and "nowhere" in caught.value.reason
     write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["A"], broken=True))
-    invalid = GraphLoader(str(lesson_dir), check_interval=10, clock=clock)
+    invalid = GraphLoader(str(lesson_dir), check_interval=10, clock=clock, settle_seconds=0)
     with pytest.raises(GraphNotLoadedError, match="missing-lesson"):
         invalid.get()
     assert invalid.status().loaded is False
@@ -220,7 +226,7 @@ def test_never_loaded_raises_typed_error_with_reason(tmp_path: Path, lesson_dir:
 
 
 def test_reload_checks_immediately(lesson_dir: Path) -> None:
-    loader = GraphLoader(str(lesson_dir), check_interval=3600, clock=FakeClock())
+    loader = GraphLoader(str(lesson_dir), check_interval=3600, clock=FakeClock(), settle_seconds=0)
     first = loader.get()
     assert loader.reload() is False
     write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["Now"]))
@@ -282,7 +288,7 @@ def test_s3_prefix_loads_and_reloads_on_etag_change(
     s3.put_object(Bucket="lessons", Key="prod/old/gamma.yaml", Body=b"{{{ not read")
     s3.put_object(Bucket="lessons", Key="other/delta.yaml", Body=b"{{{ not read")
     clock = FakeClock()
-    loader = GraphLoader("s3://lessons/prod", check_interval=30, clock=clock)
+    loader = GraphLoader("s3://lessons/prod", check_interval=30, clock=clock, settle_seconds=0)
     first = loader.get()
     assert titles(first) == {"S3 A", "S3 B"}
     clock.advance(30)
@@ -305,7 +311,9 @@ def test_s3_single_key(s3) -> None:  # type: ignore[no-untyped-def]
         Body=b'{"course": {"id": "c", "title": "C"}, "lessons": [{"id": "a", "title": "Only"}]}',
     )
     clock = FakeClock()
-    loader = GraphLoader("s3://lessons/course.json", check_interval=1, clock=clock)
+    loader = GraphLoader(
+        "s3://lessons/course.json", check_interval=1, clock=clock, settle_seconds=0
+    )
     first = loader.get()
     assert titles(first) == {"Only"}
     s3.put_object(
