@@ -2,7 +2,9 @@
 
 ``python -m knowledge_graph compile PATH`` (also run by ``make publish-graph``) validates a
 folder of course files and writes their :class:`~knowledge_graph.tables.LessonTables` into
-``PATH/.lessonbot-index/<version>/``: one ``.npy`` file per array and ``meta.json``, then
+``PATH/.lessonbot-index/<version>/``: ``arrays.npy`` (every array, packed end to end at
+64-byte aligned offsets in one uint8 ``.npy``, so one memory map serves them all as
+zero-copy views) and ``meta.json`` (each array's dtype, shape and offset), then
 points ``PATH/.lessonbot-index/CURRENT`` at that version (replaced atomically; a version
 folder is never changed once written, and old ones are removed only well after they were
 superseded, since a running function may still have them mapped). ``make publish-graph``
@@ -10,7 +12,7 @@ then writes the publish manifest ``PATH/.lessonbot-manifest.json`` last.
 
 Integrity. ``meta.json`` records every array's dtype, shape and SHA-256, the SHA-256 and
 size of every course file the index was built from, and ``content_sha256``, a digest of all
-of that. :func:`open_index` recomputes each digest, loads the arrays with
+of that. :func:`open_index` recomputes each digest, maps the arrays with
 ``np.load(..., mmap_mode="r", allow_pickle=False)`` (nothing is unpickled or evaluated) and
 runs the vectorised structural checks of :func:`knowledge_graph.tables.check_tables`; any
 mismatch raises :class:`~knowledge_graph.tables.CompiledIndexError` naming why, and the
@@ -46,11 +48,11 @@ from knowledge_graph.tables import (
     check_tables,
     tables_from_graph,
 )
-from knowledge_graph.validation import validate_documents
 
 INDEX_DIR: Final[str] = ".lessonbot-index"
 CURRENT_NAME: Final[str] = "CURRENT"
 META_NAME: Final[str] = "meta.json"
+ARRAYS_NAME: Final[str] = "arrays.npy"
 MANIFEST_NAME: Final[str] = ".lessonbot-manifest.json"
 FORMAT: Final[str] = "lessonbot-index"
 VERSION: Final[int] = 2
@@ -67,6 +69,7 @@ MAX_MANIFEST_BYTES: Final[int] = 4 * 1024 * 1024
 _ARRAY_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 _VERSION_NAME = re.compile(r"^[0-9a-f]{16}$")
 _CHUNK = 1 << 20
+_ALIGN = 64
 
 __all__ = [
     "CURRENT_NAME",
@@ -131,6 +134,8 @@ def compile_tables(documents: Sequence[RawDocument]) -> LessonTables:
     GraphValidationError
         When the documents have errors.
     """
+    from knowledge_graph.validation import validate_documents  # only when compiling
+
     report = validate_documents(documents)
     if not report.ok or report.graph is None:
         raise GraphValidationError(report)
@@ -141,10 +146,43 @@ def compile_tables(documents: Sequence[RawDocument]) -> LessonTables:
     return tables_from_graph(report.graph, report.declarations, files)
 
 
+def pack_arrays(arrays: Mapping[str, np.ndarray]) -> tuple[np.ndarray, dict[str, dict[str, Any]]]:
+    """Lay ``arrays`` end to end, each at a 64-byte aligned offset, in one uint8 array.
+
+    Returns
+    -------
+    (numpy uint8 array, dict)
+        The packed bytes and, per array name, ``dtype``, ``shape``, ``offset`` and
+        ``nbytes`` in the packed bytes and the ``sha256`` of its bytes.
+    """
+    specs: dict[str, dict[str, Any]] = {}
+    offset = 0
+    parts: list[bytes] = []
+    for name, array in sorted(arrays.items()):
+        if not _ARRAY_NAME.match(name):
+            raise ValueError(f"array name {name!r}")
+        data = np.ascontiguousarray(array)
+        raw = data.tobytes()
+        pad = -offset % _ALIGN
+        parts.append(b"\0" * pad)
+        offset += pad
+        specs[name] = {
+            "dtype": data.dtype.str,
+            "shape": list(data.shape),
+            "offset": offset,
+            "nbytes": len(raw),
+            "sha256": sha256_hex(raw),
+        }
+        parts.append(raw)
+        offset += len(raw)
+    return np.frombuffer(b"".join(parts), dtype=np.uint8), specs
+
+
 def write_index(folder: str | os.PathLike[str], tables: LessonTables) -> Path:
     """Write ``tables`` as a new index version of ``folder`` and make it current.
 
-    The version folder is written under a temporary name and renamed into place, then
+    The version folder (``arrays.npy``: every array packed by :func:`pack_arrays`;
+    ``meta.json``) is written under a temporary name and renamed into place, then
     ``CURRENT`` is replaced atomically: a reader sees the old or the new index, whole.
 
     Returns
@@ -156,24 +194,10 @@ def write_index(folder: str | os.PathLike[str], tables: LessonTables) -> Path:
     root.mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
     try:
-        specs: dict[str, dict[str, Any]] = {}
-        for name, array in sorted(tables.arrays.items()):
-            if not _ARRAY_NAME.match(name):
-                raise ValueError(f"array name {name!r}")
-            data = np.ascontiguousarray(array)
-            path = staging / f"{name}.npy"
-            np.save(path, data, allow_pickle=False)
-            specs[name] = {
-                "dtype": data.dtype.str,
-                "shape": list(data.shape),
-                "sha256": file_sha256(path),
-            }
-        meta = {
-            "format": FORMAT,
-            "version": VERSION,
-            **tables.meta,
-            "arrays": specs,
-        }
+        packed, specs = pack_arrays(tables.arrays)
+        np.save(staging / ARRAYS_NAME, packed, allow_pickle=False)
+        del packed
+        meta = {"format": FORMAT, "version": VERSION, **tables.meta, "arrays": specs}
         meta["content_sha256"] = content_digest(meta)
         (staging / META_NAME).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         for path in staging.iterdir():
@@ -342,25 +366,61 @@ def open_index(version_dir: str | os.PathLike[str]) -> LessonTables:
     specs = meta.get("arrays")
     if not isinstance(specs, dict):
         raise CompiledIndexError("array list missing")
+    path = version_dir / ARRAYS_NAME
+    try:
+        packed = np.load(path, mmap_mode="r", allow_pickle=False)
+    except OSError as exc:
+        raise CompiledIndexError(f"{ARRAYS_NAME}: unreadable ({exc})") from None
+    except ValueError as exc:  # pickled or malformed .npy
+        raise CompiledIndexError(f"{ARRAYS_NAME}: not a plain array ({exc})") from None
+    if packed.dtype != np.uint8 or packed.ndim != 1:
+        raise CompiledIndexError(f"{ARRAYS_NAME}: not a byte array")
     arrays: dict[str, np.ndarray] = {}
+    regions = []
     for name, spec in specs.items():
-        if not isinstance(name, str) or not _ARRAY_NAME.match(name) or not isinstance(spec, dict):
-            raise CompiledIndexError(f"bad array entry {name!r}")
-        path = version_dir / f"{name}.npy"
         try:
-            if file_sha256(path) != spec.get("sha256"):
-                raise CompiledIndexError(f"array {name}: digest mismatch (changed or damaged)")
-            array = np.load(path, mmap_mode="r", allow_pickle=False)
-        except OSError as exc:
-            raise CompiledIndexError(f"array {name}: unreadable ({exc})") from None
-        except ValueError as exc:  # pickled or malformed .npy
-            raise CompiledIndexError(f"array {name}: not a plain array ({exc})") from None
-        if array.dtype.str != spec.get("dtype") or list(array.shape) != spec.get("shape"):
-            raise CompiledIndexError(f"array {name}: dtype or shape differs from meta.json")
-        arrays[name] = array
+            dtype = np.dtype(spec["dtype"])
+            shape = tuple(int(d) for d in spec["shape"])
+            offset, nbytes = int(spec["offset"]), int(spec["nbytes"])
+        except (KeyError, TypeError, ValueError):
+            raise CompiledIndexError(f"array {name}: bad entry in meta.json") from None
+        if (
+            not _ARRAY_NAME.match(str(name))
+            or dtype.hasobject
+            or dtype.kind not in "iufbS"
+            or min(shape, default=0) < 0
+            or nbytes != dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+            or offset < 0
+            or offset % _ALIGN
+            or offset + nbytes > packed.shape[0]
+        ):
+            raise CompiledIndexError(f"array {name}: bad dtype, shape or place in meta.json")
+        arrays[name] = packed[offset : offset + nbytes].view(dtype).reshape(shape)
+        regions.append((offset, nbytes, name, spec.get("sha256")))
+    _verify_regions(path, int(packed.offset), regions)
     tables = LessonTables(arrays, meta)
     check_tables(tables)
     return tables
+
+
+def _verify_regions(path: Path, base: int, regions: list[tuple[int, int, str, Any]]) -> None:
+    """Hash each array's bytes, read from the file in order (not through the memory map,
+    so that verifying does not make the whole index resident)."""
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
+    with open(path, "rb") as handle:
+        for offset, nbytes, name, expected in sorted(regions, key=lambda r: r[0]):
+            handle.seek(base + offset)
+            digest = hashlib.sha256()
+            left = nbytes
+            while left:
+                read = handle.readinto(view[: min(left, _CHUNK)])
+                if not read:
+                    raise CompiledIndexError(f"array {name}: {ARRAYS_NAME} is cut short")
+                digest.update(view[:read])
+                left -= read
+            if digest.hexdigest() != expected:
+                raise CompiledIndexError(f"array {name}: digest mismatch (changed or damaged)")
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -47,11 +47,12 @@ from knowledge_graph.file_format import (
 )
 from knowledge_graph.sources import RawDocument
 from knowledge_graph.tables import (
+    ID_COLUMNS,
     LIST_COLUMNS,
     TEXT_COLUMNS,
     LessonTables,
     MappedGraphIndex,
-    TextTable,
+    _fixed,
     derive_index,
     with_index_arrays,
 )
@@ -252,7 +253,17 @@ def apply_changes(
         return number
 
     columns: dict[str, list[np.ndarray]] = {
-        c: [] for c in (*TEXT_COLUMNS, "course", "file", "difficulty", "minutes", "line", "rank")
+        c: []
+        for c in (
+            *TEXT_COLUMNS,
+            *ID_COLUMNS,
+            "course",
+            "file",
+            "difficulty",
+            "minutes",
+            "line",
+            "rank",
+        )
     }
     list_lengths: dict[str, list[np.ndarray]] = {c: [] for c in LIST_COLUMNS}
     list_items: dict[str, list[np.ndarray]] = {c: [] for c in LIST_COLUMNS}
@@ -293,9 +304,9 @@ def apply_changes(
                 "source": name,
             }
             rows = list(sourced.iter_lessons())
+            columns["id"].append(_fixed([qualify(s.id, header.id) for _, s in rows]))
+            columns["key"].append(_fixed([s.id for _, s in rows]))
             for column, values in (
-                ("id", [qualify(s.id, header.id) for _, s in rows]),
-                ("key", [s.id for _, s in rows]),
                 ("title", [s.title for _, s in rows]),
                 ("summary", [s.summary for _, s in rows]),
                 ("module", [s.module for _, s in rows]),
@@ -329,6 +340,8 @@ def apply_changes(
             rows_slice = slice(old_first, old_first + count)
             for column in TEXT_COLUMNS:
                 columns[column].append(np.asarray(a[f"lesson.{column}"][rows_slice], dtype=_I8))
+            for column in ID_COLUMNS:
+                columns[column].append(np.asarray(a[f"lesson.{column}"][rows_slice]))
             for column in LIST_COLUMNS:
                 indptr = a[f"lesson.{column}.indptr"]
                 start, stop = int(indptr[old_first]), int(indptr[old_first + count])
@@ -409,6 +422,9 @@ def apply_changes(
     arrays: dict[str, np.ndarray] = {"text.blob": blob, "text.offsets": offsets.astype(_I8)}
     for column in TEXT_COLUMNS:
         arrays[f"lesson.{column}"] = _cat(columns[column], np.int32)
+    for column in ID_COLUMNS:
+        parts = columns[column]
+        arrays[f"lesson.{column}"] = np.concatenate(parts) if parts else _fixed([])
     for column in LIST_COLUMNS:
         lengths = _cat(list_lengths[column], _I8)
         indptr = np.zeros(n + 1, dtype=_I8)
@@ -419,11 +435,11 @@ def apply_changes(
     arrays["lesson.file"] = _cat(columns["file"], np.int32)
     for column in ("difficulty", "minutes", "line"):
         arrays[f"lesson.{column}"] = _cat(columns[column], _I8)
-    arrays["decl.lesson"] = d_lesson[order]
+    arrays["decl.lesson"] = d_lesson[order].astype(np.int32)
     arrays["decl.kind"] = d_kind[order].astype(np.int8)
-    arrays["decl.target"] = d_target[order]
+    arrays["decl.target"] = d_target[order].astype(np.int32)
     arrays["decl.weight"] = d_weight[order]
-    arrays["decl.group"] = d_group[order]
+    arrays["decl.group"] = d_group[order].astype(np.int8)
     new_meta = {
         k: v for k, v in meta.items() if k not in ("arrays", "content_sha256", "format", "version")
     }
@@ -457,36 +473,17 @@ def _cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
     return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
 
-def _fixed_width(text: TextTable, numbers: np.ndarray, width: int) -> np.ndarray:
-    """The strings ``numbers`` of ``text`` as rows of ``width`` bytes, zero-padded
-    (vectorised; ``width`` is a multiple of 8 at least the longest string)."""
-    starts = np.asarray(text.offsets[numbers], dtype=_I8)
-    lengths = np.asarray(text.offsets[numbers + 1], dtype=_I8) - starts
-    out = np.zeros((numbers.size, width), dtype=np.uint8)
-    total = int(lengths.sum())
-    if total:
-        row = np.repeat(np.arange(numbers.size), lengths)
-        col = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        out[row, col] = np.asarray(text.blob)[np.repeat(starts, lengths) + col]
-    return out
-
-
 def _name_arrays(tables: LessonTables) -> dict[str, np.ndarray]:
     """``names.key`` / ``names.pos``: qualified ids and unique bare ids, sorted.
 
     Sorted as big-endian 8-byte words with ``np.lexsort`` (the byte order of the
-    fixed-width keys), which is several times faster than sorting bytes strings.
+    fixed-width keys), several times faster than sorting bytes strings.
     """
     n = tables.n
-    text = tables.text
-    id_numbers = np.asarray(tables.arrays["lesson.id"], dtype=_I8)
-    key_numbers = np.asarray(tables.arrays["lesson.key"], dtype=_I8)
-    lengths = np.diff(np.asarray(text.offsets, dtype=_I8))
-    longest = int(max(lengths[id_numbers].max(initial=1), lengths[key_numbers].max(initial=1)))
-    width = -(-longest // 8) * 8
-    rows = np.concatenate(
-        [_fixed_width(text, id_numbers, width), _fixed_width(text, key_numbers, width)]
-    )
+    ids, keys = tables.arrays["lesson.id"], tables.arrays["lesson.key"]
+    width = -(-max(ids.dtype.itemsize, keys.dtype.itemsize) // 8) * 8
+    both = np.concatenate([ids, keys]).astype(f"S{width}")
+    rows = np.frombuffer(both.tobytes(), dtype=np.uint8).reshape(2 * n, width)
     qualified = np.arange(2 * n) < n
     pos = np.concatenate([np.arange(n, dtype=_I8), np.arange(n, dtype=_I8)])
     words = rows.view(">u8").reshape(2 * n, width // 8)
@@ -500,8 +497,8 @@ def _name_arrays(tables: LessonTables) -> dict[str, np.ndarray]:
     has_qualified = np.bincount(group, weights=qualified).astype(bool)
     # a qualified id always wins; a bare id only when no other lesson has it
     keep = (qualified | (size[group] == 1)) & ~(~qualified & has_qualified[group])
-    keys = rows[order][keep].view(f"S{width}").reshape(-1)
-    return {"names.key": keys, "names.pos": pos[keep]}
+    longest = max(ids.dtype.itemsize, keys.dtype.itemsize)
+    return {"names.key": both[order][keep].astype(f"S{longest}"), "names.pos": pos[keep]}
 
 
 def _ranks(index: Any, rank: np.ndarray, changed: list[int]) -> np.ndarray:

@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knowledge_graph.compiled import (
     MANIFEST_NAME,
@@ -55,7 +55,6 @@ from knowledge_graph.errors import (
     GraphValidationError,
 )
 from knowledge_graph.file_format import MAX_FILE_BYTES
-from knowledge_graph.incremental import NotIncremental, apply_changes
 from knowledge_graph.index import index_to_networkx
 from knowledge_graph.model import LessonGraph
 from knowledge_graph.sources import RawDocument, Signature, list_course_files, open_source
@@ -65,10 +64,30 @@ from knowledge_graph.tables import (
     MappedGraphIndex,
     tables_from_graph,
 )
-from knowledge_graph.validation import validate_documents
-from knowledge_graph.validation.issues import ValidationReport
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph.validation.issues import ValidationReport
 
 logger = logging.getLogger(__name__)
+
+
+# Validation (pydantic models, networkx) is imported only when files have to be checked:
+# a cold start from a current compiled index does not need it.
+def validate_documents(documents: list[RawDocument]) -> ValidationReport:
+    """:func:`knowledge_graph.validation.validate_documents`, imported on first use."""
+    from knowledge_graph.validation import validate_documents as validate
+
+    return validate(documents)
+
+
+def apply_changes(
+    tables: LessonTables, changed: Mapping[str, RawDocument | None]
+) -> tuple[LessonTables, ValidationReport]:
+    """:func:`knowledge_graph.incremental.apply_changes`, imported on first use."""
+    from knowledge_graph.incremental import apply_changes as apply
+
+    return apply(tables, changed)
+
 
 #: Where Lambda functions find the lesson files (an EFS mount) by default.
 LAMBDA_DEFAULT_LOCATION = "/mnt/lessons"
@@ -164,6 +183,8 @@ def load_graph(path: str | os.PathLike[str]) -> LessonGraph:
             changed = _changed_documents(tables, documents)
             if not changed:
                 return serve_tables(tables)
+            from knowledge_graph.incremental import NotIncremental
+
             try:
                 return serve_tables(apply_changes(tables, changed)[0])
             except NotIncremental:
@@ -584,6 +605,8 @@ class GraphLoader:
         states = {name: item[0] for name, item in changed.items() if item is not None}
         new_states = {n: s for n, s in self._states.items() if n in stats}
         new_states.update(states)
+        from knowledge_graph.incremental import NotIncremental
+
         try:
             assert self._tables is not None
             tables, report = apply_changes(self._tables, documents)

@@ -6,8 +6,9 @@
 * ``text.blob`` (uint8) and ``text.offsets`` (int64, strings + 1): every distinct text
   (ids, titles, summaries, modules, URLs, aliases, tags) once, UTF-8; string ``s`` is
   ``blob[offsets[s]:offsets[s + 1]]``;
-* ``lesson.*`` (one entry per lesson, load order): string numbers of ``id``, ``key``,
-  ``title``, ``summary``, ``module``, ``url`` (-1: none); ``course`` and ``file`` (numbers
+* ``lesson.*`` (one entry per lesson, load order): ``id`` (``course/lesson``) and ``key``
+  (bare id) as fixed-width ASCII bytes; string numbers of ``title``, ``summary``,
+  ``module``, ``url`` (-1: none); ``course`` and ``file`` (numbers
   into ``meta["course_ids"]`` / ``meta["files"]``), ``difficulty``, ``minutes``, ``line``
   (-1: unknown), ``rank`` (the lesson's place in an order in which every lesson's hard
   prerequisites come first); ``aliases`` and ``tags`` as ``.indptr``/``.items`` rows;
@@ -42,7 +43,6 @@ Example
 from __future__ import annotations
 
 import math
-import re
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +70,9 @@ _I8 = np.int64
 _I4 = np.int32
 
 #: Text columns of a lesson (string numbers into the text table).
-TEXT_COLUMNS: Final[tuple[str, ...]] = ("id", "key", "title", "summary", "module", "url")
+TEXT_COLUMNS: Final[tuple[str, ...]] = ("title", "summary", "module", "url")
+#: Id columns of a lesson: fixed-width ASCII bytes (qualified id, bare id).
+ID_COLUMNS: Final[tuple[str, ...]] = ("id", "key")
 #: Columns holding several texts per lesson (``.indptr`` / ``.items``).
 LIST_COLUMNS: Final[tuple[str, ...]] = ("aliases", "tags")
 
@@ -79,6 +81,7 @@ SCHEMA: Final[dict[str, tuple[str, int]]] = {
     "text.blob": ("u", 1),
     "text.offsets": ("i", 8),
     **{f"lesson.{c}": ("i", 4) for c in TEXT_COLUMNS},
+    **{f"lesson.{c}": ("S", 0) for c in ID_COLUMNS},
     "lesson.course": ("i", 4),
     "lesson.file": ("i", 4),
     "lesson.difficulty": ("i", 8),
@@ -89,16 +92,15 @@ SCHEMA: Final[dict[str, tuple[str, int]]] = {
     **{f"lesson.{c}.items": ("i", 4) for c in LIST_COLUMNS},
     "names.key": ("S", 0),
     "names.pos": ("i", 8),
-    "decl.lesson": ("i", 8),
+    "decl.lesson": ("i", 4),
     "decl.kind": ("i", 1),
-    "decl.target": ("i", 8),
+    "decl.target": ("i", 4),
     "decl.weight": ("f", 8),
-    "decl.group": ("i", 8),
+    "decl.group": ("i", 1),
 }
 #: Bytes a lesson id may contain (``course/lesson``, both slugs).
 _ID_BYTES = np.zeros(256, dtype=bool)
 _ID_BYTES[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789_-/", dtype=np.uint8)] = True
-_QUALIFIED_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}/[a-z0-9][a-z0-9_-]{0,63}$")
 _KIND_NUMBER = {kind.value: k for k, kind in enumerate(EDGE_KINDS)}
 
 
@@ -123,7 +125,8 @@ class TextTable:
         """String number ``s`` (None for -1)."""
         if s < 0:
             return None
-        return self.blob[self.offsets[s] : self.offsets[s + 1]].tobytes().decode("utf-8")
+        raw = self.blob[self.offsets[s] : self.offsets[s + 1]].tobytes()
+        return raw.decode("utf-8", errors="replace")
 
 
 class _Interner:
@@ -173,6 +176,35 @@ class TextColumn(Sequence[str]):
     __hash__ = None  # type: ignore[assignment]
 
 
+class IdColumn(Sequence[str]):
+    """A read-only list of ids stored as fixed-width ASCII bytes, decoded on access."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self._values = values
+
+    def __len__(self) -> int:
+        return int(self._values.shape[0])
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [v.decode("ascii") for v in self._values[i].tolist()]
+        return self._values[i].decode("ascii")
+
+    def __iter__(self) -> Iterator[str]:
+        return (v.decode("ascii") for v in self._values.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _fixed(values: Sequence[str]) -> np.ndarray:
+    """ASCII ids as one fixed-width bytes array."""
+    width = max((len(v) for v in values), default=1)
+    return np.array([v.encode("ascii") for v in values], dtype=f"S{max(width, 1)}")
+
+
 # -------------------------------------------------------------------- tables
 
 
@@ -199,8 +231,10 @@ class LessonTables:
         """The string table."""
         return TextTable(self.arrays["text.blob"], self.arrays["text.offsets"])
 
-    def column(self, name: str) -> TextColumn:
-        """The texts of a lesson column of :data:`TEXT_COLUMNS`."""
+    def column(self, name: str) -> Sequence[str]:
+        """The texts of a lesson column of :data:`TEXT_COLUMNS` or :data:`ID_COLUMNS`."""
+        if name in ID_COLUMNS:
+            return IdColumn(self.arrays[f"lesson.{name}"])
         return TextColumn(self.text, self.arrays[f"lesson.{name}"])
 
     def texts_of(self, column: str, i: int) -> tuple[str, ...]:
@@ -268,8 +302,6 @@ def tables_from_graph(
     for i, data in enumerate(index.node_data):
         node = index.ids[i]
         for column, value in (
-            ("id", node),
-            ("key", str(data.get("key") or node.rpartition("/")[2])),
             ("title", str(data.get("title") or "")),
             ("summary", str(data.get("summary") or "")),
             ("module", str(data.get("module") or "")),
@@ -303,6 +335,13 @@ def tables_from_graph(
     arrays: dict[str, np.ndarray] = {}
     for column in TEXT_COLUMNS:
         arrays[f"lesson.{column}"] = np.array(columns[column], dtype=_I4)
+    arrays["lesson.id"] = _fixed(list(index.ids))
+    arrays["lesson.key"] = _fixed(
+        [
+            str(d.get("key") or node.rpartition("/")[2])
+            for node, d in zip(index.ids, index.node_data, strict=True)
+        ]
+    )
     for column in LIST_COLUMNS:
         indptr, items = lists[column]
         arrays[f"lesson.{column}.indptr"] = np.array(indptr, dtype=_I8)
@@ -348,11 +387,11 @@ def _declaration_arrays(decl: Sequence[tuple[int, int, int, float, int]]) -> dic
         (list(c) for c in zip(*decl, strict=True)) if decl else ([], [], [], [], [])
     )
     return {
-        "decl.lesson": np.array(lesson, dtype=_I8),
+        "decl.lesson": np.array(lesson, dtype=_I4),
         "decl.kind": np.array(kind, dtype=np.int8),
-        "decl.target": np.array(target, dtype=_I8),
+        "decl.target": np.array(target, dtype=_I4),
         "decl.weight": np.array(weight, dtype=np.float64),
-        "decl.group": np.array(group, dtype=_I8),
+        "decl.group": np.array(group, dtype=np.int8),
     }
 
 
@@ -440,11 +479,12 @@ def edges_from_declarations(
         src, dst, w = src[keep].astype(_I8), dst[keep].astype(_I8), w[keep].astype(float)
         if src.size:
             key = src * max(n, 1) + dst
-            order = np.lexsort((-w, key))
+            order = np.argsort(key, kind="stable")
             key, src, dst, w = key[order], src[order], dst[order], w[order]
             first = np.ones(key.size, dtype=bool)
             first[1:] = key[1:] != key[:-1]
-            src, dst, w = src[first], dst[first], w[first]
+            starts = np.flatnonzero(first)
+            src, dst, w = src[starts], dst[starts], np.maximum.reduceat(w, starts)
         out[edge_kind.value] = (src, dst, w)
     return out
 
@@ -602,7 +642,7 @@ class MappedGraphIndex(GraphIndex):
         line = int(a["lesson.line"][i])
         ids = self.ids
         return {
-            "key": text(int(a["lesson.key"][i])),
+            "key": a["lesson.key"][i].decode("ascii"),
             "course": self.course_ids[int(a["lesson.course"][i])],
             "title": text(int(a["lesson.title"][i])),
             "summary": text(int(a["lesson.summary"][i])),
@@ -726,10 +766,6 @@ def check_tables(tables: LessonTables) -> None:
     starts = offsets[:-1][np.diff(offsets) > 0]
     if starts.size and np.any((blob[starts] & 0xC0) == 0x80):
         raise _fail("text.blob: a string starts inside a UTF-8 character")
-    try:
-        blob.tobytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _fail(f"text.blob: not UTF-8 ({exc.reason})") from None
     for column in TEXT_COLUMNS:
         values = a[f"lesson.{column}"]
         if values.shape[0] != n:
@@ -748,8 +784,8 @@ def check_tables(tables: LessonTables) -> None:
     _check_range("lesson.rank", a["lesson.rank"], 0, max(n, 1))
     if n and np.bincount(a["lesson.rank"], minlength=n).max() != 1:
         raise _fail("lesson.rank is not an order of the lessons")
-    for column in ("id", "key"):
-        _check_id_bytes(tables, column)
+    for column in ID_COLUMNS:
+        _check_ids(a[f"lesson.{column}"], n, column)
     # courses and files
     course_ids = meta.get("course_ids")
     courses = meta.get("courses")
@@ -803,20 +839,20 @@ def check_tables(tables: LessonTables) -> None:
     _check_index_arrays(tables, n)
 
 
-def _check_id_bytes(tables: LessonTables, column: str) -> None:
-    """The texts of ``lesson.<column>`` use only lesson-id characters (vectorised)."""
-    offsets = tables.arrays["text.offsets"]
-    numbers = tables.arrays[f"lesson.{column}"]
-    starts, ends = offsets[numbers], offsets[numbers + 1]
-    lengths = ends - starts
-    if lengths.size and (lengths.min() < 1 or lengths.max() > 129):
-        raise _fail(f"lesson.{column}: an empty or too long id")
-    total = int(lengths.sum())
-    if total == 0:
-        return
-    at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-    if not np.all(_ID_BYTES[tables.arrays["text.blob"][at]]):
+def _check_ids(values: np.ndarray, n: int, column: str) -> None:
+    """``lesson.<column>``: n ids of lesson-id characters, none empty (vectorised)."""
+    if values.shape[0] != n:
+        raise _fail(f"lesson.{column}: {values.shape[0]} entries for {n} lessons")
+    if values.dtype.itemsize > 129:
+        raise _fail(f"lesson.{column}: ids longer than 129 characters")
+    raw = np.frombuffer(values.tobytes(), dtype=np.uint8).reshape(n, values.dtype.itemsize)
+    if n and not np.all(_ID_BYTES[raw] | (raw == 0)):
         raise _fail(f"lesson.{column}: an id with a character outside a-z, 0-9, '_', '-', '/'")
+    if n and (np.any(raw[:, 0] == 0) or np.any((raw[:, 1:] != 0) & (raw[:, :-1] == 0))):
+        raise _fail(f"lesson.{column}: an empty id or one with a NUL inside")
+    slashes = np.count_nonzero(raw == ord("/"), axis=1) if n else np.zeros(0)
+    if np.any(slashes != (1 if column == "id" else 0)):
+        raise _fail(f"lesson.{column}: ids must be 'course/lesson' (bare ids without '/')")
 
 
 def _check_header(cid: str, header: Mapping[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -16,12 +17,13 @@ import pytest
 from knowledge_graph import GraphLoader, load_graph
 from knowledge_graph.cli import main as cli_main
 from knowledge_graph.compiled import (
+    ARRAYS_NAME,
     INDEX_DIR,
     META_NAME,
     content_digest,
     current_version,
-    file_sha256,
     open_index,
+    pack_arrays,
     write_compiled,
 )
 from knowledge_graph.errors import GraphValidationError
@@ -58,7 +60,7 @@ def test_a_compiled_graph_answers_exactly_like_the_validated_one(course_dir: Pat
     assert version == current_version(course_dir)
     compiled = load_graph(course_dir)
     assert compiled._graph is None, "the compiled graph must not build networkx up front"
-    assert isinstance(compiled.index.difficulty, np.memmap), "arrays are memory-mapped"
+    assert isinstance(compiled.index.difficulty.base, np.memmap), "arrays are memory-mapped"
     assert answers(compiled) == answers(validated)
     assert compiled.fingerprint == validated.fingerprint  # builds the DiGraph on demand
     assert compiled.graph.number_of_edges() == validated.graph.number_of_edges()
@@ -103,48 +105,58 @@ def _meta(version: Path) -> dict:
     return json.loads((version / META_NAME).read_text())
 
 
+def _arrays(version: Path) -> dict[str, np.ndarray]:
+    """Copies of every array of an index version (read without any check)."""
+    packed = np.load(version / ARRAYS_NAME, allow_pickle=False)
+    return {
+        name: packed[spec["offset"] : spec["offset"] + spec["nbytes"]]
+        .view(spec["dtype"])
+        .reshape(spec["shape"])
+        .copy()
+        for name, spec in _meta(version)["arrays"].items()
+    }
+
+
 def _rewrite_array(version: Path, name: str, change: Callable[[np.ndarray], np.ndarray]) -> None:
     """Change one array and re-record every digest, as a tool that knows the format could."""
-    path = version / f"{name}.npy"
-    array = change(np.load(path, allow_pickle=False).copy())
-    np.save(path, array, allow_pickle=False)
+    arrays = _arrays(version)
+    arrays[name] = change(arrays[name])
+    packed, specs = pack_arrays(arrays)
+    np.save(version / ARRAYS_NAME, packed, allow_pickle=False)
     meta = _meta(version)
-    meta["arrays"][name] = {
-        "dtype": array.dtype.str,
-        "shape": list(array.shape),
-        "sha256": file_sha256(path),
-    }
+    meta["arrays"] = specs
     meta["content_sha256"] = content_digest(meta)
     (version / META_NAME).write_text(json.dumps(meta))
 
 
-def _title_bytes(version: Path) -> tuple[int, int]:
-    """Where the first lesson's title lies in the text blob."""
-    title = int(np.load(version / "lesson.title.npy")[0])
-    offsets = np.load(version / "text.offsets.npy")
-    return int(offsets[title]), int(offsets[title + 1])
+def _poke(version: Path, name: str, index: int, value: int) -> None:
+    """Overwrite one byte of array ``name`` in place (no digest updated)."""
+    spec = _meta(version)["arrays"][name]
+    packed = np.load(version / ARRAYS_NAME, mmap_mode="r+", allow_pickle=False)
+    packed[spec["offset"] + index] = value
+    packed.flush()
 
 
 def _edit_title_in_place(version: Path) -> None:
-    start, _ = _title_bytes(version)
-    path = version / "text.blob.npy"
-    blob = np.load(path)
-    blob[start] = ord("X")  # same length: only the digest can tell
-    np.save(path, blob, allow_pickle=False)
+    arrays = _arrays(version)
+    title = int(arrays["lesson.title"][0])
+    _poke(version, "text.blob", int(arrays["text.offsets"][title]), ord("X"))
 
 
 def _edit_title_and_its_digest(version: Path) -> None:
     _edit_title_in_place(version)
     meta = _meta(version)
-    meta["arrays"]["text.blob"]["sha256"] = file_sha256(version / "text.blob.npy")
+    spec = meta["arrays"]["text.blob"]
+    packed = np.load(version / ARRAYS_NAME, allow_pickle=False)
+    raw = packed[spec["offset"] : spec["offset"] + spec["nbytes"]].tobytes()
+    spec["sha256"] = hashlib.sha256(raw).hexdigest()
     (version / META_NAME).write_text(json.dumps(meta))  # content digest now stale
 
 
 def _drop_a_prerequisite_in_place(version: Path) -> None:
-    path = version / "index.in_edges.requires.indices.npy"
-    indices = np.load(path)
-    indices[0] ^= 1  # the first lesson with a prerequisite now requires another
-    np.save(path, indices, allow_pickle=False)
+    # the first lesson with a prerequisite now requires another (little-endian int64)
+    first = int(_arrays(version)["index.in_edges.requires.indices"][0])
+    _poke(version, "index.in_edges.requires.indices", 0, first ^ 1)
 
 
 def _claim_other_sources(version: Path) -> None:
@@ -154,12 +166,11 @@ def _claim_other_sources(version: Path) -> None:
 
 
 def _control_character_in_an_id(version: Path) -> None:
-    start = int(np.load(version / "text.offsets.npy")[int(np.load(version / "lesson.id.npy")[3])])
-    _rewrite_array(
-        version,
-        "text.blob",
-        lambda b: np.concatenate([b[:start], [7], b[start + 1 :]]).astype(np.uint8),
-    )
+    def change(ids: np.ndarray) -> np.ndarray:
+        ids[3] = b"python-intro/\x07hello"
+        return ids
+
+    _rewrite_array(version, "lesson.id", change)
 
 
 def _minutes_as_floats(version: Path) -> None:
@@ -175,12 +186,7 @@ def _rows_out_of_order(version: Path) -> None:
 
 
 def _pickled_array(version: Path) -> None:
-    path = version / "lesson.title.npy"
-    np.save(path, np.array([{"evil": 1}] * 3, dtype=object), allow_pickle=True)
-    meta = _meta(version)
-    meta["arrays"]["lesson.title"]["sha256"] = file_sha256(path)
-    meta["content_sha256"] = content_digest(meta)
-    (version / META_NAME).write_text(json.dumps(meta))
+    np.save(version / ARRAYS_NAME, np.array([{"evil": 1}] * 3, dtype=object), allow_pickle=True)
 
 
 def _truncated_meta(version: Path) -> None:

@@ -14,7 +14,7 @@ from knowledge_graph.errors import GraphValidationError
 from knowledge_graph.incremental import NotIncremental, apply_changes
 from knowledge_graph.loader import serve_tables
 from knowledge_graph.sources import RawDocument, read_local_documents
-from knowledge_graph.tables import TEXT_COLUMNS, LessonTables, check_tables
+from knowledge_graph.tables import ID_COLUMNS, TEXT_COLUMNS, LessonTables, check_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def assert_same(spliced: LessonTables, full: LessonTables) -> None:
     """Same lessons, texts, links, index arrays and answers."""
     check_tables(spliced)
     assert spliced.n == full.n
-    for column in TEXT_COLUMNS:
+    for column in (*ID_COLUMNS, *TEXT_COLUMNS):
         assert list(spliced.column(column)) == list(full.column(column)), column
     for name in ("course", "file", "difficulty", "minutes", "line"):
         assert np.array_equal(spliced.arrays[f"lesson.{name}"], full.arrays[f"lesson.{name}"])
