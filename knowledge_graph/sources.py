@@ -287,14 +287,14 @@ def _listed(item: Any, location: str) -> tuple[str, int]:
     >>> _listed({"Size": 3}, "s3://b/p/")
     Traceback (most recent call last):
     ...
-    knowledge_graph.errors.GraphSourceError: s3://b/p/: list_objects_v2 returned an item without a Key
+    knowledge_graph.errors.GraphSourceError: s3://b/p/: listing item without a Key
     """
     key = item.get("Key") if isinstance(item, dict) else None
     if not isinstance(key, str) or not key:
-        raise GraphSourceError(f"{location}: list_objects_v2 returned an item without a Key")
+        raise GraphSourceError(f"{location}: listing item without a Key")
     size = item.get("Size", 0)
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise GraphSourceError(f"{location}: list_objects_v2 returned {key!r} without a size")
+        raise GraphSourceError(f"{location}: listing item {key!r} without a size")
     return key, size
 
 

@@ -102,6 +102,8 @@ SCHEMA: Final[dict[str, tuple[str, int]]] = {
 _ID_BYTES = np.zeros(256, dtype=bool)
 _ID_BYTES[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789_-/", dtype=np.uint8)] = True
 _KIND_NUMBER = {kind.value: k for k, kind in enumerate(EDGE_KINDS)}
+#: Single-id lookups remembered per index (the cache is emptied when full).
+_POSITION_CACHE = 4096
 
 
 class CompiledIndexError(ValueError):
@@ -557,6 +559,51 @@ def with_index_arrays(tables: LessonTables, index: GraphIndex) -> LessonTables:
 # ------------------------------------------------------------ serving from tables
 
 
+class LessonRecord(Mapping[str, Any]):
+    """One lesson's attributes in the builder's node schema, each decoded on first access
+    (a turn that needs a title decodes only the title)."""
+
+    __slots__ = ("_i", "_index", "_values")
+
+    def __init__(self, index: MappedGraphIndex, i: int) -> None:
+        self._index = index
+        self._i = i
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        values = self._values
+        if key not in values:
+            if key not in NODE_FIELDS:
+                raise KeyError(key)
+            values[key] = self._index.lesson_field(self._i, key)
+        return values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NODE_FIELDS)
+
+    def __len__(self) -> int:
+        return len(NODE_FIELDS)
+
+
+#: The node attributes of :mod:`knowledge_graph.builder`, as a compiled lesson serves them.
+NODE_FIELDS: Final[tuple[str, ...]] = (
+    "key",
+    "course",
+    "title",
+    "summary",
+    "module",
+    "difficulty",
+    "minutes",
+    "aliases",
+    "tags",
+    "url",
+    "requires_any",
+    "order",
+    "source",
+    "line",
+)
+
+
 class _NodeData(Sequence[Mapping[str, Any]]):
     """Lesson attributes in the builder's node schema, built per lesson on access."""
 
@@ -573,10 +620,10 @@ class _NodeData(Sequence[Mapping[str, Any]]):
         n = self._index.n
         if not -n <= i < n:
             raise IndexError(i)
-        return self._index.lesson_data(i % n)
+        return LessonRecord(self._index, i % n)
 
     def __iter__(self) -> Iterator[Mapping[str, Any]]:
-        return (self._index.lesson_data(i) for i in range(self._index.n))
+        return (LessonRecord(self._index, i) for i in range(self._index.n))
 
 
 class MappedGraphIndex(GraphIndex):
@@ -600,6 +647,7 @@ class MappedGraphIndex(GraphIndex):
             for cid in self.course_ids
         }
         keys = tables.arrays["names.key"]
+        self._position_cache: dict[str, int | None] = {}
         self._names = keys
         self._name_positions = tables.arrays["names.pos"]
         self._width = keys.dtype.itemsize
@@ -633,38 +681,56 @@ class MappedGraphIndex(GraphIndex):
         }
 
     def lesson_data(self, i: int) -> dict[str, Any]:
-        """The builder's node attributes of lesson ``i`` (decoded now)."""
+        """The builder's node attributes of lesson ``i``, all decoded now."""
+        return {key: self.lesson_field(i, key) for key in NODE_FIELDS}
+
+    def lesson_field(self, i: int, key: str) -> Any:
+        """One node attribute (:data:`NODE_FIELDS`) of lesson ``i``, decoded now."""
         t = self.tables
         a = t.arrays
-        text = t.text.get
-        file_number = int(a["lesson.file"][i])
-        files = t.meta["files"]
-        line = int(a["lesson.line"][i])
-        ids = self.ids
-        return {
-            "key": a["lesson.key"][i].decode("ascii"),
-            "course": self.course_ids[int(a["lesson.course"][i])],
-            "title": text(int(a["lesson.title"][i])),
-            "summary": text(int(a["lesson.summary"][i])),
-            "module": text(int(a["lesson.module"][i])),
-            "difficulty": int(a["lesson.difficulty"][i]),
-            "minutes": int(a["lesson.minutes"][i]),
-            "aliases": t.texts_of("aliases", i),
-            "tags": t.texts_of("tags", i),
-            "url": text(int(a["lesson.url"][i])),
-            "requires_any": tuple(tuple(ids[int(j)] for j in g) for g in self.groups_of(i)),
-            "order": i,
-            "source": files[file_number]["name"] if 0 <= file_number < len(files) else "",
-            "line": None if line < 0 else line,
-        }
+        if key in ("title", "summary", "module", "url"):
+            return t.text.get(int(a[f"lesson.{key}"][i]))
+        if key in ("difficulty", "minutes"):
+            return int(a[f"lesson.{key}"][i])
+        if key == "key":
+            return a["lesson.key"][i].decode("ascii")
+        if key == "course":
+            return self.course_ids[int(a["lesson.course"][i])]
+        if key in LIST_COLUMNS:
+            return t.texts_of(key, i)
+        if key == "requires_any":
+            ids = self.ids
+            return tuple(tuple(ids[int(j)] for j in g) for g in self.groups_of(i))
+        if key == "order":
+            return i
+        if key == "source":
+            number, files = int(a["lesson.file"][i]), t.meta["files"]
+            return files[number]["name"] if 0 <= number < len(files) else ""
+        if key == "line":
+            line = int(a["lesson.line"][i])
+            return None if line < 0 else line
+        raise KeyError(key)
 
     # Lookups by binary search (no dict of every name to build).
     def position(self, lesson_id: object) -> int | None:
-        """Return the index of a qualified or unique bare id, or None when unknown."""
-        if not isinstance(lesson_id, str):
+        """Return the index of a qualified or unique bare id, or None when unknown.
+
+        One binary search in the sorted names; the last few thousand answers are cached.
+        """
+        cache = self._position_cache
+        if isinstance(lesson_id, str) and lesson_id in cache:
+            return cache[lesson_id]
+        if not _plain_id(lesson_id, self._width) or not self._names.size:
             return None
-        found = int(self.positions_of([lesson_id])[0])
-        return None if found < 0 else found
+        assert isinstance(lesson_id, str)
+        key = lesson_id.encode("ascii")
+        names = self._names
+        at = int(names.searchsorted(key))
+        found = int(self._name_positions[at]) if at < names.shape[0] and names[at] == key else None
+        if len(cache) >= _POSITION_CACHE:
+            cache.clear()
+        cache[lesson_id] = found
+        return found
 
     def positions_of(self, ids: Sequence[object]) -> np.ndarray:
         """Return the index of each id (qualified or unique bare), -1 where unknown.
