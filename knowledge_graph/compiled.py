@@ -10,7 +10,7 @@ folder is never changed once written, and old ones are removed only well after t
 superseded, since a running function may still have them mapped). ``make publish-graph``
 then writes the publish manifest ``PATH/.lessonbot-manifest.json`` last.
 
-Integrity. ``meta.json`` records every array's dtype, shape and SHA-256, the SHA-256 and
+Integrity. ``meta.json`` records every array's dtype, shape, place and SHA-256, the SHA-256 and
 size of every course file the index was built from, and ``content_sha256``, a digest of all
 of that. :func:`open_index` recomputes each digest, maps the arrays with
 ``np.load(..., mmap_mode="r", allow_pickle=False)`` (nothing is unpickled or evaluated) and
@@ -68,7 +68,6 @@ MAX_META_BYTES: Final[int] = 64 * 1024 * 1024
 MAX_MANIFEST_BYTES: Final[int] = 4 * 1024 * 1024
 _ARRAY_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 _VERSION_NAME = re.compile(r"^[0-9a-f]{16}$")
-_CHUNK = 1 << 20
 _ALIGN = 64
 
 __all__ = [
@@ -77,7 +76,6 @@ __all__ = [
     "MANIFEST_NAME",
     "compile_tables",
     "current_version",
-    "file_sha256",
     "open_index",
     "read_manifest",
     "write_compiled",
@@ -95,17 +93,6 @@ def sha256_hex(content: bytes) -> str:
     '8f434346'
     """
     return hashlib.sha256(content).hexdigest()
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB chunks (the file is not kept in memory)."""
-    digest = hashlib.sha256()
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    with open(path, "rb") as handle:
-        while read := handle.readinto(buffer):
-            digest.update(view[:read])
-    return digest.hexdigest()
 
 
 def _canonical(value: Any) -> bytes:
@@ -375,7 +362,6 @@ def open_index(version_dir: str | os.PathLike[str]) -> LessonTables:
         raise CompiledIndexError(f"{ARRAYS_NAME}: not a plain array ({exc})") from None
     if packed.dtype != np.uint8 or packed.ndim != 1:
         raise CompiledIndexError(f"{ARRAYS_NAME}: not a byte array")
-    offset_in_file = int(packed.offset)
     # Plain ndarray views of the map (they keep it open): indexing a np.memmap subclass
     # goes through Python-level __getitem__/__array_finalize__, ~2 us per access.
     packed = packed.view(np.ndarray)
@@ -401,30 +387,20 @@ def open_index(version_dir: str | os.PathLike[str]) -> LessonTables:
             raise CompiledIndexError(f"array {name}: bad dtype, shape or place in meta.json")
         arrays[name] = packed[offset : offset + nbytes].view(dtype).reshape(shape)
         regions.append((offset, nbytes, name, spec.get("sha256")))
-    _verify_regions(path, offset_in_file, regions)
+    _verify_regions(packed, regions)
     tables = LessonTables(arrays, meta)
     check_tables(tables)
     return tables
 
 
-def _verify_regions(path: Path, base: int, regions: list[tuple[int, int, str, Any]]) -> None:
-    """Hash each array's bytes, read from the file in order (not through the memory map,
-    so that verifying does not make the whole index resident)."""
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    with open(path, "rb") as handle:
-        for offset, nbytes, name, expected in sorted(regions, key=lambda r: r[0]):
-            handle.seek(base + offset)
-            digest = hashlib.sha256()
-            left = nbytes
-            while left:
-                read = handle.readinto(view[: min(left, _CHUNK)])
-                if not read:
-                    raise CompiledIndexError(f"array {name}: {ARRAYS_NAME} is cut short")
-                digest.update(view[:read])
-                left -= read
-            if digest.hexdigest() != expected:
-                raise CompiledIndexError(f"array {name}: digest mismatch (changed or damaged)")
+def _verify_regions(packed: np.ndarray, regions: list[tuple[int, int, str, Any]]) -> None:
+    """Check each array's SHA-256 over its bytes in the mapped file (no copy is made; the
+    pages read become resident, as the structural checks and the first turn read them too).
+    """
+    for offset, nbytes, name, expected in sorted(regions, key=lambda r: r[0]):
+        digest = hashlib.sha256(memoryview(packed[offset : offset + nbytes]))
+        if digest.hexdigest() != expected:
+            raise CompiledIndexError(f"array {name}: digest mismatch (changed or damaged)")
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
