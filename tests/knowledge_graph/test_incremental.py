@@ -149,3 +149,32 @@ def test_a_changed_course_on_generated_graphs_splices_like_a_full_compile(
     new = RawDocument(middle.name, edited.encode())
     spliced = apply_changes(tables, {Path(middle.name).name: new})[0]
     assert_same(spliced, compile_tables([docs[0], new, *docs[2:]]))
+
+
+def test_a_valid_change_that_needs_another_order_is_left_to_the_full_validation(
+    tmp_path: Path,
+) -> None:
+    from knowledge_graph.compiled import write_compiled
+    from knowledge_graph.loader import GraphLoader
+
+    a = "course: {id: a, title: A}\nlessons:\n  - {id: x, title: X}\n"
+    b = (
+        "course: {id: b, title: B}\nlessons:\n  - {id: y, title: Y, requires: [a/x]}\n"
+        "  - {id: w, title: W}\n  - {id: z, title: Z, requires: [w]}\n"
+    )
+    # a/x now needs b/z, which came after b/y in the old order; b/y still needs a/x
+    a_after = "course: {id: a, title: A}\nlessons:\n  - {id: x, title: X, requires: [b/z]}\n"
+    with pytest.raises(NotIncremental, match="another order"):
+        splice({"a.yaml": a, "b.yaml": b}, {"a.yaml": a_after})
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(a)
+    (folder / "b.yaml").write_text(b)
+    write_compiled(folder)
+    loader = GraphLoader(folder, settle_seconds=0, check_interval=0)
+    loader.get()
+    (folder / "a.yaml").write_text(a_after)
+    graph = loader.get()
+    assert loader.status().via == "validated"
+    assert graph.prerequisites("a/x").requires == ("b/z",)
+    assert_same(loader._tables, compile_tables(documents({"a.yaml": a_after, "b.yaml": b})))
