@@ -45,6 +45,7 @@ from knowledge_graph.file_format import (
     EdgeKind,
     qualify,
 )
+from knowledge_graph.search import SearchNames
 from knowledge_graph.sources import RawDocument
 from knowledge_graph.tables import (
     ID_COLUMNS,
@@ -408,7 +409,10 @@ def apply_changes(
     )
     order = np.argsort(d_lesson, kind="stable")
 
-    # 6. assemble the tables
+    # 6. the name search tables: the unchanged lessons' names kept, the changed ones' added
+    search = _splice_search(a, kept, old_to_new, changed_specs, text_number)
+
+    # 7. assemble the tables
     extra = [s.encode("utf-8") for s in intern]
     blob = np.concatenate(
         [np.asarray(tables.text.blob), np.frombuffer(b"".join(extra), dtype=np.uint8)]
@@ -440,6 +444,7 @@ def apply_changes(
     arrays["decl.target"] = d_target[order].astype(np.int32)
     arrays["decl.weight"] = d_weight[order]
     arrays["decl.group"] = d_group[order].astype(np.int8)
+    arrays.update(search)
     new_meta = {
         k: v for k, v in meta.items() if k not in ("arrays", "content_sha256", "format", "version")
     }
@@ -450,6 +455,122 @@ def apply_changes(
     index = derive_index(draft)
     arrays["lesson.rank"] = _ranks(index, rank, [i for i, _, _ in changed_specs])
     return with_index_arrays(draft, index), report
+
+
+def _splice_search(
+    a: Mapping[str, np.ndarray],
+    kept: np.ndarray,
+    old_to_new: np.ndarray,
+    changed_specs: list[tuple[int, SourcedCourse, Any]],
+    text_number: Any,
+) -> dict[str, np.ndarray]:
+    """The ``search.*`` arrays after the change: the unchanged lessons' names filtered and
+    renumbered, the changed lessons' names added, tables re-sorted; trigrams of tokens no
+    name has any more are dropped, those of new tokens merged in (no full rebuild)."""
+    names = SearchNames()
+    for i, sourced, spec in changed_specs:
+        names.add(i, qualify(spec.id, sourced.course_id))
+        names.add(i, spec.id)
+        if spec.title:
+            names.add(i, spec.title)
+        for alias in spec.aliases:
+            names.add(i, alias)
+    fresh = names.columns()
+    old_lesson = np.asarray(a["search.name_lesson"], dtype=_I8)
+    kept_names = np.flatnonzero(kept[old_lesson]) if old_lesson.size else old_lesson
+    count = kept_names.size + len(names.lesson)
+    lesson = np.concatenate([old_to_new[old_lesson[kept_names]], fresh["name_lesson"]])
+    order = np.argsort(lesson, kind="stable")  # lesson order; each lesson's names in order
+    renumber = np.empty(count, dtype=_I8)
+    renumber[order] = np.arange(count)
+    old_number = np.full(old_lesson.size, -1, dtype=_I8)
+    old_number[kept_names] = renumber[: kept_names.size]
+    fresh_number = renumber[kept_names.size :]
+
+    exact_name = old_number[np.asarray(a["search.exact_name"], dtype=_I8)]
+    keep = exact_name >= 0
+    old_vocab = np.asarray(a["search.vocab"])
+    post_token = np.repeat(old_vocab, np.diff(np.asarray(a["search.vocab_start"])))
+    post_name = old_number[np.asarray(a["search.post_name"], dtype=_I8)]
+    keep_post = post_name >= 0
+    # still sorted by (key, name) after filtering and renumbering: merge the new rows in
+    out: dict[str, np.ndarray] = {}
+    out["exact_key"], exact = _merge_sorted(
+        np.asarray(a["search.exact_key"])[keep],
+        exact_name[keep],
+        fresh["key_hash"],
+        fresh_number[fresh["key_name"]],
+    )
+    out["exact_name"] = exact.astype(np.int32)
+    tokens_sorted, names_sorted = _merge_sorted(
+        post_token[keep_post],
+        post_name[keep_post],
+        fresh["pair_token"],
+        fresh_number[fresh["pair_name"]],
+    )
+    first = np.ones(tokens_sorted.size, dtype=bool)
+    first[1:] = tokens_sorted[1:] != tokens_sorted[:-1]
+    starts = np.flatnonzero(first)
+    vocab = out["vocab"] = tokens_sorted[starts]
+    out["vocab_start"] = np.append(starts, tokens_sorted.size).astype(_I8)
+    out["post_name"] = names_sorted.astype(np.int32)
+    # trigram counts: the old ones for tokens still used, the new tokens' from their text
+    if old_vocab.size:
+        at = np.minimum(np.searchsorted(old_vocab, vocab), old_vocab.size - 1)
+        known = old_vocab[at] == vocab
+    else:
+        at, known = np.zeros(vocab.size, dtype=_I8), np.zeros(vocab.size, dtype=bool)
+    grams_count = np.zeros(vocab.size, dtype=np.int32)
+    grams_count[known] = np.asarray(a["search.vocab_grams"])[at[known]]
+    new_tokens = [int(t) for t in vocab[~known].tolist()]
+    grams_count[~known] = [len(names.grams[t]) for t in new_tokens]
+    out["vocab_grams"] = grams_count
+    # the trigram table: old rows renumbered (rows of vanished tokens dropped), new merged
+    new_index = np.full(old_vocab.size, -1, dtype=_I8)
+    new_index[at[known]] = np.flatnonzero(known)
+    gram_token = new_index[np.asarray(a["search.gram_token"], dtype=_I8)]
+    keep_gram = gram_token >= 0
+    gram_key = np.asarray(a["search.gram_key"])[keep_gram]
+    gram_token = gram_token[keep_gram]
+    token_keys, added_keys = names.gram_pairs(new_tokens)
+    added_token = np.searchsorted(vocab, token_keys)
+    added = np.lexsort((added_token, added_keys))
+    added_keys, added_token = added_keys[added], added_token[added]
+    where = np.searchsorted(gram_key, added_keys, side="right")
+    out["gram_key"] = np.insert(gram_key, where, added_keys)
+    out["gram_token"] = np.insert(gram_token, where, added_token).astype(np.int32)
+
+    old_tokens = np.asarray(a["search.name_tokens"])[kept_names]
+    tokens = np.concatenate([old_tokens, fresh["name_tokens"]])
+    strings = np.concatenate(
+        [
+            np.asarray(a["search.name_text"], dtype=_I8)[kept_names],
+            np.array([text_number(t) for t in names.text], dtype=_I8),
+        ]
+    )
+    out["name_lesson"] = lesson[order].astype(np.int32)
+    out["name_tokens"] = tokens[order].astype(np.int32)
+    result = {f"search.{k}": v for k, v in out.items()}
+    result["search.name_text"] = strings[order].astype(np.int32)
+    return result
+
+
+def _merge_sorted(
+    keys: np.ndarray, names: np.ndarray, new_keys: np.ndarray, new_names: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Insert rows into ``(keys, names)`` sorted by (key, name), keeping that order.
+
+    One pass of copying plus a binary search per new row (the new rows are the changed
+    files' names: their count follows the change, not the graph).
+    """
+    order = np.lexsort((new_names, new_keys))
+    new_keys, new_names = new_keys[order], new_names[order]
+    lo = np.searchsorted(keys, new_keys, side="left")
+    hi = np.searchsorted(keys, new_keys, side="right")
+    where = lo.copy()
+    for j in np.flatnonzero(hi > lo).tolist():  # rows whose key is already there: by name
+        where[j] = lo[j] + np.searchsorted(names[lo[j] : hi[j]], new_names[j])
+    return np.insert(keys, where, new_keys), np.insert(names, where, new_names)
 
 
 def _resolve(

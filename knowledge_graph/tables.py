@@ -18,6 +18,9 @@
   :data:`~knowledge_graph.file_format.EDGE_KINDS`, ``target``, ``weight``, ``group``: the
   ``requires_any`` group number or -1), from which the edges are re-derived when one file
   changes;
+* ``search.*``: the name search tables of :mod:`knowledge_graph.search` (every id, title
+  and alias, with exact, token and trigram tables keyed by 64-bit hashes), plus
+  ``search.name_text``, the string number of each name;
 * ``index.*``: the arrays of the :class:`~knowledge_graph.index.GraphIndex`
   (:meth:`~knowledge_graph.index.GraphIndex.array_fields`), so that serving needs no
   computation at all.
@@ -60,6 +63,7 @@ from knowledge_graph.file_format import (
     EdgeKind,
 )
 from knowledge_graph.index import GraphIndex, _resolved_weights
+from knowledge_graph.search import SEARCH_ARRAYS, search_tables
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -97,6 +101,8 @@ SCHEMA: Final[dict[str, tuple[str, int]]] = {
     "decl.target": ("i", 4),
     "decl.weight": ("f", 8),
     "decl.group": ("i", 1),
+    **{f"search.{k}": (np.dtype(v).kind, np.dtype(v).itemsize) for k, v in SEARCH_ARRAYS.items()},
+    "search.name_text": ("i", 4),
 }
 #: Bytes a lesson id may contain (``course/lesson``, both slugs).
 _ID_BYTES = np.zeros(256, dtype=bool)
@@ -360,6 +366,9 @@ def tables_from_graph(
         if d[0] in positions and d[2] in positions and d[1] in _KIND_NUMBER
     ]
     arrays.update(_declaration_arrays(decl))
+    search, texts, _ = search_tables(index)
+    arrays.update({f"search.{k}": v for k, v in search.items()})
+    arrays["search.name_text"] = np.array([intern(t) for t in texts], dtype=_I4)
     text = intern.table()
     arrays["text.blob"], arrays["text.offsets"] = text.blob, text.offsets
     arrays.update(_name_arrays(index.ids, index.bare_positions))
@@ -680,6 +689,12 @@ class MappedGraphIndex(GraphIndex):
             if k.decode("ascii") not in positions
         }
 
+    def compiled_search(self) -> tuple[dict[str, np.ndarray], TextColumn]:
+        """The compiled search arrays and the names' texts."""
+        a = self.tables.arrays
+        arrays = {k: a[f"search.{k}"] for k in SEARCH_ARRAYS}
+        return arrays, TextColumn(self.tables.text, a["search.name_text"])
+
     def lesson_data(self, i: int) -> dict[str, Any]:
         """The builder's node attributes of lesson ``i``, all decoded now."""
         return {key: self.lesson_field(i, key) for key in NODE_FIELDS}
@@ -902,6 +917,7 @@ def check_tables(tables: LessonTables) -> None:
     any_kind = kind == _KIND_NUMBER[EdgeKind.REQUIRES_ANY.value]
     if np.any((group >= 0) != any_kind) or (group.size and group.max() >= 100):
         raise _fail("decl.group: groups only on requires_any links, fewer than 100")
+    _check_search_arrays(a, n, strings)
     _check_index_arrays(tables, n)
 
 
@@ -935,6 +951,36 @@ def _check_header(cid: str, header: Mapping[str, Any]) -> None:
         high = 1.0 if name == "decay" else MAX_SCORING_WEIGHT
         if not 0 <= number <= high:
             raise _fail(f"course {cid!r}: weight {name!r} out of range")
+
+
+def _check_search_arrays(a: Mapping[str, np.ndarray], n: int, strings: int) -> None:
+    """Ranges, row offsets and sort order of the ``search.*`` arrays."""
+    names = a["search.name_lesson"].shape[0]
+    for column in ("name_tokens", "name_text"):
+        if a[f"search.{column}"].shape[0] != names:
+            raise _fail(f"search.{column}: wrong length")
+    _check_range("search.name_lesson", a["search.name_lesson"], 0, max(n, 1))
+    _check_range("search.name_text", a["search.name_text"], 0, strings)
+    for column in ("exact_name", "post_name"):
+        _check_range(f"search.{column}", a[f"search.{column}"], 0, max(names, 1))
+    if a["search.exact_name"].shape != a["search.exact_key"].shape:
+        raise _fail("search.exact_name: wrong length")
+    vocab = a["search.vocab"]
+    if a["search.vocab_grams"].shape != vocab.shape:
+        raise _fail("search.vocab_grams: wrong length")
+    _check_rows(
+        "search.vocab_start",
+        a["search.vocab_start"],
+        vocab.shape[0],
+        a["search.post_name"].shape[0],
+    )
+    if a["search.gram_token"].shape != a["search.gram_key"].shape:
+        raise _fail("search.gram_token: wrong length")
+    _check_range("search.gram_token", a["search.gram_token"], 0, max(vocab.shape[0], 1))
+    for column in ("exact_key", "vocab", "gram_key"):
+        keys = a[f"search.{column}"]
+        if keys.size > 1 and np.any(keys[1:] < keys[:-1]):
+            raise _fail(f"search.{column}: not sorted")
 
 
 def _check_index_arrays(tables: LessonTables, n: int) -> None:

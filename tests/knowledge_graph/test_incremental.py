@@ -13,8 +13,15 @@ from knowledge_graph.compiled import compile_tables
 from knowledge_graph.errors import GraphValidationError
 from knowledge_graph.incremental import NotIncremental, apply_changes
 from knowledge_graph.loader import serve_tables
+from knowledge_graph.search import SEARCH_ARRAYS
 from knowledge_graph.sources import RawDocument, read_local_documents
-from knowledge_graph.tables import ID_COLUMNS, TEXT_COLUMNS, LessonTables, check_tables
+from knowledge_graph.tables import (
+    ID_COLUMNS,
+    TEXT_COLUMNS,
+    LessonTables,
+    TextColumn,
+    check_tables,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,6 +58,19 @@ def assert_same(spliced: LessonTables, full: LessonTables) -> None:
     ]
     for name in ("names.key", "names.pos"):
         assert np.array_equal(spliced.arrays[name], full.arrays[name]), name
+    for name in SEARCH_ARRAYS:
+        if not name.startswith("gram_"):
+            assert np.array_equal(
+                spliced.arrays[f"search.{name}"], full.arrays[f"search.{name}"]
+            ), name
+    # the trigram table holds the same (trigram, token) rows, in trigram order
+    for tables in (spliced, full):
+        keys = tables.arrays["search.gram_key"]
+        assert np.all(keys[1:] >= keys[:-1])
+    assert sorted(_gram_rows(spliced)) == sorted(_gram_rows(full))
+    assert list(TextColumn(spliced.text, spliced.arrays["search.name_text"])) == list(
+        TextColumn(full.text, full.arrays["search.name_text"])
+    )
     mine, theirs = spliced.index_arrays(), full.index_arrays()
     assert mine.keys() == theirs.keys()
     for name in theirs:
@@ -61,7 +81,15 @@ def assert_same(spliced: LessonTables, full: LessonTables) -> None:
     for progress in ({}, ids[: len(ids) // 2], {ids[0]: 0.3}):
         assert a.recommend(progress, k=5) == b.recommend(progress, k=5)
         assert a.path_to(ids[-1], progress) == b.path_to(ids[-1], progress)
+    for query in ("loops", "funtcions", ids[-1], "hello wide world", "extra lesson", "one"):
+        assert a.find(query) == b.find(query), query
     assert a.fingerprint == b.fingerprint
+
+
+def _gram_rows(tables: LessonTables) -> list[tuple[int, int]]:
+    vocab = tables.arrays["search.vocab"]
+    keys, tokens = tables.arrays["search.gram_key"], tables.arrays["search.gram_token"]
+    return list(zip(keys.tolist(), vocab[tokens].tolist(), strict=True))
 
 
 def sample() -> dict[str, str]:
