@@ -689,6 +689,36 @@ class MappedGraphIndex(GraphIndex):
             if k.decode("ascii") not in positions
         }
 
+    def module_rows(self) -> list[tuple[str, str, np.ndarray]]:
+        """``(course, module, lesson indices)`` of every module, in order of first
+        appearance, lessons in load order (grouped with numpy, no Python loop per lesson).
+
+        Example
+        -------
+        >>> from knowledge_graph.examples import example_graph
+        >>> index = MappedGraphIndex(tables_from_graph(example_graph().graph, [], []))
+        >>> [(c, m, rows.tolist()) for c, m, rows in index.module_rows()]
+        [('demo', 'Basics', [0, 1, 2]), ('demo', 'Functions', [3, 4])]
+        """
+        a = self.tables.arrays
+        strings = len(self.tables.text) + 1
+        key = a["lesson.course"].astype(np.int64) * strings + a["lesson.module"].astype(np.int64)
+        _, first, group = np.unique(key, return_index=True, return_inverse=True)
+        members = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[members], np.arange(first.size + 1))
+        rows = []
+        for g in np.argsort(first).tolist():
+            lessons = members[bounds[g] : bounds[g + 1]]
+            i = int(lessons[0])
+            rows.append(
+                (
+                    self.course_ids[int(a["lesson.course"][i])],
+                    self.tables.text.get(int(a["lesson.module"][i])) or "",
+                    lessons,
+                )
+            )
+        return rows
+
     def compiled_search(self) -> tuple[dict[str, np.ndarray], TextColumn]:
         """The compiled search arrays and the names' texts."""
         a = self.tables.arrays

@@ -51,6 +51,7 @@ def answers(graph):  # type: ignore[no-untyped-def]
     out.append([m.lesson_id for m in graph.find("loops").matches])
     out.append(graph.courses)
     out.append([graph.prerequisites(i) for i in ids])
+    out.append(graph.modules())
     return out
 
 

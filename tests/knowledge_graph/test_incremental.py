@@ -13,6 +13,7 @@ from knowledge_graph.compiled import compile_tables
 from knowledge_graph.errors import GraphValidationError
 from knowledge_graph.incremental import NotIncremental, apply_changes
 from knowledge_graph.loader import serve_tables
+from knowledge_graph.model import LessonGraph
 from knowledge_graph.search import SEARCH_ARRAYS
 from knowledge_graph.sources import RawDocument, read_local_documents
 from knowledge_graph.tables import (
@@ -83,6 +84,7 @@ def assert_same(spliced: LessonTables, full: LessonTables) -> None:
         assert a.path_to(ids[-1], progress) == b.path_to(ids[-1], progress)
     for query in ("loops", "funtcions", ids[-1], "hello wide world", "extra lesson", "one"):
         assert a.find(query) == b.find(query), query
+    assert a.modules() == b.modules() == LessonGraph.from_networkx(b.graph).modules()
     assert a.fingerprint == b.fingerprint
 
 
