@@ -494,9 +494,10 @@ class GraphLoader:
                 for f in tables.meta["files"]
             }
             self._seen = {}
+            recorded = {n: s.sha256 for n, s in self._states.items()}
             differing = sorted(
-                {n for n, (state, _) in read.items() if self._states.get(n) != state}
-                | {n for n in self._states if n not in read}
+                {n for n, (state, _) in read.items() if recorded.get(n) != state.sha256}
+                | {n for n in recorded if n not in read}
             )
             if differing:
                 logger.info(

@@ -253,10 +253,15 @@ def test_compile_refuses_an_invalid_folder(course_dir: Path) -> None:
     assert not (course_dir / INDEX_DIR).exists()
 
 
-def test_the_hot_reloading_loader_uses_it(course_dir: Path) -> None:
+def test_the_hot_reloading_loader_uses_it(
+    course_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     write_compiled(course_dir)
     loader = GraphLoader(str(course_dir), check_interval=0)
-    assert loader.get()._graph is None and loader.status().via == "compiled index"
+    with caplog.at_level(logging.INFO):
+        assert loader.get()._graph is None and loader.status().via == "compiled index"
+        assert loader.get() is loader.get() and loader.status().reloads == 1
+    assert "differ from the compiled index" not in caplog.text
 
 
 def test_recompiling_the_same_files_keeps_the_version(course_dir: Path) -> None:
