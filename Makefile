@@ -14,7 +14,7 @@ help:
 	@echo "make chat    talk to the bot locally (no AWS account needed)"
 	@echo "make test    lint and run the whole test suite"
 	@echo "make fuzz    fuzz the Lambda handler with 10,000 generated events per test"
-	@echo "make bench   benchmark against a naive networkx baseline (~15 min; writes bench/results.md)"
+	@echo "make bench   benchmark against a plain-Python walk and networkx+SciPy PageRank (~20 min; writes bench/results.md)"
 	@echo "make venv    create .venv from requirements-dev.txt"
 	@echo "make package build/function.zip + build/layer.zip for Lambda (ARCH=arm64 or x86_64)"
 	@echo "make template regenerate the Lex bot part of deploy/template.yaml from lex_bot/"

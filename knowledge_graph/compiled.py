@@ -16,7 +16,10 @@ of that. :func:`open_index` recomputes each digest, maps the arrays with
 ``np.load(..., mmap_mode="r", allow_pickle=False)`` (nothing is unpickled or evaluated) and
 runs the vectorised structural checks of :func:`knowledge_graph.tables.check_tables`; any
 mismatch raises :class:`~knowledge_graph.tables.CompiledIndexError` naming why, and the
-loader then does not use the index.
+loader then does not use the index. The arrays only a search or an incremental reload reads
+(``search.*``, ``decl.*``) are verified the same way just before their first use
+(:meth:`~knowledge_graph.tables.LessonTables.require`): a problem there means they are not
+used (the search is built in memory, the reload validates every file), logged likewise.
 
 Example
 -------
@@ -34,7 +37,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -43,8 +46,10 @@ import numpy as np
 from knowledge_graph.errors import GraphValidationError
 from knowledge_graph.sources import LocalSource, RawDocument
 from knowledge_graph.tables import (
+    DEFERRED_PARTS,
     CompiledIndexError,
     LessonTables,
+    check_part,
     check_tables,
     tables_from_graph,
 )
@@ -387,9 +392,21 @@ def open_index(version_dir: str | os.PathLike[str]) -> LessonTables:
             raise CompiledIndexError(f"array {name}: bad dtype, shape or place in meta.json")
         arrays[name] = packed[offset : offset + nbytes].view(dtype).reshape(shape)
         regions.append((offset, nbytes, name, spec.get("sha256")))
-    _verify_regions(packed, regions)
+    deferred = {
+        part: [r for r in regions if r[2].startswith(f"{part}.")] for part in DEFERRED_PARTS
+    }
+    _verify_regions(packed, [r for r in regions if r[2].split(".", 1)[0] not in deferred])
     tables = LessonTables(arrays, meta)
-    check_tables(tables)
+    check_tables(tables, deferred=DEFERRED_PARTS)
+
+    def owed(part: str) -> Callable[[], None]:
+        def check() -> None:
+            _verify_regions(packed, deferred[part])
+            check_part(tables, part)
+
+        return check
+
+    tables.deferred = {part: owed(part) for part in DEFERRED_PARTS}
     return tables
 
 

@@ -51,6 +51,7 @@ from knowledge_graph.tables import (
     ID_COLUMNS,
     LIST_COLUMNS,
     TEXT_COLUMNS,
+    CompiledIndexError,
     LessonTables,
     MappedGraphIndex,
     _fixed,
@@ -112,6 +113,11 @@ def apply_changes(
     NotIncremental
         When deciding needs a full validation.
     """
+    for part in ("decl", "search"):
+        try:
+            tables.require(part)
+        except CompiledIndexError as exc:
+            raise NotIncremental(f"the compiled {part} arrays are not usable: {exc}") from None
     meta = tables.meta
     old_files = meta["files"]
     old_number = {f["name"]: k for k, f in enumerate(old_files)}

@@ -45,9 +45,10 @@ Example
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import repeat
@@ -69,6 +70,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
     from knowledge_graph.builder import Declaration
+
+logger = logging.getLogger(__name__)
 
 _I8 = np.int64
 _I4 = np.int32
@@ -228,6 +231,17 @@ class LessonTables:
 
     arrays: dict[str, np.ndarray]
     meta: dict[str, Any] = field(default_factory=dict)
+    #: Checks still owed by a part (:data:`DEFERRED_PARTS`) before its first use.
+    deferred: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
+
+    def require(self, part: str) -> None:
+        """Run the checks still owed by ``part`` (once); raise CompiledIndexError when it
+        must not be used. Tables built in memory owe nothing."""
+        check = self.deferred.get(part)
+        if check is None:
+            return
+        check()
+        del self.deferred[part]
 
     @property
     def n(self) -> int:
@@ -719,8 +733,14 @@ class MappedGraphIndex(GraphIndex):
             )
         return rows
 
-    def compiled_search(self) -> tuple[dict[str, np.ndarray], TextColumn]:
-        """The compiled search arrays and the names' texts."""
+    def compiled_search(self) -> tuple[dict[str, np.ndarray], TextColumn] | None:
+        """The compiled search arrays and the names' texts, or None when they fail the
+        checks owed before their first use (logged; the caller builds its own)."""
+        try:
+            self.tables.require("search")
+        except CompiledIndexError as exc:
+            logger.warning("compiled search tables not used: %s", exc, extra={"reason": str(exc)})
+            return None
         a = self.tables.arrays
         arrays = {k: a[f"search.{k}"] for k in SEARCH_ARRAYS}
         return arrays, TextColumn(self.tables.text, a["search.name_text"])
@@ -844,7 +864,33 @@ def _check_range(name: str, values: np.ndarray, low: int, high: int) -> None:
         raise _fail(f"{name}: values outside [{low}, {high})")
 
 
-def check_tables(tables: LessonTables) -> None:
+#: Arrays only a search or an incremental reload reads: a compiled index verifies them
+#: before that first use rather than at load (see :meth:`LessonTables.require`).
+DEFERRED_PARTS: Final[tuple[str, ...]] = ("decl", "search")
+
+
+def check_part(tables: LessonTables, part: str) -> None:
+    """The structural checks of one deferred part (``decl`` or ``search``); raise
+    :class:`CompiledIndexError` on a problem."""
+    a, n = tables.arrays, tables.n
+    if part == "search":
+        _check_search_arrays(a, n, len(tables.text))
+        return
+    lesson, kind, target = a["decl.lesson"], a["decl.kind"], a["decl.target"]
+    weight, group = a["decl.weight"], a["decl.group"]
+    if not lesson.shape == kind.shape == target.shape == weight.shape == group.shape:
+        raise _fail("decl arrays differ in length")
+    _check_range("decl.lesson", lesson, 0, max(n, 1))
+    _check_range("decl.target", target, 0, max(n, 1))
+    _check_range("decl.kind", kind, 0, len(EDGE_KINDS))
+    if weight.size and not (np.all(np.isfinite(weight)) and weight.min() > 0 and weight.max() <= 1):
+        raise _fail("decl.weight: link weights must be in (0, 1]")
+    any_kind = kind == _KIND_NUMBER[EdgeKind.REQUIRES_ANY.value]
+    if np.any((group >= 0) != any_kind) or (group.size and group.max() >= 100):
+        raise _fail("decl.group: groups only on requires_any links, fewer than 100")
+
+
+def check_tables(tables: LessonTables, deferred: tuple[str, ...] = ()) -> None:
     """Check the structure of compiled tables with vectorised checks; raise on any problem.
 
     Checked: the array names, dtypes and lengths of :data:`SCHEMA`; row offsets; every
@@ -852,6 +898,9 @@ def check_tables(tables: LessonTables) -> None:
     lesson ids made of slug characters; difficulty 1-5, minutes 1-10,000, link weights in
     (0, 1], scoring weights in range; the ``index.*`` arrays' CSR structure and finiteness;
     course headers; the file list covering the lessons in order.
+
+    ``deferred`` names parts of :data:`DEFERRED_PARTS` whose own checks are left to
+    :func:`check_part` (their dtypes and presence are still checked here).
 
     Raises
     ------
@@ -934,20 +983,10 @@ def check_tables(tables: LessonTables) -> None:
     raw = np.frombuffer(keys.tobytes(), dtype=np.uint8)
     if raw.size and not np.all(_ID_BYTES[raw] | (raw == 0)):
         raise _fail("names.key holds a character no lesson id has")
-    # declarations
-    lesson, kind, target = a["decl.lesson"], a["decl.kind"], a["decl.target"]
-    weight, group = a["decl.weight"], a["decl.group"]
-    if not lesson.shape == kind.shape == target.shape == weight.shape == group.shape:
-        raise _fail("decl arrays differ in length")
-    _check_range("decl.lesson", lesson, 0, max(n, 1))
-    _check_range("decl.target", target, 0, max(n, 1))
-    _check_range("decl.kind", kind, 0, len(EDGE_KINDS))
-    if weight.size and not (np.all(np.isfinite(weight)) and weight.min() > 0 and weight.max() <= 1):
-        raise _fail("decl.weight: link weights must be in (0, 1]")
-    any_kind = kind == _KIND_NUMBER[EdgeKind.REQUIRES_ANY.value]
-    if np.any((group >= 0) != any_kind) or (group.size and group.max() >= 100):
-        raise _fail("decl.group: groups only on requires_any links, fewer than 100")
-    _check_search_arrays(a, n, strings)
+    if "decl" not in deferred:
+        check_part(tables, "decl")
+    if "search" not in deferred:
+        check_part(tables, "search")
     _check_index_arrays(tables, n)
 
 

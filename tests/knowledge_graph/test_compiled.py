@@ -278,3 +278,36 @@ def test_compile_command(course_dir: Path, capsys: pytest.CaptureFixture[str]) -
     (course_dir / "python-testing.yaml").write_text("lessons: []\n")
     assert cli_main(["compile", str(course_dir)]) == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+@pytest.mark.reliability(
+    area="Lesson graph faults",
+    tried="the search or link-declaration arrays of a compiled index changed after "
+    "compiling (checked before their first use, not at load)",
+    scale="2 arrays",
+    outcome="the damaged part is not used and a log line says why: the lesson search is "
+    "built from the lessons instead and finds the same; an edit is validated in full "
+    "instead of spliced; the rest of the index keeps serving",
+)
+def test_damaged_search_or_declaration_arrays_are_not_used_and_logged(
+    course_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = answers(load_graph(course_dir))
+    version = write_compiled(course_dir)
+    _poke(version, "search.exact_key", 0, 0xFF)
+    _poke(version, "decl.weight", 0, 0x01)
+    loader = GraphLoader(course_dir, settle_seconds=0, check_interval=0)
+    with caplog.at_level(logging.WARNING):
+        graph = loader.get()
+        assert loader.status().via == "compiled index"  # the rest of the index is fine
+        assert answers(graph) == expected  # find() included: built from the lessons
+    assert "compiled search tables not used: array search.exact_key: digest mismatch" in (
+        caplog.text
+    )
+    course = course_dir / "python-testing.yaml"
+    course.write_text(course.read_text().replace("title: ", "title: New ", 1))
+    with caplog.at_level(logging.INFO):
+        graph = loader.get()
+    assert loader.status().via == "validated"
+    assert "the compiled decl arrays are not usable" in caplog.text
+    assert any(c.title.startswith("New ") for c in graph.courses.values())
