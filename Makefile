@@ -14,7 +14,7 @@ help:
 	@echo "make chat    talk to the bot locally (no AWS account needed)"
 	@echo "make test    lint and run the whole test suite"
 	@echo "make fuzz    fuzz the Lambda handler with 10,000 generated events per test"
-	@echo "make bench   benchmark against a naive networkx baseline (~15 min; writes bench/results.md)"
+	@echo "make bench   benchmark against a plain-Python walk and networkx+SciPy PageRank (~20 min; writes bench/results.md)"
 	@echo "make venv    create .venv from requirements-dev.lock"
 	@echo "make lock    re-pin the *.lock files from the *.txt inputs (UPGRADE=1: newest allowed)"
 	@echo "make lock-check  check the locks install on Linux x86_64/arm64, Python 3.11/3.12"

@@ -281,6 +281,10 @@ def write_graph(lessons: int, seed: int = DEFAULT_SEED, cache_dir: Path = CACHE_
     """
     target = graph_dir(lessons, seed, cache_dir)
     if (target / _DONE_MARKER).exists():
+        from knowledge_graph.compiled import current_version, write_compiled
+
+        if current_version(target) is None:  # cached before the compiled index existed
+            write_compiled(target)
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cache_dir))
@@ -294,6 +298,40 @@ def write_graph(lessons: int, seed: int = DEFAULT_SEED, cache_dir: Path = CACHE_
 
         write_compiled(staging)
         (staging / _DONE_MARKER).write_text("ok\n", encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def published_graph(lessons: int, seed: int = DEFAULT_SEED, cache_dir: Path = CACHE_DIR) -> Path:
+    """A copy of the graph as ``make publish-graph`` leaves it: course files, compiled index
+    and, written last, the publish manifest naming the index (cached like the graph)."""
+    from knowledge_graph.compiled import (
+        MANIFEST_NAME,
+        current_version,
+        read_manifest,
+        write_manifest,
+    )
+
+    source = write_graph(lessons, seed, cache_dir)
+    version = current_version(source)
+    assert version is not None
+    target = source.parent / f"{source.name}-published"
+    manifest = read_manifest(target) if (target / MANIFEST_NAME).exists() else None
+    if manifest is not None and manifest["index"] == version.name:
+        return target
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cache_dir))
+    try:
+        for path in source.iterdir():
+            if path.suffix == ".json":
+                shutil.copy2(path, staging / path.name)
+        shutil.copytree(version, staging / version.relative_to(source))
+        (staging / version.parent.relative_to(source) / "CURRENT").write_text(version.name + "\n")
+        write_manifest(staging, staging / version.relative_to(source))
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)

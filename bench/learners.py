@@ -1,9 +1,10 @@
 """The benchmark's learners: how much of the course they completed, and their goal.
 
-Both our bot and the naive baseline see the same learners: a learner at ``fraction``
-completed the first ``fraction`` of the lessons in load order (a valid order, since every
-prerequisite comes earlier), each with a mastery between 0.6 and 1.0, and works toward the
-lesson :data:`GOAL_AHEAD` lessons past their progress.
+Our bot and its peers see the same learners: a new learner, one who completed
+:data:`TYPICAL_COMPLETIONS` lessons (a typical active learner, whatever the graph's size), and
+learners at 30 % and 90 % of the course. Each completed the first lessons in load order (a
+valid order, since every prerequisite comes earlier), each with a mastery between 0.6 and
+1.0, and works toward the lesson :data:`GOAL_AHEAD` lessons past their progress.
 
 Example
 -------
@@ -23,6 +24,8 @@ from typing import Final
 FRACTIONS: Final[tuple[float, ...]] = (0.0, 0.3, 0.9)
 #: How far (in load order) past their progress a learner's goal lies.
 GOAL_AHEAD: Final[int] = 50
+#: Completions of the typical learner (capped at half the graph on small graphs).
+TYPICAL_COMPLETIONS: Final[int] = 200
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,33 @@ class Learner:
             Seeds the mastery values.
         """
         done = int(fraction * len(lesson_ids))
-        rng = random.Random(f"{seed}:{fraction}")
+        return cls._first(done, lesson_ids, f"{round(fraction * 100)}%", seed)
+
+    @classmethod
+    def having(cls, count: int, lesson_ids: Sequence[str], seed: int = 0) -> Learner:
+        """The learner who completed the first ``count`` lessons (at most half of them; the
+        name says ``count`` whatever the cap, so that sizes compare).
+
+        Example
+        -------
+        >>> learner = Learner.having(200, [f"c/{i}" for i in range(100)])
+        >>> learner.name, len(learner.mastery)
+        ('200 done', 50)
+        """
+        done = min(count, len(lesson_ids) // 2)
+        return cls._first(done, lesson_ids, f"{count} done", seed)
+
+    @classmethod
+    def _first(cls, done: int, lesson_ids: Sequence[str], name: str, seed: int) -> Learner:
+        rng = random.Random(f"{seed}:{name}")
         mastery = {lesson: round(rng.uniform(0.6, 1.0), 2) for lesson in lesson_ids[:done]}
         goal = lesson_ids[min(len(lesson_ids) - 1, done + GOAL_AHEAD)]
-        name = f"{round(fraction * 100)}%"
-        return cls(name, f"bench-learner-{round(fraction * 100)}", mastery, goal)
+        session = "bench-learner-" + name.replace("%", "pct").replace(" ", "-")
+        return cls(name, session, mastery, goal)
 
 
 def learners(lesson_ids: Sequence[str]) -> list[Learner]:
-    """The learners of :data:`FRACTIONS` for a graph whose lessons are ``lesson_ids``."""
-    return [Learner.at(f, lesson_ids) for f in FRACTIONS]
+    """The benchmark learners for a graph whose lessons are ``lesson_ids``: new, the typical
+    one with :data:`TYPICAL_COMPLETIONS`, then 30 % and 90 %."""
+    new, *rest = (Learner.at(f, lesson_ids) for f in FRACTIONS)
+    return [new, Learner.having(TYPICAL_COMPLETIONS, lesson_ids), *rest]

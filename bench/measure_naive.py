@@ -1,9 +1,12 @@
-"""Measure the naive baseline on one graph, in its own process: ``python -m bench.measure_naive``.
+"""Measure one peer on one graph, in its own process: ``python -m bench.measure_naive``.
 
-Writes one JSON object (to ``--out``): load time, per-turn latency of recommend, complete
-(= record + recommend) and learning path for each benchmark learner, and peak memory. A
-cell stops after ``--turns`` turns or, past ``--min-turns``, when it has used
-``--budget`` seconds (the baseline takes seconds per turn on large graphs).
+``--impl walk`` (the plain-Python neighbourhood walk) or ``--impl pagerank`` (networkx +
+SciPy PageRank), see ``bench/naive_baseline.py``. Writes one JSON object (to ``--out``):
+load time, per-turn latency of recommend, complete (= record + recommend) and learning path
+for each benchmark learner, and the peak memory of a process that serves them (the
+comparable warm-turn figures come from ``bench.measure_turns``, interleaved with ours). A
+cell stops after ``--turns`` turns or, past ``--min-turns``, when it has used ``--budget``
+seconds.
 """
 
 from __future__ import annotations
@@ -41,16 +44,18 @@ def _time_cell(
     return samples
 
 
-def measure(path: str, turns: int, min_turns: int, budget_s: float, loads: int) -> dict[str, Any]:
-    """Run every measurement of the naive baseline on the graph at ``path``."""
+def measure(
+    path: str, impl: str, turns: int, min_turns: int, budget_s: float, loads: int
+) -> dict[str, Any]:
+    """Run every measurement of peer ``impl`` on the graph at ``path``."""
     from bench.learners import learners
-    from bench.naive_baseline import PAGERANK_IMPLEMENTATION, NaiveRecommender
+    from bench.naive_baseline import PEERS
     from bench.stats import summary_ms
 
     load_s = []
     for _ in range(loads):
         start = time.perf_counter()
-        baseline = NaiveRecommender.from_path(path)
+        baseline = PEERS[impl].from_path(path)
         load_s.append(time.perf_counter() - start)
     ids = list(baseline.graph.nodes)
 
@@ -82,8 +87,7 @@ def measure(path: str, turns: int, min_turns: int, budget_s: float, loads: int) 
         }
         results[learner.name] = {intent: summary_ms(s) for intent, s in cells.items()}
     return {
-        "impl": "naive",
-        "pagerank": PAGERANK_IMPLEMENTATION,
+        "impl": impl,
         "lessons": len(ids),
         "edges": baseline.graph.number_of_edges(),
         "load_s": statistics.median(load_s),
@@ -94,8 +98,10 @@ def measure(path: str, turns: int, min_turns: int, budget_s: float, loads: int) 
 
 
 def main() -> None:
-    """Command line: ``--path DIR --out FILE [--turns T --min-turns M --budget S --loads L]``."""
+    """Command line: ``--impl walk|pagerank --path DIR --out FILE [--turns T --min-turns M
+    --budget S --loads L]``."""
     parser = argparse.ArgumentParser()
+    parser.add_argument("--impl", choices=("walk", "pagerank"), required=True)
     parser.add_argument("--path", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--turns", type=int, default=1_000)
@@ -103,7 +109,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=10.0)
     parser.add_argument("--loads", type=int, default=3)
     args = parser.parse_args()
-    result = measure(args.path, args.turns, args.min_turns, args.budget, args.loads)
+    result = measure(args.path, args.impl, args.turns, args.min_turns, args.budget, args.loads)
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(result, out)
 

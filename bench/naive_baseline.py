@@ -1,27 +1,31 @@
-"""The naive baseline: what a typical hand-written recommendation Lambda does.
+"""The benchmark's peers: what an engineer would write by hand, in two honest variants.
 
-* Cold start: read the JSON course files into a ``networkx.DiGraph`` (no validation, no
-  index); an edge keeps the set of link kinds between two lessons.
-* Every request: a Python loop over *all* lessons keeps those not completed whose hard
-  prerequisites (``requires``, and one member of each ``requires_any`` group) are all
-  completed, then ``networkx`` PageRank personalised on the completed lessons ranks them.
-* A learning path: ``networkx.ancestors`` over the ``requires`` edges, minus the completed
-  lessons, in topological order.
+Both load the JSON course files into a ``networkx.DiGraph`` at cold start (no validation, no
+index; an edge keeps the set of link kinds between two lessons and its largest weight):
 
-PageRank uses ``networkx.pagerank`` when SciPy is installed, otherwise networkx's own
-pure-Python power iteration (``nx.pagerank`` itself requires SciPy since networkx 3.0, and
-SciPy is not a dependency of this project); :data:`PAGERANK_IMPLEMENTATION` says which.
+* :class:`WalkRecommender`, the **plain-Python neighbourhood walk**: per request, a weighted
+  walk of up to :data:`WALK_HOPS` hops from the learner's completed lessons along their
+  out-links (``next``, "is a prerequisite of", ``related``, "is recommended before"), with
+  dicts and sets; the reached lessons that are not completed and whose hard prerequisites
+  (``requires``, one member of each ``requires_any`` group) are met are ranked by the
+  walk's score. A learner whose walk reaches nothing gets the start lessons (found once at
+  cold start), and only when those are exhausted too does it scan every lesson.
+* :class:`PageRankRecommender`, **networkx + SciPy PageRank**: per request, a Python loop over
+  all lessons keeps the unlocked ones, and ``networkx.pagerank`` (SciPy's sparse power
+  iteration) personalised on the completed lessons ranks them.
+
+A learning path (both): ``networkx.ancestors`` over the ``requires`` edges, minus the
+completed lessons, in topological order.
 
 Example
 -------
->>> baseline = NaiveRecommender.from_path("bench/.cache/lessons-100-seed7-v1")  # doctest: +SKIP
->>> baseline.recommend({}, k=1)  # doctest: +SKIP
+>>> walk = WalkRecommender.from_path("bench/.cache/lessons-100-seed7-v3")  # doctest: +SKIP
+>>> walk.recommend({}, k=1)  # doctest: +SKIP
 ['course-000/l000000']
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from collections.abc import Mapping
@@ -30,23 +34,23 @@ from typing import Any, Final
 
 import networkx as nx
 
-#: Same meaning as ``knowledge_graph.MASTERY_THRESHOLD`` (kept literal: the baseline is
+#: Same meaning as ``knowledge_graph.MASTERY_THRESHOLD`` (kept literal: the peers are
 #: independent of our package).
 MASTERY_THRESHOLD: Final[float] = 0.6
-#: ``"scipy"`` (``networkx.pagerank``) or ``"python"`` (networkx's pure-Python iteration).
-PAGERANK_IMPLEMENTATION: Final[str] = (
-    "scipy" if importlib.util.find_spec("scipy") is not None else "python"
-)
+#: How far the walk goes from each completed lesson.
+WALK_HOPS: Final[int] = 3
+#: Each further hop multiplies the push by this.
+WALK_DECAY: Final[float] = 0.5
+#: How strongly each link kind carries the walk (the strongest kind of an edge counts).
+WALK_KIND_FACTORS: Final[dict[str, float]] = {
+    "next": 1.0,
+    "requires": 0.8,
+    "related": 0.6,
+    "recommends": 0.5,
+}
+#: What ranks the PageRank peer's candidates.
+PAGERANK_IMPLEMENTATION: Final[str] = "networkx.pagerank (SciPy)"
 _LINK_FIELDS: Final[tuple[str, ...]] = ("requires", "recommends", "related", "next")
-
-
-def _pagerank(graph: nx.DiGraph, personalization: dict[str, float] | None) -> dict[str, float]:
-    """Personalised PageRank of every lesson (see :data:`PAGERANK_IMPLEMENTATION`)."""
-    if PAGERANK_IMPLEMENTATION == "scipy":
-        return nx.pagerank(graph, personalization=personalization, weight="weight")
-    from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
-
-    return _pagerank_python(graph, personalization=personalization, weight="weight")
 
 
 def _ref_id(ref: Any, course: str) -> str:
@@ -61,7 +65,7 @@ def _ref_weight(ref: Any) -> float:
 
 
 class NaiveRecommender:
-    """A lesson graph in networkx, queried with per-request loops and PageRank.
+    """A lesson graph in networkx; the peers below add their ranking.
 
     Parameters
     ----------
@@ -80,7 +84,7 @@ class NaiveRecommender:
 
         Example
         -------
-        >>> len(NaiveRecommender.from_path("bench/.cache/lessons-100-seed7-v1").graph)
+        >>> len(WalkRecommender.from_path("bench/.cache/lessons-100-seed7-v3").graph)
         ... # doctest: +SKIP
         100
         """
@@ -138,28 +142,8 @@ class NaiveRecommender:
         ]
 
     def recommend(self, mastery: Mapping[str, float], k: int = 3) -> list[str]:
-        """The ``k`` unlocked lessons with the highest personalised PageRank.
-
-        Parameters
-        ----------
-        mastery : mapping of qualified lesson id to mastery in [0, 1]
-        k : int
-            Maximum number of results.
-
-        Returns
-        -------
-        list of str
-            Qualified lesson ids, best first (ties by load order).
-        """
-        completed = self.completed(mastery)
-        candidates = self.unlocked(completed)
-        if not candidates or k <= 0:
-            return []
-        personalization = {lesson: 1.0 for lesson in completed if lesson in self.graph}
-        rank = _pagerank(self.graph, personalization or None)
-        order = self.graph.nodes
-        candidates.sort(key=lambda lesson: (-rank[lesson], order[lesson]["order"]))
-        return candidates[:k]
+        """The ``k`` best unlocked, not completed lessons (ranking: see the subclasses)."""
+        raise NotImplementedError
 
     def complete(
         self, mastery: dict[str, float], lesson: str, score: float = 1.0, k: int = 3
@@ -180,3 +164,86 @@ class NaiveRecommender:
         hard = nx.subgraph_view(graph, filter_edge=lambda u, v: "requires" in graph[u][v]["kinds"])
         needed = {a for a in nx.ancestors(hard, goal) if a not in completed} | {goal}
         return list(nx.topological_sort(hard.subgraph(needed)))
+
+
+class PageRankRecommender(NaiveRecommender):
+    """Candidates by a loop over every lesson, ranked by ``networkx.pagerank`` on SciPy."""
+
+    def recommend(self, mastery: Mapping[str, float], k: int = 3) -> list[str]:
+        """The ``k`` unlocked lessons with the highest personalised PageRank.
+
+        Parameters
+        ----------
+        mastery : mapping of qualified lesson id to mastery in [0, 1]
+        k : int
+            Maximum number of results.
+
+        Returns
+        -------
+        list of str
+            Qualified lesson ids, best first (ties by load order).
+        """
+        completed = self.completed(mastery)
+        candidates = self.unlocked(completed)
+        if not candidates or k <= 0:
+            return []
+        personalization = {lesson: 1.0 for lesson in completed if lesson in self.graph}
+        rank = nx.pagerank(self.graph, personalization=personalization or None, weight="weight")
+        order = self.graph.nodes
+        candidates.sort(key=lambda lesson: (-rank[lesson], order[lesson]["order"]))
+        return candidates[:k]
+
+
+class WalkRecommender(NaiveRecommender):
+    """Candidates and scores from a weighted walk of the learner's neighbourhood."""
+
+    def __init__(self, graph: nx.DiGraph) -> None:
+        super().__init__(graph)
+        # Found once at cold start: lessons without hard prerequisites, in load order.
+        self.starts = [
+            lesson
+            for lesson in graph.nodes
+            if not graph.nodes[lesson]["requires_any"]
+            and not any("requires" in graph[p][lesson]["kinds"] for p in graph.predecessors(lesson))
+        ]
+
+    def walk(self, completed: set[str]) -> dict[str, float]:
+        """Score every lesson within :data:`WALK_HOPS` out-links of a completed lesson."""
+        graph = self.graph
+        score: dict[str, float] = {}
+        frontier = dict.fromkeys(completed, 1.0)
+        for _ in range(WALK_HOPS):
+            reached: dict[str, float] = {}
+            for u, push in frontier.items():
+                for v, data in graph[u].items():
+                    factor = max(WALK_KIND_FACTORS.get(kind, 0.0) for kind in data["kinds"])
+                    if factor:
+                        reached[v] = reached.get(v, 0.0) + push * data["weight"] * factor
+            for v, s in reached.items():
+                score[v] = score.get(v, 0.0) + s
+            frontier = {v: s * WALK_DECAY for v, s in reached.items()}
+        return score
+
+    def recommend(self, mastery: Mapping[str, float], k: int = 3) -> list[str]:
+        """The ``k`` best unlocked lessons of the learner's neighbourhood (see module)."""
+        if k <= 0:
+            return []
+        completed = self.completed(mastery)
+        score = self.walk(completed)
+        candidates = [v for v in score if v not in completed and self.is_unlocked(v, completed)]
+        if not candidates:
+            candidates = [
+                v for v in self.starts if v not in completed and self.is_unlocked(v, completed)
+            ]
+        if not candidates:
+            candidates = self.unlocked(completed)
+        order = self.graph.nodes
+        candidates.sort(key=lambda v: (-score.get(v, 0.0), order[v]["order"]))
+        return candidates[:k]
+
+
+#: The peers by name, as ``bench.run`` and its results call them.
+PEERS: Final[dict[str, type[NaiveRecommender]]] = {
+    "walk": WalkRecommender,
+    "pagerank": PageRankRecommender,
+}

@@ -9,16 +9,18 @@
 * ``DEST`` a directory (the EFS mount on an authoring instance): every file is first copied
   into a hidden staging folder inside ``DEST`` (same file system, invisible to the loader),
   then renamed over its target with ``os.replace``, which is atomic: the function never reads
-  a half-written file. Unchanged files are left alone (no needless reload). Last, the
-  folder's compiled graph (``.lessonbot-compiled.json``, ``knowledge_graph.compiled``) is
-  rewritten, also atomically, so cold starts skip re-validating the files just published.
+  a half-written file. Unchanged files are left alone. Then the folder's compiled index
+  (``.lessonbot-index/``, ``knowledge_graph.compiled``) is written, and last the publish
+  manifest ``.lessonbot-manifest.json`` (atomically): a function that sees a manifest
+  reloads only when a new one appears, and serves the index it names, so it never sees the
+  files of a publication half-way.
 * ``DEST`` ``s3://bucket/prefix/``: one ``put_object`` per file (S3 replaces objects
   atomically).
 * ``--delete`` removes course files at ``DEST`` that are not in ``SRC`` (after the upload).
 
-While files are being replaced one by one the function may briefly see a mix of old and new
-files; its loader validates every version it reads, keeps serving the last good graph if a mix
-is inconsistent, and picks up the final set at its next check.
+On S3 the function may briefly see a mix of old and new files while they are uploaded one by
+one; its loader takes a change only once it has settled, validates every version it reads,
+keeps serving the last good graph if a mix is inconsistent, and picks up the final set.
 
 Example
 -------
@@ -76,6 +78,7 @@ class PublishResult:
     unchanged: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     compiled: Path | None = None
+    manifest: Path | None = None
 
 
 def is_s3(location: str) -> bool:
@@ -171,16 +174,17 @@ def plan_publication(
 def publish_to_directory(plan: Publication, dest: str | os.PathLike[str]) -> PublishResult:
     """Write the planned files into ``dest`` atomically (staging folder + ``os.replace``).
 
-    Then delete the planned stale files and rewrite the folder's compiled graph.
+    Then delete the planned stale files, write the folder's compiled index and, last, the
+    publish manifest naming it.
 
     Raises
     ------
     GraphValidationError
         When the folder no longer validates when compiling (someone else wrote to it
-        meanwhile); the files are in place, the compiled graph is not updated, and the
-        function keeps validating the files itself.
+        meanwhile); the files are in place, but no index or manifest is written, so a
+        function watching the manifest keeps serving the previous publication.
     """
-    from knowledge_graph.compiled import write_compiled
+    from knowledge_graph.compiled import write_compiled, write_manifest
 
     target = Path(dest)
     target.mkdir(parents=True, exist_ok=True)
@@ -206,6 +210,7 @@ def publish_to_directory(plan: Publication, dest: str | os.PathLike[str]) -> Pub
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.compiled = write_compiled(target)
+    result.manifest = write_manifest(target, result.compiled)
     return result
 
 
@@ -284,7 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"deleted {result.deleted}"
     )
     if result.compiled is not None:
-        print(f"compiled graph: {result.compiled}")
+        print(f"compiled index: {result.compiled}")
+    if result.manifest is not None:
+        print(f"publish manifest (written last): {result.manifest}")
     return 0
 
 

@@ -116,8 +116,16 @@ def _lesson_attributes(
     }
 
 
+#: One declared link: (lesson that lists it, kind, target, weight, requires_any group
+#: number or -1), lessons as qualified ids. Several declarations can make one edge.
+Declaration = tuple[str, str, str, float, int]
+
+
 def build_graph(
-    courses: Iterable[SourcedCourse | CourseFile], *, strict: bool = True
+    courses: Iterable[SourcedCourse | CourseFile],
+    *,
+    strict: bool = True,
+    declarations: list[Declaration] | None = None,
 ) -> nx.DiGraph:
     """Build the lesson DiGraph from validated course files.
 
@@ -129,6 +137,9 @@ def build_graph(
         When True, a reference to an unknown lesson, a self-reference or a duplicate
         id raises :class:`UnresolvedReferenceError`. When False they are skipped
         (validation reports them separately).
+    declarations : list, optional
+        When given, every resolved link is appended as a :data:`Declaration`, in file
+        order (what the compiled index keeps to re-derive edges when one file changes).
 
     Returns
     -------
@@ -170,11 +181,17 @@ def build_graph(
             graph.add_node(node, **_lesson_attributes(course, index, lesson, order))
             order += 1
     for course in sourced:
-        _add_course_edges(graph, course, strict=strict)
+        _add_course_edges(graph, course, strict=strict, declarations=declarations)
     return graph
 
 
-def _add_course_edges(graph: nx.DiGraph, course: SourcedCourse, *, strict: bool) -> None:
+def _add_course_edges(
+    graph: nx.DiGraph,
+    course: SourcedCourse,
+    *,
+    strict: bool,
+    declarations: list[Declaration] | None = None,
+) -> None:
     """Add the edges and ``requires_any`` groups of every lesson of one course."""
     course_id = course.course_id
     if graph.graph["courses"].get(course_id, {}).get("source") != course.source:
@@ -191,6 +208,8 @@ def _add_course_edges(graph: nx.DiGraph, course: SourcedCourse, *, strict: bool)
                     raise UnresolvedReferenceError(f"{node}: {kind.value} {problem}")
                 continue
             weight = DEFAULT_EDGE_WEIGHTS[kind] if ref.weight is None else float(ref.weight)
+            if declarations is not None and kind is not EdgeKind.REQUIRES_ANY:
+                declarations.append((node, kind.value, target, weight, -1))
             if kind is EdgeKind.NEXT:
                 _add_edge(graph, node, target, kind, weight)
             elif kind is EdgeKind.RELATED:
@@ -206,5 +225,17 @@ def _add_course_edges(graph: nx.DiGraph, course: SourcedCourse, *, strict: bool)
                 )
             )
             if members:
+                if declarations is not None:
+                    for ref in group:
+                        target = qualify(ref.id, course_id)
+                        if target in members:
+                            weight = (
+                                DEFAULT_EDGE_WEIGHTS[EdgeKind.REQUIRES_ANY]
+                                if ref.weight is None
+                                else float(ref.weight)
+                            )
+                            declarations.append(
+                                (node, EdgeKind.REQUIRES_ANY.value, target, weight, len(groups))
+                            )
                 groups.append(members)
         graph.nodes[node]["requires_any"] = tuple(groups)

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from knowledge_graph.compiled import CompiledGraphError, write_compiled
+from knowledge_graph.compiled import write_compiled
 from knowledge_graph.diff import EdgeChange, GraphDiff, diff_graphs
 from knowledge_graph.errors import GraphSourceError, GraphValidationError, UnknownLessonError
 from knowledge_graph.file_format import (
@@ -47,6 +47,7 @@ from knowledge_graph.render import MAX_PIXELS, OVERVIEW_ABOVE, VIEWS, render
 from knowledge_graph.search import AMBIGUITY_MARGIN
 from knowledge_graph.sources import open_source
 from knowledge_graph.stats import compute_stats
+from knowledge_graph.tables import CompiledIndexError
 from knowledge_graph.validation import validate_documents
 from knowledge_graph.validation.issues import ValidationReport
 
@@ -145,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command(
         "compile",
-        "Validate a folder of course files and write its compiled graph (.lessonbot-compiled"
-        ".json) for fast cold starts; the bot ignores it once any course file changes.",
+        "Validate a folder of course files and write its compiled index (.lessonbot-index/)"
+        " for fast, memory-mapped cold starts; files changed since are checked on their own.",
         _compile,
     )
     sub.add_argument("path", nargs="?", metavar="PATH", help="the folder (default: --graph)")
@@ -396,7 +397,7 @@ def _compile(args: argparse.Namespace, out: TextIO) -> int:
         print(exc.report.format(), file=out)
         print(f"FAILED: {location}: not compiled ({exc.report.summary()})", file=out)
         return EXIT_INVALID
-    except CompiledGraphError as exc:
+    except CompiledIndexError as exc:
         raise CliError(str(exc)) from exc
     print(f"OK: wrote {target}", file=out)
     return EXIT_OK

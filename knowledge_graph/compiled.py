@@ -1,94 +1,219 @@
-"""A compiled lesson graph: validated once at publish time, loaded at cold start without
-re-validating and without importing networkx.
+"""The compiled index on disk: validated once at publish time, memory-mapped at cold start.
 
-``python -m knowledge_graph compile PATH`` (also run by the publishing command) validates a
-folder of course files and writes ``.lessonbot-compiled.json`` into it: the graph's nodes,
-edges and course headers, plus a SHA-256 of every course file it was built from. The loader
-uses that file only while those hashes still match the course files it reads; any edit
-(or a damaged compiled file) falls back to full validation, so a stale or broken compiled
-file can never serve content the course files do not say.
+``python -m knowledge_graph compile PATH`` (also run by ``make publish-graph``) validates a
+folder of course files and writes their :class:`~knowledge_graph.tables.LessonTables` into
+``PATH/.lessonbot-index/<version>/``: ``arrays.npy`` (every array, packed end to end at
+64-byte aligned offsets in one uint8 ``.npy``, so one memory map serves them all as
+zero-copy views) and ``meta.json`` (each array's dtype, shape and offset), then
+points ``PATH/.lessonbot-index/CURRENT`` at that version (replaced atomically; a version
+folder is never changed once written, and old ones are removed only well after they were
+superseded, since a running function may still have them mapped). ``make publish-graph``
+then writes the publish manifest ``PATH/.lessonbot-manifest.json`` last.
 
-It is JSON, read with ``json.loads`` and checked field by field: nothing is unpickled or
-evaluated. The networkx ``DiGraph`` of a graph loaded this way is built on first access of
-``LessonGraph.graph`` (authoring tools); the bot's hot path only needs the numpy index.
+Integrity. ``meta.json`` records every array's dtype, shape, place and SHA-256, the SHA-256 and
+size of every course file the index was built from, and ``content_sha256``, a digest of all
+of that. :func:`open_index` recomputes each digest, maps the arrays with
+``np.load(..., mmap_mode="r", allow_pickle=False)`` (nothing is unpickled or evaluated) and
+runs the vectorised structural checks of :func:`knowledge_graph.tables.check_tables`; any
+mismatch raises :class:`~knowledge_graph.tables.CompiledIndexError` naming why, and the
+loader then does not use the index. The arrays only a search or an incremental reload reads
+(``search.*``, ``decl.*``) are verified the same way just before their first use
+(:meth:`~knowledge_graph.tables.LessonTables.require`): a problem there means they are not
+used (the search is built in memory, the reload validates every file), logged likewise.
 
 Example
 -------
->>> from knowledge_graph.compiled import COMPILED_NAME
->>> COMPILED_NAME
-'.lessonbot-compiled.json'
+>>> INDEX_DIR, MANIFEST_NAME
+('.lessonbot-index', '.lessonbot-manifest.json')
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
+import re
+import secrets
+import shutil
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Final
+
+import numpy as np
 
 from knowledge_graph.errors import GraphValidationError
-from knowledge_graph.index import GraphData
-from knowledge_graph.model import LessonGraph
 from knowledge_graph.sources import LocalSource, RawDocument
-from knowledge_graph.validation import validate_documents
+from knowledge_graph.tables import (
+    DEFERRED_PARTS,
+    CompiledIndexError,
+    LessonTables,
+    check_part,
+    check_tables,
+    tables_from_graph,
+)
 
-if TYPE_CHECKING:  # pragma: no cover
-    import networkx as nx
+INDEX_DIR: Final[str] = ".lessonbot-index"
+CURRENT_NAME: Final[str] = "CURRENT"
+META_NAME: Final[str] = "meta.json"
+ARRAYS_NAME: Final[str] = "arrays.npy"
+MANIFEST_NAME: Final[str] = ".lessonbot-manifest.json"
+FORMAT: Final[str] = "lessonbot-index"
+VERSION: Final[int] = 2
+MANIFEST_FORMAT: Final[str] = "lessonbot-publication"
+MANIFEST_VERSION: Final[int] = 1
+#: The compiled JSON of earlier versions; removed when an index is written.
+LEGACY_COMPILED_NAME: Final[str] = ".lessonbot-compiled.json"
+#: Superseded index versions are kept this long (a warm function may still map them).
+KEEP_SUPERSEDED_SECONDS: Final[float] = 3600.0
+#: And at least this many versions are kept.
+KEEP_VERSIONS: Final[int] = 3
+MAX_META_BYTES: Final[int] = 64 * 1024 * 1024
+MAX_MANIFEST_BYTES: Final[int] = 4 * 1024 * 1024
+_ARRAY_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
+_VERSION_NAME = re.compile(r"^[0-9a-f]{16}$")
+_ALIGN = 64
 
-logger = logging.getLogger(__name__)
+__all__ = [
+    "CURRENT_NAME",
+    "INDEX_DIR",
+    "MANIFEST_NAME",
+    "compile_tables",
+    "current_version",
+    "open_index",
+    "read_manifest",
+    "write_compiled",
+    "write_index",
+    "write_manifest",
+]
 
-COMPILED_NAME = ".lessonbot-compiled.json"
-FORMAT = "lessonbot-compiled-graph"
-VERSION = 1
-#: Compiled files larger than this are ignored (the course files are then validated).
-MAX_COMPILED_BYTES = 256 * 1024 * 1024
 
-_TUPLE_FIELDS = ("aliases", "tags")
-
-
-class CompiledGraphError(ValueError):
-    """A compiled graph file that cannot be used (stale, damaged or of another version)."""
-
-
-def sources_digest(documents: Iterable[RawDocument]) -> dict[str, str]:
-    """Map each course file's base name to the SHA-256 of its bytes.
+def sha256_hex(content: bytes) -> str:
+    """SHA-256 of ``content`` as hex (the digest recorded for course files).
 
     Example
     -------
-    >>> sources_digest([RawDocument("/x/a.yaml", b"hi")])["a.yaml"][:8]
+    >>> sha256_hex(b"hi")[:8]
     '8f434346'
     """
-    return {
-        os.path.basename(doc.name): hashlib.sha256(doc.content).hexdigest() for doc in documents
-    }
+    return hashlib.sha256(content).hexdigest()
 
 
-def _node_json(data: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(data)
-    for name in _TUPLE_FIELDS:
-        out[name] = list(out.get(name) or ())
-    out["requires_any"] = [list(group) for group in out.get("requires_any") or ()]
-    return out
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def compile_graph(G: nx.DiGraph, documents: Sequence[RawDocument]) -> dict[str, Any]:
-    """Return the JSON document of a validated graph ``G`` built from ``documents``."""
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "sources": sources_digest(documents),
-        "graph": {"courses": G.graph.get("courses") or {}},
-        "nodes": [[node, _node_json(data)] for node, data in G.nodes(data=True)],
-        "edges": [[u, v, dict(data)] for u, v, data in G.edges(data=True)],
-    }
+def content_digest(meta: Mapping[str, Any]) -> str:
+    """The digest of an index's ``meta.json`` without its own ``content_sha256`` field
+    (which covers every array through their recorded digests)."""
+    return sha256_hex(_canonical({k: v for k, v in meta.items() if k != "content_sha256"}))
+
+
+def sources_digest(files: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """File base name -> SHA-256, from a ``meta["files"]`` list."""
+    return {str(f["name"]): str(f["sha256"]) for f in files}
+
+
+# ------------------------------------------------------------------- writing
+
+
+def compile_tables(documents: Sequence[RawDocument]) -> LessonTables:
+    """Validate ``documents`` together and flatten their graph into tables.
+
+    Raises
+    ------
+    GraphValidationError
+        When the documents have errors.
+    """
+    from knowledge_graph.validation import validate_documents  # only when compiling
+
+    report = validate_documents(documents)
+    if not report.ok or report.graph is None:
+        raise GraphValidationError(report)
+    files = [
+        {"name": d.name, "sha256": sha256_hex(d.content), "size": len(d.content)}
+        for d in sorted(documents, key=lambda d: d.name)
+    ]
+    return tables_from_graph(report.graph, report.declarations, files)
+
+
+def pack_arrays(arrays: Mapping[str, np.ndarray]) -> tuple[np.ndarray, dict[str, dict[str, Any]]]:
+    """Lay ``arrays`` end to end, each at a 64-byte aligned offset, in one uint8 array.
+
+    Returns
+    -------
+    (numpy uint8 array, dict)
+        The packed bytes and, per array name, ``dtype``, ``shape``, ``offset`` and
+        ``nbytes`` in the packed bytes and the ``sha256`` of its bytes.
+    """
+    specs: dict[str, dict[str, Any]] = {}
+    offset = 0
+    parts: list[bytes] = []
+    for name, array in sorted(arrays.items()):
+        if not _ARRAY_NAME.match(name):
+            raise ValueError(f"array name {name!r}")
+        data = np.ascontiguousarray(array)
+        raw = data.tobytes()
+        pad = -offset % _ALIGN
+        parts.append(b"\0" * pad)
+        offset += pad
+        specs[name] = {
+            "dtype": data.dtype.str,
+            "shape": list(data.shape),
+            "offset": offset,
+            "nbytes": len(raw),
+            "sha256": sha256_hex(raw),
+        }
+        parts.append(raw)
+        offset += len(raw)
+    return np.frombuffer(b"".join(parts), dtype=np.uint8), specs
+
+
+def write_index(folder: str | os.PathLike[str], tables: LessonTables) -> Path:
+    """Write ``tables`` as a new index version of ``folder`` and make it current.
+
+    The version folder (``arrays.npy``: every array packed by :func:`pack_arrays`;
+    ``meta.json``) is written under a temporary name and renamed into place, then
+    ``CURRENT`` is replaced atomically: a reader sees the old or the new index, whole.
+
+    Returns
+    -------
+    Path
+        The version folder, ``folder/.lessonbot-index/<16 hex digits>``.
+    """
+    root = Path(folder) / INDEX_DIR
+    root.mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
+    try:
+        packed, specs = pack_arrays(tables.arrays)
+        np.save(staging / ARRAYS_NAME, packed, allow_pickle=False)
+        del packed
+        meta = {"format": FORMAT, "version": VERSION, **tables.meta, "arrays": specs}
+        meta["content_sha256"] = content_digest(meta)
+        (staging / META_NAME).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        for path in staging.iterdir():
+            path.chmod(0o644)
+        staging.chmod(0o755)
+        version = meta["content_sha256"][:16]
+        target = root / version
+        if target.exists():  # the same content was compiled before: keep that one
+            shutil.rmtree(staging)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _atomic_write(root / CURRENT_NAME, version + "\n")
+    os.utime(target)  # the newest version, for pruning
+    _prune(root, keep=target)
+    legacy = Path(folder) / LEGACY_COMPILED_NAME
+    legacy.unlink(missing_ok=True)
+    return target
 
 
 def write_compiled(folder: str | os.PathLike[str]) -> Path:
-    """Validate the course files in ``folder`` and write their compiled graph there.
+    """Validate the course files in ``folder`` and write their compiled index there.
 
     Parameters
     ----------
@@ -98,121 +223,227 @@ def write_compiled(folder: str | os.PathLike[str]) -> Path:
     Returns
     -------
     Path
-        The compiled file, replaced atomically (readers see the old or the new one).
+        The new index version folder (see :func:`write_index`).
 
     Raises
     ------
     GraphValidationError
         When the course files have errors (nothing is written).
+    CompiledIndexError
+        When ``folder`` is not a directory.
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise CompiledGraphError(f"{folder}: compiled graphs are written into a directory")
-    documents = LocalSource(str(folder)).read()
-    report = validate_documents(documents)
-    if not report.ok or report.graph is None:
-        raise GraphValidationError(report)
-    payload = json.dumps(compile_graph(report.graph, documents), separators=(",", ":"))
-    target = folder / COMPILED_NAME
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".lessonbot-compiled.", suffix=".tmp")
+        raise CompiledIndexError(f"{folder}: compiled indexes are written into a directory")
+    return write_index(folder, compile_tables(LocalSource(str(folder)).read()))
+
+
+def write_manifest(folder: str | os.PathLike[str], version_dir: str | os.PathLike[str]) -> Path:
+    """Write the publish manifest of ``folder`` naming index ``version_dir`` (atomically).
+
+    Written last by the publishing command: the course files and the index it names are
+    complete by then. Its ``publication`` id is new at every call, so a loader that
+    watches the manifest reloads exactly once per publication.
+    """
+    version_dir = Path(version_dir)
+    meta = json.loads((version_dir / META_NAME).read_text(encoding="utf-8"))
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "version": MANIFEST_VERSION,
+        "publication": f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(4)}",
+        "index": version_dir.name,
+        "index_sha256": meta["content_sha256"],
+        "files": {f["name"]: {"sha256": f["sha256"], "size": f["size"]} for f in meta["files"]},
+    }
+    target = Path(folder) / MANIFEST_NAME
+    _atomic_write(target, json.dumps(manifest, indent=1) + "\n")
+    return target
+
+
+def _atomic_write(target: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(payload)
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return target
 
 
-def _str(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise CompiledGraphError(f"{what} is not a string")
-    return value
+def _prune(root: Path, keep: Path) -> None:
+    """Remove index versions superseded more than an hour ago (beyond the newest 3)."""
+    now = time.time()
+    versions = sorted(
+        (p for p in root.iterdir() if p.is_dir() and _VERSION_NAME.match(p.name)),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for k in range(KEEP_VERSIONS, len(versions)):
+        superseded_at = versions[k - 1].stat().st_mtime
+        if versions[k] != keep and superseded_at < now - KEEP_SUPERSEDED_SECONDS:
+            shutil.rmtree(versions[k], ignore_errors=True)
+    for p in root.iterdir():
+        if p.name.startswith(".staging-") and p.stat().st_mtime < now - KEEP_SUPERSEDED_SECONDS:
+            shutil.rmtree(p, ignore_errors=True)
 
 
-def _mapping(value: Any, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise CompiledGraphError(f"{what} is not an object")
-    return value
+# ------------------------------------------------------------------- reading
 
 
-def parse_compiled(text: str | bytes, documents: Sequence[RawDocument]) -> GraphData:
-    """Check a compiled file against ``documents`` and return its graph data.
+def current_version(folder: str | os.PathLike[str]) -> Path | None:
+    """The index version ``CURRENT`` names, or None when there is no index.
 
     Raises
     ------
-    CompiledGraphError
-        When it is of another format or version, does not match the course files
-        byte for byte, or is malformed.
+    CompiledIndexError
+        When ``CURRENT`` is unreadable or names no valid version.
     """
+    pointer = Path(folder) / INDEX_DIR / CURRENT_NAME
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise CompiledGraphError(f"not JSON: {exc}") from exc
-    data = _mapping(data, "the compiled file")
-    if data.get("format") != FORMAT or data.get("version") != VERSION:
-        raise CompiledGraphError("another format or version")
-    if data.get("sources") != sources_digest(documents):
-        raise CompiledGraphError("stale: the course files changed since it was compiled")
-    courses = _mapping(_mapping(data.get("graph"), "graph").get("courses"), "courses")
-    raw_nodes, raw_edges = data.get("nodes"), data.get("edges")
-    if not isinstance(raw_nodes, list) or not isinstance(raw_edges, list):
-        raise CompiledGraphError("nodes and edges must be lists")
-    nodes: list[tuple[str, dict[str, Any]]] = []
-    for item in raw_nodes:
-        if not isinstance(item, list) or len(item) != 2:
-            raise CompiledGraphError("a node is not [id, data]")
-        attributes = _mapping(item[1], "node data")  # converted in place: no copy
-        for name in _TUPLE_FIELDS:
-            values = attributes.get(name) or []
-            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-                raise CompiledGraphError(f"node {name} must be a list of strings")
-            attributes[name] = tuple(values)
-        groups = attributes.get("requires_any") or []
-        if not isinstance(groups, list) or not all(
-            isinstance(g, list) and all(isinstance(m, str) for m in g) for g in groups
-        ):
-            raise CompiledGraphError("node requires_any must be lists of ids")
-        attributes["requires_any"] = tuple(tuple(g) for g in groups)
-        nodes.append((_str(item[0], "a node id"), attributes))
-    edges: list[tuple[str, str, dict[str, Any]]] = []
-    for item in raw_edges:
-        if not isinstance(item, list) or len(item) != 3:
-            raise CompiledGraphError("an edge is not [from, to, data]")
-        attributes = _mapping(item[2], "edge data")
-        kinds = _mapping(attributes.get("kinds"), "edge kinds")
-        if not all(isinstance(w, int | float) and not isinstance(w, bool) for w in kinds.values()):
-            raise CompiledGraphError("edge weights must be numbers")
-        edges.append((_str(item[0], "an edge end"), _str(item[1], "an edge end"), attributes))
-    return GraphData({"courses": courses}, nodes, edges)
-
-
-def load_compiled(
-    folder: str | os.PathLike[str], documents: Sequence[RawDocument]
-) -> LessonGraph | None:
-    """Return the compiled ``LessonGraph`` of ``folder`` if it matches ``documents``, else None.
-
-    A missing compiled file is normal (None, silently); a stale or damaged one is logged
-    and ignored, so the caller validates the course files instead.
-    """
-    path = Path(folder) / COMPILED_NAME
-    try:
-        if path.stat().st_size > MAX_COMPILED_BYTES:
-            raise CompiledGraphError("too large")
-        text = path.read_bytes()
+        name = pointer.read_text(encoding="ascii")[:64].strip()
     except FileNotFoundError:
         return None
-    except (OSError, CompiledGraphError) as exc:
-        logger.warning("compiled graph ignored", extra={"path": str(path), "reason": str(exc)})
-        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CompiledIndexError(f"{pointer}: unreadable ({exc})") from None
+    return version_path(folder, name)
+
+
+def version_path(folder: str | os.PathLike[str], name: object) -> Path:
+    """The folder of index version ``name`` (checked to be a version name)."""
+    if not isinstance(name, str) or not _VERSION_NAME.match(name):
+        raise CompiledIndexError(f"{name!r} is not an index version")
+    return Path(folder) / INDEX_DIR / name
+
+
+def open_index(version_dir: str | os.PathLike[str]) -> LessonTables:
+    """Open an index version: verify its digests and structure, memory-map its arrays.
+
+    Parameters
+    ----------
+    version_dir : path
+        ``folder/.lessonbot-index/<version>``.
+
+    Returns
+    -------
+    LessonTables
+        With memory-mapped arrays; ``meta`` as written.
+
+    Raises
+    ------
+    CompiledIndexError
+        When it is missing, of another format or version, when a digest does not match
+        (its own content, an array file) or a structural check fails; the message says
+        which.
+    """
+    version_dir = Path(version_dir)
+    meta_path = version_dir / META_NAME
     try:
-        data = parse_compiled(text, documents)
-        del text  # the parsed data is all that is needed now
-        graph = LessonGraph.from_data(data)
-        del data  # the index keeps node data; the edge lists go
-    except Exception as exc:  # a damaged file must never stop the loader
-        logger.warning("compiled graph ignored", extra={"path": str(path), "reason": str(exc)})
+        if meta_path.stat().st_size > MAX_META_BYTES:
+            raise CompiledIndexError(f"{meta_path}: too large")
+        meta = json.loads(meta_path.read_bytes())
+    except FileNotFoundError:
+        raise CompiledIndexError(f"{meta_path}: missing") from None
+    except (OSError, ValueError, RecursionError) as exc:
+        raise CompiledIndexError(f"{meta_path}: unreadable ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CompiledIndexError("not a lessonbot index")
+    if meta.get("version") != VERSION:
+        raise CompiledIndexError(f"index format version {meta.get('version')!r}, not {VERSION}")
+    if meta.get("content_sha256") != content_digest(meta):
+        raise CompiledIndexError("content digest mismatch: meta.json was changed after compiling")
+    specs = meta.get("arrays")
+    if not isinstance(specs, dict):
+        raise CompiledIndexError("array list missing")
+    path = version_dir / ARRAYS_NAME
+    try:
+        packed = np.load(path, mmap_mode="r", allow_pickle=False)
+    except OSError as exc:
+        raise CompiledIndexError(f"{ARRAYS_NAME}: unreadable ({exc})") from None
+    except ValueError as exc:  # pickled or malformed .npy
+        raise CompiledIndexError(f"{ARRAYS_NAME}: not a plain array ({exc})") from None
+    if packed.dtype != np.uint8 or packed.ndim != 1:
+        raise CompiledIndexError(f"{ARRAYS_NAME}: not a byte array")
+    # Plain ndarray views of the map (they keep it open): indexing a np.memmap subclass
+    # goes through Python-level __getitem__/__array_finalize__, ~2 us per access.
+    packed = packed.view(np.ndarray)
+    arrays: dict[str, np.ndarray] = {}
+    regions = []
+    for name, spec in specs.items():
+        try:
+            dtype = np.dtype(spec["dtype"])
+            shape = tuple(int(d) for d in spec["shape"])
+            offset, nbytes = int(spec["offset"]), int(spec["nbytes"])
+        except (KeyError, TypeError, ValueError):
+            raise CompiledIndexError(f"array {name}: bad entry in meta.json") from None
+        if (
+            not _ARRAY_NAME.match(str(name))
+            or dtype.hasobject
+            or dtype.kind not in "iufbS"
+            or min(shape, default=0) < 0
+            or nbytes != dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+            or offset < 0
+            or offset % _ALIGN
+            or offset + nbytes > packed.shape[0]
+        ):
+            raise CompiledIndexError(f"array {name}: bad dtype, shape or place in meta.json")
+        arrays[name] = packed[offset : offset + nbytes].view(dtype).reshape(shape)
+        regions.append((offset, nbytes, name, spec.get("sha256")))
+    deferred = {
+        part: [r for r in regions if r[2].startswith(f"{part}.")] for part in DEFERRED_PARTS
+    }
+    _verify_regions(packed, [r for r in regions if r[2].split(".", 1)[0] not in deferred])
+    tables = LessonTables(arrays, meta)
+    check_tables(tables, deferred=DEFERRED_PARTS)
+
+    def owed(part: str) -> Callable[[], None]:
+        def check() -> None:
+            _verify_regions(packed, deferred[part])
+            check_part(tables, part)
+
+        return check
+
+    tables.deferred = {part: owed(part) for part in DEFERRED_PARTS}
+    return tables
+
+
+def _verify_regions(packed: np.ndarray, regions: list[tuple[int, int, str, Any]]) -> None:
+    """Check each array's SHA-256 over its bytes in the mapped file (no copy is made; the
+    pages read become resident, as the structural checks and the first turn read them too).
+    """
+    for offset, nbytes, name, expected in sorted(regions, key=lambda r: r[0]):
+        digest = hashlib.sha256(memoryview(packed[offset : offset + nbytes]))
+        if digest.hexdigest() != expected:
+            raise CompiledIndexError(f"array {name}: digest mismatch (changed or damaged)")
+
+
+def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The publish manifest of ``folder``, or None when there is none.
+
+    Raises
+    ------
+    CompiledIndexError
+        When it exists but is unreadable or malformed.
+    """
+    path = Path(folder) / MANIFEST_NAME
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise CompiledIndexError(f"{path}: too large")
+        manifest = json.loads(path.read_bytes())
+    except FileNotFoundError:
         return None
-    return graph
+    except (OSError, ValueError, RecursionError) as exc:
+        raise CompiledIndexError(f"{path}: unreadable ({exc})") from None
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("format") != MANIFEST_FORMAT
+        or manifest.get("version") != MANIFEST_VERSION
+        or not isinstance(manifest.get("publication"), str)
+        or not isinstance(manifest.get("files"), dict)
+    ):
+        raise CompiledIndexError(f"{path}: not a lessonbot publish manifest")
+    version_path(folder, manifest.get("index"))
+    return manifest

@@ -62,6 +62,22 @@ MOMENTUM_KIND_FACTORS: Final[dict[EdgeKind, float]] = {
 
 _INT = np.int64
 
+#: GraphIndex attributes that are Python objects built from the lesson names and data; a
+#: compiled index stores them in its lesson table instead of as arrays (see
+#: :meth:`GraphIndex.array_fields`).
+TABLE_ATTRIBUTES: Final[frozenset[str]] = frozenset(
+    {
+        "ids",
+        "positions",
+        "bare_positions",
+        "bare_ids",
+        "node_data",
+        "course_ids",
+        "course_weights",
+        "_all_positions",
+    }
+)
+
 
 @dataclass(frozen=True)
 class Csr:
@@ -75,7 +91,8 @@ class Csr:
     @classmethod
     def from_edges(cls, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> Csr:
         """Build the CSR of ``n`` rows from parallel edge arrays (row, col, weight)."""
-        order = np.lexsort((cols, rows))
+        # one int64 key (row, col) sorts faster than a two-key lexsort, in the same order
+        order = np.argsort(rows.astype(_INT) * max(n, 1) + cols, kind="stable")
         counts = np.bincount(rows, minlength=n) if rows.size else np.zeros(n, dtype=_INT)
         indptr = np.zeros(n + 1, dtype=_INT)
         np.cumsum(counts, out=indptr[1:])
@@ -207,20 +224,43 @@ class GraphIndex:
         """
         self = cls()
         nodes = sorted(G.nodes(data=True), key=lambda nd: (_int(nd[1].get("order"), 0), nd[0]))
-        self.n = n = len(nodes)
+        self.n = len(nodes)
         self.ids = [str(node) for node, _ in nodes]
         self.positions = {node: i for i, node in enumerate(self.ids)}
         self.node_data = [data for _, data in nodes]
         self._build_names()
         self._build_attributes(G)
-        self._build_edges(G)
-        self._build_groups()
+        self._derive(self._edge_arrays(G), *self._group_arrays())
+        return self
+
+    def _derive(
+        self,
+        arrays: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+        group_owner: np.ndarray,
+        group_indptr: np.ndarray,
+        group_members: np.ndarray,
+    ) -> None:
+        """Derive every edge and group array from the per-kind edges and the groups.
+
+        Vectorised (no Python loop over lessons or edges), so that a graph assembled from
+        arrays (an incremental reload) is indexed as fast as numpy sorts.
+
+        Parameters
+        ----------
+        arrays : mapping of edge kind to (src, dst, weight) arrays
+            One entry per (src, dst) pair and kind; ``src`` is the prerequisite for the
+            prerequisite kinds, the lesson that lists the other for ``next``.
+        group_owner, group_indptr, group_members : int arrays
+            The ``requires_any`` groups (see the class docstring), owners ascending.
+        """
+        n = self.n
+        self._derive_edges({str(k): v for k, v in arrays.items()})
+        self._derive_groups(group_owner, group_indptr, group_members)
         hard = self.hard_edges
         out_hard = np.bincount(hard.src, weights=hard.w, minlength=n) if n else np.zeros(0)
         self.max_unlock = float(out_hard.max()) if out_hard.size else 0.0
         self.hard_out = Csr.from_edges(n, hard.src, hard.dst, hard.w)
         self.hard_in = Csr.from_edges(n, hard.dst, hard.src, hard.w)
-        return self
 
     def _build_names(self) -> None:
         """Map bare ids to positions (only ids unique across courses)."""
@@ -241,37 +281,57 @@ class GraphIndex:
         # Every name (qualified ids, then unique bare ids) -> position, for ``positions_of``.
         self._all_positions = {**self.bare_positions, **self.positions}
 
-    def _build_attributes(self, G: nx.DiGraph) -> None:
-        """Numeric per-lesson arrays and course weight rows."""
+    def _build_attributes(self, G: nx.DiGraph | GraphData) -> None:
+        """Numeric per-lesson arrays and course weight rows, from the node attributes."""
         data = self.node_data
-        self.difficulty = np.array([_num(d.get("difficulty"), 2.0) for d in data], dtype=float)
-        self.minutes = np.array([_int(d.get("minutes"), 0) for d in data], dtype=_INT)
-        self.order = np.array([_int(d.get("order"), i) for i, d in enumerate(data)], dtype=_INT)
         courses = G.graph.get("courses") or {}
         course_names = list(courses)
         for d in data:
             cid = str(d.get("course") or "")
             if cid not in courses and cid not in course_names:
                 course_names.append(cid)
-        self.course_ids = course_names
-        self.course_weights = {
-            cid: _resolved_weights((courses.get(cid) or {}).get("weights")) for cid in course_names
-        }
         number = {cid: k for k, cid in enumerate(course_names)}
-        self.course_of = np.array(
-            [number[str(d.get("course") or "")] for d in data], dtype=_INT
-        ).reshape(-1)
+        self._set_attributes(
+            difficulty=np.array([_num(d.get("difficulty"), 2.0) for d in data], dtype=float),
+            minutes=np.array([_int(d.get("minutes"), 0) for d in data], dtype=_INT),
+            order=np.array([_int(d.get("order"), i) for i, d in enumerate(data)], dtype=_INT),
+            course_of=np.array([number[str(d.get("course") or "")] for d in data], dtype=_INT),
+            course_ids=course_names,
+            courses=courses,
+        )
+
+    def _set_attributes(
+        self,
+        *,
+        difficulty: np.ndarray,
+        minutes: np.ndarray,
+        order: np.ndarray,
+        course_of: np.ndarray,
+        course_ids: list[str],
+        courses: Mapping[str, Any],
+    ) -> None:
+        """Set the per-lesson arrays; ``course_of`` indexes ``course_ids`` (headers in
+        ``courses``: id -> {"weights": ...}; unknown ids get the default weights)."""
+        self.difficulty = np.asarray(difficulty, dtype=float).reshape(-1)
+        self.minutes = np.asarray(minutes, dtype=_INT).reshape(-1)
+        self.order = np.asarray(order, dtype=_INT).reshape(-1)
+        self.course_of = np.asarray(course_of, dtype=_INT).reshape(-1)
+        self.course_ids = list(course_ids)
+        self.course_weights = {
+            cid: _resolved_weights((courses.get(cid) or {}).get("weights")) for cid in course_ids
+        }
         table = np.array(
-            [[self.course_weights[c][name] for name in COMPONENTS] for c in course_names],
+            [[self.course_weights[c][name] for name in COMPONENTS] for c in course_ids],
             dtype=float,
-        ).reshape(len(course_names), len(COMPONENTS))
-        decay = np.array([self.course_weights[c]["decay"] for c in course_names], dtype=float)
+        ).reshape(len(course_ids), len(COMPONENTS))
+        decay = np.array([self.course_weights[c]["decay"] for c in course_ids], dtype=float)
         self.weights = table[self.course_of] if self.n else np.zeros((0, len(COMPONENTS)))
         self.decay = decay[self.course_of] if self.n else np.zeros(0)
 
-    def _build_edges(self, G: nx.DiGraph) -> None:
-        """Per-kind CSR arrays, plus the combined edge lists used by the recommender."""
-        n = self.n
+    def _edge_arrays(
+        self, G: nx.DiGraph | GraphData
+    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """The per-kind ``(src, dst, weight)`` edge arrays of ``G`` (one pass over its edges)."""
         per_kind: dict[str, tuple[list[int], list[int], list[float]]] = {
             k: ([], [], []) for k in EDGE_KINDS
         }
@@ -286,9 +346,21 @@ class GraphIndex:
                     src.append(iu)
                     dst.append(iv)
                     w.append(_num(weight, 1.0))
-        arrays = {
+        return {
             k: (np.array(s, dtype=_INT), np.array(t, dtype=_INT), np.array(w, dtype=float))
             for k, (s, t, w) in per_kind.items()
+        }
+
+    def _derive_edges(self, arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        """Per-kind CSR arrays, plus the combined edge lists used by the recommender."""
+        n = self.n
+        arrays = {
+            str(k): (
+                np.asarray(arrays[k][0], dtype=_INT),
+                np.asarray(arrays[k][1], dtype=_INT),
+                np.asarray(arrays[k][2], dtype=float),
+            )
+            for k in EDGE_KINDS
         }
         self.out_edges = {k: Csr.from_edges(n, s, t, w) for k, (s, t, w) in arrays.items()}
         self.in_edges = {k: Csr.from_edges(n, t, s, w) for k, (s, t, w) in arrays.items()}
@@ -310,8 +382,8 @@ class GraphIndex:
         momentum = _merged_edges(n, scaled)
         self.momentum_out = Csr.from_edges(n, momentum.src, momentum.dst, momentum.w)
 
-    def _build_groups(self) -> None:
-        """Flatten the ``requires_any`` node attributes into group arrays."""
+    def _group_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flatten the ``requires_any`` node attributes into (owner, indptr, members)."""
         owners: list[int] = []
         members: list[int] = []
         indptr = [0]
@@ -327,12 +399,116 @@ class GraphIndex:
                 owners.append(i)
                 members.extend(resolved)
                 indptr.append(len(members))
-        self.group_owner = np.array(owners, dtype=_INT)
-        self.group_indptr = np.array(indptr, dtype=_INT)
-        self.group_members = np.array(members, dtype=_INT)
+        return (
+            np.array(owners, dtype=_INT),
+            np.array(indptr, dtype=_INT),
+            np.array(members, dtype=_INT),
+        )
+
+    def _derive_groups(
+        self, group_owner: np.ndarray, group_indptr: np.ndarray, group_members: np.ndarray
+    ) -> None:
+        """The group arrays and the per-lesson group rows."""
+        self.group_owner = np.asarray(group_owner, dtype=_INT)
+        self.group_indptr = np.asarray(group_indptr, dtype=_INT)
+        self.group_members = np.asarray(group_members, dtype=_INT)
         self.group_member_owner = np.repeat(self.group_owner, np.diff(self.group_indptr))
-        groups = np.arange(len(owners), dtype=_INT)
-        self.owner_groups = Csr.from_edges(self.n, self.group_owner, groups, np.ones(len(owners)))
+        groups = np.arange(self.group_owner.size, dtype=_INT)
+        self.owner_groups = Csr.from_edges(
+            self.n, self.group_owner, groups, np.ones(self.group_owner.size)
+        )
+
+    # ------------------------------------------------------------ persistence
+
+    def array_fields(self) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]]]:
+        """Flatten the index's numeric state for a compiled file.
+
+        Every attribute that is not a Python object of the lesson table
+        (:data:`TABLE_ATTRIBUTES`) must be a numpy array, a :class:`Csr`, an
+        :class:`EdgeList`, a dict of :class:`Csr` or a number: a new attribute of another
+        type makes compiling fail loudly rather than load an index without it.
+
+        Returns
+        -------
+        arrays : dict of str to numpy array
+            ``attr``, ``attr.indptr`` / ``.indices`` / ``.weights`` (Csr),
+            ``attr.src`` / ``.dst`` / ``.w`` (EdgeList), ``attr.key.indptr`` ... (dict of Csr).
+        layout : dict of str to dict
+            Per attribute ``{"type": "array" | "csr" | "edges" | "csr_dict" | "scalar"}``,
+            with ``keys`` (csr_dict) or ``value`` (scalar); JSON-serialisable.
+
+        Raises
+        ------
+        TypeError
+            For an attribute of another type.
+
+        Example
+        -------
+        >>> from knowledge_graph.examples import example_graph
+        >>> arrays, layout = example_graph().index.array_fields()
+        >>> layout["hard_out"], arrays["hard_out.indptr"].tolist()
+        ({'type': 'csr'}, [0, 2, 3, 4, 5, 5])
+        """
+        arrays: dict[str, np.ndarray] = {}
+        layout: dict[str, dict[str, Any]] = {}
+        for name, value in sorted(vars(self).items()):
+            if name in TABLE_ATTRIBUTES:
+                continue
+            if isinstance(value, np.ndarray):
+                arrays[name] = value
+                layout[name] = {"type": "array"}
+            elif isinstance(value, Csr):
+                arrays.update(_flat(name, value, ("indptr", "indices", "weights")))
+                layout[name] = {"type": "csr"}
+            elif isinstance(value, EdgeList):
+                arrays.update(_flat(name, value, ("src", "dst", "w")))
+                layout[name] = {"type": "edges"}
+            elif (
+                isinstance(value, dict)
+                and value
+                and all(isinstance(v, Csr) for v in value.values())
+            ):
+                for key, csr in value.items():
+                    arrays.update(_flat(f"{name}.{key}", csr, ("indptr", "indices", "weights")))
+                layout[name] = {"type": "csr_dict", "keys": [str(k) for k in value]}
+            elif isinstance(value, bool | int | float | np.integer | np.floating):
+                layout[name] = {
+                    "type": "scalar",
+                    "value": value.item() if isinstance(value, np.generic) else value,
+                }
+            else:
+                raise TypeError(f"GraphIndex.{name} ({type(value).__name__}) cannot be compiled")
+        return arrays, layout
+
+    def restore_array_fields(
+        self, arrays: Mapping[str, np.ndarray], layout: Mapping[str, Mapping[str, Any]]
+    ) -> None:
+        """Set the attributes flattened by :meth:`array_fields` (arrays are used as given,
+        e.g. memory-mapped; nothing is copied or recomputed).
+
+        Raises
+        ------
+        KeyError
+            When an array named by ``layout`` is missing.
+        """
+        for name, spec in layout.items():
+            kind = spec["type"]
+            if kind == "array":
+                value: Any = arrays[name]
+            elif kind == "csr":
+                value = Csr(*(arrays[f"{name}.{f}"] for f in ("indptr", "indices", "weights")))
+            elif kind == "edges":
+                value = EdgeList(*(arrays[f"{name}.{f}"] for f in ("src", "dst", "w")))
+            elif kind == "csr_dict":
+                value = {
+                    key: Csr(
+                        *(arrays[f"{name}.{key}.{f}"] for f in ("indptr", "indices", "weights"))
+                    )
+                    for key in spec["keys"]
+                }
+            else:
+                value = spec["value"]
+            setattr(self, name, value)
 
     # ----------------------------------------------------------------- lookup
 
@@ -485,6 +661,11 @@ def index_to_networkx(index: GraphIndex, attributes: Mapping[str, Any]) -> nx.Di
     return G
 
 
+def _flat(name: str, value: Any, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """``{"name.field": array}`` of a dataclass of arrays."""
+    return {f"{name}.{f}": getattr(value, f) for f in fields}
+
+
 def _merged_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> EdgeList:
     """Merge parallel edge arrays, keeping the largest weight of duplicate (src, dst)."""
     src = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=_INT)
@@ -492,12 +673,13 @@ def _merged_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
     w = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
     if src.size == 0:
         return EdgeList(src.astype(_INT), dst.astype(_INT), w.astype(float))
-    key = dst * max(n, 1) + src
-    order = np.lexsort((-w, key))
+    key = dst.astype(_INT) * max(n, 1) + src
+    order = np.argsort(key, kind="stable")
     key, src, dst, w = key[order], src[order], dst[order], w[order]
     first = np.ones(key.size, dtype=bool)
     first[1:] = key[1:] != key[:-1]
-    return EdgeList(src[first], dst[first], w[first])
+    starts = np.flatnonzero(first)
+    return EdgeList(src[starts], dst[starts], np.maximum.reduceat(w, starts))
 
 
 def _resolved_weights(given: Any) -> dict[str, float]:

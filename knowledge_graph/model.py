@@ -289,6 +289,14 @@ class LessonGraph:
         [('Basics', 3), ('Functions', 2)]
         """
         if self._modules is None:
+            module_rows = getattr(self.index, "module_rows", None)
+            if module_rows is not None:  # a compiled index groups them without Lesson objects
+                ids = list(self.index.ids)
+                self._modules = [
+                    Module(c, name, tuple(ids[i] for i in rows.tolist()))
+                    for c, name, rows in module_rows()
+                ]
+                return [m for m in self._modules if course is None or m.course == course]
             groups: dict[tuple[str, str], list[str]] = {}
             for lesson in self.lessons():
                 groups.setdefault((lesson.course, lesson.module), []).append(lesson.id)

@@ -7,8 +7,11 @@ make the result ambiguous. Otherwise a fuzzy search ranks names by token overlap
 typo'd query tokens are matched to known tokens by character-trigram similarity, and scores
 the best few candidates with :class:`difflib.SequenceMatcher`.
 
-The name table and its token and trigram indexes are built once per graph (on the first
-search); a query only touches the names sharing a (possibly typo-corrected) token.
+The name table and its token and trigram indexes are arrays (:func:`search_tables`): a
+compiled index stores them, memory-mapped, so a search costs no start-up at all; a graph
+built from networkx builds them on its first search. Tokens, trigrams and exact names are
+found by a 64-bit key (:func:`key_of`) with binary search; a query only touches the names
+sharing a (possibly typo-corrected) token.
 
 Example
 -------
@@ -21,9 +24,10 @@ LessonMatch(lesson_id='demo/loops', title='For Loops', confidence=1.0, matched='
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -125,63 +129,220 @@ def _trigrams(token: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-@dataclass(frozen=True)
-class _Name:
-    """One searchable name of a lesson."""
+def key_of(text: str) -> int:
+    """A stable 64-bit key of a string (tokens, trigrams and exact names are found by it).
 
-    lesson: int
-    text: str
-    normalized: str
-    tokens: int
+    Example
+    -------
+    >>> key_of("loops") == key_of("loops") != key_of("loop")
+    True
+    """
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+#: The arrays of a search table (see :func:`search_arrays`), each with its dtype: per name
+#: (``name_*``: lesson, token count), the exact keys (``exact_key`` sorted, with the name of
+#: each), the vocabulary (token keys sorted, ``vocab_start`` row offsets of each token's names
+#: in ``post_name``, ``vocab_grams`` its trigram count) and the trigram table (``gram_key``
+#: sorted, ``gram_token`` the vocabulary number of a token having that trigram).
+SEARCH_ARRAYS: Final[dict[str, str]] = {
+    "name_lesson": "<i4",
+    "name_tokens": "<i4",
+    "exact_key": "<u8",
+    "exact_name": "<i4",
+    "vocab": "<u8",
+    "vocab_start": "<i8",
+    "vocab_grams": "<i4",
+    "post_name": "<i4",
+    "gram_key": "<u8",
+    "gram_token": "<i4",
+}
+
+
+@dataclass
+class SearchNames:
+    """The searchable names of some lessons, before they become arrays.
+
+    ``lesson``, ``text``, ``normalized`` and ``tokens`` per name (in lesson order, then id,
+    bare id, title, aliases); ``keys`` (name, exact key), ``pairs`` (name, token key) and
+    ``grams`` (token key -> its trigram keys, for every token seen).
+    """
+
+    lesson: list[int] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    normalized: list[str] = field(default_factory=list)
+    tokens: list[int] = field(default_factory=list)
+    keys: list[tuple[int, int]] = field(default_factory=list)
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+    grams: dict[int, list[int]] = field(default_factory=dict)
+
+    def add(self, lesson: int, text: str) -> None:
+        """Add one name of ``lesson`` (skipped when it normalises to nothing)."""
+        normalized = normalize(text)
+        if not normalized:
+            return
+        name = len(self.lesson)
+        tokens = normalized.split()
+        self.lesson.append(lesson)
+        self.text.append(text)
+        self.normalized.append(normalized)
+        self.tokens.append(len(tokens))
+        for key in dict.fromkeys((normalized, normalized.replace(" ", ""))):
+            self.keys.append((name, key_of(key)))
+        for token in dict.fromkeys(tokens):
+            token_key = key_of(token)
+            self.pairs.append((name, token_key))
+            if token_key not in self.grams:
+                self.grams[token_key] = sorted({key_of(g) for g in _trigrams(token)})
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """``name_lesson``, ``name_tokens``, the (name, key) and (name, token) pairs."""
+        keys = np.array(self.keys, dtype=np.uint64).reshape(-1, 2)
+        pairs = np.array(self.pairs, dtype=np.uint64).reshape(-1, 2)
+        return {
+            "name_lesson": np.array(self.lesson, dtype=np.int32),
+            "name_tokens": np.array(self.tokens, dtype=np.int32),
+            "key_name": keys[:, 0].astype(np.int64),
+            "key_hash": keys[:, 1],
+            "pair_name": pairs[:, 0].astype(np.int64),
+            "pair_token": pairs[:, 1],
+        }
+
+    def gram_pairs(self, tokens: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """``(token keys, trigram keys)`` of every trigram of ``tokens`` (seen here)."""
+        tokens = list(tokens)
+        token_keys = [t for t in tokens for _ in self.grams[t]]
+        gram_keys = [g for t in tokens for g in self.grams[t]]
+        return np.array(token_keys, dtype=np.uint64), np.array(gram_keys, dtype=np.uint64)
+
+
+def lesson_names(
+    index: GraphIndex, lessons: Iterable[int] | None = None
+) -> Iterator[tuple[int, str]]:
+    """Yield ``(lesson index, name)`` for the ids, titles and aliases of ``lessons`` (all)."""
+    for i in range(index.n) if lessons is None else lessons:
+        data = index.node_data[i]
+        yield i, index.ids[i]
+        yield i, index.bare_ids[i]
+        if data.get("title"):
+            yield i, str(data["title"])
+        for alias in data.get("aliases") or ():
+            yield i, str(alias)
+
+
+def exact_and_postings(
+    key_name: np.ndarray, key_hash: np.ndarray, pair_name: np.ndarray, pair_token: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The exact-key table and the vocabulary with its postings, sorted (numpy)."""
+    order = np.lexsort((key_name, key_hash))
+    out = {"exact_key": key_hash[order], "exact_name": key_name[order].astype(np.int32)}
+    order = np.lexsort((pair_name, pair_token))
+    tokens = pair_token[order]
+    first = np.ones(tokens.size, dtype=bool)
+    first[1:] = tokens[1:] != tokens[:-1]
+    starts = np.flatnonzero(first)
+    out["vocab"] = tokens[starts]
+    out["vocab_start"] = np.append(starts, tokens.size).astype(np.int64)
+    out["post_name"] = pair_name[order].astype(np.int32)
+    return out
+
+
+def search_arrays(names: SearchNames) -> dict[str, np.ndarray]:
+    """The arrays of :data:`SEARCH_ARRAYS` for ``names``."""
+    columns = names.columns()
+    out = {"name_lesson": columns["name_lesson"], "name_tokens": columns["name_tokens"]}
+    out.update(
+        exact_and_postings(
+            columns["key_name"], columns["key_hash"], columns["pair_name"], columns["pair_token"]
+        )
+    )
+    vocab = out["vocab"]
+    token_keys, gram_keys = names.gram_pairs(int(t) for t in vocab.tolist())
+    token_index = np.searchsorted(vocab, token_keys).astype(np.int32)
+    order = np.lexsort((token_index, gram_keys))
+    out["gram_key"], out["gram_token"] = gram_keys[order], token_index[order]
+    out["vocab_grams"] = np.bincount(token_index, minlength=vocab.size).astype(np.int32)
+    return out
+
+
+def search_tables(index: GraphIndex) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+    """Build the search arrays of every lesson of ``index``, with the names' texts and
+    normalised forms (what a compiled index stores, and what a graph without one builds on
+    its first search).
+
+    Example
+    -------
+    >>> from knowledge_graph.examples import example_graph
+    >>> arrays, texts, normalized = search_tables(example_graph().index)
+    >>> texts[:3], normalized[2], int(arrays["name_lesson"][2])
+    (['demo/variables', 'variables', 'Variables'], 'variables', 0)
+    """
+    names = SearchNames()
+    for lesson, text in lesson_names(index):
+        names.add(lesson, text)
+    return search_arrays(names), names.text, names.normalized
+
+
+class _Normalized(Sequence[str]):
+    """Names' normalised forms, computed when asked (a compiled index does not store them)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [normalize(t) for t in self._texts[i]]
+        return normalize(self._texts[i])
 
 
 class LessonSearch:
-    """The name table of a graph and the :meth:`find` query over it."""
+    """The name table of a graph and the :meth:`find` query over it.
+
+    Parameters
+    ----------
+    index : GraphIndex
+        The lessons. A compiled index (``index.compiled_search()``) brings its search
+        arrays, memory-mapped; otherwise they are built here (cost linear in the names).
+    """
 
     def __init__(self, index: GraphIndex) -> None:
         self._index = index
-        self._names: list[_Name] = []
-        self._exact: dict[str, list[int]] = {}
-        token_names: dict[str, list[int]] = {}
-        for lesson, text in self._lesson_names():
-            normalized = normalize(text)
-            if not normalized:
-                continue
-            name_id = len(self._names)
-            tokens = normalized.split()
-            self._names.append(_Name(lesson, text, normalized, len(tokens)))
-            for key in dict.fromkeys((normalized, normalized.replace(" ", ""))):
-                self._exact.setdefault(key, []).append(name_id)
-            for token in dict.fromkeys(tokens):
-                token_names.setdefault(token, []).append(name_id)
-        self._vocabulary = list(token_names)
-        self._token_ids = {t: k for k, t in enumerate(self._vocabulary)}
-        self._postings = [np.array(token_names[t], dtype=np.int64) for t in self._vocabulary]
-        self._name_tokens = np.array([n.tokens for n in self._names], dtype=float)
-        self._trigram_tokens = self._build_trigram_index()
+        compiled = getattr(index, "compiled_search", None)
+        found = compiled() if compiled is not None else None
+        if found is None:
+            arrays, self._texts, normalized = search_tables(index)
+            self._normalized: Sequence[str] = normalized
+        else:
+            arrays, self._texts = found
+            self._normalized = _Normalized(self._texts)
+        self._name_lesson = arrays["name_lesson"]
+        self._name_tokens = arrays["name_tokens"].astype(float)
+        self._vocab = arrays["vocab"]
+        self._vocab_start, self._post_name = arrays["vocab_start"], arrays["post_name"]
+        self._token_trigram_count = arrays["vocab_grams"]
+        self._gram_key, self._gram_token = arrays["gram_key"], arrays["gram_token"]
+        self._exact_key, self._exact_name = arrays["exact_key"], arrays["exact_name"]
 
-    def _lesson_names(self) -> Iterator[tuple[int, str]]:
-        """Yield ``(lesson index, name)`` for ids, titles and aliases."""
-        index = self._index
-        for i, node in enumerate(index.ids):
-            data = index.node_data[i]
-            yield i, node
-            yield i, index.bare_ids[i]
-            if data.get("title"):
-                yield i, str(data["title"])
-            for alias in data.get("aliases") or ():
-                yield i, str(alias)
+    @staticmethod
+    def _find_key(keys: np.ndarray, key: int) -> int:
+        """Position of ``key`` in the sorted ``keys``, or -1."""
+        at = int(np.searchsorted(keys, np.uint64(key)))
+        return at if at < keys.shape[0] and int(keys[at]) == key else -1
 
-    def _build_trigram_index(self) -> dict[str, np.ndarray]:
-        """Map each trigram to the vocabulary tokens containing it."""
-        table: dict[str, list[int]] = {}
-        self._token_trigram_count = np.zeros(len(self._vocabulary))
-        for k, token in enumerate(self._vocabulary):
-            grams = _trigrams(token)
-            self._token_trigram_count[k] = len(grams)
-            for gram in grams:
-                table.setdefault(gram, []).append(k)
-        return {g: np.array(ks, dtype=np.int64) for g, ks in table.items()}
+    def _exact(self, key: str) -> list[int]:
+        """Names whose normalised text, or that text without spaces, is ``key``."""
+        hashed = np.uint64(key_of(key))
+        lo = int(np.searchsorted(self._exact_key, hashed, side="left"))
+        hi = int(np.searchsorted(self._exact_key, hashed, side="right"))
+        found = []
+        for name in self._exact_name[lo:hi].tolist():
+            normalized = self._normalized[name]
+            if normalized == key or normalized.replace(" ", "") == key:
+                found.append(name)
+        return found
 
     # ------------------------------------------------------------------ query
 
@@ -199,7 +360,7 @@ class LessonSearch:
         normalized = normalize(query)
         if not normalized or limit <= 0:
             return FindResult(query[:MAX_QUERY_CHARS], ())
-        exact = self._exact.get(normalized) or self._exact.get(normalized.replace(" ", ""))
+        exact = self._exact(normalized) or self._exact(normalized.replace(" ", ""))
         scored = [(n, 1.0) for n in exact] if exact else self._fuzzy(normalized)
         return FindResult(query[:MAX_QUERY_CHARS], self._matches(scored, limit))
 
@@ -207,7 +368,7 @@ class LessonSearch:
         """Best name per lesson, sorted by confidence then load order."""
         best: dict[int, tuple[float, int]] = {}
         for name_id, confidence in scored:
-            lesson = self._names[name_id].lesson
+            lesson = int(self._name_lesson[name_id])
             if lesson not in best or confidence > best[lesson][0]:
                 best[lesson] = (confidence, name_id)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
@@ -217,7 +378,7 @@ class LessonSearch:
                 lesson_id=index.ids[lesson],
                 title=str(index.node_data[lesson].get("title") or index.ids[lesson]),
                 confidence=round(confidence, 4),
-                matched=self._names[name_id].text,
+                matched=self._texts[name_id],
             )
             for lesson, (confidence, name_id) in ranked
         )
@@ -225,17 +386,24 @@ class LessonSearch:
     def _expand(self, token: str) -> list[tuple[int, float]]:
         """Known tokens standing for a query token: itself, and close spellings."""
         found: dict[int, float] = {}
-        exact = self._token_ids.get(token)
-        if exact is not None:
+        exact = self._find_key(self._vocab, key_of(token))
+        if exact >= 0:
             found[exact] = 1.0
-        grams = [self._trigram_tokens[g] for g in _trigrams(token) if g in self._trigram_tokens]
+        grams = []
+        for gram in _trigrams(token):
+            key = np.uint64(key_of(gram))
+            lo = int(np.searchsorted(self._gram_key, key, side="left"))
+            hi = int(np.searchsorted(self._gram_key, key, side="right"))
+            if hi > lo:
+                grams.append(self._gram_token[lo:hi])
         if grams:
-            shared = np.bincount(np.concatenate(grams), minlength=len(self._vocabulary))
+            shared = np.bincount(np.concatenate(grams), minlength=self._vocab.shape[0])
             hits = np.flatnonzero(shared)
             dice = 2 * shared[hits] / (len(_trigrams(token)) + self._token_trigram_count[hits])
             keep = dice >= MIN_TOKEN_SIMILARITY
             hits, dice = hits[keep], dice[keep]
-            top = np.lexsort((hits, -dice))[:MAX_TOKEN_EXPANSIONS]
+            first_name = self._post_name[self._vocab_start[hits]]  # ties: first seen first
+            top = np.lexsort((hits, first_name, -dice))[:MAX_TOKEN_EXPANSIONS]
             for k, similarity in zip(hits[top], dice[top], strict=True):
                 found.setdefault(int(k), float(similarity))
         return list(found.items())
@@ -243,11 +411,12 @@ class LessonSearch:
     def _fuzzy(self, normalized: str) -> list[tuple[int, float]]:
         """Score the names sharing a (typo-tolerant) token with the query."""
         tokens = list(dict.fromkeys(normalized.split()))
-        overlap = np.zeros(len(self._names))
+        count = self._name_lesson.shape[0]
+        overlap = np.zeros(count)
         for token in tokens:
-            best = np.zeros(len(self._names))
+            best = np.zeros(count)
             for k, similarity in self._expand(token):
-                names = self._postings[k]
+                names = self._post_name[self._vocab_start[k] : self._vocab_start[k + 1]]
                 best[names] = np.maximum(best[names], similarity)
             overlap += best
         touched = np.flatnonzero(overlap)
@@ -259,7 +428,7 @@ class LessonSearch:
             touched, dice = touched[keep], dice[keep]
         scored = []
         for name_id, token_score in zip(touched.tolist(), dice.tolist(), strict=True):
-            name = self._names[name_id].normalized
+            name = self._normalized[name_id]
             ratio = difflib.SequenceMatcher(None, normalized, name, autojunk=False).ratio()
             confidence = min(MAX_FUZZY_CONFIDENCE, 0.5 * min(token_score, 1.0) + 0.5 * ratio)
             if confidence >= MIN_CONFIDENCE:

@@ -238,10 +238,13 @@ class S3Source:
             if token:
                 kwargs["ContinuationToken"] = token
             page = self._call("list_objects_v2", client.list_objects_v2, **kwargs)
-            for item in page.get("Contents", []):
-                key = item["Key"]
+            contents = page.get("Contents", []) if isinstance(page, dict) else None
+            if not isinstance(contents, list):
+                raise GraphSourceError(f"{self.location}: list_objects_v2 returned no listing")
+            for item in contents:
+                key, size = _listed(item, self.location)
                 if is_course_file_name(key.rsplit("/", 1)[-1]):
-                    objects.append((key, item.get("ETag", ""), int(item.get("Size", 0))))
+                    objects.append((key, str(item.get("ETag", "")), size))
             if len(objects) > MAX_COURSE_FILES:
                 raise GraphSourceError(f"{self.location}: more than {MAX_COURSE_FILES} files")
             token = page.get("NextContinuationToken")
@@ -272,6 +275,27 @@ class S3Source:
             content = body["Body"].read(MAX_FILE_BYTES + 1)
             documents.append(RawDocument(name, content, len(content)))
         return documents
+
+
+def _listed(item: Any, location: str) -> tuple[str, int]:
+    """``(Key, Size)`` of one listing item; GraphSourceError when it is malformed.
+
+    Example
+    -------
+    >>> _listed({"Key": "p/a.yaml", "Size": 3}, "s3://b/p/")
+    ('p/a.yaml', 3)
+    >>> _listed({"Size": 3}, "s3://b/p/")
+    Traceback (most recent call last):
+    ...
+    knowledge_graph.errors.GraphSourceError: s3://b/p/: listing item without a Key
+    """
+    key = item.get("Key") if isinstance(item, dict) else None
+    if not isinstance(key, str) or not key:
+        raise GraphSourceError(f"{location}: listing item without a Key")
+    size = item.get("Size", 0)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise GraphSourceError(f"{location}: listing item {key!r} without a size")
+    return key, size
 
 
 def open_source(location: str | os.PathLike[str], *, s3_client: Any = None) -> GraphSource:

@@ -18,7 +18,7 @@ folder, so the staging folder is the source of truth for the course:
    With an error nothing is written to EFS: learners keep the course they had.
 3. **Publish.** ``deploy.publish_graph.publish_to_directory`` writes each file into a
    staging folder on EFS and renames it into place (atomic), removes course files no longer
-   in the staging prefix, and rewrites the compiled graph.
+   in the staging prefix, and writes the compiled index and, last, the publish manifest.
 4. **Report.** ``PUBLISH-REPORT.txt`` is written next to the upload: ``published N lessons,
    version V`` (V: a hash of the published files) or ``NOT published`` with each problem as
    ``file:line`` (the S3 key of the file). An EMF metric (namespace ``Lessonbot``, service

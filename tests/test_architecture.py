@@ -19,7 +19,7 @@ from deploy.package import FUNCTION_SOURCES, is_shipped
 
 PACKAGES = ("lex_bot", "knowledge_graph", "deploy", "bench", "publisher")
 #: Imports no shipped module may make: developer and test tooling, not in requirements.txt.
-DEV_ONLY = ("rich", "matplotlib", "hypothesis", "moto", "pytest", "cfn_lint")
+DEV_ONLY = ("rich", "matplotlib", "hypothesis", "moto", "pytest", "cfn_lint", "scipy")
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -15,7 +16,15 @@ from deploy import publish_graph
 from deploy.publish_graph import PublishRefused, plan_publication, publish, split_s3
 from deploy.sync_slot_types import SlotTypeSync, SyncError, api_slot_values
 from knowledge_graph import load_graph
-from knowledge_graph.compiled import COMPILED_NAME, load_compiled
+from knowledge_graph.compiled import (
+    CURRENT_NAME,
+    INDEX_DIR,
+    MANIFEST_NAME,
+    current_version,
+    open_index,
+    read_manifest,
+)
+from knowledge_graph.loader import serve_tables
 from knowledge_graph.sources import LocalSource
 
 BUCKET = "lessonbot-test-lessons"
@@ -57,7 +66,12 @@ def test_valid_graph_is_published_to_a_directory_and_loads(source: Path, tmp_pat
     dest = tmp_path / "efs"
     assert publish_graph.main([str(source), str(dest)]) == 0
     # the course files and their compiled graph; no staging folder is left behind
-    assert sorted(p.name for p in dest.iterdir()) == [COMPILED_NAME, "alpha.yaml", "beta.yaml"]
+    assert sorted(p.name for p in dest.iterdir()) == [
+        INDEX_DIR,
+        MANIFEST_NAME,
+        "alpha.yaml",
+        "beta.yaml",
+    ]
     assert (dest / "alpha.yaml").read_bytes() == (source / "alpha.yaml").read_bytes()
     assert (dest / "alpha.yaml").stat().st_mode & 0o777 == 0o644
     assert {lesson.title for lesson in load_graph(dest).lessons()} == {
@@ -69,13 +83,21 @@ def test_valid_graph_is_published_to_a_directory_and_loads(source: Path, tmp_pat
     }
 
 
-def test_publishing_writes_a_current_compiled_graph(source: Path, tmp_path: Path) -> None:
+def test_publishing_writes_a_current_index_then_the_manifest(source: Path, tmp_path: Path) -> None:
     dest = tmp_path / "efs"
     result = publish(source, str(dest))
-    assert result.compiled == dest / COMPILED_NAME
-    compiled = load_compiled(dest, LocalSource(str(dest)).read())
-    assert compiled is not None  # cold starts can skip validation
-    assert {lesson.title for lesson in compiled.lessons()} == {
+    assert result.compiled == current_version(dest) and result.manifest == dest / MANIFEST_NAME
+    manifest = read_manifest(dest)
+    assert manifest is not None and manifest["index"] == result.compiled.name
+    tables = open_index(result.compiled)  # digests and structure checked
+    digests = {doc.name.rsplit("/", 1)[-1]: doc for doc in LocalSource(str(dest)).read()}
+    assert tables.sources() == {
+        name: hashlib.sha256(doc.content).hexdigest() for name, doc in digests.items()
+    }
+    assert {f["name"]: f["sha256"] for f in tables.meta["files"]} == {
+        name: spec["sha256"] for name, spec in manifest["files"].items()
+    }
+    assert {lesson.title for lesson in serve_tables(tables).lessons()} == {
         "Start",
         "Middle",
         "End",
@@ -83,9 +105,12 @@ def test_publishing_writes_a_current_compiled_graph(source: Path, tmp_path: Path
         "Two",
     }
     (source / "beta.yaml").write_text(course_text("beta", ["One", "Two", "Three"]))
-    publish(source, str(dest))
-    compiled = load_compiled(dest, LocalSource(str(dest)).read())
-    assert compiled is not None and "Three" in {lesson.title for lesson in compiled.lessons()}
+    second = publish(source, str(dest))
+    renewed = read_manifest(dest)
+    assert renewed is not None and renewed["publication"] != manifest["publication"]
+    assert second.compiled is not None and second.compiled != result.compiled
+    titles = {lesson.title for lesson in serve_tables(open_index(second.compiled)).lessons()}
+    assert "Three" in titles
 
 
 def test_unchanged_files_are_not_rewritten(source: Path, tmp_path: Path) -> None:
@@ -109,7 +134,7 @@ def test_files_are_renamed_into_place_complete(
     def checked_replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
         src, dst = Path(src), Path(dst)
         renames.append((src, dst))
-        if dst.name == COMPILED_NAME:  # written by knowledge_graph.compiled, after the files
+        if dst.parent.name == INDEX_DIR or dst.name == MANIFEST_NAME:  # after the files
             real_replace(src, dst)
             return
         assert src.parent.parent == dest and src.parent.name.startswith(".")  # hidden staging
@@ -118,7 +143,11 @@ def test_files_are_renamed_into_place_complete(
 
     monkeypatch.setattr(publish_graph.os, "replace", checked_replace)
     publish(source, str(dest))
-    assert [dst.name for _, dst in renames] == ["alpha.yaml", "beta.yaml", COMPILED_NAME]
+    names = [dst.name for _, dst in renames]
+    version = current_version(dest)
+    assert version is not None
+    # the course files, then the index version and its pointer, and the manifest last
+    assert names == ["alpha.yaml", "beta.yaml", version.name, CURRENT_NAME, MANIFEST_NAME]
 
 
 def test_kept_destination_files_are_validated_with_the_new_ones(
@@ -135,7 +164,12 @@ def test_kept_destination_files_are_validated_with_the_new_ones(
 
     result = publish(source, str(dest), delete=True)
     assert result.deleted == ["old-alpha.yaml"]
-    assert sorted(p.name for p in dest.iterdir()) == [COMPILED_NAME, "alpha.yaml", "beta.yaml"]
+    assert sorted(p.name for p in dest.iterdir()) == [
+        INDEX_DIR,
+        MANIFEST_NAME,
+        "alpha.yaml",
+        "beta.yaml",
+    ]
 
 
 def test_dry_run_writes_nothing(source: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from course_files import course_text
 from moto import mock_aws
 
 from knowledge_graph import load_graph
-from knowledge_graph.compiled import COMPILED_NAME
+from knowledge_graph.compiled import INDEX_DIR, MANIFEST_NAME
 from publisher.handler import REPORT_NAME, lambda_handler, publish_staged
 
 BUCKET = "lessonbot-publish-test"
@@ -67,8 +67,9 @@ def test_good_files_are_published_atomically_with_a_report_and_a_metric(
     event = upload(s3, "beta.yaml", course_text("beta", ["One", "Two"]))
     result = lambda_handler(event)
     assert result["outcomes"][0]["status"] == "published"
-    # the course files and the compiled graph; no staging folder left on "EFS"
-    assert sorted(p.name for p in efs.iterdir()) == [COMPILED_NAME, "alpha.yaml", "beta.yaml"]
+    # the course files, the compiled index and the manifest; no staging folder left on "EFS"
+    names = sorted(p.name for p in efs.iterdir())
+    assert names == sorted([INDEX_DIR, MANIFEST_NAME, "alpha.yaml", "beta.yaml"])
     assert {lesson.title for lesson in load_graph(efs).lessons()} == {
         "Start",
         "Middle",
@@ -86,13 +87,17 @@ def test_broken_files_publish_nothing_and_the_report_names_file_and_line(
     s3: Any, efs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lambda_handler(upload(s3, "alpha.yaml", course_text("alpha", ["Start", "End"])))
-    served = {p.name: p.read_bytes() for p in efs.iterdir()}
+
+    def snapshot() -> dict[str, bytes]:
+        return {str(p.relative_to(efs)): p.read_bytes() for p in efs.rglob("*") if p.is_file()}
+
+    served = snapshot()
     capsys.readouterr()
 
     event = upload(s3, "alpha.yaml", course_text("alpha", ["Start", "End"], broken=True))
     result = lambda_handler(event)
     assert result["outcomes"][0]["status"] == "refused"
-    assert {p.name: p.read_bytes() for p in efs.iterdir()} == served  # nothing changed
+    assert snapshot() == served  # nothing changed, the compiled index and manifest included
     text = report(s3)
     assert text.startswith("NOT published (refused)")
     # the problem's file:line, named by its S3 location (not the temporary folder)
@@ -106,7 +111,7 @@ def test_files_removed_from_staging_are_removed_from_efs(s3: Any, efs: Path) -> 
     lambda_handler(upload(s3, "beta.yaml", course_text("beta", ["One"])))
     s3.delete_object(Bucket=BUCKET, Key=PREFIX + "beta.yaml")
     lambda_handler(upload(s3, "alpha.yaml", course_text("alpha", ["Start", "Next"])))
-    assert sorted(p.name for p in efs.iterdir()) == [COMPILED_NAME, "alpha.yaml"]
+    assert sorted(p.name for p in efs.iterdir()) == sorted([INDEX_DIR, MANIFEST_NAME, "alpha.yaml"])
     assert "removed: beta.yaml" in report(s3)
 
 

@@ -167,7 +167,11 @@ def validate_documents(
         return report
     check_references(lessons, invalid, set(courses), broken)
     check_names(lessons)
-    graph = build_graph([c.sourced for c in checked if c.sourced is not None], strict=False)
+    graph = build_graph(
+        [c.sourced for c in checked if c.sourced is not None],
+        strict=False,
+        declarations=report.declarations,
+    )
     in_hard_cycle = check_cycles(graph, lessons)
     complete = not any(i.severity is Severity.ERROR and i.code not in _GRAPH_CODES for i in issues)
     check_reachability(graph, lessons, in_hard_cycle, complete=complete)
@@ -176,6 +180,8 @@ def validate_documents(
     issues.sort(key=lambda i: (position.get(i.file, -1), i.line or 0))
     report.graph = graph if report.ok else None
     report.draft_graph = graph
+    if not report.ok:
+        report.declarations = []
     return report
 
 

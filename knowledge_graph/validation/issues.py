@@ -145,6 +145,9 @@ class ValidationReport:
     draft_graph : networkx.DiGraph or None
         The graph of the lessons that passed the field checks, built even when there are
         errors (for tools that show problems on the graph, such as ``explore``).
+    declarations : list of tuple
+        Every resolved link as declared (see ``knowledge_graph.builder.Declaration``);
+        what a compiled index keeps to splice one changed file in later.
     """
 
     issues: list[ValidationIssue] = field(default_factory=list)
@@ -152,6 +155,7 @@ class ValidationReport:
     graph: nx.DiGraph | None = None
     silenced: dict[str, int] = field(default_factory=dict)
     draft_graph: nx.DiGraph | None = None
+    declarations: list[tuple[str, str, str, float, int]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[ValidationIssue]:

@@ -105,23 +105,29 @@ def test_loader_takes_a_path_object_as_load_graph_does(lesson_dir: Path) -> None
 # ----------------------------------------------------------------------------- hot reload
 
 
-def test_edit_is_picked_up_only_after_the_interval(lesson_dir: Path) -> None:
+def test_edit_is_picked_up_only_after_the_interval_and_the_settle_time(lesson_dir: Path) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=30, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=30, clock=clock, settle_seconds=2)
     first = loader.get()
     assert loader.get() is first
     write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["Start", "Changed"]))
     clock.advance(29)
     assert loader.get() is first
     clock.advance(1)
-    second = loader.get()
+    assert loader.get() is first  # seen once: it may still be being written
+    assert loader.status().pending == ("alpha.yaml",)
+    clock.advance(1)
+    assert loader.get() is first  # not yet the settle time
+    clock.advance(1)
+    second = loader.get()  # the same size, mtime and hash two seconds later: taken
     assert second is not first and titles(second) == {"Start", "Changed"}
     assert loader.status().reloads == 2 and loader.status().last_error is None
+    assert loader.status().via == "incremental" and loader.status().pending == ()
 
 
 def test_unchanged_source_is_not_reloaded(lesson_dir: Path) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=5, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=5, clock=clock, settle_seconds=0)
     first = loader.get()
     clock.advance(60)
     assert loader.get() is first
@@ -132,7 +138,7 @@ def test_broken_edit_keeps_last_good_graph_and_logs_once(
     lesson_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=10, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=10, clock=clock, settle_seconds=0)
     good = loader.get()
     path = write_course(lesson_dir / "alpha.yaml", 'course:\n  id: alpha\n  title: "half sav')
     caplog.set_level(logging.ERROR, logger=LOGGER)
@@ -155,7 +161,7 @@ def test_a_second_distinct_failure_is_logged_again(
     lesson_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     caplog.set_level(logging.ERROR, logger=LOGGER)
     write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["A"], broken=True))
@@ -174,7 +180,7 @@ def test_deleted_directory_keeps_last_good_graph(
     lesson_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     shutil.rmtree(lesson_dir)
     caplog.set_level(logging.ERROR, logger=LOGGER)
@@ -193,7 +199,7 @@ def test_deleted_directory_keeps_last_good_graph(
 
 def test_emptied_directory_keeps_last_good_graph(lesson_dir: Path) -> None:
     clock = FakeClock()
-    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock)
+    loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     (lesson_dir / "alpha.yaml").unlink()
     clock.advance(1)
@@ -203,12 +209,12 @@ def test_emptied_directory_keeps_last_good_graph(lesson_dir: Path) -> None:
 
 def test_never_loaded_raises_typed_error_with_reason(tmp_path: Path, lesson_dir: Path) -> None:
     clock = FakeClock()
-    missing = GraphLoader(str(tmp_path / "nowhere"), clock=clock)
+    missing = GraphLoader(str(tmp_path / "nowhere"), clock=clock, settle_seconds=0)
     with pytest.raises(GraphNotLoadedError, match="no such file") as caught:
         missing.get()
     assert isinstance(caught.value, GraphError) and "nowhere" in caught.value.reason
     write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["A"], broken=True))
-    invalid = GraphLoader(str(lesson_dir), check_interval=10, clock=clock)
+    invalid = GraphLoader(str(lesson_dir), check_interval=10, clock=clock, settle_seconds=0)
     with pytest.raises(GraphNotLoadedError, match="missing-lesson"):
         invalid.get()
     assert invalid.status().loaded is False
@@ -220,7 +226,7 @@ def test_never_loaded_raises_typed_error_with_reason(tmp_path: Path, lesson_dir:
 
 
 def test_reload_checks_immediately(lesson_dir: Path) -> None:
-    loader = GraphLoader(str(lesson_dir), check_interval=3600, clock=FakeClock())
+    loader = GraphLoader(str(lesson_dir), check_interval=3600, clock=FakeClock(), settle_seconds=0)
     first = loader.get()
     assert loader.reload() is False
     write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["Now"]))
@@ -282,7 +288,7 @@ def test_s3_prefix_loads_and_reloads_on_etag_change(
     s3.put_object(Bucket="lessons", Key="prod/old/gamma.yaml", Body=b"{{{ not read")
     s3.put_object(Bucket="lessons", Key="other/delta.yaml", Body=b"{{{ not read")
     clock = FakeClock()
-    loader = GraphLoader("s3://lessons/prod", check_interval=30, clock=clock)
+    loader = GraphLoader("s3://lessons/prod", check_interval=30, clock=clock, settle_seconds=0)
     first = loader.get()
     assert titles(first) == {"S3 A", "S3 B"}
     clock.advance(30)
@@ -305,7 +311,9 @@ def test_s3_single_key(s3) -> None:  # type: ignore[no-untyped-def]
         Body=b'{"course": {"id": "c", "title": "C"}, "lessons": [{"id": "a", "title": "Only"}]}',
     )
     clock = FakeClock()
-    loader = GraphLoader("s3://lessons/course.json", check_interval=1, clock=clock)
+    loader = GraphLoader(
+        "s3://lessons/course.json", check_interval=1, clock=clock, settle_seconds=0
+    )
     first = loader.get()
     assert titles(first) == {"Only"}
     s3.put_object(
@@ -344,3 +352,112 @@ def test_package_import_is_cheap_and_exports_resolve() -> None:
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     ).stdout.split("\n")
     assert out[:2] == ["[]", "True"]
+
+
+# ----------------------------------------------------------------------------- settling
+
+
+class Sleeps:
+    """A fake sleep that records its calls and can change a file while 'asleep'."""
+
+    def __init__(self, wall: list[float], during: object = None) -> None:
+        self.calls: list[float] = []
+        self._wall = wall
+        self._during = during
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        self._wall[0] += seconds
+        if callable(self._during):
+            self._during()
+
+
+def test_a_first_load_without_an_index_waits_for_a_file_written_just_now(lesson_dir: Path) -> None:
+    path = lesson_dir / "alpha.yaml"
+    path.write_text(course_text("alpha", ["Fresh"]), encoding="utf-8")
+    wall = [path.stat().st_mtime_ns / 1e9 + 0.5]  # half a second after the save
+    sleeps = Sleeps(wall)
+    loader = GraphLoader(
+        lesson_dir, clock=FakeClock(), settle_seconds=2, wall_clock=lambda: wall[0], sleep=sleeps
+    )
+    assert titles(loader.get()) == {"Fresh"}
+    assert sleeps.calls == [pytest.approx(1.5, abs=0.01)]  # until it is 2 s old, once
+
+
+def test_a_first_load_refuses_a_file_still_being_written(lesson_dir: Path) -> None:
+    path = lesson_dir / "alpha.yaml"
+    path.write_text(course_text("alpha", ["Half"]), encoding="utf-8")
+    wall = [path.stat().st_mtime_ns / 1e9]
+
+    def keep_writing() -> None:
+        with path.open("a", encoding="utf-8") as out:
+            out.write("  - id: more\n    title: More\n")
+
+    loader = GraphLoader(
+        lesson_dir,
+        clock=FakeClock(),
+        settle_seconds=2,
+        wall_clock=lambda: wall[0],
+        sleep=Sleeps(wall, keep_writing),
+    )
+    with pytest.raises(GraphNotLoadedError, match="still being written"):
+        loader.get()
+
+
+def test_an_s3_change_is_taken_once_the_listing_settled(s3) -> None:  # type: ignore[no-untyped-def]
+    s3.put_object(Bucket="lessons", Key="p/a.yaml", Body=course_text("a", ["One"]))
+    clock = FakeClock()
+    loader = GraphLoader("s3://lessons/p/", check_interval=30, clock=clock, settle_seconds=5)
+    first = loader.get()
+    s3.put_object(Bucket="lessons", Key="p/a.yaml", Body=course_text("a", ["Two"]))
+    clock.advance(30)
+    assert loader.get() is first  # seen once
+    clock.advance(5)
+    assert titles(loader.get()) == {"Two"}
+
+
+def test_a_new_cycle_falls_back_to_full_validation_and_keeps_the_last_good(
+    lesson_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from knowledge_graph.compiled import write_compiled
+
+    write_compiled(lesson_dir)
+    clock = FakeClock()
+    loader = GraphLoader(lesson_dir, check_interval=1, clock=clock, settle_seconds=0)
+    good = loader.get()
+    cyclic = (
+        course_text("alpha", ["Start", "Middle", "End"])
+        .replace("    title: Start\n", "    title: Start\n    requires: [l2]\n")
+        .replace("    title: End\n", "    title: End\n    requires: [l0]\n")
+    )
+    write_course(lesson_dir / "alpha.yaml", cyclic)
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    clock.advance(1)
+    assert loader.get() is good
+    assert "validating every lesson file" in caplog.text
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "prerequisite cycle" in errors[0]
+    clock.advance(1)
+    assert loader.get() is good
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1  # not again
+
+
+def test_a_manifest_naming_a_damaged_index_serves_the_validated_files(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from deploy.publish_graph import publish
+    from knowledge_graph.compiled import META_NAME, current_version
+
+    source = tmp_path / "src"
+    source.mkdir()
+    write_course(source / "alpha.yaml", course_text("alpha", ["Published"]))
+    dest = tmp_path / "efs"
+    publish(source, str(dest))
+    version = current_version(dest)
+    assert version is not None
+    (version / META_NAME).write_text("{}")
+    caplog.set_level(logging.WARNING, logger=LOGGER)
+    loader = GraphLoader(dest, clock=FakeClock(), settle_seconds=2)
+    assert titles(loader.get()) == {"Published"}
+    assert loader.status().via == "validated"
+    assert "compiled index not used: not a lessonbot index" in caplog.text
