@@ -46,7 +46,7 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from knowledge_graph.file_format import EdgeKind
-from knowledge_graph.index import COMPONENTS, MASTERY_THRESHOLD, GraphIndex, Progress
+from knowledge_graph.index import COMPONENTS, MASTERY_THRESHOLD, Csr, GraphIndex, Progress
 from knowledge_graph.planning import is_startable, plan_path
 
 logger = logging.getLogger(__name__)
@@ -338,17 +338,23 @@ def _roots(index: GraphIndex) -> np.ndarray:
     return roots
 
 
+def _group_members(index: GraphIndex, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(position in groups, member)`` for every member of the given ``requires_any`` groups.
+
+    The groups are rows of a compressed layout (``group_indptr`` / ``group_members``), read
+    with :meth:`~knowledge_graph.index.Csr.gather`'s vectorised slicing.
+    """
+    layout = Csr(index.group_indptr, index.group_members, np.ones(index.group_members.size))
+    owner, members, _ = layout.gather(groups)
+    return owner, members
+
+
 def _group_satisfied(index: GraphIndex, groups: np.ndarray, met: np.ndarray) -> np.ndarray:
     """For each ``requires_any`` group number in ``groups``: does a member of it count as met?"""
     if groups.size == 0:
         return np.zeros(0, dtype=bool)
-    starts = index.group_indptr[groups]
-    counts = index.group_indptr[groups + 1] - starts
-    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
-        np.cumsum(counts) - counts, counts
-    )
-    members = index.group_members[np.repeat(starts, counts) + offsets]
-    return np.logical_or.reduceat(met[members], np.cumsum(counts) - counts)
+    owner, members = _group_members(index, groups)
+    return np.bincount(owner[met[members]], minlength=groups.size) > 0
 
 
 def _blocker_counts(index: GraphIndex, lessons: np.ndarray, met: np.ndarray) -> np.ndarray:
@@ -407,13 +413,9 @@ def _sparse_unlock_value(index: GraphIndex, met: np.ndarray, cands: np.ndarray) 
     groups = groups.astype(np.int64)
     unsatisfied = ~_group_satisfied(index, groups, met)
     open_groups, open_owner = groups[unsatisfied], g_owner[unsatisfied]
-    counts = index.group_indptr[open_groups + 1] - index.group_indptr[open_groups]
-    starts = index.group_indptr[open_groups]
-    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
-        np.cumsum(counts) - counts, counts
-    )
-    src.append(index.group_members[np.repeat(starts, counts) + offsets])
-    dst.append(np.repeat(open_owner, counts))
+    position, members = _group_members(index, open_groups)
+    src.append(members)
+    dst.append(open_owner[position])
     sources, targets = np.concatenate(src), np.concatenate(dst)  # targets: rows of dependents
     pairs, resolved = np.unique(sources * dependents.size + targets, return_counts=True)
     sources, targets = pairs // dependents.size, pairs % dependents.size
