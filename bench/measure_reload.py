@@ -2,8 +2,9 @@
 
 On a private copy of a compiled graph folder (course files and index, no publish manifest):
 
-* **serving**: the loader's cold load from the index, a few recommendations for the typical
-  learner, then ``ru_maxrss`` (what the process holds while serving);
+* **serving**: the loader's cold load from the index, then what a serving container does for
+  the typical learner (recommendations, a learning path, lesson names found, the module
+  list), then ``ru_maxrss`` (what the process holds while serving);
 * **touch**: ``os.utime`` on one course file, then the ``GraphLoader.get()`` that notices it
   (one ``stat`` of every file, one read and hash of the touched one, no reload);
 * **edit**: one course file edited (a title changed, alternately two ways so every reload
@@ -63,8 +64,12 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
         graph = loader.get()
         load_s = time.perf_counter() - start
         typical = learners(list(graph.index.ids))[1]
-        for _ in range(20):
+        for _ in range(20):  # what a serving container does: every intent's work
             graph.recommend(typical.mastery, k=3, goal=typical.goal)
+            graph.path_to(typical.goal, typical.mastery)
+        for lesson in list(typical.mastery)[:20]:
+            graph.find(graph.lesson(lesson).title)
+        graph.modules()
         serving_mb = _rss_mb()
 
         files = sorted(p for p in folder.iterdir() if p.suffix == ".json")

@@ -487,18 +487,25 @@ def _splice_search(
     count = kept_names.size + len(names.lesson)
     lesson = np.concatenate([old_to_new[old_lesson[kept_names]], fresh["name_lesson"]])
     order = np.argsort(lesson, kind="stable")  # lesson order; each lesson's names in order
-    renumber = np.empty(count, dtype=_I8)
-    renumber[order] = np.arange(count)
-    old_number = np.full(old_lesson.size, -1, dtype=_I8)
+    renumber = np.empty(count, dtype=np.int32)  # name numbers fit in 32 bits
+    renumber[order] = np.arange(count, dtype=np.int32)
+    old_number = np.full(old_lesson.size, -1, dtype=np.int32)
     old_number[kept_names] = renumber[: kept_names.size]
     fresh_number = renumber[kept_names.size :]
 
-    exact_name = old_number[np.asarray(a["search.exact_name"], dtype=_I8)]
+    exact_name = old_number[np.asarray(a["search.exact_name"])]
     keep = exact_name >= 0
     old_vocab = np.asarray(a["search.vocab"])
-    post_token = np.repeat(old_vocab, np.diff(np.asarray(a["search.vocab_start"])))
-    post_name = old_number[np.asarray(a["search.post_name"], dtype=_I8)]
+    post_name = old_number[np.asarray(a["search.post_name"])]
     keep_post = post_name >= 0
+    # each kept posting's token, without first spelling out every posting's token
+    starts = np.asarray(a["search.vocab_start"])
+    kept_per_token = (
+        np.add.reduceat(keep_post, starts[:-1]) if old_vocab.size else np.zeros(0, dtype=_I8)
+    )
+    kept_per_token[np.diff(starts) == 0] = 0
+    post_token = np.repeat(old_vocab, kept_per_token)
+    post_name = post_name[keep_post]
     # still sorted by (key, name) after filtering and renumbering: merge the new rows in
     out: dict[str, np.ndarray] = {}
     out["exact_key"], exact = _merge_sorted(
@@ -509,8 +516,8 @@ def _splice_search(
     )
     out["exact_name"] = exact.astype(np.int32)
     tokens_sorted, names_sorted = _merge_sorted(
-        post_token[keep_post],
-        post_name[keep_post],
+        post_token,
+        post_name,
         fresh["pair_token"],
         fresh_number[fresh["pair_name"]],
     )

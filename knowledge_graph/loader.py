@@ -481,12 +481,16 @@ class GraphLoader:
 
     def _first_load(self, folder: str, stats: dict[str, tuple[int, int]], now: float) -> None:
         """Cold start: the compiled index when usable, else every file validated."""
+        tables = _compiled_tables(folder, log=True)
+        recorded = {} if tables is None else tables.sources()
+        read: dict[str, tuple[FileState, bytes]] = {}
         try:
-            read = {name: self._read(folder, name) for name in stats}
+            for name in stats:  # one file in memory at a time; kept only when needed
+                state, content = self._read(folder, name)
+                read[name] = (state, content if recorded.get(name) != state.sha256 else b"")
         except GraphSourceError as exc:
             self._fail(None, str(exc))
             return
-        tables = _compiled_tables(folder, log=True)
         if tables is not None:
             self._swap(serve_tables(tables), tables, None, via="compiled index", files=len(stats))
             self._states = {
@@ -494,7 +498,6 @@ class GraphLoader:
                 for f in tables.meta["files"]
             }
             self._seen = {}
-            recorded = {n: s.sha256 for n, s in self._states.items()}
             differing = sorted(
                 {n for n, (state, _) in read.items() if recorded.get(n) != state.sha256}
                 | {n for n in recorded if n not in read}
