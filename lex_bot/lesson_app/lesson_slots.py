@@ -242,6 +242,16 @@ def lesson_from_slot(
             )
         return lesson
 
+    if means_this_lesson(slot.original or raw if slot else raw, turn.locale):
+        # "I finished it" with no lesson under way: say so and ask, without counting a failure.
+        turn.session.choices = []
+        raise EndTurn(
+            turn.elicit_slot(
+                slot_name,
+                reply(turn, t("lesson.no_current")),
+                slots={**turn.intent.slots, slot_name: None},
+            )
+        )
     if is_dismissal(raw, turn.locale):  # "thanks", "never mind": let the question go
         forget_failed_attempts(turn)
         raise EndTurn(turn.close(reply(turn, t("start.declined")), state=IntentState.FAILED))
@@ -272,7 +282,10 @@ def lesson_from_slot(
             )
         )
     _log_unresolved(turn, slot_name, raw, "unknown")
-    suggestions = [graph.lesson(r.lesson_id) for r in graph.recommend((), k=3)]
+    # This learner's own next lessons: startable for them, never one they mastered.
+    progress = getattr(turn, "progress", None)
+    mastery = progress.mastery() if progress is not None else ()
+    suggestions = [graph.lesson(r.lesson_id) for r in graph.recommend(mastery, k=3)]
     turn.session.choices = [s.id for s in suggestions]
     raise EndTurn(
         turn.elicit_slot(
