@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 #: The share of the course each benchmark learner completed.
 FRACTIONS: Final[tuple[float, ...]] = (0.0, 0.3, 0.9)
@@ -81,3 +81,23 @@ def learners(lesson_ids: Sequence[str]) -> list[Learner]:
     one with :data:`TYPICAL_COMPLETIONS`, then 30 % and 90 %."""
     new, *rest = (Learner.at(f, lesson_ids) for f in FRACTIONS)
     return [new, Learner.having(TYPICAL_COMPLETIONS, lesson_ids), *rest]
+
+
+def enrol(store: Any, graph: Any, learner: Learner) -> str:
+    """Write ``learner``'s completions and goal into ``store`` (an in-memory progress store);
+    return the lesson ``graph`` recommends them first, the one a CompleteLesson turn finishes.
+    """
+    sid = learner.session_id
+    for lesson, mastery in learner.mastery.items():
+        store.complete_lesson(sid, lesson, mastery)
+    store.set_goal(sid, learner.goal)
+    progress = store.get(sid)
+    top = graph.recommend(progress.mastery(), k=1, goal=learner.goal, recent=progress.recent())
+    return top[0].lesson_id
+
+
+def forget(store: Any, sid: str, lesson: str) -> None:
+    """Benchmark-only: undo a completion in an in-memory store, so that every CompleteLesson
+    turn sees the same learner (the store's API has no "un-complete")."""
+    store._learners[sid].completed.pop(lesson, None)
+    store._snapshots.pop(sid, None)

@@ -49,7 +49,7 @@ def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -
     _quiet_environment()
     import lambda_function
     from bench.events import complete_event, learning_path_event, recommend_event
-    from bench.learners import learners
+    from bench.learners import enrol, forget, learners
     from bench.stats import summary_ms
     from knowledge_graph import GraphLoader, load_graph
     from knowledge_graph.loader import _build
@@ -81,18 +81,10 @@ def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -
     results: dict[str, Any] = {}
     for learner in learners(ids):
         sid = learner.session_id
-        for lesson, mastery in learner.mastery.items():
-            store.complete_lesson(sid, lesson, mastery)
-        store.set_goal(sid, learner.goal)
-        progress = store.get(sid)
-        top = graph.recommend(progress.mastery(), k=1, goal=learner.goal, recent=progress.recent())
-        done_lesson = top[0].lesson_id
+        done_lesson = enrol(store, graph, learner)
 
         def undo(sid: str = sid, lesson: str = done_lesson) -> None:
-            # Benchmark-only: forget the completion so every CompleteLesson turn sees the same
-            # learner (the store's API has no "un-complete").
-            store._learners[sid].completed.pop(lesson, None)  # type: ignore[attr-defined]
-            store._snapshots.pop(sid, None)  # type: ignore[attr-defined]
+            forget(store, sid, lesson)
 
         cells = {
             "RecommendNextLesson": _time_turns(handler, recommend_event(sid), turns),

@@ -45,7 +45,7 @@ def measure(
     _quiet_environment()
     import lambda_function
     from bench.events import complete_event, learning_path_event, recommend_event
-    from bench.learners import learners
+    from bench.learners import enrol, forget, learners
     from bench.naive_baseline import PEERS, NaiveRecommender
     from bench.stats import summary_ms
     from knowledge_graph import GraphLoader
@@ -63,17 +63,10 @@ def measure(
     results: dict[str, dict[str, Any]] = {"ours": {}, **{name: {} for name in peers}}
     for learner in learners(list(graph.index.ids)):
         sid = learner.session_id
-        for lesson, mastery in learner.mastery.items():
-            store.complete_lesson(sid, lesson, mastery)
-        store.set_goal(sid, learner.goal)
-        progress = store.get(sid)
-        top = graph.recommend(progress.mastery(), k=1, goal=learner.goal, recent=progress.recent())
-        ours_lesson = top[0].lesson_id
+        ours_lesson = enrol(store, graph, learner)
 
         def undo(sid: str = sid, lesson: str = ours_lesson) -> None:
-            # Benchmark-only: forget the completion so every turn sees the same learner.
-            store._learners[sid].completed.pop(lesson, None)  # type: ignore[attr-defined]
-            store._snapshots.pop(sid, None)  # type: ignore[attr-defined]
+            forget(store, sid, lesson)
 
         def turn(
             event: dict[str, Any], after: Callable[[], None] | None = None
