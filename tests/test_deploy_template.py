@@ -565,6 +565,17 @@ def test_function_environment(template: dict[str, Any]) -> None:
     assert parameters["LogTranscripts"]["Default"] == "false"
 
 
+def test_powertools_tracer_runs_only_with_active_tracing(template: dict[str, Any]) -> None:
+    function = template["Resources"]["LessonFunction"]["Properties"]
+    assert function["Tracing"] == {"Ref": "TracingMode"}
+    assert template["Conditions"]["IsTracingActive"] == {
+        "Fn::Equals": [{"Ref": "TracingMode"}, "Active"]
+    }
+    disabled = function["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"]
+    assert disabled == {"Fn::If": ["IsTracingActive", "false", "true"]}
+    assert "aws-xray-sdk" in (ROOT / "requirements.txt").read_text()  # what Tracer needs
+
+
 def test_function_logs_to_a_retained_log_group(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     function = resources["LessonFunction"]["Properties"]
