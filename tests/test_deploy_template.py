@@ -796,7 +796,17 @@ def test_alarms_watch_errors_throttles_latency_problems_and_publishes(
         if "MetricStat" in m
     }
     assert names == {"Turns", "Fallbacks", "Errors"}  # emitted by lex_bot/lexv2/observability.py
-    assert alarms["PublishFailuresAlarm"]["Properties"]["MetricName"] == "PublishFailures"
+    publish = {
+        m["Id"]: m.get("MetricStat", {}).get("Metric")
+        for m in alarms["PublishFailuresAlarm"]["Properties"]["Metrics"]
+    }
+    assert publish["refused"]["MetricName"] == "PublishFailures"  # publisher/handler.py
+    # A crash or timeout emits no PublishFailures and writes no report: Lambda's Errors do.
+    assert publish["crashed"]["Namespace"] == "AWS/Lambda"
+    assert publish["crashed"]["MetricName"] == "Errors"
+    assert publish["crashed"]["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Ref": "PublisherFunction"}}
+    ]
 
 
 def test_dashboard_shows_turns_latency_fallbacks_problems_and_publishes(
