@@ -83,23 +83,30 @@ class CallBudget:
         )
 
 
-#: The progress store's DynamoDB calls in a turn. Single-digit-millisecond calls on a warm
-#: connection; 0.7 s to answer covers a cold container's first call and a slow transaction.
-#: Two attempts: a third would wait up to 2 s more, which two failing calls in a 10 s turn
-#: cannot afford; a learner told "not saved, say it again" (idempotent) is better than a turn
-#: that times out.
+#: The progress store's DynamoDB calls in a turn: milliseconds each through the gateway
+#: endpoint in the same region, so 0.3 s to connect and 0.7 s to answer are wide margins (a
+#: cold container's first call included) that still let a failing call give up early. Two
+#: attempts: a third would wait up to 2 s more, which two failing calls in a 10 s turn cannot
+#: afford; a learner told "not saved, say it again" (writes are idempotent) is better off than
+#: one whose turn times out.
 DYNAMODB_TURN = CallBudget(connect_timeout=0.3, read_timeout=0.7, max_attempts=2)
-#: The bot's reads of course files from S3 (``LESSON_GRAPH_PATH=s3://...``): 2 s per read,
-#: the point at which Amazon S3 advises retrying small GETs ("Timeouts and Retries for
-#: Latency-Sensitive Applications", https://docs.aws.amazon.com/whitepapers/latest/s3-optimizing-performance-best-practices/timeouts-and-retries-for-latency-sensitive-applications.html).
+#: The bot's reads of course files from S3 (``LESSON_GRAPH_PATH=s3://...``): a read is retried
+#: after 2 s, as Amazon S3 advises for small objects ("Timeouts and Retries for
+#: Latency-Sensitive Applications",
+#: https://docs.aws.amazon.com/whitepapers/latest/s3-optimizing-performance-best-practices/timeouts-and-retries-for-latency-sensitive-applications.html).
 S3_SERVING = CallBudget(connect_timeout=0.5, read_timeout=2.0, max_attempts=2)
 #: The publisher's S3 calls (listing and reading the staged files, writing the report) and
 #: ``make publish-graph DEST=s3://...``: nobody waits on a turn, so more patience.
 S3_PUBLISHING = CallBudget(connect_timeout=1.0, read_timeout=5.0, max_attempts=4)
 
-#: A bot cold start's own work besides AWS calls, in seconds: imports and the graph load,
-#: about 0.5 s of CPU on a full core (docs/DEPLOY.md), about 1.5 s at 512 MB (0.29 vCPU),
-#: rounded up.
+#: A first turn's own work besides AWS calls, in seconds: loading the graph, creating the
+#: DynamoDB client and answering, about 0.5 s of CPU on a full core (docs/DEPLOY.md,
+#: "Package sizes and cold starts"), so under 2 s at 512 MB (0.29 vCPU); rounded up. The
+#: imports run before, in Lambda's Init phase, which has its own 10 s limit outside the
+#: function's timeout (Lambda Developer Guide, "Understanding the Lambda execution
+#: environment lifecycle",
+#: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html). A warm
+#: turn's work is milliseconds.
 BOT_TURN_WORK_SECONDS = 2.5
 #: A publish's own work besides one S3 call, in seconds: the 10 s settle wait, downloading,
 #: validating, compiling and writing the course (seconds at 10,000 lessons,
