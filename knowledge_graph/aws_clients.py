@@ -100,8 +100,8 @@ S3_SERVING = CallBudget(connect_timeout=0.5, read_timeout=2.0, max_attempts=2)
 S3_PUBLISHING = CallBudget(connect_timeout=1.0, read_timeout=5.0, max_attempts=4)
 
 #: A first turn's own work besides AWS calls, in seconds: loading the graph, creating the
-#: DynamoDB client and answering, about 0.5 s of CPU on a full core (docs/DEPLOY.md,
-#: "Package sizes and cold starts"), so under 2 s at 512 MB (0.29 vCPU); rounded up. The
+#: DynamoDB client and answering, about 0.4 s of CPU on a full core (docs/DEPLOY.md,
+#: "Package sizes and cold starts"), so about 1.3 s at 512 MB (0.29 vCPU); rounded up. The
 #: imports run before, in Lambda's Init phase, which has its own 10 s limit outside the
 #: function's timeout (Lambda Developer Guide, "Understanding the Lambda execution
 #: environment lifecycle",
