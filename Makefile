@@ -69,6 +69,8 @@ fmt: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
 
+# The zips carry bytecode compiled by a CPython 3.12 (Lambda's runtime): $(TARGET_PYTHON) if
+# set, else python3.12 on PATH, else pyenv's; the build stops without one (deploy/artefacts.py).
 package: $(STAMP)
 	$(BIN)/python -m deploy.package --architecture $(ARCH) --out build --requirements requirements.lock
 	$(BIN)/python -m deploy.package_publisher --out build
