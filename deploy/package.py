@@ -118,7 +118,7 @@ EXCLUDED_SUFFIXES = (".pyc", ".pyo", "~", ".swp", ".tmp")
 #: scripts carry the build machine's interpreter path and would break reproducibility).
 EXCLUDED_LAYER_TOP = frozenset({"bin"})
 #: Imported by the smoke test after ``lambda_function`` (the native and heavy dependencies).
-SMOKE_IMPORTS = ("numpy", "networkx", "pydantic", "yaml", "boto3")
+SMOKE_IMPORTS = ("numpy", "networkx", "pydantic", "yaml", "boto3", "aws_xray_sdk")
 
 
 def platform_tags(arch: Architecture) -> list[str]:
@@ -403,7 +403,9 @@ def smoke_import(
     The archives are unpacked as Lambda does (function in the task root, layer under
     ``/opt``, whose ``python/`` folder is on the path). The interpreter runs with ``-I -S``
     (no site-packages, no user paths), so only the archives' contents are importable. After
-    ``lambda_function`` (whose ``lambda_handler`` must be callable), ``modules`` are imported.
+    ``lambda_function`` (whose ``lambda_handler`` must be callable; ``AWS_LAMBDA_FUNCTION_NAME``
+    is set, so the handler is wrapped in the X-Ray tracer as on Lambda), ``modules`` are
+    imported.
     With ``check_bytecode``, importing must not write any ``.pyc``: Python writes one only
     for a module whose shipped bytecode is missing or unusable (which on Lambda's read-only
     file system means compiling it at every cold start).
@@ -435,7 +437,13 @@ def smoke_import(
             text=True,
             check=False,
             cwd=tmp,
-            env={"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "us-east-1"},
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "AWS_DEFAULT_REGION": "us-east-1",
+                # As on Lambda with active tracing: lambda_function wraps its handler in
+                # Powertools Tracer, which needs aws-xray-sdk from the layer.
+                "AWS_LAMBDA_FUNCTION_NAME": "lessonbot-smoke-test",
+            },
         )
         if result.returncode != 0:
             return result.stdout + result.stderr
