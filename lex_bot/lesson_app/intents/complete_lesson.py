@@ -29,6 +29,7 @@ from lex_bot.lesson_app.lesson_slots import (
     start_choice,
     yes_no_choices,
 )
+from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, offer_for, percent
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.recommendation_text import recommendation_line
@@ -68,7 +69,9 @@ def parse_score(text: str | None) -> float | None:
 
 
 def _titles(turn: LessonTurn, ids: list[str]) -> str:
-    return turn.t.join_some([turn.graph.lesson(i).title for i in ids], TITLES_NAMED)
+    """The lessons' titles, the first few named, "and N more" kept for "more" (``lists``)."""
+    titles = [turn.graph.lesson(i).title for i in ids]
+    return some(turn, turn.t, ids, titles, TITLES_NAMED)
 
 
 @router.intent("CompleteLesson", slots=(SLOT, SCORE), dialog_hook=True)

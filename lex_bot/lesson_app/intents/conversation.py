@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lex_bot.lesson_app.answers import choice_index
-from lex_bot.lesson_app.lesson_slots import filled_slot, help_choices
+from lex_bot.lesson_app.lesson_slots import filled_slot, help_reply
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState, Intent, IntentState
 from lex_bot.lexv2.responses import LexResponse
@@ -15,7 +15,7 @@ router = Router()
 @router.intent("Help")
 def help_intent(turn: LessonTurn) -> LexResponse:
     t = turn.t
-    return turn.close(turn.reply(t("help"), help_choices(turn), voice_text=t("help.voice")))
+    return turn.close(help_reply(turn, t("help"), voice_text=t("help.voice")))
 
 
 @router.intent("Goodbye")
@@ -32,15 +32,13 @@ def fallback_intent(turn: LessonTurn) -> LexResponse:
     picked = _picked_recommendation(turn)
     if picked is not None:
         return picked
-    return turn.elicit_intent(
-        turn.reply(t("fallback"), help_choices(turn), voice_text=t("fallback.voice"))
-    )
+    return turn.elicit_intent(help_reply(turn, t("fallback"), voice_text=t("fallback.voice")))
 
 
 @router.fallback
 def unregistered_intent(turn: LessonTurn) -> LexResponse:
     """An intent the bot definition does not know (for example a stale bot version)."""
-    return turn.elicit_intent(turn.reply(turn.t("problem.unknown_intent"), help_choices(turn)))
+    return turn.elicit_intent(help_reply(turn, turn.t("problem.unknown_intent")))
 
 
 def _picked_recommendation(turn: LessonTurn) -> LexResponse | None:

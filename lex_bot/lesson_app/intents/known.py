@@ -33,7 +33,8 @@ router = Router()
 SLOT = "KnownLessons"
 #: Lessons one answer may name (and one confirmation may list).
 MAX_KNOWN = 10
-TITLES_NAMED = 6
+#: A confirmation names every lesson it would mark (never "and N more").
+TITLES_NAMED = MAX_KNOWN
 
 
 def _items(slot: Slot | None) -> list[Slot]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from knowledge_graph import MASTERY_THRESHOLD
-from lex_bot.lesson_app.lesson_slots import help_choices, start_choice, yes_no_choices
+from lex_bot.lesson_app.lesson_slots import help_reply, start_choice, yes_no_choices
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState
@@ -23,7 +23,7 @@ def show_progress(turn: LessonTurn) -> LexResponse:
     attempted = [i for i, m in mastery.items() if m < MASTERY_THRESHOLD]
     lessons = t.lessons(len(graph))
     if not mastered and not attempted:
-        return turn.close(turn.reply(t("progress.none", lessons=lessons), help_choices(turn)))
+        return turn.close(help_reply(turn, t("progress.none", lessons=lessons)))
     # Work is bounded by what the learner completed, plus one line per module.
     done_per_module = Counter((graph.lesson(i).course, graph.lesson(i).module) for i in mastered)
     lines = [
