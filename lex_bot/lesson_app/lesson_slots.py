@@ -32,7 +32,13 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from lex_bot.lesson_app.answers import choice_index, is_dismissal, means_this_lesson, yes_or_no
+from lex_bot.lesson_app.answers import (
+    choice_index,
+    is_dismissal,
+    means_this_lesson,
+    score_said,
+    yes_or_no,
+)
 from lex_bot.lesson_app.lists import MAX_IDS, PAGE_CHOICES, cut, with_more
 from lex_bot.lesson_app.messages import Messages
 from lex_bot.lesson_app.presentation import button_value, reply, texts
@@ -267,6 +273,18 @@ def lesson_from_slot(
                 slots={**turn.intent.slots, slot_name: None},
             )
         )
+    score = score_said(slot.original or raw if slot else raw, turn.locale)
+    if score is not None and _lesson_of(graph, raw) is None:
+        # "I scored 70" names no lesson: it answers the intent's Score slot if it has one
+        # (kept, and the lesson asked again), else the bot says what it heard; no failure.
+        has_score = "Score" in turn.intent.slots
+        slots: dict[str, Slot | None] = {**turn.intent.slots, slot_name: None}
+        if has_score:
+            slots["Score"] = Slot(
+                value=SlotValue(originalValue=score, interpretedValue=score, resolvedValues=[])
+            )
+        key = "lesson.score_kept" if has_score else "lesson.score_not_lesson"
+        raise EndTurn(turn.elicit_slot(slot_name, reply(turn, t(key, score=score)), slots=slots))
     if is_dismissal(raw, turn.locale):  # "thanks", "never mind": let the question go
         forget_failed_attempts(turn)
         raise EndTurn(turn.close(reply(turn, t("start.declined")), state=IntentState.FAILED))

@@ -11,6 +11,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from lex_bot.lesson_app.lists import MAX_IDS
+from lex_bot.lexv2.limits import CARD_MAX_BUTTONS
 from lex_bot.lexv2.session_attributes import Counter, TypedSessionAttributes
 
 NAMESPACE = "lessonbot."
@@ -36,11 +37,14 @@ class LessonSession(TypedSessionAttributes):
         known: lessons "I already know ..." waits to mark, ``[stage, id, ...]`` (AlreadyKnow).
         choices: the lessons offered with the last slot question, in order, so that "2",
             "the second one", a key press or "yes" (to one offer) can answer it.
+        offered: the values of the buttons the last reply showed, in order, so that "the
+            second one" after a card with no question pending picks one (``picks``).
     """
 
     namespace: ClassVar[str] = NAMESPACE
     drop_order: ClassVar[tuple[str, ...]] = (
         "last_recommendations",
+        "offered",
         "more",
         "choices",
         "offered_lesson",
@@ -56,3 +60,4 @@ class LessonSession(TypedSessionAttributes):
     choices: list[str] = Field(default_factory=list, max_length=5)
     more: list[str] = Field(default_factory=list, max_length=3 + MAX_IDS)
     known: list[str] = Field(default_factory=list, max_length=11)
+    offered: list[str] = Field(default_factory=list, max_length=CARD_MAX_BUTTONS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from lex_bot.lesson_app.intents.browse_modules import module_page, modules_page
 from lex_bot.lesson_app.intents.goals import path_page
+from lex_bot.lesson_app.intents.progress import score_line
 from lex_bot.lesson_app.lesson_slots import help_reply, offer_lessons
 from lex_bot.lesson_app.lists import PAGE_CHOICES, continued, cut, with_more
 from lex_bot.lesson_app.offers import marked_title, startable_choice
@@ -58,8 +59,8 @@ def show_more(turn: LessonTurn) -> LexResponse:
                     graph,
                     intent=_pending(intent_name),
                 )
-        if kind == "lessons":
-            return _lessons_page(turn, [i for i in ids if i in graph], offset)
+        if kind in ("lessons", "scores"):
+            return _lessons_page(turn, kind, [i for i in ids if i in graph], offset)
     return turn.close(help_reply(turn, turn.t("more.none")))
 
 
@@ -74,13 +75,17 @@ def _as_pending(turn: LessonTurn, name: str, answer: object) -> LexResponse:
     return answer()  # type: ignore[operator]
 
 
-def _lessons_page(turn: LessonTurn, ids: list[str], offset: int) -> LexResponse:
+def _lessons_page(turn: LessonTurn, kind: str, ids: list[str], offset: int) -> LexResponse:
     """The rest of a list of lessons a sentence named partly: each with what is true of it
-    now (mastered, attempted), and Start buttons for those that can be started."""
+    now (mastered, attempted; or its score, for ``scores``), and Start buttons for those
+    that can be started."""
     t, graph = turn.t, turn.graph
-    page = cut(turn, ids, offset, PAGE_CHOICES, "lessons", "", ids=ids)
+    page = cut(turn, ids, offset, PAGE_CHOICES, kind, "", ids=ids)
     states = [turn.lesson_state(i, with_path=False) for i in page.items]
-    lines = [marked_title(t, graph, state) for state in states]
+    if kind == "scores":
+        lines = [score_line(turn, i) for i in page.items]
+    else:
+        lines = [marked_title(t, graph, state) for state in states]
     choices = [c for state in states if (c := startable_choice(t, graph, state))]
     text = with_more(t, f"{t('more.head')}\n{bullet_list(lines)}", page)
     return turn.close(turn.reply(text, choices, voice_text=t.join(lines)))
@@ -88,10 +93,11 @@ def _lessons_page(turn: LessonTurn, ids: list[str], offset: int) -> LexResponse:
 
 def forget_finished_lists(turn: Turn[object], call_next: Handler) -> LexResponse:
     """Middleware: a turn of any other intent ends the list "more" would continue, and the
-    recommendations "the second one" may pick (FallbackIntent reads them) are only those
+    buttons "the second one" may pick (FallbackIntent reads them, ``picks``) are only those
     of the turn just before."""
     if turn.intent_name != INTENT:
         turn.session.more = []  # type: ignore[attr-defined]
     if turn.intent_name != "FallbackIntent":
         turn.session.last_recommendations = []  # type: ignore[attr-defined]
+        turn.session.offered = []  # type: ignore[attr-defined]
     return call_next(turn)
