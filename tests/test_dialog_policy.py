@@ -169,6 +169,7 @@ def test_the_policy_reads_lex_own_nlu_confidence(name: str) -> None:
 
 # --------------------------------------------------------------------------- Spanish words
 
+
 @pytest.mark.parametrize(
     ("said", "expected"),
     [("sí", True), ("claro", True), ("dale", True), ("vale", True), ("no gracias", False),

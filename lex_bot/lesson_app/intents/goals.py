@@ -72,11 +72,13 @@ def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
         lessons=t.lessons(len(path.steps)),
         minutes=t.minutes(path.total_minutes),
     )
+    # A later page still offers the first step: the text names it too.
+    first = f"\n{t('path.voice_first', lessons=path.steps[0].title)}" if cut_page.offset else ""
     spoken = t.join([s.title for s in page[:VOICE_STEPS]])
     voice = f"{head} {t('path.voice_first', lessons=spoken)}"
     return turn.close(
         turn.reply(
-            with_more(t, head + "\n" + "\n".join(steps), cut_page),
+            with_more(t, head + "\n" + "\n".join(steps) + first, cut_page),
             [start_choice(t, path.steps[0])],
             voice_text=voice,
         )

@@ -65,6 +65,7 @@ def show_progress(turn: LessonTurn) -> LexResponse:
                 title=goal.title,
                 lessons=t.lessons(len(path.steps)),
                 minutes=t.minutes(path.total_minutes),
+                first=path.steps[0].title,
             )
             choices.append(start_choice(t, path.steps[0]))
         text = f"{text}\n{goal_text}"
