@@ -232,7 +232,7 @@ def test_the_chat_command_keeps_progress_across_processes(tmp_path: Path):
 
 
 def _subject(label: str, locale: str) -> str:
-    """What a button names: the lesson of "Start X" / "I finished X" / "Review X", else its label."""
+    """What a button names: the lesson of "Start X", "I finished X", "Review X"; else its label."""
     import re
 
     from lex_bot.lesson_app.messages import messages_for
