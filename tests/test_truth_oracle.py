@@ -11,7 +11,8 @@ and each answer is checked:
   recommended lesson;
 * every number stated equals the oracle's: lessons and minutes still to finish before a
   lesson, the path to a lesson or goal, "you've mastered D of N lessons", "it unlocks N";
-* every path is minimal (its size and minutes are the oracle's exhaustive minimum).
+* every path is minimal (its size and minutes are the oracle's exhaustive minimum);
+* text and card name the same choices (``tests/choices_check.py``).
 
 CI runs a few examples per test; ``make fuzz`` runs ``FUZZ_EXAMPLES`` (10,000).
 
@@ -35,6 +36,7 @@ import re
 from typing import Any
 
 import pytest
+from choices_check import mismatches
 from course_oracle import Oracle, read_course_folder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -115,6 +117,9 @@ class Checker:
     def check(self, response: dict[str, Any], about: str | None = None) -> None:
         oracle, text = self.oracle, texts_of(response)
         where = f"{response['sessionState']['intent']['name']} about {about}: {text!r}"
+        action = response["sessionState"]["dialogAction"]["type"]
+        choices = mismatches(response.get("messages") or [], action, "en_US")
+        assert not choices, f"text and card differ, {choices}: {where}"
         for button in buttons_of(response):
             if not button["value"].startswith("start "):
                 continue

@@ -231,51 +231,21 @@ def test_the_chat_command_keeps_progress_across_processes(tmp_path: Path):
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-def _subject(label: str, locale: str) -> str:
-    """What a button names: the lesson of "Start X", "I finished X", "Review X"; else its label."""
-    import re
-
-    from lex_bot.lesson_app.messages import messages_for
-
-    t = messages_for(locale)
-    for action in ("start", "done", "review", "retake"):
-        head, _, tail = t(f"button.{action}", title="\x00").partition("\x00")
-        found = re.fullmatch(re.escape(head) + "(.+)" + re.escape(tail), label)
-        if found:
-            return found.group(1)
-    return label
-
-
 def test_text_and_card_name_the_same_choices():
-    """Over every scripted conversation: each button of a card is named in the text; and when
-    the card answers a question (ElicitSlot), each lesson or module the text names is a button."""
-    from knowledge_graph.text import fold_text
-    from lex_bot.devtools.local_chat import message_text
-    from lex_bot.lesson_app.messages import messages_for
-    from lex_bot.lesson_app.services import get_services
+    """Over every scripted conversation, each reply with a card (``choices_check``)."""
+    from choices_check import mismatches
 
-    graph = get_services().graph()
-    names = {fold_text(lesson.title) for lesson in graph.lessons()}
-    names |= {fold_text(m.name) for m in graph.modules()}
     checked = 0
     for script in CONVERSATIONS:
         lex = LocalLex()
         original_send = lex.send
 
-        def send(text: str, lex: LocalLex = lex, original_send=original_send):
+        def send(text: str, lex: LocalLex = lex, original_send=original_send, name=script.name):
             result = original_send(text)
             nonlocal checked
-            buttons = result.buttons
-            said = fold_text(" ".join(message_text(m) for m in result.messages))
-            if buttons and lex.input_mode == "Text":
-                subjects = {fold_text(_subject(b["text"], lex.locale)) for b in buttons}
-                t = messages_for(lex.locale)
-                answers = {fold_text(t("button.yes")), fold_text(t("button.no"))}
-                for subject in subjects - answers:  # Yes/No answer the question the text asks
-                    assert subject in said, f"{text!r}: button {subject!r} not named in {said!r}"
-                if result.dialog_action == "ElicitSlot":
-                    named = {n for n in names if f" {n} " in f" {said} "}
-                    assert named <= subjects, f"{text!r}: {named - subjects} named, no button"
+            if result.buttons and lex.input_mode == "Text":
+                problems = mismatches(result.messages, result.dialog_action, lex.locale)
+                assert not problems, f"{name}: {text!r}: {problems}"
                 checked += 1
             return result
 
