@@ -211,3 +211,16 @@ def test_spanish_continuations_are_show_more(said: str) -> None:
     result = lex.send(said)
     assert result.intent == "ShowMore"
     assert "9." in result.reply_text()
+
+
+def test_a_score_said_at_which_lesson_is_the_score_not_a_lesson_name(services) -> None:
+    """Lex fills LessonName with "I scored 70" (original-value resolution): the bot keeps 70
+    as the Score, asks for the lesson again, counts no failure and records nothing."""
+    event = load("complete_lesson_score_said_at_lesson_question.json")
+    response = lambda_handler(event, CONTEXT)
+    state = response["sessionState"]
+    assert state["dialogAction"] == {"type": "ElicitSlot", "slotToElicit": "LessonName"}
+    assert _slot_value(response, "Score")["interpretedValue"] == "70"
+    assert state["intent"]["slots"]["LessonName"] is None
+    assert state["sessionAttributes"].get("lessonbot.failed_attempts", "0") == "0"
+    assert not services.progress_store().get(event["sessionId"]).completed
