@@ -355,7 +355,9 @@ def offer_lessons(
             turn,
             text,
             [lesson_choice(c) for c in page.items],
-            voice_text=t(f"{message_key}.voice", heard=heard),
+            voice_text=with_more(t, t(f"{message_key}.voice", heard=heard), page).replace(
+                "\n", " "
+            ),
             keys=True,
         ),
         slots={**pending.slots, slot_name: None},

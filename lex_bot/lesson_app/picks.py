@@ -29,10 +29,11 @@ if TYPE_CHECKING:  # pragma: no cover
 CONFIRM_MARK = "?"
 #: The catalogue's fixed button utterances and the intent each asks for.
 FIXED = {"next": "RecommendNextLesson", "modules": "BrowseModules", "help": "Help"}
-#: Button templates naming one thing: (catalogue action, intent, slot).
+#: Button templates naming one thing: (catalogue action, intent, slot). "I finished X" is
+#: left out on purpose: a completion is recorded only from words that say the learner
+#: finished (docs/DIALOG.md), never from "1" or "the first one".
 TEMPLATES = (
     ("start", "StartLesson", "LessonName"),
-    ("done", "CompleteLesson", "LessonName"),
     ("module", "BrowseModules", "Module"),
 )
 
