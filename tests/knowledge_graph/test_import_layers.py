@@ -24,7 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for layer in (
         "errors text wording fonts",
         "file_format",
-        "sources builder",
+        "sources builder transitions",
         "validation.issues",
         "validation.documents",
         "validation.field_checks",

@@ -1,0 +1,498 @@
+"""Learned transitions: which lessons a course's learners actually took next.
+
+A :class:`TransitionModel` holds, per lesson X, its top successors Y with the number of
+**distinct learners** who completed X and then, as their next new completion, completed Y.
+It also keeps, per lesson, how many distinct learners went on from X at all (``total``:
+the denominator of "most learners who finished X took Y next") and how many stopped at X
+(their last new completion was X).
+
+What a learner's history counts
+-------------------------------
+A history is one learner's completed lesson ids, oldest first. Only the **first**
+completion of a lesson counts: a later completion of the same lesson (a review, a repeat
+after a reset) is not a new step, so ``[a, b, a, c]`` is read as ``a -> b -> c``. Hence
+each learner contributes at most one successor per lesson, the successors' counts of X sum
+to ``total(X)`` before the floor and the top-``top`` cut, and ``total(X) + stopped(X)`` is
+the number of learners who completed X.
+
+Privacy and noise floor
+-----------------------
+A successor, a ``total`` and a ``stopped`` count are kept only when they come from at least
+``min_learners`` distinct learners (default :data:`DEFAULT_MIN_LEARNERS`): smaller counts
+could single out a learner and are noise. The floor is part of the snapshot and is checked
+again when a snapshot is read.
+
+Snapshot file
+-------------
+:meth:`TransitionModel.to_json` writes, and :func:`load_transitions` reads::
+
+    {"format": "lessonbot-transitions/1",
+     "min_learners": 5,
+     "generated_at": "2026-11-30T01:00:00+00:00",      # or null
+     "successors": {"py/for-loops": [["py/while-loops", 12], ["py/lists", 7]]},
+     "totals": {"py/for-loops": 21},
+     "stopped": {"py/for-loops": 6}}
+
+``successors`` lists are sorted by learners (most first), ties by id. Reading is strict and
+size-limited (the file lives on shared storage): plain JSON only (never pickle or eval), at
+most :data:`MAX_SNAPSHOT_BYTES`, qualified ids, integer counts, the floor respected, no
+duplicate keys, every successor count at most its lesson's ``total``; anything else raises
+:class:`knowledge_graph.errors.TransitionsSnapshotError`.
+
+Example
+-------
+>>> model = learn_transitions([["py/a", "py/b"]] * 5 + [["py/a", "py/c"]] * 2, min_learners=5)
+>>> model.successors("py/a")
+(Successor(lesson_id='py/b', learners=5),)
+>>> model.total("py/a"), model.stopped("py/b"), model.stopped("py/c")
+(7, 5, 0)
+>>> TransitionModel.from_json(model.to_json()) == model
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import pairwise
+from os import PathLike
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple
+
+from knowledge_graph.errors import TransitionsSnapshotError
+from knowledge_graph.file_format import MAX_TOTAL_LESSONS
+
+__all__ = [
+    "DEFAULT_MIN_LEARNERS",
+    "DEFAULT_TOP",
+    "SNAPSHOT_FORMAT",
+    "Successor",
+    "TransitionModel",
+    "learn_transitions",
+    "load_transitions",
+]
+
+#: The ``format`` value of a snapshot file this module writes and reads.
+SNAPSHOT_FORMAT: Final[str] = "lessonbot-transitions/1"
+#: Default privacy and noise floor: distinct learners a count needs to be kept.
+DEFAULT_MIN_LEARNERS: Final[int] = 5
+#: Default number of successors kept per lesson. The recommender offers at most a handful
+#: of lessons and skips successors that are locked or completed for the learner, so 20
+#: leaves room for those while keeping a 100,000-lesson snapshot within a few megabytes
+#: per 1,000 lessons with successors.
+DEFAULT_TOP: Final[int] = 20
+#: Largest snapshot file read, in bytes: 100,000 lessons x 20 successors of ~70 bytes
+#: (two ids and a count) fit with room to spare; a larger file is refused unread.
+MAX_SNAPSHOT_BYTES: Final[int] = 160 * 1024 * 1024
+#: Most successors per lesson accepted in a snapshot.
+MAX_SUCCESSORS: Final[int] = 1_000
+#: Largest count accepted (a learner count larger than this is a corrupt file).
+MAX_COUNT: Final[int] = 10**12
+
+#: A qualified lesson id ``course/lesson`` (slugs as in ``knowledge_graph.file_format``).
+_QUALIFIED_ID: Final[re.Pattern[str]] = re.compile(
+    r"[a-z0-9][a-z0-9_-]{0,63}/[a-z0-9][a-z0-9_-]{0,63}"
+)
+_TOP_LEVEL_KEYS: Final[frozenset[str]] = frozenset(
+    {"format", "min_learners", "generated_at", "successors", "totals", "stopped"}
+)
+
+
+class Successor(NamedTuple):
+    """A lesson that distinct learners took next, and how many of them."""
+
+    lesson_id: str
+    learners: int
+
+
+_EMPTY: Final[tuple[Successor, ...]] = ()
+
+
+@dataclass(frozen=True)
+class TransitionModel:
+    """Top successors per lesson, learned from learners' completion histories (immutable).
+
+    Build one with :func:`learn_transitions` (from histories), :meth:`from_counts` (from
+    counted pairs, e.g. an aggregator's table) or :func:`load_transitions` (a snapshot file).
+    Every count in the model is at least ``min_learners``; lessons absent from the model
+    answer ``()`` / ``0``.
+
+    Attributes
+    ----------
+    min_learners : int
+        The privacy and noise floor the counts were cut at (>= 1).
+    generated_at : str or None
+        When the counts were taken (ISO-8601), if known.
+    """
+
+    min_learners: int
+    generated_at: str | None = None
+    _successors: Mapping[str, tuple[Successor, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
+    _totals: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    _stopped: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+
+    __hash__ = None  # type: ignore[assignment]  # holds mappings: equal by content, unhashable
+
+    def successors(self, lesson_id: str) -> tuple[Successor, ...]:
+        """Return the kept successors of ``lesson_id``, most learners first, ties by id.
+
+        O(1): one dict lookup. Unknown lessons give ``()``.
+        """
+        return self._successors.get(lesson_id, _EMPTY)
+
+    def total(self, lesson_id: str) -> int:
+        """Distinct learners who completed ``lesson_id`` and then completed another lesson.
+
+        Counted over **all** their next lessons (also the ones below the floor or cut by
+        ``top``), so ``successor.learners / total`` is the true share of those learners who
+        took that successor next. 0 when unknown or below the floor.
+        """
+        return self._totals.get(lesson_id, 0)
+
+    def stopped(self, lesson_id: str) -> int:
+        """Distinct learners whose last new completion was ``lesson_id`` (0 below the floor)."""
+        return self._stopped.get(lesson_id, 0)
+
+    @property
+    def lessons(self) -> tuple[str, ...]:
+        """Every lesson id with a kept successor, total or stop count, sorted."""
+        return tuple(sorted(set(self._successors) | set(self._totals) | set(self._stopped)))
+
+    def __len__(self) -> int:
+        """Number of lessons with at least one kept successor."""
+        return len(self._successors)
+
+    # ----------------------------------------------------------------- building
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Mapping[tuple[str, str], int],
+        *,
+        min_learners: int = DEFAULT_MIN_LEARNERS,
+        top: int = DEFAULT_TOP,
+        totals: Mapping[str, int] | None = None,
+        stopped: Mapping[str, int] | None = None,
+        generated_at: str | None = None,
+    ) -> TransitionModel:
+        """Build a model from distinct-learner counts of ``(X, Y)`` pairs.
+
+        Parameters
+        ----------
+        counts : mapping of (str, str) to int
+            ``(X, Y) -> number of distinct learners whose next new completion after X was
+            Y`` (the rule of the module docstring), **before** any floor: pairs below
+            ``min_learners`` are dropped here, and only the ``top`` largest per X are kept.
+        min_learners : int, default 5
+            The privacy and noise floor (>= 1).
+        top : int, default :data:`DEFAULT_TOP`
+            Successors kept per lesson (>= 1).
+        totals : mapping of str to int, optional
+            Distinct learners who went on from X. Defaults to the sum of X's pair counts,
+            which is exact under the first-completion rule; pass it when ``counts`` is
+            incomplete. Kept only when >= ``min_learners``.
+        stopped : mapping of str to int, optional
+            Distinct learners whose last new completion was X; kept when >= ``min_learners``.
+        generated_at : str, optional
+            ISO-8601 time the counts were taken.
+
+        Raises
+        ------
+        ValueError
+            For a floor or ``top`` below 1, a negative count, a pair ``(X, X)``, a
+            ``generated_at`` that is not ISO-8601, or a ``totals[X]`` smaller than one of
+            X's pair counts.
+
+        Example
+        -------
+        >>> m = TransitionModel.from_counts({("c/a", "c/b"): 9, ("c/a", "c/c"): 2}, min_learners=3)
+        >>> m.successors("c/a"), m.total("c/a")
+        ((Successor(lesson_id='c/b', learners=9),), 11)
+        """
+        if min_learners < 1:
+            raise ValueError(f"min_learners must be >= 1, not {min_learners}")
+        if top < 1:
+            raise ValueError(f"top must be >= 1, not {top}")
+        if generated_at is not None:
+            _check_timestamp(generated_at)
+        by_lesson: dict[str, list[Successor]] = {}
+        sums: Counter[str] = Counter()
+        for (before, after), learners in counts.items():
+            if learners < 0:
+                raise ValueError(f"negative count {learners} for {before!r} -> {after!r}")
+            if before == after:
+                raise ValueError(f"a lesson cannot follow itself: {before!r}")
+            sums[before] += learners
+            if learners >= min_learners:
+                by_lesson.setdefault(before, []).append(Successor(after, int(learners)))
+        all_totals = dict(sums) if totals is None else {k: int(v) for k, v in totals.items()}
+        successors: dict[str, tuple[Successor, ...]] = {}
+        for before in sorted(by_lesson):
+            ranked = sorted(by_lesson[before], key=lambda s: (-s.learners, s.lesson_id))
+            if all_totals.get(before, 0) < ranked[0].learners:
+                raise ValueError(
+                    f"totals[{before!r}] = {all_totals.get(before, 0)} is below the "
+                    f"{ranked[0].learners} learners who took {ranked[0].lesson_id!r} next"
+                )
+            successors[before] = tuple(ranked[:top])
+        return cls(
+            min_learners=min_learners,
+            generated_at=generated_at,
+            _successors=MappingProxyType(successors),
+            _totals=MappingProxyType(_floored(all_totals, min_learners)),
+            _stopped=MappingProxyType(_floored(stopped or {}, min_learners)),
+        )
+
+    # ----------------------------------------------------------------- snapshot
+
+    def to_json(self) -> str:
+        """Return the snapshot file text (see the module docstring), keys sorted."""
+        document = {
+            "format": SNAPSHOT_FORMAT,
+            "min_learners": self.min_learners,
+            "generated_at": self.generated_at,
+            "successors": {
+                lesson: [[s.lesson_id, s.learners] for s in successors]
+                for lesson, successors in sorted(self._successors.items())
+            },
+            "totals": dict(sorted(self._totals.items())),
+            "stopped": dict(sorted(self._stopped.items())),
+        }
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> TransitionModel:
+        """Read a snapshot written by :meth:`to_json` (or by the progress-store aggregator).
+
+        Parameters
+        ----------
+        text : str or bytes
+            The file content, at most :data:`MAX_SNAPSHOT_BYTES` (UTF-8).
+
+        Raises
+        ------
+        knowledge_graph.errors.TransitionsSnapshotError
+            When the text is too large, not JSON, or breaks any rule of the module
+            docstring's *Snapshot file* (the message names the first problem).
+
+        Example
+        -------
+        >>> TransitionModel.from_json('{"format": "lessonbot-transitions/1", "min_learners": 5}')
+        Traceback (most recent call last):
+        ...
+        knowledge_graph.errors.TransitionsSnapshotError: snapshot: missing 'successors'
+        """
+        size = len(text.encode("utf-8") if isinstance(text, str) else text)
+        if size > MAX_SNAPSHOT_BYTES:
+            raise TransitionsSnapshotError(
+                f"snapshot: {size} bytes is over the {MAX_SNAPSHOT_BYTES}-byte limit"
+            )
+        try:
+            document = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        except (ValueError, RecursionError) as exc:
+            raise TransitionsSnapshotError(f"snapshot: not valid JSON: {exc}") from None
+        return _parse(document)
+
+
+def learn_transitions(
+    sequences: Iterable[Sequence[str]],
+    min_learners: int = DEFAULT_MIN_LEARNERS,
+    *,
+    top: int = DEFAULT_TOP,
+    generated_at: str | None = None,
+) -> TransitionModel:
+    """Learn a :class:`TransitionModel` from learners' completion histories.
+
+    Parameters
+    ----------
+    sequences : iterable of sequence of str
+        One sequence per learner: the lesson ids they completed, oldest first. Only the
+        first completion of a lesson counts (see the module docstring): ``[a, b, a, c]``
+        is ``a -> b -> c``. Two sequences are two learners.
+    min_learners : int, default 5
+        The privacy and noise floor (>= 1): counts of fewer distinct learners are dropped.
+        Offline evaluation on research data may lower it.
+    top : int, default :data:`DEFAULT_TOP`
+        Successors kept per lesson.
+    generated_at : str, optional
+        ISO-8601 time the histories were read.
+
+    Returns
+    -------
+    TransitionModel
+
+    Example
+    -------
+    >>> histories = [["c/a", "c/b", "c/a", "c/c"]] + [["c/a", "c/b", "c/c"]] * 2
+    >>> model = learn_transitions(histories, min_learners=3)
+    >>> model.successors("c/a"), model.successors("c/b"), model.stopped("c/c")
+    ((Successor(lesson_id='c/b', learners=3),), (Successor(lesson_id='c/c', learners=3),), 3)
+    """
+    pairs: Counter[tuple[str, str]] = Counter()
+    stopped: Counter[str] = Counter()
+    for sequence in sequences:
+        path = list(dict.fromkeys(sequence))  # first completions, in order
+        pairs.update(pairwise(path))
+        if path:
+            stopped[path[-1]] += 1
+    return TransitionModel.from_counts(
+        pairs, min_learners=min_learners, top=top, stopped=stopped, generated_at=generated_at
+    )
+
+
+def load_transitions(path: str | PathLike[str]) -> TransitionModel:
+    """Read a snapshot file (see the module docstring).
+
+    The size is checked before the file is read, so an oversized file costs nothing.
+
+    Raises
+    ------
+    knowledge_graph.errors.TransitionsSnapshotError
+        When the file cannot be read (missing, unreadable), is too large, or is malformed;
+        the message starts with the path.
+    """
+    file = Path(path)
+    try:
+        with file.open("rb") as handle:
+            size = _file_size(handle)
+            if size > MAX_SNAPSHOT_BYTES:
+                raise TransitionsSnapshotError(
+                    f"{file}: {size} bytes is over the {MAX_SNAPSHOT_BYTES}-byte limit"
+                )
+            data = handle.read(MAX_SNAPSHOT_BYTES + 1)
+    except OSError as exc:
+        raise TransitionsSnapshotError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        return TransitionModel.from_json(data)
+    except TransitionsSnapshotError as exc:
+        raise TransitionsSnapshotError(f"{file}: {exc}") from None
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def _file_size(handle: Any) -> int:
+    return os.fstat(handle.fileno()).st_size
+
+
+def _floored(counts: Mapping[str, int], min_learners: int) -> dict[str, int]:
+    return {k: int(v) for k, v in sorted(counts.items()) if v >= min_learners}
+
+
+def _check_timestamp(value: str) -> None:
+    try:
+        datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"generated_at {value!r} is not an ISO-8601 time") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"duplicate key {key!r}")
+        document[key] = value
+    return document
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def _fail(message: str) -> TransitionsSnapshotError:
+    return TransitionsSnapshotError(f"snapshot: {message}")
+
+
+def _lesson_id(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not _QUALIFIED_ID.fullmatch(value):
+        raise _fail(f"{where}: {str(value)[:80]!r} is not a qualified lesson id")
+    return value
+
+
+def _count(value: Any, where: str, floor: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(f"{where}: {str(value)[:80]!r} is not an integer")
+    if value > MAX_COUNT:
+        raise _fail(f"{where}: {value} is over {MAX_COUNT}")
+    if value < floor:
+        raise _fail(f"{where}: learners {value} is below min_learners {floor}")
+    return value
+
+
+def _object(value: Any, where: str, limit: int) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(f"{where} must be an object")
+    if len(value) > limit:
+        raise _fail(f"{where} has {len(value)} entries, over the limit of {limit}")
+    return value
+
+
+def _parse(document: Any) -> TransitionModel:
+    """Check a decoded snapshot against every rule and build the model."""
+    if not isinstance(document, dict):
+        raise _fail("the top level must be an object")
+    missing = [k for k in ("format", "min_learners", "successors") if k not in document]
+    if missing:
+        raise _fail(f"missing {', '.join(repr(k) for k in missing)}")
+    unknown = sorted(set(document) - _TOP_LEVEL_KEYS)
+    if unknown:
+        raise _fail(f"unknown key(s) {', '.join(repr(k)[:80] for k in unknown)}")
+    if document["format"] != SNAPSHOT_FORMAT:
+        raise _fail(f"format {str(document['format'])[:80]!r} is not {SNAPSHOT_FORMAT!r}")
+    floor = _count(document["min_learners"], "min_learners", 1)
+    generated_at = document.get("generated_at")
+    if generated_at is not None:
+        if not isinstance(generated_at, str) or len(generated_at) > 64:
+            raise _fail("generated_at must be an ISO-8601 string or null")
+        try:
+            _check_timestamp(generated_at)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    totals = {
+        _lesson_id(k, "totals"): _count(v, f"totals[{k!r}]", floor)
+        for k, v in _object(document.get("totals", {}), "totals", MAX_TOTAL_LESSONS).items()
+    }
+    stopped = {
+        _lesson_id(k, "stopped"): _count(v, f"stopped[{k!r}]", floor)
+        for k, v in _object(document.get("stopped", {}), "stopped", MAX_TOTAL_LESSONS).items()
+    }
+    successors: dict[str, tuple[Successor, ...]] = {}
+    raw = _object(document["successors"], "successors", MAX_TOTAL_LESSONS)
+    for before, entries in raw.items():
+        where = f"successors[{_lesson_id(before, 'successors')!r}]"
+        if not isinstance(entries, list) or not entries:
+            raise _fail(f"{where} must be a non-empty list")
+        if len(entries) > MAX_SUCCESSORS:
+            raise _fail(f"{where} has {len(entries)} entries, over {MAX_SUCCESSORS}")
+        ranked: list[Successor] = []
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, list) or len(entry) != 2:
+                raise _fail(f"{where}[{i}] must be a [lesson id, learners] pair")
+            after = _lesson_id(entry[0], f"{where}[{i}]")
+            if after == before:
+                raise _fail(f"{where}[{i}]: a lesson cannot follow itself")
+            ranked.append(Successor(after, _count(entry[1], f"{where}[{i}]", floor)))
+        keys = [(-s.learners, s.lesson_id) for s in ranked]
+        if keys != sorted(set(keys)) or len({s.lesson_id for s in ranked}) != len(ranked):
+            raise _fail(f"{where} must be sorted by learners (most first), ids unique")
+        if totals.get(before, 0) < ranked[0].learners:
+            raise _fail(
+                f"totals[{before!r}] = {totals.get(before, 0)} is below the "
+                f"{ranked[0].learners} learners of its first successor"
+            )
+        successors[before] = tuple(ranked)
+    return TransitionModel(
+        min_learners=floor,
+        generated_at=generated_at,
+        _successors=MappingProxyType(dict(sorted(successors.items()))),
+        _totals=MappingProxyType(dict(sorted(totals.items()))),
+        _stopped=MappingProxyType(dict(sorted(stopped.items()))),
+    )
