@@ -2,25 +2,26 @@
 
 A :class:`TransitionModel` holds, per lesson X, its top successors Y with the number of
 **distinct learners** who completed X and then, as their next new completion, completed Y.
-It also keeps, per lesson, how many distinct learners went on from X at all (``total``:
-the denominator of "most learners who finished X took Y next") and how many stopped at X
-(their last new completion was X).
+It also keeps, per lesson, how many distinct learners finished X (``finished``: the
+denominator of "most learners who finished X took Y next") and how many stopped at X
+(their last new completion so far was X).
 
 What a learner's history counts
 -------------------------------
 A history is one learner's completed lesson ids, oldest first. Only the **first**
 completion of a lesson counts: a later completion of the same lesson (a review, a repeat
 after a reset) is not a new step, so ``[a, b, a, c]`` is read as ``a -> b -> c``. Hence
-each learner contributes at most one successor per lesson, the successors' counts of X sum
-to ``total(X)`` before the floor and the top-``top`` cut, and ``total(X) + stopped(X)`` is
-the number of learners who completed X.
+each learner who finished X either took exactly one successor of X or stopped at X:
+``finished(X) = sum of X's successor counts + stopped(X)`` before the floor and the
+top-``top`` cut, and ``learners / finished(X)`` is the true share of the learners who
+finished X that took that successor next.
 
 Privacy and noise floor
 -----------------------
-A successor, a ``total`` and a ``stopped`` count are kept only when they come from at least
-``min_learners`` distinct learners (default :data:`DEFAULT_MIN_LEARNERS`): smaller counts
-could single out a learner and are noise. The floor is part of the snapshot and is checked
-again when a snapshot is read.
+A successor, a ``finished`` and a ``stopped`` count are kept only when they come from at
+least ``min_learners`` distinct learners (default :data:`DEFAULT_MIN_LEARNERS`): smaller
+counts could single out a learner and are noise. The floor is part of the snapshot and is
+checked again when a snapshot is read.
 
 Snapshot file
 -------------
@@ -30,13 +31,14 @@ Snapshot file
      "min_learners": 5,
      "generated_at": "2026-11-30T01:00:00+00:00",      # or null
      "successors": {"py/for-loops": [["py/while-loops", 12], ["py/lists", 7]]},
-     "totals": {"py/for-loops": 21},
+     "finished": {"py/for-loops": 27},
      "stopped": {"py/for-loops": 6}}
 
 ``successors`` lists are sorted by learners (most first), ties by id. Reading is strict and
 size-limited (the file lives on shared storage): plain JSON only (never pickle or eval), at
 most :data:`MAX_SNAPSHOT_BYTES`, qualified ids, integer counts, the floor respected, no
-duplicate keys, every successor count at most its lesson's ``total``; anything else raises
+duplicate keys, and for every lesson with successors a ``finished`` count of at least the
+sum of its listed successors and its ``stopped`` count; anything else raises
 :class:`knowledge_graph.errors.TransitionsSnapshotError`.
 
 Example
@@ -44,7 +46,7 @@ Example
 >>> model = learn_transitions([["py/a", "py/b"]] * 5 + [["py/a", "py/c"]] * 2, min_learners=5)
 >>> model.successors("py/a")
 (Successor(lesson_id='py/b', learners=5),)
->>> model.total("py/a"), model.stopped("py/b"), model.stopped("py/c")
+>>> model.finished("py/a"), model.stopped("py/b"), model.stopped("py/c")
 (7, 5, 0)
 >>> TransitionModel.from_json(model.to_json()) == model
 True
@@ -100,7 +102,7 @@ _QUALIFIED_ID: Final[re.Pattern[str]] = re.compile(
     r"[a-z0-9][a-z0-9_-]{0,63}/[a-z0-9][a-z0-9_-]{0,63}"
 )
 _TOP_LEVEL_KEYS: Final[frozenset[str]] = frozenset(
-    {"format", "min_learners", "generated_at", "successors", "totals", "stopped"}
+    {"format", "min_learners", "generated_at", "successors", "finished", "stopped"}
 )
 
 
@@ -136,7 +138,7 @@ class TransitionModel:
     _successors: Mapping[str, tuple[Successor, ...]] = field(
         default_factory=lambda: MappingProxyType({}), repr=False
     )
-    _totals: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    _finished: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     _stopped: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), repr=False)
 
     __hash__ = None  # type: ignore[assignment]  # holds mappings: equal by content, unhashable
@@ -148,14 +150,14 @@ class TransitionModel:
         """
         return self._successors.get(lesson_id, _EMPTY)
 
-    def total(self, lesson_id: str) -> int:
-        """Distinct learners who completed ``lesson_id`` and then completed another lesson.
+    def finished(self, lesson_id: str) -> int:
+        """Distinct learners who completed ``lesson_id`` (0 when unknown or below the floor).
 
-        Counted over **all** their next lessons (also the ones below the floor or cut by
-        ``top``), so ``successor.learners / total`` is the true share of those learners who
-        took that successor next. 0 when unknown or below the floor.
+        Counts every one of them, also those who stopped there or went on to a successor
+        below the floor or cut by ``top``, so ``successor.learners / finished`` is the true
+        share of them who took that successor next.
         """
-        return self._totals.get(lesson_id, 0)
+        return self._finished.get(lesson_id, 0)
 
     def stopped(self, lesson_id: str) -> int:
         """Distinct learners whose last new completion was ``lesson_id`` (0 below the floor)."""
@@ -163,8 +165,8 @@ class TransitionModel:
 
     @property
     def lessons(self) -> tuple[str, ...]:
-        """Every lesson id with a kept successor, total or stop count, sorted."""
-        return tuple(sorted(set(self._successors) | set(self._totals) | set(self._stopped)))
+        """Every lesson id with a kept successor, finished or stopped count, sorted."""
+        return tuple(sorted(set(self._successors) | set(self._finished) | set(self._stopped)))
 
     def __len__(self) -> int:
         """Number of lessons with at least one kept successor."""
@@ -179,7 +181,7 @@ class TransitionModel:
         *,
         min_learners: int = DEFAULT_MIN_LEARNERS,
         top: int = DEFAULT_TOP,
-        totals: Mapping[str, int] | None = None,
+        finished: Mapping[str, int] | None = None,
         stopped: Mapping[str, int] | None = None,
         generated_at: str | None = None,
     ) -> TransitionModel:
@@ -195,12 +197,14 @@ class TransitionModel:
             The privacy and noise floor (>= 1).
         top : int, default :data:`DEFAULT_TOP`
             Successors kept per lesson (>= 1).
-        totals : mapping of str to int, optional
-            Distinct learners who went on from X. Defaults to the sum of X's pair counts,
-            which is exact under the first-completion rule; pass it when ``counts`` is
-            incomplete. Kept only when >= ``min_learners``.
+        finished : mapping of str to int, optional
+            Distinct learners who completed X. Defaults to the sum of X's pair counts plus
+            ``stopped[X]``, which is exact under the first-completion rule when ``stopped``
+            is complete; pass it when you count completions directly. Kept when
+            >= ``min_learners``.
         stopped : mapping of str to int, optional
-            Distinct learners whose last new completion was X; kept when >= ``min_learners``.
+            Distinct learners whose last new completion is X (unfloored: the floor is
+            applied here). Kept when >= ``min_learners``.
         generated_at : str, optional
             ISO-8601 time the counts were taken.
 
@@ -208,13 +212,13 @@ class TransitionModel:
         ------
         ValueError
             For a floor or ``top`` below 1, a negative count, a pair ``(X, X)``, a
-            ``generated_at`` that is not ISO-8601, or a ``totals[X]`` smaller than one of
-            X's pair counts.
+            ``generated_at`` that is not ISO-8601, or a ``finished[X]`` smaller than the
+            learners of X's pairs plus ``stopped[X]`` (a learner is counted in at most one).
 
         Example
         -------
         >>> m = TransitionModel.from_counts({("c/a", "c/b"): 9, ("c/a", "c/c"): 2}, min_learners=3)
-        >>> m.successors("c/a"), m.total("c/a")
+        >>> m.successors("c/a"), m.finished("c/a")
         ((Successor(lesson_id='c/b', learners=9),), 11)
         """
         if min_learners < 1:
@@ -223,32 +227,39 @@ class TransitionModel:
             raise ValueError(f"top must be >= 1, not {top}")
         if generated_at is not None:
             _check_timestamp(generated_at)
+        stops = {k: int(v) for k, v in (stopped or {}).items()}
         by_lesson: dict[str, list[Successor]] = {}
-        sums: Counter[str] = Counter()
+        went_on: Counter[str] = Counter()
         for (before, after), learners in counts.items():
             if learners < 0:
                 raise ValueError(f"negative count {learners} for {before!r} -> {after!r}")
             if before == after:
                 raise ValueError(f"a lesson cannot follow itself: {before!r}")
-            sums[before] += learners
+            went_on[before] += learners
             if learners >= min_learners:
                 by_lesson.setdefault(before, []).append(Successor(after, int(learners)))
-        all_totals = dict(sums) if totals is None else {k: int(v) for k, v in totals.items()}
-        successors: dict[str, tuple[Successor, ...]] = {}
-        for before in sorted(by_lesson):
-            ranked = sorted(by_lesson[before], key=lambda s: (-s.learners, s.lesson_id))
-            if all_totals.get(before, 0) < ranked[0].learners:
-                raise ValueError(
-                    f"totals[{before!r}] = {all_totals.get(before, 0)} is below the "
-                    f"{ranked[0].learners} learners who took {ranked[0].lesson_id!r} next"
-                )
-            successors[before] = tuple(ranked[:top])
+        if finished is None:
+            done = Counter(stops)
+            done.update(went_on)
+            all_finished = dict(done)
+        else:
+            all_finished = {k: int(v) for k, v in finished.items()}
+            for lesson, learners in (went_on + Counter(stops)).items():
+                if all_finished.get(lesson, 0) < learners:
+                    raise ValueError(
+                        f"finished[{lesson!r}] = {all_finished.get(lesson, 0)} is below the "
+                        f"{learners} learners who went on from it or stopped there"
+                    )
+        successors = {
+            before: tuple(sorted(found, key=lambda s: (-s.learners, s.lesson_id))[:top])
+            for before, found in sorted(by_lesson.items())
+        }
         return cls(
             min_learners=min_learners,
             generated_at=generated_at,
             _successors=MappingProxyType(successors),
-            _totals=MappingProxyType(_floored(all_totals, min_learners)),
-            _stopped=MappingProxyType(_floored(stopped or {}, min_learners)),
+            _finished=MappingProxyType(_floored(all_finished, min_learners)),
+            _stopped=MappingProxyType(_floored(stops, min_learners)),
         )
 
     # ----------------------------------------------------------------- snapshot
@@ -263,7 +274,7 @@ class TransitionModel:
                 lesson: [[s.lesson_id, s.learners] for s in successors]
                 for lesson, successors in sorted(self._successors.items())
             },
-            "totals": dict(sorted(self._totals.items())),
+            "finished": dict(sorted(self._finished.items())),
             "stopped": dict(sorted(self._stopped.items())),
         }
         return json.dumps(document, separators=(",", ":"), ensure_ascii=True)
@@ -456,14 +467,17 @@ def _parse(document: Any) -> TransitionModel:
             _check_timestamp(generated_at)
         except ValueError as exc:
             raise _fail(str(exc)) from None
-    totals = {
-        _lesson_id(k, "totals"): _count(v, f"totals[{k!r}]", floor)
-        for k, v in _object(document.get("totals", {}), "totals", MAX_TOTAL_LESSONS).items()
+    finished = {
+        _lesson_id(k, "finished"): _count(v, f"finished[{k!r}]", floor)
+        for k, v in _object(document.get("finished", {}), "finished", MAX_TOTAL_LESSONS).items()
     }
     stopped = {
         _lesson_id(k, "stopped"): _count(v, f"stopped[{k!r}]", floor)
         for k, v in _object(document.get("stopped", {}), "stopped", MAX_TOTAL_LESSONS).items()
     }
+    for lesson, stops in stopped.items():
+        if finished.get(lesson, 0) < stops:
+            raise _fail(f"finished[{lesson!r}] is below its stopped count {stops}")
     successors: dict[str, tuple[Successor, ...]] = {}
     raw = _object(document["successors"], "successors", MAX_TOTAL_LESSONS)
     for before, entries in raw.items():
@@ -483,16 +497,17 @@ def _parse(document: Any) -> TransitionModel:
         keys = [(-s.learners, s.lesson_id) for s in ranked]
         if keys != sorted(set(keys)) or len({s.lesson_id for s in ranked}) != len(ranked):
             raise _fail(f"{where} must be sorted by learners (most first), ids unique")
-        if totals.get(before, 0) < ranked[0].learners:
+        accounted = sum(s.learners for s in ranked) + stopped.get(before, 0)
+        if finished.get(before, 0) < accounted:
             raise _fail(
-                f"totals[{before!r}] = {totals.get(before, 0)} is below the "
-                f"{ranked[0].learners} learners of its first successor"
+                f"finished[{before!r}] = {finished.get(before, 0)} is below the {accounted} "
+                "learners of its successors and stops"
             )
         successors[before] = tuple(ranked)
     return TransitionModel(
         min_learners=floor,
         generated_at=generated_at,
         _successors=MappingProxyType(dict(sorted(successors.items()))),
-        _totals=MappingProxyType(dict(sorted(totals.items()))),
+        _finished=MappingProxyType(dict(sorted(finished.items()))),
         _stopped=MappingProxyType(dict(sorted(stopped.items()))),
     )

@@ -58,9 +58,9 @@ def test_counts_are_distinct_learners_and_the_floor_hides_every_rarer_pair(seque
     for x in LESSONS:
         learners = [s.learners for s in model.successors(x)]
         assert all(n >= floor for n in learners)
-        assert model.total(x) == 0 or model.total(x) >= floor
+        assert model.finished(x) == 0 or model.finished(x) >= floor
         assert model.stopped(x) == 0 or model.stopped(x) >= floor
-        assert sum(learners) <= model.total(x)
+        assert sum(learners) + model.stopped(x) <= model.finished(x)
 
 
 @settings(max_examples=100, deadline=None)
@@ -72,14 +72,16 @@ def test_repeating_a_learner_history_inside_it_changes_nothing(sequences, floor)
 
 @settings(max_examples=100, deadline=None)
 @given(histories, floors)
-def test_totals_and_stops_account_for_every_learner_of_a_lesson(sequences, floor):
+def test_finished_counts_every_learner_of_a_lesson_once(sequences, floor):
     model = learn_transitions(sequences, min_learners=1)
     for x in LESSONS:
         completed = sum(1 for s in sequences if x in s)
-        assert model.total(x) + model.stopped(x) == completed
+        assert model.finished(x) == completed
+        went_on = sum(s.learners for s in model.successors(x))
+        assert went_on + model.stopped(x) == completed
     floored = learn_transitions(sequences, min_learners=floor)
     for x in LESSONS:
-        assert floored.total(x) == (model.total(x) if model.total(x) >= floor else 0)
+        assert floored.finished(x) == (model.finished(x) if model.finished(x) >= floor else 0)
 
 
 @settings(max_examples=100, deadline=None)
@@ -97,7 +99,7 @@ def test_successors_rank_most_learners_first_ties_by_id_and_keep_the_top():
         Successor("c/b", 7),
         Successor("c/z", 7),
     )
-    assert model.total("c/a") == 29  # the cut successor still counts in the total
+    assert model.finished("c/a") == 29  # the cut successor's learners still finished c/a
     assert model.successors("c/unknown") == ()
 
 
@@ -115,7 +117,8 @@ def test_the_floor_hides_rare_successors_with_the_default_of_five():
         ({"min_learners": 0}, "min_learners"),
         ({"top": 0}, "top"),
         ({"generated_at": "yesterday"}, "ISO-8601"),
-        ({"totals": {"c/a": 3}}, "totals"),
+        ({"finished": {"c/a": 3}}, "finished"),
+        ({"finished": {"c/a": 6}, "stopped": {"c/a": 1}}, "finished"),
     ],
 )
 def test_from_counts_refuses_bad_arguments(kwargs, message):
@@ -134,7 +137,7 @@ def _snapshot(**changes) -> str:
         "min_learners": 5,
         "generated_at": None,
         "successors": {"c/a": [["c/b", 6], ["c/c", 5]]},
-        "totals": {"c/a": 11},
+        "finished": {"c/a": 11, "c/b": 6},
         "stopped": {"c/b": 5},
     }
     document.update(changes)
@@ -144,7 +147,7 @@ def _snapshot(**changes) -> str:
 def test_a_valid_snapshot_reads():
     model = TransitionModel.from_json(_snapshot())
     assert model.successors("c/a") == (Successor("c/b", 6), Successor("c/c", 5))
-    assert (model.total("c/a"), model.stopped("c/b"), model.lessons) == (11, 5, ("c/a", "c/b"))
+    assert (model.finished("c/a"), model.stopped("c/b"), model.lessons) == (11, 5, ("c/a", "c/b"))
 
 
 @pytest.mark.parametrize(
@@ -168,10 +171,13 @@ def test_a_valid_snapshot_reads():
         (_snapshot(successors={"a": [["c/b", 6]]}), "qualified lesson id"),
         (_snapshot(successors={"c/a": []}), "non-empty list"),
         (_snapshot(successors={"c/a": [["c/b"]]}), "pair"),
-        (_snapshot(successors={"c/a": [["c/b", 12]]}), "totals"),
-        (_snapshot(totals={"c/a": 3}), "below min_learners"),
+        (_snapshot(successors={"c/a": [["c/b", 12]]}), "finished"),
+        (_snapshot(successors={"c/a": [["c/b", 6], ["c/c", 6]]}), "finished"),
+        (_snapshot(stopped={"c/a": 6}), "finished"),
+        (_snapshot(stopped={"c/b": 7}), "stopped count"),
+        (_snapshot(finished={"c/a": 3}), "below min_learners"),
         (_snapshot(stopped=[]), "object"),
-        (_snapshot(successors={"c/a": [["c/b", 6]]}, totals={}), "totals"),
+        (_snapshot(successors={"c/a": [["c/b", 6]]}, finished={}), "finished"),
         ('{"format": "lessonbot-transitions/1"}', "missing"),
         ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
     ],
