@@ -401,3 +401,42 @@ def test_counts_equal_learn_transitions_for_any_interleaving(
         rng.shuffle(pending)
         aws.deliver(pending + (pending[: len(pending) // 2] if duplicate else []))
         assert aws.counts.read_counts() == expected(aws.histories(["a", "b", "c"]))
+
+
+@pytest.mark.reliability(
+    area="Learned next steps",
+    tried="The same learner histories in SQLite (local rebuild) and DynamoDB (stream aggregator)",
+    scale="40 learners, random paths over 6 lessons, some reset midway",
+    outcome="Both snapshots are identical (apart from generated_at)",
+)
+def test_sqlite_rebuild_and_aws_aggregator_write_the_same_snapshot(
+    aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from lex_bot.devtools.transitions import rebuild
+    from lex_bot.lesson_app.progress_store import SqliteProgressStore
+
+    sqlite = SqliteProgressStore(tmp_path / "progress.db")
+    rng = random.Random(18)
+    lessons = [f"py/l{i}" for i in range(6)]
+    for i in range(40):
+        learner = f"learner-{i}"
+        path = rng.sample(lessons, rng.randint(1, 5))
+        for position, lesson in enumerate(path):
+            for store in (sqlite, aws.store):
+                store.complete_lesson(learner, lesson)
+            if position == 1 and i % 7 == 0:
+                for store in (sqlite, aws.store):
+                    store.reset(learner)
+    aws.deliver(aws.new_records())
+    on_aws = tmp_path / "efs" / "transitions.json"
+    monkeypatch.setenv("TRANSITIONS_SNAPSHOT", str(on_aws))
+    monkeypatch.setenv("MIN_LEARNERS", "2")
+    snapshot_handler({}, client=aws.client)
+    local = tmp_path / "local" / "transitions.json"
+    rebuild(sqlite.path, local, min_learners=2)
+
+    aws_model, local_model = load_transitions(on_aws), load_transitions(local)
+    assert len(aws_model) > 0
+    assert dataclasses.replace(local_model, generated_at=aws_model.generated_at) == aws_model
