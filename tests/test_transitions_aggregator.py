@@ -440,3 +440,115 @@ def test_sqlite_rebuild_and_aws_aggregator_write_the_same_snapshot(
     aws_model, local_model = load_transitions(on_aws), load_transitions(local)
     assert len(aws_model) > 0
     assert dataclasses.replace(local_model, generated_at=aws_model.generated_at) == aws_model
+
+
+# ----------------------------------------------------------------------------- package
+
+
+def test_the_transitions_zip_is_self_sufficient_reproducible_and_apart_from_the_bot(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    from deploy.package import FUNCTION_SOURCES, is_shipped
+    from deploy.package_transitions import build
+
+    first = build(tmp_path / "one")
+    second = build(tmp_path / "two")
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        names = archive.namelist()
+        archive.extractall(tmp_path / "unzipped")
+    assert not any(n.startswith(("lex_bot/lexv2/", "lex_bot/devtools/", "tests/")) for n in names)
+    assert not [n for n in names if n.startswith("transitions_aggregator/")
+                if n.startswith(FUNCTION_SOURCES) and is_shipped(n)]  # fmt: skip
+    # only the zip's code and the installed third-party packages (the layer) on the path
+    code = (
+        "import sys; "
+        "import transitions_aggregator.handler as h, transitions_aggregator.snapshot, "
+        "transitions_aggregator.cli; "
+        "assert h.__file__.startswith(sys.argv[1]), h.__file__; print('ok')"
+    )
+    unzipped = str(tmp_path / "unzipped")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [sys.executable, "-c", code, unzipped],
+        cwd=unzipped,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+# ----------------------------------------------------------------------------- operations
+
+
+def test_rebuild_repairs_lost_records_and_from_scratch_repairs_a_tampered_table(
+    aws: Aws,
+) -> None:
+    from transitions_aggregator.cli import rebuild
+    from transitions_aggregator.handler import Aggregator
+
+    complete(aws, "ana", "py/a", "py/b")
+    complete(aws, "ben", "py/a", "py/c")
+    aws.deliver([r for r in aws.new_records() if learner_of(r) != "ben"])  # ben's are lost
+    aggregator = Aggregator(aws.store, aws.counts)
+    truth = expected(aws.histories(["ana", "ben"]))
+    assert aws.counts.read_counts() != truth
+    outcome = rebuild(aggregator)
+    assert outcome.learners == 2 and aws.counts.read_counts() == truth
+
+    aws.client.update_item(  # a counter changed by hand: only a rebuild from scratch fixes it
+        TableName=COUNTS,
+        Key={"pk": {"S": f"COUNTS#{shard_of('ana'):02d}"}, "sk": {"S": "next\x1fpy/a\x1fpy/b"}},
+        UpdateExpression="ADD learners :n",
+        ExpressionAttributeValues={":n": {"N": "40"}},
+    )
+    assert rebuild(aggregator).facts_changed == 0  # markers say all is counted
+    rebuild(aggregator, from_scratch=True)
+    assert aws.counts.read_counts() == truth
+
+
+@pytest.mark.reliability(
+    area="Learned next steps",
+    tried="A stream batch that exhausted its retries, redriven from the dead-letter queue",
+    scale="The DLQ message's shard and sequence range, read again from moto's stream",
+    outcome="Its learners are counted, the message is deleted; a range gone from the stream "
+    "stays in the queue and is reported",
+)
+def test_redrive_reads_the_dead_lettered_range_again(aws: Aws) -> None:
+    from transitions_aggregator.cli import redrive
+    from transitions_aggregator.handler import Aggregator
+
+    complete(aws, "ana", "py/a", "py/b")
+    records = aws.new_records()  # never delivered: Lambda gave up on them
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue = sqs.create_queue(QueueName="transitions-dlq")["QueueUrl"]
+    shard = aws.streams.describe_stream(StreamArn=aws.stream_arn)["StreamDescription"]["Shards"][0]
+    numbers = [r["dynamodb"]["SequenceNumber"] for r in records]
+    info = {
+        "shardId": shard["ShardId"],
+        "startSequenceNumber": min(numbers, key=int),
+        "endSequenceNumber": max(numbers, key=int),
+        "batchSize": len(records),
+        "streamArn": aws.stream_arn,
+    }
+    sqs.send_message(
+        QueueUrl=queue,
+        MessageBody=json.dumps(
+            {"requestContext": {"condition": "RetryAttemptsExhausted"}, "DDBStreamBatchInfo": info}
+        ),
+    )
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"DDBStreamBatchInfo": {}}))
+    outcome = redrive(Aggregator(aws.store, aws.counts), sqs, aws.streams, queue)
+    assert outcome.messages == 1 and len(outcome.expired) == 1
+    assert aws.counts.read_counts() == expected(aws.histories(["ana"]))
+    left = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    total = int(left["ApproximateNumberOfMessages"]) + int(
+        left["ApproximateNumberOfMessagesNotVisible"]
+    )
+    assert total == 1  # the unreadable one stays for the operator
