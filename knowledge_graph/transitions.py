@@ -55,10 +55,13 @@ True
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import threading
+import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -70,14 +73,19 @@ from typing import Any, Final, NamedTuple
 from knowledge_graph.errors import TransitionsSnapshotError
 from knowledge_graph.file_format import MAX_TOTAL_LESSONS
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
+    "DEFAULT_CHECK_SECONDS",
     "DEFAULT_MIN_LEARNERS",
     "DEFAULT_TOP",
     "SNAPSHOT_FORMAT",
     "Successor",
     "TransitionModel",
+    "TransitionsLoader",
     "learn_transitions",
     "load_transitions",
+    "loader_from_env",
 ]
 
 #: The ``format`` value of a snapshot file this module writes and reads.
@@ -511,3 +519,132 @@ def _parse(document: Any) -> TransitionModel:
         _finished=MappingProxyType(dict(sorted(finished.items()))),
         _stopped=MappingProxyType(dict(sorted(stopped.items()))),
     )
+
+
+# --------------------------------------------------------------------- serving
+
+#: Default seconds between two looks at the snapshot file (``TRANSITIONS_CHECK_SECONDS``).
+DEFAULT_CHECK_SECONDS: Final[float] = 300.0
+
+
+class TransitionsLoader:
+    """Serves the snapshot at ``path``, re-reading it only when it changed.
+
+    :meth:`get` looks at the file at most every ``check_seconds`` (one ``stat``: the
+    modification time and size); it reads and checks the file only when those changed. A
+    missing, unreadable or malformed file is logged (once per state of the file) and the
+    last good model is kept, so a bad upload never takes learned next steps away; before
+    any good read, :meth:`get` returns ``None`` (recommend from the graph alone). Never a
+    scan of the progress store: the snapshot is built elsewhere (the aggregator, or
+    ``python -m lex_bot transitions rebuild``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The snapshot file (see the module docstring).
+    check_seconds : float, default :data:`DEFAULT_CHECK_SECONDS`
+    clock : callable, default ``time.monotonic``
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> loader = TransitionsLoader(folder / "transitions.json", check_seconds=0)
+    >>> loader.get() is None  # no file yet: no learned component
+    True
+    >>> model = learn_transitions([["c/a", "c/b"]] * 5)
+    >>> _ = (folder / "transitions.json").write_text(model.to_json())
+    >>> loader.get().successors("c/a")
+    (Successor(lesson_id='c/b', learners=5),)
+    """
+
+    def __init__(
+        self,
+        path: str | PathLike[str],
+        *,
+        check_seconds: float = DEFAULT_CHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = Path(path)
+        self.check_seconds = check_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._model: TransitionModel | None = None
+        self._loaded: tuple[int, int] | None = None  # (mtime_ns, size) of the served file
+        self._seen: tuple[int, int] | None = None  # ... of the file last looked at
+        self._checked_at: float | None = None
+        self.problem: str | None = None
+        """Why the file last looked at is not served (``None`` when it is)."""
+
+    def get(self) -> TransitionModel | None:
+        """The current model, or ``None`` before the first good read (see the class)."""
+        now = self._clock()
+        if self._checked_at is not None and now - self._checked_at < self.check_seconds:
+            return self._model
+        with self._lock:
+            if self._checked_at is None or now - self._checked_at >= self.check_seconds:
+                self._checked_at = now
+                self._refresh()
+            return self._model
+
+    def _refresh(self) -> None:
+        try:
+            stat = self.path.stat()
+        except OSError as exc:
+            self._failed(None, f"{self.path}: cannot read: {exc.strerror or exc}")
+            return
+        signature = (stat.st_mtime_ns, stat.st_size)
+        if signature in (self._loaded, self._seen):
+            return  # unchanged: served already, or known bad and already logged
+        try:
+            model = load_transitions(self.path)
+        except TransitionsSnapshotError as exc:
+            self._failed(signature, str(exc))
+            return
+        self._model, self._loaded, self._seen, self.problem = model, signature, signature, None
+        logger.info(
+            "transitions snapshot loaded",
+            extra={
+                "path": str(self.path),
+                "lessons": len(model),
+                "min_learners": model.min_learners,
+                "generated_at": model.generated_at,
+            },
+        )
+
+    def _failed(self, signature: tuple[int, int] | None, problem: str) -> None:
+        if problem != self.problem:
+            logger.warning(
+                "transitions snapshot not used; keeping the last good one",
+                extra={"problem": problem, "serving": self._model is not None},
+            )
+        self._seen, self.problem = signature, problem
+
+
+def loader_from_env(environ: Mapping[str, str] | None = None) -> TransitionsLoader | None:
+    """The :class:`TransitionsLoader` the environment asks for, or ``None``.
+
+    ``TRANSITIONS_SNAPSHOT``: the snapshot file (unset or empty: no learned component).
+    ``TRANSITIONS_CHECK_SECONDS``: seconds between looks at it (default 300; a value that
+    is not a non-negative number falls back to the default).
+
+    Example
+    -------
+    >>> loader = loader_from_env({"TRANSITIONS_SNAPSHOT": "/mnt/lessons/.transitions.json"})
+    >>> str(loader.path), loader.check_seconds
+    ('/mnt/lessons/.transitions.json', 300.0)
+    >>> loader_from_env({}) is None
+    True
+    """
+    env = os.environ if environ is None else environ
+    path = env.get("TRANSITIONS_SNAPSHOT", "").strip()
+    if not path:
+        return None
+    raw = env.get("TRANSITIONS_CHECK_SECONDS", "").strip()
+    try:
+        seconds = float(raw) if raw else DEFAULT_CHECK_SECONDS
+    except ValueError:
+        seconds = DEFAULT_CHECK_SECONDS
+    if not 0 <= seconds < float("inf"):
+        seconds = DEFAULT_CHECK_SECONDS
+    return TransitionsLoader(path, check_seconds=seconds)
