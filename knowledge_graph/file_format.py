@@ -29,7 +29,7 @@ DEFAULT_WEIGHTS: Final[dict[str, float]] = {
     "unlock": 0.4,
     "difficulty": 0.3,
     "decay": 0.5,
-    "learned": 2.0,
+    "learned": 4.0,
 }
 
 #: Upper bound of the non-decay scoring weights.

@@ -147,14 +147,14 @@ class _Context:
     goal: int | None
     goal_path: frozenset[int]
     level: float
-    learned: dict[int, _Learned]
+    learned: dict[int, LearnedSource]
 
 
 @dataclass(frozen=True)
-class _Learned:
-    """Where a candidate's ``learned`` value came from: predecessor ``before`` (a lesson
-    index), its ``learners`` who took the candidate next and the ``finished`` learners of
-    ``before``."""
+class LearnedSource:
+    """Where a lesson's ``learned`` value came from: predecessor ``before`` (a lesson
+    index), its ``learners`` who took the lesson next and the ``finished`` learners of
+    ``before`` (the counts a :attr:`ReasonKind.LEARNED` reason states)."""
 
     before: int
     learners: int
@@ -233,7 +233,7 @@ def recommend(
         ]
     )
     scores = (index.weights[candidates] * components).sum(axis=1)
-    learned: dict[int, _Learned] = {}
+    learned: dict[int, LearnedSource] = {}
     if transitions is not None and seeds:
         at, values, learned = _learned(index, transitions, seeds, candidates)
         scores[at] += _learned_weights(index)[index.course_of[candidates[at]]] * values
@@ -489,21 +489,24 @@ def _learned_weights(index: GraphIndex) -> np.ndarray:
     return weights
 
 
-def _learned(
-    index: GraphIndex, transitions: TransitionModel, seeds: list[int], candidates: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, dict[int, _Learned]]:
-    """The ``learned`` component of the candidates some recent completion leads to.
+def learned_values(
+    index: GraphIndex, transitions: TransitionModel, seeds: Sequence[int]
+) -> dict[int, tuple[float, LearnedSource]]:
+    """The ``learned`` value of every lesson the learner's recent completions lead to.
 
-    Looks only at the kept successors of the :data:`LEARNED_RECENT` latest seeds; a
-    successor that is not a candidate (locked, completed, unknown to the graph) is skipped.
+    The one definition of the ``learned`` component (module docstring): for each of the
+    :data:`LEARNED_RECENT` latest ``seeds`` X (lesson indices, most recent last), each kept
+    successor Y of X gets ``RECENCY_FACTOR ** back * learners / (finished(X) -
+    stopped(X))``; a lesson keeps its largest value and where it came from. Touches only
+    those successors (at most ``LEARNED_RECENT`` x the snapshot's ``top``); successors the
+    graph does not know are skipped. Locked and completed lessons are included: callers
+    keep the ones they may offer.
 
     Returns
     -------
-    (positions, values, sources)
-        ``positions`` into ``candidates`` with their ``values`` in (0, 1], and per lesson
-        index the predecessor that gave its value (for the reason).
+    dict of lesson index to (value in (0, 1], LearnedSource)
     """
-    best: dict[int, tuple[float, _Learned]] = {}
+    best: dict[int, tuple[float, LearnedSource]] = {}
     for back, before in enumerate(reversed(seeds[-LEARNED_RECENT:])):
         before_id = index.ids[before]
         finished = transitions.finished(before_id)
@@ -517,7 +520,22 @@ def _learned(
                 continue
             value = damp * successor.learners / went_on
             if after not in best or value > best[after][0]:
-                best[after] = (value, _Learned(before, successor.learners, finished))
+                best[after] = (value, LearnedSource(before, successor.learners, finished))
+    return best
+
+
+def _learned(
+    index: GraphIndex, transitions: TransitionModel, seeds: list[int], candidates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[int, LearnedSource]]:
+    """:func:`learned_values` of the candidates only.
+
+    Returns
+    -------
+    (positions, values, sources)
+        ``positions`` into ``candidates`` with their ``values``, and per lesson index the
+        predecessor that gave its value (for the reason).
+    """
+    best = learned_values(index, transitions, seeds)
     if not best:
         return np.zeros(0, dtype=np.int64), np.zeros(0), {}
     lessons = np.fromiter(best, dtype=np.int64, count=len(best))

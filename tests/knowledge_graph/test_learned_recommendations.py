@@ -123,4 +123,4 @@ def test_a_recent_completion_further_back_still_counts_but_less():
     plain = {r.lesson_id: r.score for r in graph.recommend(history, k=5)}
     learned = {r.lesson_id: r.score for r in graph.recommend(history, k=5, transitions=model)}
     gain = learned["demo/strings"] - plain["demo/strings"]
-    assert round(gain, 6) == round(2.0 * 0.7, 6)  # weight 2.0, one step back: x 0.7
+    assert round(gain, 6) == round(4.0 * 0.7, 6)  # weight 4.0, one step back: x 0.7
