@@ -145,3 +145,56 @@ def test_the_synthetic_files_are_a_valid_course_and_csv(tmp_path):
         trajectories.read_text(encoding="utf-8").splitlines()[0] == "learner_id,lesson_id,timestamp"
     )
     assert synthetic_dataset(lessons=10, learners=5, seed=2) == data  # seeded: the same data
+
+
+def _snapshot_file(tmp_path: Path) -> Path:
+    first = "python-intro/installing-python"
+    histories = (
+        [[first, "python-intro/hello-world"]] * 7
+        + [[first, "python-intro/the-repl"]] * 5
+        + [[first]] * 6
+        + [[first, "python-intro/comments"]] * 2  # below the floor: not shown
+    )
+    return _write(tmp_path / "t.json", learn_transitions(histories).to_json())
+
+
+def test_stats_show_where_learners_go_and_where_they_stop(tmp_path):
+    snapshot = _snapshot_file(tmp_path)
+    out = io.StringIO()
+    args = ["stats", "--graph", str(LESSONS), "--transitions", str(snapshot)]
+    assert main([*args, "--json"], stdout=out) == 0
+    result = json.loads(out.getvalue())
+    (row,) = [r for r in result["lessons"] if r["lesson_id"] == "python-intro/installing-python"]
+    assert (row["finished"], row["stopped"]) == (20, 6)
+    assert [(n["lesson_id"], n["learners"], n["share"]) for n in row["next"]] == [
+        ("python-intro/hello-world", 7, 0.35),
+        ("python-intro/the-repl", 5, 0.25),
+    ]
+    text = io.StringIO()
+    assert main(args, stdout=text) == 0
+    assert "Installing Python" in text.getvalue() and "Hello, World!  7 (35%)" in text.getvalue()
+    assert "Comments" not in text.getvalue()
+
+
+def test_recommend_blends_a_snapshot_and_states_its_counts(tmp_path):
+    out = io.StringIO()
+    args = ["recommend", "--graph", str(LESSONS), "--completed", "installing-python"]
+    assert main([*args, "--transitions", str(_snapshot_file(tmp_path)), "--json"], stdout=out) == 0
+    best = json.loads(out.getvalue())[0]
+    learned = [r for r in best["reasons"] if r["kind"] == "learned"]
+    assert best["lesson_id"] == "python-intro/hello-world"
+    assert learned == [
+        {
+            "kind": "learned",
+            "lessons": ["python-intro/installing-python"],
+            "count": 7,
+            "total": 20,
+            "text": "7 of 20 learners who finished Installing Python took it next",
+        }
+    ]
+
+
+def test_a_bad_snapshot_is_an_error_not_a_crash(tmp_path, capsys):
+    bad = _write(tmp_path / "t.json", '{"format": "lessonbot-transitions/1"}')
+    assert main(["stats", "--graph", str(LESSONS), "--transitions", str(bad)]) == 1
+    assert "missing 'min_learners', 'successors'" in capsys.readouterr().err
