@@ -514,13 +514,14 @@ def learned_values(
         if went_on <= 0:
             continue
         damp = RECENCY_FACTOR**back
-        for successor in transitions.successors(before_id):
-            after = index.positions.get(successor.lesson_id)
+        ids, counts = transitions.successor_counts(before_id)
+        for lesson_id, learners in zip(ids, counts, strict=True):
+            after = index.positions.get(lesson_id)
             if after is None:
                 continue
-            value = damp * successor.learners / went_on
+            value = damp * learners / went_on
             if after not in best or value > best[after][0]:
-                best[after] = (value, LearnedSource(before, successor.learners, finished))
+                best[after] = (value, LearnedSource(before, learners, finished))
     return best
 
 
