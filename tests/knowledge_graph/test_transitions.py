@@ -150,6 +150,16 @@ def test_a_valid_snapshot_reads():
     assert (model.finished("c/a"), model.stopped("c/b"), model.lessons) == (11, 5, ("c/a", "c/b"))
 
 
+@pytest.mark.reliability(
+    area="Hostile input",
+    tried="a learned-transitions snapshot that is not JSON, nested 100,000 deep, has duplicate "
+    "or unknown keys, NaN, counts that are strings, floats or booleans, counts below its own "
+    "privacy floor or above its lessons' finished counts, unsorted or repeated successors, a "
+    "lesson following itself, ids that are paths or unqualified",
+    scale="24 malformed snapshots",
+    outcome="each is refused with a TransitionsSnapshotError naming the first problem; "
+    "nothing is evaluated or unpickled",
+)
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -224,6 +234,15 @@ class FakeClock:
         return self.now
 
 
+@pytest.mark.reliability(
+    area="Lesson graph faults",
+    tried="the transitions snapshot the bot serves is replaced by a broken file, then "
+    "deleted, then replaced by a good one",
+    scale="one file, every state in turn",
+    outcome="the last good snapshot keeps serving, one warning per bad state names the "
+    "problem, the good replacement is taken at the next check; the file is looked at no "
+    "more often than TRANSITIONS_CHECK_SECONDS",
+)
 def test_the_loader_rereads_only_after_the_interval_and_keeps_the_last_good_model(tmp_path, caplog):
     from knowledge_graph.transitions import TransitionsLoader
 
