@@ -16,6 +16,7 @@ Commands
 ``render``            draw the graph to a PNG/SVG/PDF
 ``diff OLD NEW``      what changed between two versions of the course files
 ``explore [PATH]``    the graph in the browser (127.0.0.1 only): search, problems, suggestions
+                      (``--transitions SNAPSHOT``: where learners went, blended suggestions)
 
 Every command reads the graph from ``--graph PATH`` (default: ``$LESSON_GRAPH_PATH``, else the
 bundled ``data/lessons``). Exit codes: 0 success, 1 invalid files / unknown lesson / not
@@ -307,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("path", nargs="?", metavar="PATH", help="what to explore (default: --graph)")
     sub.add_argument(
         "--port", type=int, default=8765, metavar="N", help="port (default 8765; 0: any free)"
+    )
+    sub.add_argument(
+        "--transitions",
+        metavar="SNAPSHOT",
+        help="show where learners went after each lesson, and blend it into the previewed "
+        "suggestions (a transitions snapshot)",
     )
 
     sub = command("diff", "Compare two versions of the course files.", _diff)
@@ -891,6 +898,8 @@ def _explore(args: argparse.Namespace, out: TextIO) -> int:
     location = args.path or args.graph
     report = _validation_report(location)
     explorer = Explorer.from_report(report, location)
+    if args.transitions:
+        explorer.transitions = _snapshot(args.transitions)
     try:
         server = serve(explorer, args.port)
     except OSError as exc:
