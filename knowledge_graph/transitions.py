@@ -55,10 +55,13 @@ True
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import threading
+import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -70,14 +73,19 @@ from typing import Any, Final, NamedTuple
 from knowledge_graph.errors import TransitionsSnapshotError
 from knowledge_graph.file_format import MAX_TOTAL_LESSONS
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
+    "DEFAULT_CHECK_SECONDS",
     "DEFAULT_MIN_LEARNERS",
     "DEFAULT_TOP",
     "SNAPSHOT_FORMAT",
     "Successor",
     "TransitionModel",
+    "TransitionsLoader",
     "learn_transitions",
     "load_transitions",
+    "loader_from_env",
 ]
 
 #: The ``format`` value of a snapshot file this module writes and reads.
@@ -113,7 +121,16 @@ class Successor(NamedTuple):
     learners: int
 
 
-_EMPTY: Final[tuple[Successor, ...]] = ()
+#: A lesson's successors as stored: their ids and learner counts, most learners first. Two
+#: flat tuples per lesson instead of one object per successor: a snapshot with 20 successors
+#: for each of 100,000 lessons holds 2 million of them (see bench/learned.py).
+Packed = tuple[tuple[str, ...], tuple[int, ...]]
+_NONE: Final[Packed] = ((), ())
+
+
+def _pack(successors: Iterable[Successor]) -> Packed:
+    ranked = tuple(successors)
+    return tuple(s.lesson_id for s in ranked), tuple(s.learners for s in ranked)
 
 
 @dataclass(frozen=True)
@@ -135,7 +152,7 @@ class TransitionModel:
 
     min_learners: int
     generated_at: str | None = None
-    _successors: Mapping[str, tuple[Successor, ...]] = field(
+    _successors: Mapping[str, Packed] = field(
         default_factory=lambda: MappingProxyType({}), repr=False
     )
     _finished: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), repr=False)
@@ -146,9 +163,15 @@ class TransitionModel:
     def successors(self, lesson_id: str) -> tuple[Successor, ...]:
         """Return the kept successors of ``lesson_id``, most learners first, ties by id.
 
-        O(1): one dict lookup. Unknown lessons give ``()``.
+        One dict lookup; unknown lessons give ``()``.
         """
-        return self._successors.get(lesson_id, _EMPTY)
+        ids, counts = self._successors.get(lesson_id, _NONE)
+        return tuple(map(Successor, ids, counts))
+
+    def successor_counts(self, lesson_id: str) -> Packed:
+        """The same as :meth:`successors`, as ``(ids, learner counts)``: no object per
+        successor, for the recommender's hot path."""
+        return self._successors.get(lesson_id, _NONE)
 
     def finished(self, lesson_id: str) -> int:
         """Distinct learners who completed ``lesson_id`` (0 when unknown or below the floor).
@@ -251,7 +274,7 @@ class TransitionModel:
                         f"{learners} learners who went on from it or stopped there"
                     )
         successors = {
-            before: tuple(sorted(found, key=lambda s: (-s.learners, s.lesson_id))[:top])
+            before: _pack(sorted(found, key=lambda s: (-s.learners, s.lesson_id))[:top])
             for before, found in sorted(by_lesson.items())
         }
         return cls(
@@ -271,8 +294,8 @@ class TransitionModel:
             "min_learners": self.min_learners,
             "generated_at": self.generated_at,
             "successors": {
-                lesson: [[s.lesson_id, s.learners] for s in successors]
-                for lesson, successors in sorted(self._successors.items())
+                lesson: [list(pair) for pair in zip(*packed, strict=True)]
+                for lesson, packed in sorted(self._successors.items())
             },
             "finished": dict(sorted(self._finished.items())),
             "stopped": dict(sorted(self._stopped.items())),
@@ -478,7 +501,8 @@ def _parse(document: Any) -> TransitionModel:
     for lesson, stops in stopped.items():
         if finished.get(lesson, 0) < stops:
             raise _fail(f"finished[{lesson!r}] is below its stopped count {stops}")
-    successors: dict[str, tuple[Successor, ...]] = {}
+    successors: dict[str, Packed] = {}
+    canonical: dict[str, str] = {}  # one str object per lesson id, however often it appears
     raw = _object(document["successors"], "successors", MAX_TOTAL_LESSONS)
     for before, entries in raw.items():
         where = f"successors[{_lesson_id(before, 'successors')!r}]"
@@ -490,7 +514,7 @@ def _parse(document: Any) -> TransitionModel:
         for i, entry in enumerate(entries):
             if not isinstance(entry, list) or len(entry) != 2:
                 raise _fail(f"{where}[{i}] must be a [lesson id, learners] pair")
-            after = _lesson_id(entry[0], f"{where}[{i}]")
+            after = canonical.setdefault(_lesson_id(entry[0], f"{where}[{i}]"), entry[0])
             if after == before:
                 raise _fail(f"{where}[{i}]: a lesson cannot follow itself")
             ranked.append(Successor(after, _count(entry[1], f"{where}[{i}]", floor)))
@@ -503,7 +527,7 @@ def _parse(document: Any) -> TransitionModel:
                 f"finished[{before!r}] = {finished.get(before, 0)} is below the {accounted} "
                 "learners of its successors and stops"
             )
-        successors[before] = tuple(ranked)
+        successors[canonical.setdefault(before, before)] = _pack(ranked)
     return TransitionModel(
         min_learners=floor,
         generated_at=generated_at,
@@ -511,3 +535,132 @@ def _parse(document: Any) -> TransitionModel:
         _finished=MappingProxyType(dict(sorted(finished.items()))),
         _stopped=MappingProxyType(dict(sorted(stopped.items()))),
     )
+
+
+# --------------------------------------------------------------------- serving
+
+#: Default seconds between two looks at the snapshot file (``TRANSITIONS_CHECK_SECONDS``).
+DEFAULT_CHECK_SECONDS: Final[float] = 300.0
+
+
+class TransitionsLoader:
+    """Serves the snapshot at ``path``, re-reading it only when it changed.
+
+    :meth:`get` looks at the file at most every ``check_seconds`` (one ``stat``: the
+    modification time and size); it reads and checks the file only when those changed. A
+    missing, unreadable or malformed file is logged (once per state of the file) and the
+    last good model is kept, so a bad upload never takes learned next steps away; before
+    any good read, :meth:`get` returns ``None`` (recommend from the graph alone). Never a
+    scan of the progress store: the snapshot is built elsewhere (the aggregator, or
+    ``python -m lex_bot transitions rebuild``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The snapshot file (see the module docstring).
+    check_seconds : float, default :data:`DEFAULT_CHECK_SECONDS`
+    clock : callable, default ``time.monotonic``
+
+    Example
+    -------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> loader = TransitionsLoader(folder / "transitions.json", check_seconds=0)
+    >>> loader.get() is None  # no file yet: no learned component
+    True
+    >>> model = learn_transitions([["c/a", "c/b"]] * 5)
+    >>> _ = (folder / "transitions.json").write_text(model.to_json())
+    >>> loader.get().successors("c/a")
+    (Successor(lesson_id='c/b', learners=5),)
+    """
+
+    def __init__(
+        self,
+        path: str | PathLike[str],
+        *,
+        check_seconds: float = DEFAULT_CHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = Path(path)
+        self.check_seconds = check_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._model: TransitionModel | None = None
+        self._loaded: tuple[int, int] | None = None  # (mtime_ns, size) of the served file
+        self._seen: tuple[int, int] | None = None  # ... of the file last looked at
+        self._checked_at: float | None = None
+        self.problem: str | None = None
+        """Why the file last looked at is not served (``None`` when it is)."""
+
+    def get(self) -> TransitionModel | None:
+        """The current model, or ``None`` before the first good read (see the class)."""
+        now = self._clock()
+        if self._checked_at is not None and now - self._checked_at < self.check_seconds:
+            return self._model
+        with self._lock:
+            if self._checked_at is None or now - self._checked_at >= self.check_seconds:
+                self._checked_at = now
+                self._refresh()
+            return self._model
+
+    def _refresh(self) -> None:
+        try:
+            stat = self.path.stat()
+        except OSError as exc:
+            self._failed(None, f"{self.path}: cannot read: {exc.strerror or exc}")
+            return
+        signature = (stat.st_mtime_ns, stat.st_size)
+        if signature in (self._loaded, self._seen):
+            return  # unchanged: served already, or known bad and already logged
+        try:
+            model = load_transitions(self.path)
+        except TransitionsSnapshotError as exc:
+            self._failed(signature, str(exc))
+            return
+        self._model, self._loaded, self._seen, self.problem = model, signature, signature, None
+        logger.info(
+            "transitions snapshot loaded",
+            extra={
+                "path": str(self.path),
+                "lessons": len(model),
+                "min_learners": model.min_learners,
+                "generated_at": model.generated_at,
+            },
+        )
+
+    def _failed(self, signature: tuple[int, int] | None, problem: str) -> None:
+        if problem != self.problem:
+            logger.warning(
+                "transitions snapshot not used; keeping the last good one",
+                extra={"problem": problem, "serving": self._model is not None},
+            )
+        self._seen, self.problem = signature, problem
+
+
+def loader_from_env(environ: Mapping[str, str] | None = None) -> TransitionsLoader | None:
+    """The :class:`TransitionsLoader` the environment asks for, or ``None``.
+
+    ``TRANSITIONS_SNAPSHOT``: the snapshot file (unset or empty: no learned component).
+    ``TRANSITIONS_CHECK_SECONDS``: seconds between looks at it (default 300; a value that
+    is not a non-negative number falls back to the default).
+
+    Example
+    -------
+    >>> loader = loader_from_env({"TRANSITIONS_SNAPSHOT": "/mnt/lessons/.transitions.json"})
+    >>> str(loader.path), loader.check_seconds
+    ('/mnt/lessons/.transitions.json', 300.0)
+    >>> loader_from_env({}) is None
+    True
+    """
+    env = os.environ if environ is None else environ
+    path = env.get("TRANSITIONS_SNAPSHOT", "").strip()
+    if not path:
+        return None
+    raw = env.get("TRANSITIONS_CHECK_SECONDS", "").strip()
+    try:
+        seconds = float(raw) if raw else DEFAULT_CHECK_SECONDS
+    except ValueError:
+        seconds = DEFAULT_CHECK_SECONDS
+    if not 0 <= seconds < float("inf"):
+        seconds = DEFAULT_CHECK_SECONDS
+    return TransitionsLoader(path, check_seconds=seconds)

@@ -285,7 +285,9 @@ def lesson_from_slot(
     # This learner's own next lessons: startable for them, never one they mastered.
     progress = getattr(turn, "progress", None)
     mastery = progress.mastery() if progress is not None else ()
-    suggestions = [graph.lesson(r.lesson_id) for r in graph.recommend(mastery, k=3)]
+    transitions = getattr(turn, "transitions", None)
+    ranked = graph.recommend(mastery, k=3, transitions=transitions)
+    suggestions = [graph.lesson(r.lesson_id) for r in ranked]
     turn.session.choices = [s.id for s in suggestions]
     raise EndTurn(
         turn.elicit_slot(

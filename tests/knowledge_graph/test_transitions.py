@@ -150,6 +150,16 @@ def test_a_valid_snapshot_reads():
     assert (model.finished("c/a"), model.stopped("c/b"), model.lessons) == (11, 5, ("c/a", "c/b"))
 
 
+@pytest.mark.reliability(
+    area="Hostile input",
+    tried="a learned-transitions snapshot that is not JSON, nested 100,000 deep, has duplicate "
+    "or unknown keys, NaN, counts that are strings, floats or booleans, counts below its own "
+    "privacy floor or above its lessons' finished counts, unsorted or repeated successors, a "
+    "lesson following itself, ids that are paths or unqualified",
+    scale="24 malformed snapshots",
+    outcome="each is refused with a TransitionsSnapshotError naming the first problem; "
+    "nothing is evaluated or unpickled",
+)
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -214,3 +224,59 @@ def test_the_package_exports_the_public_api():
     assert kg.TransitionModel is TransitionModel
     assert kg.load_transitions is load_transitions
     assert issubclass(kg.TransitionsSnapshotError, kg.GraphError)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.reliability(
+    area="Lesson graph faults",
+    tried="the transitions snapshot the bot serves is replaced by a broken file, then "
+    "deleted, then replaced by a good one",
+    scale="one file, every state in turn",
+    outcome="the last good snapshot keeps serving, one warning per bad state names the "
+    "problem, the good replacement is taken at the next check; the file is looked at no "
+    "more often than TRANSITIONS_CHECK_SECONDS",
+)
+def test_the_loader_rereads_only_after_the_interval_and_keeps_the_last_good_model(tmp_path, caplog):
+    from knowledge_graph.transitions import TransitionsLoader
+
+    path = tmp_path / "transitions.json"
+    clock = FakeClock()
+    loader = TransitionsLoader(path, check_seconds=300, clock=clock)
+    assert loader.get() is None and "cannot read" in (loader.problem or "")
+    first = learn_transitions([["c/a", "c/b"]] * 5)
+    path.write_text(first.to_json(), encoding="utf-8")
+    assert loader.get() is None  # not looked at again before the interval
+    clock.now = 300
+    assert loader.get() == first
+    path.write_text("{broken", encoding="utf-8")
+    clock.now = 600
+    with caplog.at_level("WARNING", logger="knowledge_graph.transitions"):
+        assert loader.get() == first  # a bad file never takes the good model away
+        clock.now = 900
+        assert loader.get() == first
+    bad = [r for r in caplog.records if "not valid JSON" in getattr(r, "problem", "")]
+    assert len(bad) == 1 and bad[0].getMessage().startswith("transitions snapshot not used")
+    path.unlink()
+    clock.now = 1200
+    assert loader.get() == first
+    second = learn_transitions([["c/a", "c/c"]] * 6)
+    path.write_text(second.to_json(), encoding="utf-8")
+    clock.now = 1500
+    assert loader.get() == second and loader.problem is None
+
+
+def test_the_loader_comes_from_the_environment():
+    from knowledge_graph.transitions import DEFAULT_CHECK_SECONDS, loader_from_env
+
+    assert loader_from_env({"TRANSITIONS_SNAPSHOT": " "}) is None
+    for raw, seconds in (("60", 60.0), ("soon", DEFAULT_CHECK_SECONDS), ("-1", 300.0)):
+        env = {"TRANSITIONS_SNAPSHOT": "/x/t.json", "TRANSITIONS_CHECK_SECONDS": raw}
+        loader = loader_from_env(env)
+        assert loader is not None and loader.check_seconds == seconds
