@@ -835,7 +835,7 @@ def test_publisher_is_triggered_by_staged_course_files_and_writes_efs(
 
 # ----------------------------------------------------------------------------- learned next steps
 
-SNAPSHOT_PATH = "/mnt/lessons/transitions/transitions.json"
+SNAPSHOT_PATH = "/mnt/lessons/.transitions/transitions.json"
 
 
 def role_statements(resources: dict[str, Any], role: str) -> dict[str, dict[str, Any]]:

@@ -30,10 +30,11 @@ from pathlib import Path
 
 from knowledge_graph.transitions import DEFAULT_MIN_LEARNERS, TransitionModel, learn_transitions
 from lex_bot.lesson_app.progress_store.sqlite import SqliteProgressStore
+from lex_bot.lesson_app.services import DEFAULT_LOCAL_TRANSITIONS
 from transitions_aggregator.snapshot import now_iso, write_snapshot
 
-#: Where the local chat reads the snapshot (``TRANSITIONS_SNAPSHOT`` overrides it).
-DEFAULT_SNAPSHOT = ".lessonbot/transitions.json"
+#: Where the local chat reads the snapshot (``TRANSITIONS_SNAPSHOT`` overrides it there).
+DEFAULT_SNAPSHOT = DEFAULT_LOCAL_TRANSITIONS
 #: The local progress file (``make chat``'s ``sqlite://.lessonbot/progress.db``).
 DEFAULT_STORE_FILE = ".lessonbot/progress.db"
 
