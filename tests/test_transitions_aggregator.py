@@ -152,7 +152,7 @@ def test_shards_spread_learners_over_every_shard() -> None:
 
 
 @pytest.mark.reliability(
-    area="Learned next steps",
+    area="Duplicate delivery",
     tried="Every stream record of a batch delivered twice, then the whole batch replayed",
     scale="7 learners, 2 completions each, moto DynamoDB Stream records",
     outcome="Counts equal learn_transitions over the histories; duplicates change nothing",
@@ -179,7 +179,7 @@ def test_duplicate_records_and_a_replayed_batch_do_not_double_count(
 
 
 @pytest.mark.reliability(
-    area="Learned next steps",
+    area="Duplicate delivery",
     tried="Learners reset (new generation) and delete their progress, records out of order",
     scale="Reset mid-history, redo after reset, shuffled and split batches",
     outcome="A reset removes all the learner's contributions; later completions count anew",
@@ -243,7 +243,7 @@ def test_goal_and_current_lesson_changes_are_ignored(aws: Aws) -> None:
 
 
 @pytest.mark.reliability(
-    area="Learned next steps",
+    area="DynamoDB faults",
     tried="A batch in which one learner's counter writes fail (DynamoDB error)",
     scale="3 learners, the failing one in the middle; then the retry",
     outcome="batchItemFailures names the failing learner's first record; others are counted; "
@@ -327,7 +327,7 @@ def test_concurrent_reconcile_of_the_same_learner_keeps_counters_equal_to_marker
 
 
 @pytest.mark.reliability(
-    area="Learned next steps",
+    area="Privacy",
     tried="The scheduled snapshot of counts with successors below the privacy floor",
     scale="5 learners took one successor, 2 another; MIN_LEARNERS=5",
     outcome="The rare successor and its stop count are absent from the snapshot file",
@@ -403,12 +403,6 @@ def test_counts_equal_learn_transitions_for_any_interleaving(
         assert aws.counts.read_counts() == expected(aws.histories(["a", "b", "c"]))
 
 
-@pytest.mark.reliability(
-    area="Learned next steps",
-    tried="The same learner histories in SQLite (local rebuild) and DynamoDB (stream aggregator)",
-    scale="40 learners, random paths over 6 lessons, some reset midway",
-    outcome="Both snapshots are identical (apart from generated_at)",
-)
 def test_sqlite_rebuild_and_aws_aggregator_write_the_same_snapshot(
     aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -514,7 +508,7 @@ def test_rebuild_repairs_lost_records_and_from_scratch_repairs_a_tampered_table(
 
 
 @pytest.mark.reliability(
-    area="Learned next steps",
+    area="DynamoDB faults",
     tried="A stream batch that exhausted its retries, redriven from the dead-letter queue",
     scale="The DLQ message's shard and sequence range, read again from moto's stream",
     outcome="Its learners are counted, the message is deleted; a range gone from the stream "
