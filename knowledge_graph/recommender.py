@@ -50,7 +50,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -150,8 +150,7 @@ class _Context:
     learned: dict[int, LearnedSource]
 
 
-@dataclass(frozen=True)
-class LearnedSource:
+class LearnedSource(NamedTuple):
     """Where a lesson's ``learned`` value came from: predecessor ``before`` (a lesson
     index), its ``learners`` who took the lesson next and the ``finished`` learners of
     ``before`` (the counts a :attr:`ReasonKind.LEARNED` reason states)."""
@@ -507,20 +506,22 @@ def learned_values(
     dict of lesson index to (value in (0, 1], LearnedSource)
     """
     best: dict[int, tuple[float, LearnedSource]] = {}
+    positions = index.positions
     for back, before in enumerate(reversed(seeds[-LEARNED_RECENT:])):
         before_id = index.ids[before]
         finished = transitions.finished(before_id)
         went_on = finished - transitions.stopped(before_id)
         if went_on <= 0:
             continue
-        damp = RECENCY_FACTOR**back
+        scale = RECENCY_FACTOR**back / went_on
         ids, counts = transitions.successor_counts(before_id)
         for lesson_id, learners in zip(ids, counts, strict=True):
-            after = index.positions.get(lesson_id)
+            after = positions.get(lesson_id)
             if after is None:
                 continue
-            value = damp * learners / went_on
-            if after not in best or value > best[after][0]:
+            value = scale * learners
+            known = best.get(after)
+            if known is None or value > known[0]:
                 best[after] = (value, LearnedSource(before, learners, finished))
     return best
 
