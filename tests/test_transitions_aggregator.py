@@ -446,6 +446,8 @@ def test_the_transitions_zip_is_self_sufficient_reproducible_and_apart_from_the_
     import sys
     import zipfile
 
+    from test_architecture import DEV_ONLY
+
     from deploy.package import FUNCTION_SOURCES, is_shipped
     from deploy.package_transitions import build
 
@@ -463,7 +465,10 @@ def test_the_transitions_zip_is_self_sufficient_reproducible_and_apart_from_the_
         "import sys; "
         "import transitions_aggregator.handler as h, transitions_aggregator.snapshot, "
         "transitions_aggregator.cli; "
-        "assert h.__file__.startswith(sys.argv[1]), h.__file__; print('ok')"
+        "assert h.__file__.startswith(sys.argv[1]), h.__file__; "
+        f"dev = {DEV_ONLY!r}; "
+        "loaded = [m for m in sys.modules if m.split('.')[0] in dev]; "
+        "assert not loaded, loaded"
     )
     unzipped = str(tmp_path / "unzipped")
     env = {k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"}
