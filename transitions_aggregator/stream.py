@@ -79,4 +79,6 @@ def read_shard(
             if end is not None and int(number) > int(end):
                 return
             yield lambda_record(record, stream_arn)
+            if end is not None and int(number) == int(end):
+                return
         iterator = page.get("NextShardIterator")
