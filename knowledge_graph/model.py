@@ -51,6 +51,8 @@ from knowledge_graph.search import FindResult, LessonMatch, LessonSearch
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
+    from knowledge_graph.transitions import TransitionModel
+
 __all__ = [
     "MASTERY_THRESHOLD",
     "Course",
@@ -393,10 +395,14 @@ class LessonGraph:
         k: int = 3,
         goal: str | None = None,
         recent: Sequence[str] | None = None,
+        transitions: TransitionModel | None = None,
     ) -> list[Recommendation]:
         """Return up to ``k`` unlocked, not yet completed lessons, best first.
 
-        See :func:`knowledge_graph.recommender.recommend` for the scoring.
+        See :func:`knowledge_graph.recommender.recommend` for the scoring; ``transitions``
+        (what this course's learners took next, :func:`knowledge_graph.learn_transitions`
+        or :func:`knowledge_graph.load_transitions`) adds the ``learned`` component. It only
+        reorders the lessons the learner can start; it never offers a locked one.
 
         Example
         -------
@@ -406,7 +412,9 @@ class LessonGraph:
         (['demo/loops', 'demo/strings'], ['continues', 'unlocks', 'ready', 'difficulty_fit'])
         """
         goal_index = None if goal is None else self._position(goal)
-        return recommend(self.index, progress, k=k, goal=goal_index, recent=recent)
+        return recommend(
+            self.index, progress, k=k, goal=goal_index, recent=recent, transitions=transitions
+        )
 
     def path_to(self, goal: str, progress: Progress) -> LearningPath:
         """Return the lessons still to take, in a valid order, to reach ``goal``.

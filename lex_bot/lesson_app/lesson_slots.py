@@ -306,7 +306,9 @@ def lesson_from_slot(
         progress = getattr(turn, "progress", None)
         mastery = progress.mastery() if progress is not None else ()
         key = "lesson.unknown"
-        candidates = [graph.lesson(r.lesson_id) for r in graph.recommend(mastery, k=MAX_IDS)]
+        transitions = getattr(turn, "transitions", None)
+        ranked = graph.recommend(mastery, k=MAX_IDS, transitions=transitions)
+        candidates = [graph.lesson(r.lesson_id) for r in ranked]
     raise EndTurn(offer_lessons(turn, slot_name, key, raw, [c.id for c in candidates], 0, graph))
 
 

@@ -24,7 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for layer in (
         "errors text wording fonts",
         "file_format",
-        "sources builder",
+        "sources builder transitions",
         "validation.issues",
         "validation.documents",
         "validation.field_checks",
@@ -38,7 +38,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "model",
         "compiled incremental",
         "loader",
-        "examples stats diff render reason_text",
+        "examples stats diff render reason_text synthetic",
+        "evaluation",
         "explore",
         "cli",
         "__main__",

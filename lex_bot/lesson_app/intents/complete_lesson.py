@@ -193,7 +193,13 @@ def _with_next_lessons(turn: LessonTurn, head: str, progress: LearnerProgress) -
     """``head``, then the best next lessons (startable by construction) or "all done"."""
     graph, t = turn.graph, turn.t
     goal = progress.goal if progress.goal in graph else None
-    recommendations = graph.recommend(progress.mastery(), k=3, goal=goal, recent=progress.recent())
+    recommendations = graph.recommend(
+        progress.mastery(),
+        k=3,
+        goal=goal,
+        recent=progress.recent(),
+        transitions=turn.transitions,
+    )
     turn.session.last_recommendations = [r.lesson_id for r in recommendations]
     if not recommendations:
         done = t("recommend.all_done", lessons=t.lessons(len(graph)))

@@ -18,7 +18,13 @@ from lex_bot.lesson_app import services as services_module
 from lex_bot.lexv2.events import LexEvent
 
 CONVERSATIONS = sorted(CONVERSATIONS_DIR.glob("*.txt"))
-QUIET_ENV = ("LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED", "PROGRESS_STORE")
+QUIET_ENV = (
+    "LOG_LEVEL",
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_DISABLED",
+    "PROGRESS_STORE",
+    "TRANSITIONS_SNAPSHOT",
+)
 
 
 def test_there_are_conversations():
