@@ -12,7 +12,8 @@ Graph schema (contract with :mod:`knowledge_graph.model`):
   ``requires``/``requires_any``/``recommends``: u is the prerequisite, v the lesson that
   lists it. ``next``: u lists v. ``related``: both directions.
 * ``G.graph["courses"]``: course id -> ``{"id", "title", "description", "weights", "source",
-  "locale", "locales"}``.
+  "locale", "locales", "translations"}`` (``translations``: locale -> ``{"title",
+  "description"}``, None where not translated).
 """
 
 from __future__ import annotations
@@ -184,6 +185,7 @@ def build_graph(
             "source": course.source,
             "locale": header.locale,
             "locales": tuple(header.locales),
+            "translations": {k: v.model_dump() for k, v in header.translations.items()},
         }
         modules = module_translations(spec for _, spec in course.iter_lessons())
         for index, lesson in course.iter_lessons():

@@ -219,6 +219,19 @@ class Reference(_Strict):
         return {"id": value} if isinstance(value, str) else value
 
 
+class CourseTranslation(_Strict):
+    """The course's title and description in another locale (``course.translations``)."""
+
+    title: ShortText | None = None
+    description: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
+
+    @field_validator("title", "description", mode="before")
+    @classmethod
+    def _strip_text(cls, value: Any) -> Any:
+        """Strip surrounding whitespace so that a blank text counts as empty."""
+        return value.strip() if isinstance(value, str) else value
+
+
 class CourseHeader(_Strict):
     """The ``course:`` block of a course file."""
 
@@ -233,6 +246,10 @@ class CourseHeader(_Strict):
     locales: Annotated[list[LocaleId], Field(max_length=len(LEX_LOCALES))] = Field(
         default_factory=list
     )
+    #: The course's title and description in other locales.
+    translations: Annotated[
+        dict[LocaleId, CourseTranslation], Field(max_length=len(LEX_LOCALES))
+    ] = Field(default_factory=dict)
     weights: CourseWeights = Field(default_factory=CourseWeights)
     #: Warning codes not reported for this course's lessons (see :data:`WARNING_CODES`).
     silence_warnings: Annotated[list[WarningCode], Field(max_length=len(WARNING_CODES))] = Field(

@@ -317,7 +317,13 @@ def apply_changes(
                 "description": header.description,
                 "weights": header.weights.resolved(),
                 "source": name,
-                **course_locales({"locale": header.locale, "locales": header.locales}),
+                **course_locales(
+                    {
+                        "locale": header.locale,
+                        "locales": header.locales,
+                        "translations": {k: v.model_dump() for k, v in header.translations.items()},
+                    }
+                ),
             }
             rows = list(sourced.iter_lessons())
             modules = module_translations(s for _, s in rows)

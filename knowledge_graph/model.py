@@ -112,7 +112,9 @@ class Course:
     """A course header: ``weights`` are the recommender weights (see ``DEFAULT_WEIGHTS``).
 
     ``locale`` is the locale its lessons are written in; ``locales`` the locales it declares
-    it is served in (empty: not declared).
+    it is served in (empty: not declared). In a localized graph (``LessonGraph.localized``)
+    ``title`` and ``description`` are the course's translation where it has one;
+    ``title_locale`` says which locale the title is in.
     """
 
     id: str
@@ -121,6 +123,7 @@ class Course:
     weights: dict[str, float]
     locale: str = DEFAULT_LOCALE
     locales: tuple[str, ...] = ()
+    title_locale: str = DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
@@ -196,17 +199,8 @@ class LessonGraph:
         self.index = index
         if attributes is None:
             attributes = self.graph.graph
-        self.courses = {
-            cid: Course(
-                id=str(info.get("id", cid)),
-                title=str(info.get("title", cid)),
-                description=str(info.get("description") or ""),
-                weights=dict(index.course_weights[cid]),
-                locale=str(info.get("locale") or DEFAULT_LOCALE),
-                locales=tuple(info.get("locales") or ()),
-            )
-            for cid, info in (attributes.get("courses") or {}).items()
-        }
+        self._course_info: Mapping[str, Mapping[str, Any]] = attributes.get("courses") or {}
+        self.courses = self._courses_in(None)
         #: The locale lessons are shown in (None: each course's own locale).
         self.locale: str | None = None
         self._lessons: dict[str, Lesson] = {}
@@ -311,6 +305,25 @@ class LessonGraph:
         """
         return self.index.ids[self._position(lesson_id)]
 
+    def _courses_in(self, locale: str | None) -> dict[str, Course]:
+        """The course headers, title and description in ``locale`` where translated."""
+        courses = {}
+        for cid, info in self._course_info.items():
+            own = str(info.get("locale") or DEFAULT_LOCALE)
+            translated: Mapping[str, Any] = {}
+            if locale is not None and locale != own:
+                translated = (info.get("translations") or {}).get(locale) or {}
+            courses[cid] = Course(
+                id=str(info.get("id", cid)),
+                title=str(translated.get("title") or info.get("title", cid)),
+                description=str(translated.get("description") or info.get("description") or ""),
+                weights=dict(self.index.course_weights[cid]),
+                locale=own,
+                locales=tuple(info.get("locales") or ()),
+                title_locale=str(locale) if translated.get("title") else own,
+            )
+        return courses
+
     def localized(self, locale: str | None) -> LessonGraph:
         """This graph with its lessons and modules in ``locale`` (a Lex locale id).
 
@@ -336,6 +349,7 @@ class LessonGraph:
         if view is None:
             view = copy(base)
             view.locale = locale
+            view.courses = base._courses_in(locale)
             view._lessons = {}
             view._modules = None
             base._views[locale] = view

@@ -458,10 +458,16 @@ def tables_from_graph(
 
 
 def course_locales(header: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``locale`` and ``locales`` of a course header, as ``meta["courses"]`` keeps them."""
+    """The ``locale``, ``locales`` and ``translations`` (locale -> ``title`` and
+    ``description``, None where not translated) of a course header, as ``meta["courses"]``
+    keeps them."""
     return {
         "locale": str(header.get("locale") or DEFAULT_LOCALE),
         "locales": [str(x) for x in header.get("locales") or ()],
+        "translations": {
+            str(locale): {k: entry.get(k) for k in ("title", "description")}
+            for locale, entry in (header.get("translations") or {}).items()
+        },
     }
 
 
@@ -1108,6 +1114,12 @@ def _check_header(cid: str, header: Mapping[str, Any]) -> None:
     locales = header.get("locales", [])
     if not isinstance(locales, list) or not all(isinstance(x, str) for x in locales):
         raise _fail(f"course {cid!r}: locales is not a list of locale ids")
+    translations = header.get("translations", {})
+    if not isinstance(translations, dict) or not all(
+        isinstance(entry, dict) and all(isinstance(v, str | None) for v in entry.values())
+        for entry in translations.values()
+    ):
+        raise _fail(f"course {cid!r}: translations is not a mapping of locale to texts")
     weights = header.get("weights", {})
     if not isinstance(weights, dict):
         raise _fail(f"course {cid!r}: weights is not a mapping")

@@ -119,6 +119,17 @@ def check_translations(
         bad_own = _unknown_locale(ctx, own, ("course", "locale"), field="locale")
         for k, locale in enumerate(getattr(header, "locales", None) or ()):
             _unknown_locale(ctx, locale, ("course", "locales", k), field="locales")
+        for locale in getattr(header, "translations", None) or {}:
+            path = ("course", "translations", locale)
+            if not _unknown_locale(ctx, locale, path, field="translations") and locale == own:
+                ctx.add(
+                    Severity.ERROR,
+                    "translation-locale",
+                    f"the course is written in {own} (its 'locale'): a translation into "
+                    f"{own} would replace its own title",
+                    path,
+                    field="translations",
+                )
         course_lessons = by_course.get(header.id, [])
         _check_lesson_translations(course_lessons, own, bad_own)
         _check_localized_titles(course_lessons)

@@ -164,6 +164,7 @@ def test_valid_directory_with_cross_course_reference_is_clean(tmp_path: Path) ->
         "source": str(tmp_path / "a_shell.json"),
         "locale": "en_US",
         "locales": (),
+        "translations": {},
     }
 
 

@@ -246,3 +246,17 @@ def test_validate_and_find_options():
         == 0
     )
     assert "python-intro/for-loops" in out.getvalue()
+
+
+def test_the_course_title_is_localized_too():
+    text = COURSE.replace(
+        "  locales: [en_US, es_US]\n",
+        "  locales: [en_US, es_US]\n  translations: {es_US: {title: Python en español}}\n",
+    )
+    graph = graph_of(text)
+    assert graph.courses["py"].title == "Python"
+    spanish = graph.localized("es_US").courses["py"]
+    assert (spanish.title, spanish.title_locale) == ("Python en español", "es_US")
+    assert graph.localized("fr_FR").courses["py"].title_locale == "en_US"
+    bad = text.replace("translations: {es_US: {title", "translations: {en_US: {title")
+    assert [i.code for i in report_of(bad).errors] == ["translation-locale"]
