@@ -493,6 +493,8 @@ class LessonGraph:
 
         See :func:`knowledge_graph.recommender.recommend` for the scoring.
 
+        The recommendations' titles are in this graph's locale (see :meth:`localized`).
+
         Example
         -------
         >>> from knowledge_graph.examples import example_graph
@@ -501,7 +503,11 @@ class LessonGraph:
         (['demo/loops', 'demo/strings'], ['continues', 'unlocks', 'ready', 'difficulty_fit'])
         """
         goal_index = None if goal is None else self._position(goal)
-        return recommend(self.index, progress, k=k, goal=goal_index, recent=recent)
+        found = recommend(self.index, progress, k=k, goal=goal_index, recent=recent)
+        if self.locale is None:
+            return found
+        # the titles in this graph's locale (the recommender reads the course-locale ones)
+        return [replace(r, title=self.lesson(r.lesson_id).title) for r in found]
 
     def path_to(self, goal: str, progress: Progress) -> LearningPath:
         """Return the lessons still to take, in a valid order, to reach ``goal``.
