@@ -217,6 +217,38 @@ def _check_localized_titles(course_lessons: list[LocatedLesson]) -> None:
                 )
                 continue
             seen.setdefault(key, (loc.spec.id, translated))
+        _check_localized_aliases(course_lessons, locale, seen)
+
+
+def _check_localized_aliases(
+    course_lessons: list[LocatedLesson], locale: str, titles: dict[str, tuple[str, bool]]
+) -> None:
+    """A translation's alias that is another lesson's title in that locale (error: that
+    title could no longer be found there) or another lesson's alias there (warning)."""
+    aliases: dict[str, str] = {}
+    for loc in course_lessons:
+        for alias in loc.spec.aliases:
+            aliases.setdefault(fold_text(alias), loc.spec.id)
+    for loc in course_lessons:
+        translation = loc.spec.translations.get(locale)
+        for k, alias in enumerate(translation.aliases if translation is not None else ()):
+            key = fold_text(alias)
+            title_owner = titles.get(key, (loc.spec.id, False))[0]
+            alias_owner = aliases.setdefault(key, loc.spec.id)
+            other = title_owner if title_owner != loc.spec.id else alias_owner
+            if not key or other == loc.spec.id:
+                continue
+            is_title = title_owner != loc.spec.id
+            loc.ctx.add(
+                Severity.ERROR if is_title else Severity.WARNING,
+                "alias-collision",
+                f"in {locale} the alias {alias!r} is also "
+                f"{'the title' if is_title else 'an alias'} of lesson {other!r}",
+                ("lessons", loc.index, "translations", locale, "aliases", k),
+                lesson=loc.spec.id,
+                field="translations",
+                hint=f"remove the alias {alias!r} or change it",
+            )
 
 
 def _warn_missing(ctx: FileContext, course_lessons: list[LocatedLesson], locale: str) -> None:

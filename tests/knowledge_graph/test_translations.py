@@ -260,3 +260,15 @@ def test_the_course_title_is_localized_too():
     assert graph.localized("fr_FR").courses["py"].title_locale == "en_US"
     bad = text.replace("translations: {es_US: {title", "translations: {en_US: {title")
     assert [i.code for i in report_of(bad).errors] == ["translation-locale"]
+
+
+def test_a_translated_alias_may_not_be_another_lessons_title_in_that_locale():
+    error = COURSE.replace("aliases: [bucles, bucles for]", "aliases: [bucles, clases]")
+    assert [(i.code, i.severity.value) for i in report_of(error).errors] == [
+        ("alias-collision", "error")
+    ]
+    warning = COURSE.replace(
+        "      es_US: {title: Clases,", "      es_US: {aliases: [bucles], title: Clases,"
+    )
+    collisions = [i for i in report_of(warning).issues if i.code == "alias-collision"]
+    assert [(i.severity.value, i.lesson) for i in collisions] == [("warning", "classes")]
