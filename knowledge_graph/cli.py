@@ -3,11 +3,12 @@
 Commands
 --------
 ``validate [PATH]``   check course files, errors by root cause (exit 1 on errors; ``--strict``:
-                      on warnings too; ``--verbose``, ``--silence CODE,...``, ``--format json``)
+                      on warnings too; ``--verbose``, ``--silence CODE,...``, ``--format json``,
+                      ``--locales en_US,es_US``: the locales translations are expected for)
 ``stats``             courses, modules, links, start lessons, longest prerequisite chain
 ``recommend``         what a learner should study next, with reasons
 ``path GOAL``         the lessons still needed to reach a goal, in order
-``find TEXT``         which lessons a learner's words name
+``find TEXT``         which lessons a learner's words name (``--locale es_US``: in that locale)
 ``render``            draw the graph to a PNG/SVG/PDF
 ``diff OLD NEW``      what changed between two versions of the course files
 ``explore [PATH]``    the graph in the browser (127.0.0.1 only): search, problems, suggestions
