@@ -40,14 +40,14 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
     wanted = slot_text(turn, SLOT)
     if wanted is None:
         return modules_page(turn, 0)
-    key = fold_text(wanted)
-    module = next((m for m in modules if fold_text(m.name) == key), None)
-    by_name = {m.name: m for m in modules}
-    offered = [by_name[name] for name in turn.session.choices if name in by_name]
+    key = fold_text(wanted)  # the module's name in the learner's locale, or its own name
+    module = next((m for m in modules if key in (fold_text(m.name), fold_text(m.key))), None)
+    by_key = {m.key: m for m in modules}
+    offered = [by_key[k] for k in turn.session.choices if k in by_key]
     if module is None and offered and turn.session.asked == f"{turn.intent.name}.{SLOT}":
         index = choice_index(wanted, turn.locale, len(offered))
         module = offered[index] if index is not None else None
-    partial = [m for m in modules if key and key in fold_text(m.name)]
+    partial = [m for m in modules if key and (key in fold_text(m.name) or key in fold_text(m.key))]
     if module is None and len(partial) == 1:
         module = partial[0]
     if module is None:
@@ -58,7 +58,7 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
         return modules_page(turn, 0, heard=wanted, among=partial)
     if turn.is_dialog_hook:
         return turn.delegate(slots={**turn.intent.slots, SLOT: _module_slot(module.name)})
-    return module_page(turn, module.name, 0)
+    return module_page(turn, module.key, 0)
 
 
 def modules_page(
@@ -74,9 +74,9 @@ def modules_page(
     t = turn.t
     modules = turn.graph.modules()
     listed = among or modules
-    key = "|".join(m.name for m in among) if among else ""
+    key = "|".join(m.key for m in among) if among else ""
     page = cut(turn, listed, offset, PAGE_CHOICES, "modules", key)
-    turn.session.choices = [m.name for m in page.items]
+    turn.session.choices = [m.key for m in page.items]
     lines = [
         t("modules.line", module=m.name, lessons=t.lessons(len(m.lesson_ids))) for m in page.items
     ]
@@ -105,16 +105,17 @@ def modules_page(
     )
 
 
-def module_page(turn: LessonTurn, name: str, offset: int) -> LexResponse:
-    """The lessons of module ``name`` from ``offset`` on, :data:`LESSON_LINES` at a time; a
-    cut list ends with "say more" and leaves ``session.more`` to continue it."""
+def module_page(turn: LessonTurn, key: str, offset: int) -> LexResponse:
+    """The lessons of the module whose ``Module.key`` (its name in the course's own locale,
+    the same in every locale) is ``key``, from ``offset`` on, :data:`LESSON_LINES` at a
+    time; a cut list ends with "say more" and leaves ``session.more`` to continue it."""
     graph, t = turn.graph, turn.t
-    module = next((m for m in graph.modules() if m.name == name), None)
+    module = next((m for m in graph.modules() if m.key == key), None)
     if module is None:
         return turn.close(turn.reply(t("more.none")))
     lessons = [graph.lesson(i) for i in module.lesson_ids]
     states = [turn.lesson_state(lesson.id, with_path=False) for lesson in lessons]
-    cut_page = cut(turn, states, offset, LESSON_LINES, "module", module.name)
+    cut_page = cut(turn, states, offset, LESSON_LINES, "module", module.key)
     page = cut_page.items
     lines = [marked_title(t, graph, state) for state in page]
     mastered = sum(state.status is LessonStatus.MASTERED for state in states)

@@ -40,7 +40,7 @@ def show_more(turn: LessonTurn) -> LexResponse:
             return module_page(turn, key, offset)
         if kind == "modules":
             names = set(key.split("|")) if key else set()
-            among = [m for m in graph.modules() if m.name in names]
+            among = [m for m in graph.modules() if m.key in names]
             return _as_pending(
                 turn, "BrowseModules", lambda: modules_page(turn, offset, among=among)
             )

@@ -33,12 +33,14 @@ def show_progress(turn: LessonTurn) -> LexResponse:
     if not mastered and not attempted:
         return turn.close(help_reply(turn, t("progress.none", lessons=lessons)))
     # Work is bounded by what the learner completed, plus one line per module.
-    done_per_module = Counter((graph.lesson(i).course, graph.lesson(i).module) for i in mastered)
+    done_per_module = Counter(
+        (graph.lesson(i).course, graph.lesson(i).module_key) for i in mastered
+    )
     lines = [
         t(
             "progress.module",
             module=m.name,
-            done=done_per_module.get((m.course, m.name), 0),
+            done=done_per_module.get((m.course, m.key), 0),
             total=len(m.lesson_ids),
         )
         for m in graph.modules()
