@@ -59,6 +59,10 @@ def test_the_worst_cases_fit_in_each_functions_timeout() -> None:
     # A failing lesson bucket: one read with its retries spent ends the load.
     assert BOT_TURN_WORK_SECONDS + S3_SERVING.worst_case_seconds() <= bot
     assert PUBLISHER_WORK_SECONDS + S3_PUBLISHING.worst_case_seconds() <= publisher
+    # The learned-next-steps aggregator and its snapshot use the progress store's client on
+    # batches (a failed record is retried by the stream): one call is a small part of them.
+    for function in ("TransitionsAggregatorFunction", "TransitionsSnapshotFunction"):
+        assert 10 * DYNAMODB_TURN.worst_case_seconds() <= _timeout(template, function)
     # botocore's defaults (60 s connect, 60 s read) would not fit even once.
     assert CallBudget(60, 60, 3).worst_case_seconds() > publisher
 

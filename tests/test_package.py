@@ -14,10 +14,11 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from deploy import artefacts, package, package_publisher
+from deploy import artefacts, package, package_publisher, package_transitions
 from deploy.package import (
     DEFAULT_PYTHON_VERSION,
     Architecture,
@@ -628,7 +629,8 @@ def test_lambda_function_imports_from_the_built_package(target_python: str) -> N
 
 def test_built_zips_carry_bytecode_for_every_module(target_python: str) -> None:
     function, layer, _, _ = _built_package()
-    for archive in (function, layer, BUILD / package_publisher.ZIP_NAME):
+    others = (package_publisher.ZIP_NAME, package_transitions.ZIP_NAME)
+    for archive in (function, layer, *(BUILD / name for name in others)):
         if archive.is_file():
             assert _check_bytecode(archive, target_python) > 0
 
@@ -636,13 +638,21 @@ def test_built_zips_carry_bytecode_for_every_module(target_python: str) -> None:
 # ----------------------------------------------------------------------------- bytecode
 
 
-def test_publisher_zip_carries_target_bytecode_and_is_reproducible(
-    tmp_path: Path, target_python: str
+@pytest.mark.parametrize(
+    ("packager", "handler"),
+    [
+        (package_publisher, "publisher/handler.py"),
+        (package_transitions, "transitions_aggregator/handler.py"),
+    ],
+    ids=["publisher", "transitions"],
+)
+def test_the_other_zips_carry_target_bytecode_and_are_reproducible(
+    packager: Any, handler: str, tmp_path: Path, target_python: str
 ) -> None:
-    first = package_publisher.build(tmp_path / "a", interpreter=target_python)
-    second = package_publisher.build(tmp_path / "b", interpreter=target_python)
+    first = packager.build(tmp_path / "a", interpreter=target_python)
+    second = packager.build(tmp_path / "b", interpreter=target_python)
     assert first.read_bytes() == second.read_bytes()
-    assert "publisher/handler.py" in _sources(first)
+    assert handler in _sources(first)
     assert _check_bytecode(first, target_python) > 0
 
 
@@ -737,9 +747,10 @@ def test_no_package_is_built_without_the_target_python(
     assert package.main(["--out", str(tmp_path), "--no-smoke"]) == 1
     assert expected in capsys.readouterr().err
     assert installs == [] and not (tmp_path / "package.json").exists()  # stopped before pip
-    with pytest.raises(PackageError, match=re.escape(expected)):
-        package_publisher.build(tmp_path)
-    assert not (tmp_path / package_publisher.ZIP_NAME).exists()
+    for packager in (package_publisher, package_transitions):
+        with pytest.raises(PackageError, match=re.escape(expected)):
+            packager.build(tmp_path)
+        assert not (tmp_path / packager.ZIP_NAME).exists()
 
 
 def test_target_python_comes_from_the_environment_first(

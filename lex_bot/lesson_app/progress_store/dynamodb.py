@@ -312,6 +312,22 @@ class DynamoDBProgressStore:
             self._clean(state.stale[:CLEANUP_PER_READ], state.generation)
         return state.progress()
 
+    def read(self, learner_id: str) -> LearnerProgress:
+        """The learner's progress, read only: :meth:`get` without deleting the stale items
+        of older generations (they stay invisible). For readers granted ``dynamodb:Query``
+        alone, such as the transitions aggregator (``transitions_aggregator/``).
+
+        Raises
+        ------
+        ProgressUnavailableError
+            When the table cannot be read (after botocore's retries).
+        """
+        check_key("learner id", learner_id)
+        try:
+            return self._state(learner_id).progress()
+        except Exception as exc:
+            raise self._failure(ProgressUnavailableError, "read", exc) from exc
+
     def _clean(self, keys: list[dict[str, Any]], generation: int) -> None:
         """Delete items of generations before ``generation`` (best effort, never raises)."""
         for key in keys:
