@@ -128,7 +128,7 @@ def write_version(
     arrays: Mapping[str, np.ndarray],
     meta: Mapping[str, Any],
     *,
-    name: str | None = None,
+    name_ignores: Iterable[str] = (),
     check: Callable[[Path], object] | None = None,
 ) -> tuple[Path, bool]:
     """Write ``arrays`` and ``meta`` as a new version of ``root`` and make it current.
@@ -141,9 +141,11 @@ def write_version(
         Packed by :func:`pack_arrays` into ``arrays.npy``.
     meta : mapping
         Written to ``meta.json`` with ``arrays`` (the specs) and ``content_sha256`` added.
-    name : str, optional
-        The version's name (16 hex digits); by default the first 16 digits of
-        ``content_sha256``. A version of that name that exists already is kept as it is.
+    name_ignores : iterable of str, optional
+        Keys of ``meta`` left out of the version's name. The name is the first 16 hex
+        digits of the digest of everything else (``content_sha256`` when nothing is left
+        out); a version of that name that exists already is kept as it is (so content
+        written again, e.g. with only a new time stamp, changes nothing).
     check : callable, optional
         Called with the staged folder before it is renamed into place (e.g. the reader):
         when it raises, nothing is published and the exception propagates.
@@ -166,9 +168,8 @@ def write_version(
         for path in staging.iterdir():
             path.chmod(0o644)
         staging.chmod(0o755)
-        version = name or full["content_sha256"][:16]
-        if not VERSION_NAME.match(version):
-            raise ValueError(f"version name {version!r}")
+        ignored = set(name_ignores)
+        version = content_digest({k: v for k, v in full.items() if k not in ignored})[:16]
         target = root / version
         if target.exists():  # the same content was written before: keep that one
             shutil.rmtree(staging)
@@ -179,7 +180,7 @@ def write_version(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    before = _current_name(root)
+    before = current_name(root)
     atomic_write(root / CURRENT_NAME, version + "\n")
     os.utime(target)  # the newest version, for pruning
     prune(root, keep=target)
@@ -221,9 +222,10 @@ def prune(root: Path, keep: Path) -> None:
 # ------------------------------------------------------------------- reading
 
 
-def _current_name(root: Path) -> str | None:
+def current_name(root: str | os.PathLike[str]) -> str | None:
+    """What ``root/CURRENT`` says (stripped), or None when it cannot be read; unchecked."""
     try:
-        return (root / CURRENT_NAME).read_text(encoding="ascii")[:64].strip()
+        return (Path(root) / CURRENT_NAME).read_text(encoding="ascii")[:64].strip()
     except (OSError, UnicodeDecodeError):
         return None
 
