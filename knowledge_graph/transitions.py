@@ -801,7 +801,7 @@ _ALNUM: Final[np.ndarray] = np.zeros(256, dtype=bool)
 _ALNUM[list(b"abcdefghijklmnopqrstuvwxyz0123456789")] = True
 #: Rows (ids) or entries (successors) checked per step: bounds the checks' temporaries to
 #: a few megabytes whatever the snapshot's size.
-_CHUNK: Final[int] = 1 << 17
+_CHUNK: Final[int] = 1 << 16
 
 
 def check_arrays(arrays: Mapping[str, np.ndarray], floor: int) -> None:
@@ -857,8 +857,9 @@ def check_arrays(arrays: Mapping[str, np.ndarray], floor: int) -> None:
     if m and (int(after.min()) < 0 or int(after.max()) >= n):
         raise _fail("successors.lesson: a position is outside the id table")
     used = (sizes > 0) | (finished > 0) | (stopped > 0)
-    for lo in range(0, n, _CHUNK):
-        _check_ids(ids, lo, min(n, lo + _CHUNK))
+    rows = _CHUNK // 8  # an id row makes ~20 temporaries of up to 129 bytes: ~1 MB per step
+    for lo in range(0, n, rows):
+        _check_ids(ids, lo, min(n, lo + rows))
     lesson = 0
     while lesson < n:  # successors, in steps of about _CHUNK entries (whole lessons)
         start = int(indptr[lesson])
