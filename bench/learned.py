@@ -14,8 +14,15 @@ Measured, interleaved in one run so that the machine's load hits both sides alik
   loader's interval check included), ``--turns`` of each after a warm-up;
 * **recommend alone**: ``LessonGraph.recommend`` for the same learners, with and without
   ``transitions=``, alternating call by call;
-* the snapshot's size, the time to read and check it (:func:`load_transitions`) and the
-  resident memory it adds.
+* **the snapshot**, in both forms, holding the same model: the JSON file (read and checked
+  by :func:`load_transitions`, as the bot did before the binary form) and the binary
+  snapshot folder (:meth:`TransitionModel.write`, at publish time; then opened ``--loads``
+  times by :func:`load_transitions`: mapped, digests verified, arrays checked), with their
+  sizes, times and the resident memory each adds, split into private memory (``RssAnon``:
+  heap and numpy buffers) and mapped file pages (``RssFile``: the page cache, shared and
+  reclaimable). The binary snapshot is opened first, while the heap is small, so that
+  memory freed by the JSON reading cannot hide what it allocates. The files were just
+  written, so their pages are in the page cache: reading from EFS adds transfer time.
 
 The added time is the difference of the 10th percentiles, the medians and the 90th
 percentiles of the two sides; on a shared, loaded machine the 10th percentile (turns that
@@ -31,7 +38,6 @@ import gc
 import json
 import os
 import random
-import resource
 import statistics
 import tempfile
 import time
@@ -94,7 +100,7 @@ def _summary(without: list[int], with_: list[int]) -> dict[str, float]:
     }
 
 
-def measure(lessons: int, turns: int, calls: int) -> dict[str, Any]:
+def measure(lessons: int, turns: int, calls: int, loads: int = 10) -> dict[str, Any]:
     """Run the measurements of the module docstring; return the results."""
     os.environ.setdefault("PROGRESS_STORE", "memory://")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -112,21 +118,49 @@ def measure(lessons: int, turns: int, calls: int) -> dict[str, Any]:
     graph = loader.get()
     ids = graph.index.ids
     folder = Path(tempfile.mkdtemp(prefix="bench-learned-"))
-    snapshot = folder / "transitions.json"
-    snapshot.write_text(snapshot_text(ids), encoding="utf-8")
-    gc.collect()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    text_file = folder / "transitions.json"
+    text_file.write_text(snapshot_text(ids), encoding="utf-8")
+    snapshot = folder / "transitions"  # the binary snapshot folder the bot reads
+
+    # Publish time: read the JSON once (as the old bot did), write the binary form.
     start = time.perf_counter()
-    model = load_transitions(snapshot)
-    load_s = time.perf_counter() - start
+    source = load_transitions(text_file)
+    text_load_s = time.perf_counter() - start
+    start = time.perf_counter()
+    source.write(snapshot)
+    write_s = time.perf_counter() - start
+    del source
     gc.collect()
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # Serving: open the binary snapshot (first, while the heap is still small), then JSON.
+    binary_loads = []
+    for _ in range(loads):
+        gc.collect()
+        before = _memory()
+        start = time.perf_counter()
+        model = load_transitions(snapshot)
+        binary_loads.append(time.perf_counter() - start)
+        after = _memory()
+    binary_memory = {k: round(after[k] - before[k], 1) for k in after}
+    gc.collect()
+    before = _memory()
+    start = time.perf_counter()
+    text_model = load_transitions(text_file)
+    json_load_s = time.perf_counter() - start
+    gc.collect()
+    after = _memory()
+    json_memory = {k: round(after[k] - before[k], 1) for k in after}
+    assert text_model == model, "the JSON and binary snapshots must hold the same model"
+    del text_model
+    gc.collect()
+    version = current_version_of(snapshot)
 
     store = open_progress_store("memory://")
     plain = Services(graph_loader=loader, store=store)
     plain.use_transitions(None)
     learned = Services(graph_loader=loader, store=store)
     learned.use_transitions(TransitionsLoader(snapshot, check_seconds=300.0))
+    assert learned.transitions() is not None
     handler = lambda_function.lambda_handler
     people = [Learner.having(TYPICAL_COMPLETIONS, ids), Learner.at(0.0, ids)]
     results: dict[str, Any] = {}
@@ -166,22 +200,58 @@ def measure(lessons: int, turns: int, calls: int) -> dict[str, Any]:
         "lessons": len(graph),
         "snapshot_lessons": len(model),
         "successors_per_lesson": SUCCESSORS,
-        "snapshot_bytes": snapshot.stat().st_size,
-        "snapshot_load_s": round(load_s, 3),
-        "snapshot_rss_added_mb": round(rss_after - rss_before, 1),
+        "json": {
+            "bytes": text_file.stat().st_size,
+            "load_s": round(json_load_s, 3),
+            "load_again_s": round(text_load_s, 3),
+            "memory_added_mb": json_memory,
+        },
+        "binary": {
+            "bytes": sum(p.stat().st_size for p in version.iterdir()),
+            "write_s": round(write_s, 3),
+            "load_ms_min": round(min(binary_loads) * 1e3, 2),
+            "load_ms_median": round(statistics.median(binary_loads) * 1e3, 2),
+            "load_ms_max": round(max(binary_loads) * 1e3, 2),
+            "loads": len(binary_loads),
+            "memory_added_mb": binary_memory,
+        },
         "learners": results,
     }
 
 
+def _memory() -> dict[str, float]:
+    """This process's resident memory in MB: ``anon`` (private: its heap, numpy buffers)
+    and ``file`` (file pages it has mapped and touched; shared page cache, reclaimable),
+    from ``/proc/self/status`` (Linux)."""
+    fields = {"RssAnon:": "anon_mb", "RssFile:": "file_mb"}
+    found = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            name, *value = line.split()
+            if name in fields:
+                found[fields[name]] = int(value[0]) / 1024
+    return found
+
+
+def current_version_of(folder: Path) -> Path:
+    """The version folder a snapshot folder's CURRENT names."""
+    from knowledge_graph.mapped_arrays import read_current
+
+    version = read_current(folder, ValueError)
+    assert version is not None
+    return version
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``[--lessons N] [--turns T] [--calls C] [--out FILE]``."""
+    """Command line: ``[--lessons N] [--turns T] [--calls C] [--loads L] [--out FILE]``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lessons", type=int, default=100_000)
     parser.add_argument("--turns", type=int, default=300)
     parser.add_argument("--calls", type=int, default=1_000)
+    parser.add_argument("--loads", type=int, default=10)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    result = measure(args.lessons, args.turns, args.calls)
+    result = measure(args.lessons, args.turns, args.calls, args.loads)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
 
