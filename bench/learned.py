@@ -238,10 +238,12 @@ for _ in range(loads):
     if len(times) == 1:
         gc.collect()
         after = _memory()
-tracemalloc.start()
-model = load_transitions(path)
-peak = tracemalloc.get_traced_memory()[1] if loads > 1 else 0
-tracemalloc.stop()
+peak = 0
+if loads > 1:  # the binary form: tracing the JSON form's millions of objects takes minutes
+    tracemalloc.start()
+    model = load_transitions(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
 print(json.dumps({
     "times_s": times,
     "memory_added_mb": {k: round(after[k] - before[k], 1) for k in after},

@@ -23,9 +23,43 @@ least ``min_learners`` distinct learners (default :data:`DEFAULT_MIN_LEARNERS`):
 counts could single out a learner and are noise. The floor is part of the snapshot and is
 checked again when a snapshot is read.
 
-Snapshot file
--------------
-:meth:`TransitionModel.to_json` writes, and :func:`load_transitions` reads::
+Snapshots
+---------
+The bot reads the **binary snapshot**, a folder that :meth:`TransitionModel.write` makes
+(at publish time: the aggregator, ``python -m lex_bot transitions rebuild``) and
+:func:`load_transitions` memory-maps; ``TRANSITIONS_SNAPSHOT`` names the folder, e.g.
+``/mnt/lessons/.transitions``::
+
+    .transitions/CURRENT                       # the version in use, replaced atomically
+    .transitions/<16 hex digits>/arrays.npy    # the arrays below, one uint8 .npy
+    .transitions/<16 hex digits>/meta.json     # format "lessonbot-transitions-arrays",
+                                               # version 1, min_learners, generated_at,
+                                               # each array's dtype/shape/place/SHA-256
+
+The arrays (:data:`ARRAY_NAMES`), over ``n`` lesson ids and ``m`` kept successors:
+
+===================== ========================= =============================================
+``lesson.id``         ``S<w>``, n               every id the model names, sorted, distinct
+                                                  (a lookup is a binary search: no dict)
+``lesson.finished``   uint16/32 or int64, n     learners who finished it (0: none kept)
+``lesson.stopped``    same, n                   learners who stopped there (0: none kept)
+``successors.indptr`` int64, n + 1              lesson ``i``'s successors are entries
+                                                  ``indptr[i]:indptr[i + 1]``
+``successors.lesson`` uint16 or uint32, m       a successor's row in ``lesson.id``; within a
+                                                  lesson increasing (sorted, distinct)
+``successors.learners`` as ``finished``, m      its distinct learners
+===================== ========================= =============================================
+
+Opening one verifies every digest (:mod:`knowledge_graph.mapped_arrays`) and runs
+:func:`check_arrays` (vectorised, in steps of bounded size): the JSON reader's rules in
+array terms. A query then touches the id table's binary search and the lesson's own
+entries: at 100,000 lessons with 20 successors each, opening takes tens of milliseconds
+and builds no Python object per lesson (``bench/learned.py``), where the JSON form takes
+seconds and tens of megabytes.
+
+The **JSON snapshot** (``lessonbot-transitions/1``) is the interchange form, for small
+snapshots, tests and tools (``stats --transitions``); :meth:`TransitionModel.to_json`
+writes it, and :func:`load_transitions` reads it when given a file::
 
     {"format": "lessonbot-transitions/1",
      "min_learners": 5,
@@ -39,7 +73,9 @@ size-limited (the file lives on shared storage): plain JSON only (never pickle o
 most :data:`MAX_SNAPSHOT_BYTES`, qualified ids, integer counts, the floor respected, no
 duplicate keys, and for every lesson with successors a ``finished`` count of at least the
 sum of its listed successors and its ``stopped`` count; anything else raises
-:class:`knowledge_graph.errors.TransitionsSnapshotError`.
+:class:`knowledge_graph.errors.TransitionsSnapshotError`. Both forms hold the same model:
+``load_transitions(folder) == TransitionModel.from_json(text)`` when one was made from
+the other.
 
 Example
 -------
@@ -1044,15 +1080,16 @@ class TransitionsLoader:
 def loader_from_env(environ: Mapping[str, str] | None = None) -> TransitionsLoader | None:
     """The :class:`TransitionsLoader` the environment asks for, or ``None``.
 
-    ``TRANSITIONS_SNAPSHOT``: the snapshot file (unset or empty: no learned component).
+    ``TRANSITIONS_SNAPSHOT``: the snapshot folder (or a JSON file; unset or empty: no learned
+    component).
     ``TRANSITIONS_CHECK_SECONDS``: seconds between looks at it (default 300; a value that
     is not a non-negative number falls back to the default).
 
     Example
     -------
-    >>> loader = loader_from_env({"TRANSITIONS_SNAPSHOT": "/mnt/lessons/.transitions.json"})
+    >>> loader = loader_from_env({"TRANSITIONS_SNAPSHOT": "/mnt/lessons/.transitions"})
     >>> str(loader.path), loader.check_seconds
-    ('/mnt/lessons/.transitions.json', 300.0)
+    ('/mnt/lessons/.transitions', 300.0)
     >>> loader_from_env({}) is None
     True
     """
