@@ -830,7 +830,7 @@ def _build(
     return TransitionModel(min_learners, generated_at, _arrays_of(successors, finished, stopped))
 
 
-#: Bytes allowed in a lesson id (``_QUALIFIED_ID``), and the NUL padding after one.
+#: Bytes allowed in a lesson id (``_QUALIFIED_ID``).
 _ID_BYTES: Final[np.ndarray] = np.zeros(256, dtype=bool)
 _ID_BYTES[list(b"abcdefghijklmnopqrstuvwxyz0123456789_-/")] = True
 _ALNUM: Final[np.ndarray] = np.zeros(256, dtype=bool)
@@ -915,15 +915,14 @@ def _check_ids(ids: np.ndarray, lo: int, hi: int) -> None:
         raise _fail("lesson.id must be sorted and distinct")
     width = ids.dtype.itemsize
     raw = ids[lo:hi].view(np.uint8).reshape(hi - lo, width)
-    present = raw != 0
-    length = present.sum(axis=1)
+    length = np.strings.str_len(ids[lo:hi])  # up to the last non-NUL byte
     slash = raw == ord("/")
     where = slash.argmax(axis=1)
     rows = np.arange(hi - lo)
     ok = (
-        (_ID_BYTES[raw] | ~present).all(axis=1)
-        & (present[:, 1:] <= present[:, :-1]).all(axis=1)  # NUL only as padding
-        & (slash.sum(axis=1) == 1)
+        # every byte up to the length allowed (so no NUL inside: NUL is only padding)
+        (np.count_nonzero(_ID_BYTES[raw], axis=1) == length)
+        & (np.count_nonzero(slash, axis=1) == 1)
         & (where >= 1)
         & (where <= 64)
         & (length - where - 1 >= 1)
@@ -937,30 +936,37 @@ def _check_ids(ids: np.ndarray, lo: int, hi: int) -> None:
 
 
 def _check_rows(arrays: Mapping[str, np.ndarray], lo: int, hi: int, used: np.ndarray) -> None:
-    """The successors of lessons ``lo:hi``; marks the ids they name in ``used``."""
-    indptr = arrays["successors.indptr"][lo : hi + 1].astype(np.int64)
+    """The successors of lessons ``lo:hi``; marks the ids they name in ``used``.
+
+    Works on the stored dtypes (no widened copies): a pass or two over each array.
+    """
+    indptr = arrays["successors.indptr"][lo : hi + 1]
     start, end = int(indptr[0]), int(indptr[-1])
     if start == end:
         return
-    after = arrays["successors.lesson"][start:end].astype(np.int64)
-    learners = arrays["successors.learners"][start:end].astype(np.int64)
+    after = arrays["successors.lesson"][start:end]
     sizes = np.diff(indptr)
-    owner = np.repeat(np.arange(lo, hi), sizes)
-    if np.any(after == owner):
-        raise _fail(
-            f"successors: {_id(arrays, int(owner[np.argmax(after == owner)]))!r} follows itself"
-        )
-    first = np.zeros(end - start, dtype=bool)
-    first[(indptr[:-1] - start)[sizes > 0]] = True
-    rising = (after[1:] > after[:-1]) | first[1:]
-    if not rising.all():
-        lesson = _id(arrays, int(owner[1 + int(np.argmin(rising))]))
-        raise _fail(f"successors of {lesson!r} must be distinct and in id order")
     has = sizes > 0
-    totals = np.add.reduceat(learners, (indptr[:-1] - start)[has])
+    firsts = (indptr[:-1] - start)[has]  # each lesson's first entry, increasing
+    # Distinct and increasing within a lesson: the order may only fall at a first entry.
+    falls = np.flatnonzero(after[1:] <= after[:-1]) + 1
+    if falls.size:
+        at = np.minimum(firsts.searchsorted(falls), firsts.size - 1)
+        wrong = firsts[at] != falls
+        if wrong.any():
+            entry = start + int(falls[np.argmax(wrong)])
+            lesson = _id(
+                arrays, int(np.searchsorted(arrays["successors.indptr"], entry, "right")) - 1
+            )
+            raise _fail(f"successors of {lesson!r} must be distinct and in id order")
+    owner = np.repeat(np.arange(lo, hi, dtype=after.dtype), sizes)
+    loops = after == owner
+    if loops.any():
+        raise _fail(f"successors: {_id(arrays, int(owner[np.argmax(loops)]))!r} follows itself")
+    totals = np.add.reduceat(arrays["successors.learners"][start:end], firsts, dtype=np.int64)
     rows = np.arange(lo, hi)[has]
-    need = totals + arrays["lesson.stopped"][rows].astype(np.int64)
-    short = arrays["lesson.finished"][rows].astype(np.int64) < need
+    need = totals + arrays["lesson.stopped"][rows]
+    short = arrays["lesson.finished"][rows] < need
     if short.any():
         lesson = _id(arrays, int(rows[np.argmax(short)]))
         raise _fail(f"finished[{lesson!r}] is below the learners of its successors and stops")
