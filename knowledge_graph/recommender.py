@@ -506,7 +506,7 @@ def learned_values(
     dict of lesson index to (value in (0, 1], LearnedSource)
     """
     best: dict[int, tuple[float, LearnedSource]] = {}
-    position = index.position  # per id (a binary search on a mapped index): no full dict
+    position = index.position  # one id at a time: a mapped index searches (and remembers)
     for back, before in enumerate(reversed(seeds[-LEARNED_RECENT:])):
         before_id = index.ids[before]
         finished = transitions.finished(before_id)

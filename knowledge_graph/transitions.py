@@ -252,23 +252,22 @@ class TransitionModel:
         One binary search and the lesson's own successors; unknown lessons give ``()``.
         """
         ids, counts = self.successor_counts(lesson_id)
-        return tuple(map(Successor, ids, counts))
+        ranked = sorted(zip(ids, counts, strict=True), key=lambda s: (-s[1], s[0]))
+        return tuple(Successor(lesson, learners) for lesson, learners in ranked)
 
     def successor_counts(self, lesson_id: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        """The same as :meth:`successors`, as ``(ids, learner counts)``: no object per
-        successor, for the recommender's hot path."""
+        """The kept successors of ``lesson_id`` as ``(ids, learner counts)`` in id order
+        (as stored; :meth:`successors` ranks them): no object per successor and no
+        sorting, for the recommender's hot path."""
         i = self._position(lesson_id)
         if i is None:
             return (), ()
         a = self.arrays
         lo, hi = a["successors.indptr"][i : i + 2].tolist()
-        if lo == hi:
-            return (), ()
-        counts = a["successors.learners"][lo:hi]
-        # Stored by id (position) within the lesson; rank most learners first, ties by id.
-        order = np.argsort(-counts.astype(np.int64), kind="stable")
-        names = a["lesson.id"][a["successors.lesson"][lo:hi][order]].tolist()
-        return tuple(b.decode("ascii") for b in names), tuple(counts[order].tolist())
+        names = a["lesson.id"][a["successors.lesson"][lo:hi]].tolist()
+        return tuple(b.decode("ascii") for b in names), tuple(
+            a["successors.learners"][lo:hi].tolist()
+        )
 
     def finished(self, lesson_id: str) -> int:
         """Distinct learners who completed ``lesson_id`` (0 when unknown or below the floor).
@@ -405,9 +404,9 @@ class TransitionModel:
         lessons = self.lessons
         successors = {}
         for lesson in lessons:
-            ids, counts = self.successor_counts(lesson)
-            if ids:
-                successors[lesson] = [[x, n] for x, n in zip(ids, counts, strict=True)]
+            ranked = self.successors(lesson)
+            if ranked:
+                successors[lesson] = [[x, n] for x, n in ranked]
         document = {
             "format": SNAPSHOT_FORMAT,
             "min_learners": self.min_learners,
