@@ -14,8 +14,15 @@ Measured, interleaved in one run so that the machine's load hits both sides alik
   loader's interval check included), ``--turns`` of each after a warm-up;
 * **recommend alone**: ``LessonGraph.recommend`` for the same learners, with and without
   ``transitions=``, alternating call by call;
-* the snapshot's size, the time to read and check it (:func:`load_transitions`) and the
-  resident memory it adds.
+* **the snapshot**, in both forms, holding the same model: the JSON file (read and checked
+  by :func:`load_transitions`, as the bot did before the binary form) and the binary
+  snapshot folder (:meth:`TransitionModel.write`, at publish time; then opened ``--loads``
+  times by :func:`load_transitions`: mapped, digests verified, arrays checked), with their
+  sizes, times and the resident memory each adds, split into private memory (``RssAnon``:
+  heap and numpy buffers) and mapped file pages (``RssFile``: the page cache, shared and
+  reclaimable). The binary snapshot is opened first, while the heap is small, so that
+  memory freed by the JSON reading cannot hide what it allocates. The files were just
+  written, so their pages are in the page cache: reading from EFS adds transfer time.
 
 The added time is the difference of the 10th percentiles, the medians and the 90th
 percentiles of the two sides; on a shared, loaded machine the 10th percentile (turns that
@@ -31,8 +38,9 @@ import gc
 import json
 import os
 import random
-import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -94,7 +102,7 @@ def _summary(without: list[int], with_: list[int]) -> dict[str, float]:
     }
 
 
-def measure(lessons: int, turns: int, calls: int) -> dict[str, Any]:
+def measure(lessons: int, turns: int, calls: int, loads: int = 10) -> dict[str, Any]:
     """Run the measurements of the module docstring; return the results."""
     os.environ.setdefault("PROGRESS_STORE", "memory://")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -112,21 +120,35 @@ def measure(lessons: int, turns: int, calls: int) -> dict[str, Any]:
     graph = loader.get()
     ids = graph.index.ids
     folder = Path(tempfile.mkdtemp(prefix="bench-learned-"))
-    snapshot = folder / "transitions.json"
-    snapshot.write_text(snapshot_text(ids), encoding="utf-8")
-    gc.collect()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    text_file = folder / "transitions.json"
+    text_file.write_text(snapshot_text(ids), encoding="utf-8")
+    snapshot = folder / "transitions"  # the binary snapshot folder the bot reads
+
+    # Publish time: read the JSON once (as the old bot did), write the binary form.
     start = time.perf_counter()
-    model = load_transitions(snapshot)
-    load_s = time.perf_counter() - start
+    source = load_transitions(text_file)
+    text_load_s = time.perf_counter() - start
+    start = time.perf_counter()
+    source.write(snapshot)
+    write_s = time.perf_counter() - start
+    del source
     gc.collect()
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # Serving: open each form in a fresh process (a cold start's heap, nothing freed earlier
+    # to hide an allocation); the binary one --loads times, the JSON one once.
+    binary = _fresh_loads(snapshot, loads)
+    text = _fresh_loads(text_file, 1)
+    model = load_transitions(snapshot)
+    assert load_transitions(text_file) == model, "both forms must hold the same model"
+    gc.collect()
+    version = current_version_of(snapshot)
 
     store = open_progress_store("memory://")
     plain = Services(graph_loader=loader, store=store)
     plain.use_transitions(None)
     learned = Services(graph_loader=loader, store=store)
     learned.use_transitions(TransitionsLoader(snapshot, check_seconds=300.0))
+    assert learned.transitions() is not None
     handler = lambda_function.lambda_handler
     people = [Learner.having(TYPICAL_COMPLETIONS, ids), Learner.at(0.0, ids)]
     results: dict[str, Any] = {}
@@ -166,22 +188,103 @@ def measure(lessons: int, turns: int, calls: int) -> dict[str, Any]:
         "lessons": len(graph),
         "snapshot_lessons": len(model),
         "successors_per_lesson": SUCCESSORS,
-        "snapshot_bytes": snapshot.stat().st_size,
-        "snapshot_load_s": round(load_s, 3),
-        "snapshot_rss_added_mb": round(rss_after - rss_before, 1),
+        "json": {
+            "bytes": text_file.stat().st_size,
+            "load_s": round(text["times_s"][0], 3),
+            "load_again_s": round(text_load_s, 3),
+            "memory_added_mb": text["memory_added_mb"],
+        },
+        "binary": {
+            "bytes": sum(p.stat().st_size for p in version.iterdir()),
+            "write_s": round(write_s, 3),
+            "first_load_ms": round(binary["times_s"][0] * 1e3, 2),
+            "load_ms_min": round(min(binary["times_s"]) * 1e3, 2),
+            "load_ms_median": round(statistics.median(binary["times_s"]) * 1e3, 2),
+            "load_ms_max": round(max(binary["times_s"]) * 1e3, 2),
+            "loads": len(binary["times_s"]),
+            "memory_added_mb": binary["memory_added_mb"],
+            "peak_allocated_mb": binary["peak_allocated_mb"],
+        },
         "learners": results,
     }
 
 
+def _memory() -> dict[str, float]:
+    """This process's resident memory in MB: ``anon`` (private: its heap, numpy buffers)
+    and ``file`` (file pages it has mapped and touched; shared page cache, reclaimable),
+    from ``/proc/self/status`` (Linux)."""
+    fields = {"RssAnon:": "anon_mb", "RssFile:": "file_mb"}
+    found = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            name, *value = line.split()
+            if name in fields:
+                found[fields[name]] = int(value[0]) / 1024
+    return found
+
+
+_CHILD = """
+import gc, json, sys, time, tracemalloc
+from bench.learned import _memory
+from knowledge_graph.transitions import load_transitions
+path, loads = sys.argv[1], int(sys.argv[2])
+gc.collect()
+before = _memory()
+times = []
+for _ in range(loads):
+    start = time.perf_counter()
+    model = load_transitions(path)
+    times.append(time.perf_counter() - start)
+    if len(times) == 1:
+        gc.collect()
+        after = _memory()
+peak = 0
+if loads > 1:  # the binary form: tracing the JSON form's millions of objects takes minutes
+    tracemalloc.start()
+    model = load_transitions(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+print(json.dumps({
+    "times_s": times,
+    "memory_added_mb": {k: round(after[k] - before[k], 1) for k in after},
+    "peak_allocated_mb": round(peak / 2**20, 2),
+}))
+"""
+
+
+def _fresh_loads(path: Path, loads: int) -> dict[str, Any]:
+    """Open the snapshot at ``path`` ``loads`` times in a new Python process: the times, the
+    memory the first opening added (:func:`_memory`) and, for ``loads`` > 1, the peak bytes
+    allocated while opening it once more (``tracemalloc``; heap and numpy buffers)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), str(loads)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    return json.loads(done.stdout)
+
+
+def current_version_of(folder: Path) -> Path:
+    """The version folder a snapshot folder's CURRENT names."""
+    from knowledge_graph.mapped_arrays import read_current
+
+    version = read_current(folder, ValueError)
+    assert version is not None
+    return version
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Command line: ``[--lessons N] [--turns T] [--calls C] [--out FILE]``."""
+    """Command line: ``[--lessons N] [--turns T] [--calls C] [--loads L] [--out FILE]``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lessons", type=int, default=100_000)
     parser.add_argument("--turns", type=int, default=300)
     parser.add_argument("--calls", type=int, default=1_000)
+    parser.add_argument("--loads", type=int, default=10)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    result = measure(args.lessons, args.turns, args.calls)
+    result = measure(args.lessons, args.turns, args.calls, args.loads)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2))
 

@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--transitions",
         metavar="SNAPSHOT",
         help="instead: where learners went after each lesson and where they stopped, "
-        "from a transitions snapshot (lessonbot-transitions/1)",
+        "from a transitions snapshot (a snapshot folder, or a lessonbot-transitions/1 file)",
     )
     sub.add_argument(
         "--top", type=_positive_int, default=3, metavar="N", help="successors shown per lesson"

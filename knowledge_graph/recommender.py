@@ -506,7 +506,7 @@ def learned_values(
     dict of lesson index to (value in (0, 1], LearnedSource)
     """
     best: dict[int, tuple[float, LearnedSource]] = {}
-    positions = index.positions
+    position = index.position  # one id at a time: a mapped index searches (and remembers)
     for back, before in enumerate(reversed(seeds[-LEARNED_RECENT:])):
         before_id = index.ids[before]
         finished = transitions.finished(before_id)
@@ -516,7 +516,7 @@ def learned_values(
         scale = RECENCY_FACTOR**back / went_on
         ids, counts = transitions.successor_counts(before_id)
         for lesson_id, learners in zip(ids, counts, strict=True):
-            after = positions.get(lesson_id)
+            after = position(lesson_id)
             if after is None:
                 continue
             value = scale * learners

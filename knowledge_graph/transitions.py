@@ -23,9 +23,43 @@ least ``min_learners`` distinct learners (default :data:`DEFAULT_MIN_LEARNERS`):
 counts could single out a learner and are noise. The floor is part of the snapshot and is
 checked again when a snapshot is read.
 
-Snapshot file
--------------
-:meth:`TransitionModel.to_json` writes, and :func:`load_transitions` reads::
+Snapshots
+---------
+The bot reads the **binary snapshot**, a folder that :meth:`TransitionModel.write` makes
+(at publish time: the aggregator, ``python -m lex_bot transitions rebuild``) and
+:func:`load_transitions` memory-maps; ``TRANSITIONS_SNAPSHOT`` names the folder, e.g.
+``/mnt/lessons/.transitions``::
+
+    .transitions/CURRENT                       # the version in use, replaced atomically
+    .transitions/<16 hex digits>/arrays.npy    # the arrays below, one uint8 .npy
+    .transitions/<16 hex digits>/meta.json     # format "lessonbot-transitions-arrays",
+                                               # version 1, min_learners, generated_at,
+                                               # each array's dtype/shape/place/SHA-256
+
+The arrays (:data:`ARRAY_NAMES`), over ``n`` lesson ids and ``m`` kept successors:
+
+===================== ========================= =============================================
+``lesson.id``         ``S<w>``, n               every id the model names, sorted, distinct
+                                                  (a lookup is a binary search: no dict)
+``lesson.finished``   uint16/32 or int64, n     learners who finished it (0: none kept)
+``lesson.stopped``    same, n                   learners who stopped there (0: none kept)
+``successors.indptr`` int64, n + 1              lesson ``i``'s successors are entries
+                                                  ``indptr[i]:indptr[i + 1]``
+``successors.lesson`` uint16 or uint32, m       a successor's row in ``lesson.id``; within a
+                                                  lesson increasing (sorted, distinct)
+``successors.learners`` as ``finished``, m      its distinct learners
+===================== ========================= =============================================
+
+Opening one verifies every digest (:mod:`knowledge_graph.mapped_arrays`) and runs
+:func:`check_arrays` (vectorised, in steps of bounded size): the JSON reader's rules in
+array terms. A query then touches the id table's binary search and the lesson's own
+entries: at 100,000 lessons with 20 successors each, opening takes tens of milliseconds
+and builds no Python object per lesson (``bench/learned.py``), where the JSON form takes
+seconds and tens of megabytes.
+
+The **JSON snapshot** (``lessonbot-transitions/1``) is the interchange form, for small
+snapshots, tests and tools (``stats --transitions``); :meth:`TransitionModel.to_json`
+writes it, and :func:`load_transitions` reads it when given a file::
 
     {"format": "lessonbot-transitions/1",
      "min_learners": 5,
@@ -39,7 +73,9 @@ size-limited (the file lives on shared storage): plain JSON only (never pickle o
 most :data:`MAX_SNAPSHOT_BYTES`, qualified ids, integer counts, the floor respected, no
 duplicate keys, and for every lesson with successors a ``finished`` count of at least the
 sum of its listed successors and its ``stopped`` count; anything else raises
-:class:`knowledge_graph.errors.TransitionsSnapshotError`.
+:class:`knowledge_graph.errors.TransitionsSnapshotError`. Both forms hold the same model:
+``load_transitions(folder) == TransitionModel.from_json(text)`` when one was made from
+the other.
 
 Example
 -------
@@ -64,14 +100,24 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from itertools import pairwise
 from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
+import numpy as np
+
 from knowledge_graph.errors import TransitionsSnapshotError
 from knowledge_graph.file_format import MAX_TOTAL_LESSONS
+from knowledge_graph.mapped_arrays import (
+    CURRENT_NAME,
+    current_name,
+    map_version,
+    read_current,
+    write_version,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +136,9 @@ __all__ = [
 
 #: The ``format`` value of a snapshot file this module writes and reads.
 SNAPSHOT_FORMAT: Final[str] = "lessonbot-transitions/1"
+#: The ``format`` of a binary snapshot's ``meta.json`` (with ``version`` :data:`BINARY_VERSION`).
+BINARY_FORMAT: Final[str] = "lessonbot-transitions-arrays"
+BINARY_VERSION: Final[int] = 1
 #: Default privacy and noise floor: distinct learners a count needs to be kept.
 DEFAULT_MIN_LEARNERS: Final[int] = 5
 #: Default number of successors kept per lesson. The recommender offers at most a handful
@@ -121,26 +170,33 @@ class Successor(NamedTuple):
     learners: int
 
 
-#: A lesson's successors as stored: their ids and learner counts, most learners first. Two
-#: flat tuples per lesson instead of one object per successor: a snapshot with 20 successors
-#: for each of 100,000 lessons holds 2 million of them (see bench/learned.py).
-Packed = tuple[tuple[str, ...], tuple[int, ...]]
-_NONE: Final[Packed] = ((), ())
+#: The arrays of a model (see :data:`BINARY_FORMAT`), by name.
+ARRAY_NAMES: Final[tuple[str, ...]] = (
+    "lesson.finished",
+    "lesson.id",
+    "lesson.stopped",
+    "successors.indptr",
+    "successors.learners",
+    "successors.lesson",
+)
+#: Position lookups remembered per model (a turn asks about 3 lessons, 3 times each).
+_POSITION_CACHE: Final[int] = 4096
 
 
-def _pack(successors: Iterable[Successor]) -> Packed:
-    ranked = tuple(successors)
-    return tuple(s.lesson_id for s in ranked), tuple(s.learners for s in ranked)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TransitionModel:
     """Top successors per lesson, learned from learners' completion histories (immutable).
 
     Build one with :func:`learn_transitions` (from histories), :meth:`from_counts` (from
-    counted pairs, e.g. an aggregator's table) or :func:`load_transitions` (a snapshot file).
+    counted pairs, e.g. an aggregator's table) or :func:`load_transitions` (a snapshot).
     Every count in the model is at least ``min_learners``; lessons absent from the model
     answer ``()`` / ``0``.
+
+    The counts are numpy arrays in compressed sparse row form over a sorted table of lesson
+    ids (see :data:`BINARY_FORMAT`): memory-mapped when read from a binary snapshot, so a
+    query costs one binary search in the id table plus the lesson's own successors, and
+    nothing proportional to the snapshot is built when it is opened. Two models are equal
+    when their floor, time stamp and counts are.
 
     Attributes
     ----------
@@ -148,30 +204,70 @@ class TransitionModel:
         The privacy and noise floor the counts were cut at (>= 1).
     generated_at : str or None
         When the counts were taken (ISO-8601), if known.
+    arrays : mapping of str to numpy array
+        The counts (:data:`ARRAY_NAMES`), as checked by :func:`check_arrays`.
     """
 
     min_learners: int
     generated_at: str | None = None
-    _successors: Mapping[str, Packed] = field(
-        default_factory=lambda: MappingProxyType({}), repr=False
-    )
-    _finished: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), repr=False)
-    _stopped: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    arrays: Mapping[str, np.ndarray] = field(default_factory=lambda: _empty_arrays(), repr=False)
 
-    __hash__ = None  # type: ignore[assignment]  # holds mappings: equal by content, unhashable
+    __hash__ = None  # type: ignore[assignment]  # holds arrays: equal by content, unhashable
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TransitionModel):
+            return NotImplemented
+        return (
+            self.min_learners == other.min_learners
+            and self.generated_at == other.generated_at
+            and all(np.array_equal(self.arrays[k], other.arrays[k]) for k in ARRAY_NAMES)
+        )
+
+    @cached_property
+    def _positions(self) -> dict[str, int | None]:
+        return {}
+
+    def _position(self, lesson_id: object) -> int | None:
+        """The row of ``lesson_id`` in the id table: one binary search (remembered)."""
+        cache = self._positions
+        if isinstance(lesson_id, str) and lesson_id in cache:
+            return cache[lesson_id]
+        ids = self.arrays["lesson.id"]
+        if not isinstance(lesson_id, str) or not lesson_id.isascii():
+            return None
+        key = lesson_id.encode("ascii")
+        found: int | None = None
+        if 0 < len(key) <= ids.dtype.itemsize and b"\0" not in key and ids.shape[0]:
+            at = int(ids.searchsorted(key))
+            if at < ids.shape[0] and ids[at] == key:
+                found = at
+        if len(cache) >= _POSITION_CACHE:
+            cache.clear()
+        cache[lesson_id] = found
+        return found
 
     def successors(self, lesson_id: str) -> tuple[Successor, ...]:
         """Return the kept successors of ``lesson_id``, most learners first, ties by id.
 
-        One dict lookup; unknown lessons give ``()``.
+        One binary search and the lesson's own successors; unknown lessons give ``()``.
         """
-        ids, counts = self._successors.get(lesson_id, _NONE)
-        return tuple(map(Successor, ids, counts))
+        ids, counts = self.successor_counts(lesson_id)
+        ranked = sorted(zip(ids, counts, strict=True), key=lambda s: (-s[1], s[0]))
+        return tuple(Successor(lesson, learners) for lesson, learners in ranked)
 
-    def successor_counts(self, lesson_id: str) -> Packed:
-        """The same as :meth:`successors`, as ``(ids, learner counts)``: no object per
-        successor, for the recommender's hot path."""
-        return self._successors.get(lesson_id, _NONE)
+    def successor_counts(self, lesson_id: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The kept successors of ``lesson_id`` as ``(ids, learner counts)`` in id order
+        (as stored; :meth:`successors` ranks them): no object per successor and no
+        sorting, for the recommender's hot path."""
+        i = self._position(lesson_id)
+        if i is None:
+            return (), ()
+        a = self.arrays
+        lo, hi = a["successors.indptr"][i : i + 2].tolist()
+        names = a["lesson.id"][a["successors.lesson"][lo:hi]].tolist()
+        return tuple(b.decode("ascii") for b in names), tuple(
+            a["successors.learners"][lo:hi].tolist()
+        )
 
     def finished(self, lesson_id: str) -> int:
         """Distinct learners who completed ``lesson_id`` (0 when unknown or below the floor).
@@ -180,20 +276,32 @@ class TransitionModel:
         below the floor or cut by ``top``, so ``successor.learners / finished`` is the true
         share of them who took that successor next.
         """
-        return self._finished.get(lesson_id, 0)
+        i = self._position(lesson_id)
+        return 0 if i is None else int(self.arrays["lesson.finished"][i])
 
     def stopped(self, lesson_id: str) -> int:
         """Distinct learners whose last new completion was ``lesson_id`` (0 below the floor)."""
-        return self._stopped.get(lesson_id, 0)
+        i = self._position(lesson_id)
+        return 0 if i is None else int(self.arrays["lesson.stopped"][i])
 
     @property
     def lessons(self) -> tuple[str, ...]:
-        """Every lesson id with a kept successor, finished or stopped count, sorted."""
-        return tuple(sorted(set(self._successors) | set(self._finished) | set(self._stopped)))
+        """Every lesson id with a kept successor, finished or stopped count, sorted.
+
+        Decodes them all: for tools (``stats --transitions``), not for a turn.
+        """
+        a = self.arrays
+        keep = (np.diff(a["successors.indptr"]) > 0) | (a["lesson.finished"] > 0)
+        keep |= a["lesson.stopped"] > 0
+        return tuple(b.decode("ascii") for b in a["lesson.id"][keep].tolist())
+
+    @cached_property
+    def _with_successors(self) -> int:
+        return int(np.count_nonzero(np.diff(self.arrays["successors.indptr"])))
 
     def __len__(self) -> int:
         """Number of lessons with at least one kept successor."""
-        return len(self._successors)
+        return self._with_successors
 
     # ----------------------------------------------------------------- building
 
@@ -274,33 +382,87 @@ class TransitionModel:
                         f"{learners} learners who went on from it or stopped there"
                     )
         successors = {
-            before: _pack(sorted(found, key=lambda s: (-s.learners, s.lesson_id))[:top])
-            for before, found in sorted(by_lesson.items())
+            before: sorted(found, key=lambda s: (-s.learners, s.lesson_id))[:top]
+            for before, found in by_lesson.items()
         }
-        return cls(
-            min_learners=min_learners,
-            generated_at=generated_at,
-            _successors=MappingProxyType(successors),
-            _finished=MappingProxyType(_floored(all_finished, min_learners)),
-            _stopped=MappingProxyType(_floored(stops, min_learners)),
+        return _build(
+            min_learners,
+            generated_at,
+            successors,
+            _floored(all_finished, min_learners),
+            _floored(stops, min_learners),
         )
 
     # ----------------------------------------------------------------- snapshot
 
     def to_json(self) -> str:
-        """Return the snapshot file text (see the module docstring), keys sorted."""
+        """Return the JSON snapshot text (see the module docstring), keys sorted.
+
+        The interchange form, for small snapshots, tests and tools; the bot reads the
+        binary form that :meth:`write` makes.
+        """
+        lessons = self.lessons
+        successors = {}
+        for lesson in lessons:
+            ranked = self.successors(lesson)
+            if ranked:
+                successors[lesson] = [[x, n] for x, n in ranked]
         document = {
             "format": SNAPSHOT_FORMAT,
             "min_learners": self.min_learners,
             "generated_at": self.generated_at,
-            "successors": {
-                lesson: [list(pair) for pair in zip(*packed, strict=True)]
-                for lesson, packed in sorted(self._successors.items())
-            },
-            "finished": dict(sorted(self._finished.items())),
-            "stopped": dict(sorted(self._stopped.items())),
+            "successors": successors,
+            "finished": {k: v for k in lessons if (v := self.finished(k))},
+            "stopped": {k: v for k in lessons if (v := self.stopped(k))},
         }
         return json.dumps(document, separators=(",", ":"), ensure_ascii=True)
+
+    def write(self, path: str | PathLike[str]) -> bool:
+        """Write the binary snapshot (:data:`BINARY_FORMAT`) into the folder ``path``.
+
+        A new version folder is staged, read back with the bot's own reader (so a snapshot
+        the bot would refuse is never published), renamed into place, and ``path/CURRENT``
+        is then replaced atomically (:mod:`knowledge_graph.mapped_arrays`): a reader sees
+        the old snapshot or the new one, whole. Counts equal to the current ones (whatever
+        their ``generated_at``) publish nothing new, so warm functions do not reload them.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The snapshot folder (created when missing), e.g. ``/mnt/lessons/.transitions``:
+            what ``TRANSITIONS_SNAPSHOT`` names.
+
+        Returns
+        -------
+        bool
+            Whether ``CURRENT`` now names another version (False: these counts were already
+            the current ones; nothing changed).
+
+        Raises
+        ------
+        TransitionsSnapshotError
+            When the written arrays do not read back (nothing is published).
+        OSError
+            When the folder cannot be created or written (the current snapshot stays).
+
+        Example
+        -------
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp()) / "transitions"
+        >>> model = learn_transitions([["c/a", "c/b"]] * 5)
+        >>> model.write(folder), model.write(folder), load_transitions(folder) == model
+        (True, False, True)
+        """
+        meta = {
+            "format": BINARY_FORMAT,
+            "version": BINARY_VERSION,
+            "min_learners": self.min_learners,
+            "generated_at": self.generated_at,
+        }
+        _, changed = write_version(
+            path, self.arrays, meta, name_ignores=("generated_at",), check=_open_version
+        )
+        return changed
 
     @classmethod
     def from_json(cls, text: str | bytes) -> TransitionModel:
@@ -383,17 +545,28 @@ def learn_transitions(
 
 
 def load_transitions(path: str | PathLike[str]) -> TransitionModel:
-    """Read a snapshot file (see the module docstring).
+    """Read a snapshot: a folder written by :meth:`TransitionModel.write` (binary, mapped)
+    or a ``lessonbot-transitions/1`` JSON file (see the module docstring).
 
-    The size is checked before the file is read, so an oversized file costs nothing.
+    A folder's current version is memory-mapped, its digests verified and its arrays
+    checked (:func:`check_arrays`); no Python object per lesson is made. A JSON file's size
+    is checked before it is read, so an oversized file costs nothing.
 
     Raises
     ------
     knowledge_graph.errors.TransitionsSnapshotError
-        When the file cannot be read (missing, unreadable), is too large, or is malformed;
-        the message starts with the path.
+        When the snapshot cannot be read (missing, unreadable), is too large, or is
+        malformed or damaged; the message starts with the path.
     """
     file = Path(path)
+    if file.is_dir():
+        try:
+            version = read_current(file, TransitionsSnapshotError)
+            if version is None:
+                raise TransitionsSnapshotError(f"no {CURRENT_NAME} file: not a snapshot folder")
+            return _open_version(version)
+        except TransitionsSnapshotError as exc:
+            raise TransitionsSnapshotError(f"{file}: {exc}") from None
     try:
         with file.open("rb") as handle:
             size = _file_size(handle)
@@ -408,6 +581,19 @@ def load_transitions(path: str | PathLike[str]) -> TransitionModel:
         return TransitionModel.from_json(data)
     except TransitionsSnapshotError as exc:
         raise TransitionsSnapshotError(f"{file}: {exc}") from None
+
+
+def _open_version(version_dir: Path) -> TransitionModel:
+    """Map one version of a binary snapshot, verify its digests, check its arrays."""
+    mapped = map_version(
+        version_dir, BINARY_FORMAT, BINARY_VERSION, _fail, max_bytes=MAX_SNAPSHOT_BYTES
+    )
+    meta = mapped.meta
+    floor = _count(meta.get("min_learners"), "min_learners", 1)
+    generated_at = _generated_at(meta.get("generated_at"))
+    mapped.verify()
+    check_arrays(mapped.arrays, floor)
+    return TransitionModel(floor, generated_at, MappingProxyType(mapped.arrays))
 
 
 # --------------------------------------------------------------------- helpers
@@ -469,6 +655,17 @@ def _object(value: Any, where: str, limit: int) -> dict[str, Any]:
     return value
 
 
+def _generated_at(value: Any) -> str | None:
+    if value is not None:
+        if not isinstance(value, str) or len(value) > 64:
+            raise _fail("generated_at must be an ISO-8601 string or null")
+        try:
+            _check_timestamp(value)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    return value
+
+
 def _parse(document: Any) -> TransitionModel:
     """Check a decoded snapshot against every rule and build the model."""
     if not isinstance(document, dict):
@@ -482,14 +679,7 @@ def _parse(document: Any) -> TransitionModel:
     if document["format"] != SNAPSHOT_FORMAT:
         raise _fail(f"format {str(document['format'])[:80]!r} is not {SNAPSHOT_FORMAT!r}")
     floor = _count(document["min_learners"], "min_learners", 1)
-    generated_at = document.get("generated_at")
-    if generated_at is not None:
-        if not isinstance(generated_at, str) or len(generated_at) > 64:
-            raise _fail("generated_at must be an ISO-8601 string or null")
-        try:
-            _check_timestamp(generated_at)
-        except ValueError as exc:
-            raise _fail(str(exc)) from None
+    generated_at = _generated_at(document.get("generated_at"))
     finished = {
         _lesson_id(k, "finished"): _count(v, f"finished[{k!r}]", floor)
         for k, v in _object(document.get("finished", {}), "finished", MAX_TOTAL_LESSONS).items()
@@ -501,7 +691,7 @@ def _parse(document: Any) -> TransitionModel:
     for lesson, stops in stopped.items():
         if finished.get(lesson, 0) < stops:
             raise _fail(f"finished[{lesson!r}] is below its stopped count {stops}")
-    successors: dict[str, Packed] = {}
+    successors: dict[str, Sequence[tuple[str, int]]] = {}
     canonical: dict[str, str] = {}  # one str object per lesson id, however often it appears
     raw = _object(document["successors"], "successors", MAX_TOTAL_LESSONS)
     for before, entries in raw.items():
@@ -513,25 +703,19 @@ def _parse(document: Any) -> TransitionModel:
         packed = _quick_successors(before, entries, floor, canonical)
         if packed is None:  # something is wrong: find and name it
             packed = _checked_successors(before, entries, floor, canonical, where)
-        accounted = sum(packed[1]) + stopped.get(before, 0)
+        accounted = sum(count for _, count in packed) + stopped.get(before, 0)
         if finished.get(before, 0) < accounted:
             raise _fail(
                 f"finished[{before!r}] = {finished.get(before, 0)} is below the {accounted} "
                 "learners of its successors and stops"
             )
-        successors[canonical.setdefault(before, before)] = packed
-    return TransitionModel(
-        min_learners=floor,
-        generated_at=generated_at,
-        _successors=MappingProxyType(dict(sorted(successors.items()))),
-        _finished=MappingProxyType(dict(sorted(finished.items()))),
-        _stopped=MappingProxyType(dict(sorted(stopped.items()))),
-    )
+        successors[before] = packed
+    return _build(floor, generated_at, successors, finished, stopped)
 
 
 def _quick_successors(
     before: str, entries: list[Any], floor: int, canonical: dict[str, str]
-) -> Packed | None:
+) -> list[tuple[str, int]] | None:
     """One lesson's successors when every rule holds, else ``None``: the fast path.
 
     A snapshot at 100,000 lessons holds 2 million entries; these checks run per lesson over
@@ -562,12 +746,12 @@ def _quick_successors(
         a > b or (a == b and x < y)
         for a, b, x, y in zip(counts, counts[1:], ids, ids[1:], strict=False)
     )
-    return (tuple(ids), tuple(counts)) if ordered else None
+    return list(zip(ids, counts, strict=True)) if ordered else None
 
 
 def _checked_successors(
     before: str, entries: list[Any], floor: int, canonical: dict[str, str], where: str
-) -> Packed:
+) -> list[tuple[str, int]]:
     """One lesson's successors, checked entry by entry; raises naming the first problem."""
     ranked: list[Successor] = []
     for i, entry in enumerate(entries):
@@ -580,7 +764,219 @@ def _checked_successors(
     keys = [(-s.learners, s.lesson_id) for s in ranked]
     if keys != sorted(set(keys)) or len({s.lesson_id for s in ranked}) != len(ranked):
         raise _fail(f"{where} must be sorted by learners (most first), ids unique")
-    return _pack(ranked)  # pragma: no cover - the quick path accepts every valid list
+    return list(ranked)  # pragma: no cover - the quick path accepts every valid list
+
+
+# ------------------------------------------------------------------ the arrays
+
+
+def _empty_arrays() -> dict[str, np.ndarray]:
+    return _arrays_of({}, {}, {})
+
+
+def _unsigned(largest: int) -> type[np.integer[Any]]:
+    """The smallest of uint16, uint32 and int64 that holds ``largest`` (>= 0)."""
+    if largest < 1 << 16:
+        return np.uint16
+    return np.uint32 if largest < 1 << 32 else np.int64
+
+
+def _arrays_of(
+    successors: Mapping[str, Sequence[tuple[str, int]]],
+    finished: Mapping[str, int],
+    stopped: Mapping[str, int],
+) -> dict[str, np.ndarray]:
+    """The arrays of :data:`BINARY_FORMAT` for checked counts (ids must be ASCII)."""
+    names: set[str] = set(successors) | set(finished) | set(stopped)
+    for entries in successors.values():
+        names.update(lesson for lesson, _ in entries)
+    ids = sorted(names)
+    try:
+        width = max((len(x.encode("ascii")) for x in ids), default=1)
+    except UnicodeEncodeError:
+        raise ValueError("lesson ids must be ASCII (qualified course/lesson ids)") from None
+    row = {lesson: i for i, lesson in enumerate(ids)}
+    n = len(ids)
+    sizes = np.zeros(n + 1, dtype=np.int64)
+    owner: list[int] = []
+    after: list[int] = []
+    learners: list[int] = []
+    for before, entries in successors.items():
+        sizes[row[before] + 1] = len(entries)
+        owner.extend([row[before]] * len(entries))
+        after.extend(row[lesson] for lesson, _ in entries)
+        learners.extend(count for _, count in entries)
+    order = np.lexsort((np.array(after, dtype=np.int64), np.array(owner, dtype=np.int64)))
+    largest = max(max(learners, default=0), max(finished.values(), default=0))
+    counts = _unsigned(largest)
+    arrays = {
+        "lesson.id": np.array([x.encode("ascii") for x in ids], dtype=f"S{max(width, 1)}"),
+        "lesson.finished": np.array([finished.get(x, 0) for x in ids], dtype=counts),
+        "lesson.stopped": np.array([stopped.get(x, 0) for x in ids], dtype=counts),
+        "successors.indptr": np.cumsum(sizes),
+        "successors.lesson": np.array(after, dtype=_unsigned(n))[order],
+        "successors.learners": np.array(learners, dtype=counts)[order],
+    }
+    for array in arrays.values():
+        array.flags.writeable = False  # a model is immutable, mapped or not
+    return arrays
+
+
+def _build(
+    min_learners: int,
+    generated_at: str | None,
+    successors: Mapping[str, Sequence[tuple[str, int]]],
+    finished: Mapping[str, int],
+    stopped: Mapping[str, int],
+) -> TransitionModel:
+    return TransitionModel(min_learners, generated_at, _arrays_of(successors, finished, stopped))
+
+
+#: Bytes allowed in a lesson id (``_QUALIFIED_ID``).
+_ID_BYTES: Final[np.ndarray] = np.zeros(256, dtype=bool)
+_ID_BYTES[list(b"abcdefghijklmnopqrstuvwxyz0123456789_-/")] = True
+_ALNUM: Final[np.ndarray] = np.zeros(256, dtype=bool)
+_ALNUM[list(b"abcdefghijklmnopqrstuvwxyz0123456789")] = True
+#: Rows (ids) or entries (successors) checked per step: bounds the checks' temporaries to
+#: a few megabytes whatever the snapshot's size.
+_CHUNK: Final[int] = 1 << 14
+
+
+def check_arrays(arrays: Mapping[str, np.ndarray], floor: int) -> None:
+    """Check the structure of a model's arrays, vectorised (see :data:`BINARY_FORMAT`).
+
+    The same rules as the JSON reader's, in array terms: the id table sorted, distinct and
+    of qualified ids; each lesson's successors (positions in the id table) distinct and in
+    order, never the lesson itself, within the per-lesson limit; every count between the
+    floor and :data:`MAX_COUNT` (0 meaning "none" for ``finished`` and ``stopped``);
+    ``finished`` at least the lesson's listed successors plus its ``stopped``. (An id that
+    no count names is harmless and allowed; :meth:`TransitionModel.write` writes none.)
+    Runs in steps of :data:`_CHUNK` entries, so its temporary arrays stay at a few
+    megabytes whatever the snapshot's size.
+
+    Raises
+    ------
+    TransitionsSnapshotError
+        Naming the first broken rule.
+    """
+    if set(arrays) != set(ARRAY_NAMES):
+        raise _fail(f"arrays {sorted(arrays)} are not {list(ARRAY_NAMES)}")
+    ids = arrays["lesson.id"]
+    n = int(ids.shape[0])
+    indptr, after = arrays["successors.indptr"], arrays["successors.lesson"]
+    learners = arrays["successors.learners"]
+    finished, stopped = arrays["lesson.finished"], arrays["lesson.stopped"]
+    if ids.dtype.kind != "S" or ids.ndim != 1 or ids.dtype.itemsize > 129:
+        raise _fail("lesson.id must be a 1-d table of ids of at most 129 bytes")
+    shapes = {
+        "successors.indptr": (indptr, (n + 1,), "i"),
+        "successors.lesson": (after, (int(after.shape[0]),), "iu"),
+        "successors.learners": (learners, (int(after.shape[0]),), "iu"),
+        "lesson.finished": (finished, (n,), "iu"),
+        "lesson.stopped": (stopped, (n,), "iu"),
+    }
+    for name, (array, shape, kinds) in shapes.items():
+        if array.dtype.kind not in kinds or array.shape != shape:
+            raise _fail(f"{name}: dtype {array.dtype} or shape {array.shape} is not {shape}")
+    m = int(after.shape[0])
+    if int(indptr[0]) != 0 or int(indptr[-1]) != m:
+        raise _fail("successors.indptr must run from 0 to the number of successors")
+    sizes = np.diff(indptr)
+    if sizes.size and (int(sizes.min()) < 0 or int(sizes.max()) > MAX_SUCCESSORS):
+        raise _fail(f"successors.indptr: a lesson has a negative count or over {MAX_SUCCESSORS}")
+    for name, array in (("lesson.finished", finished), ("lesson.stopped", stopped)):
+        if array.size and (int(array.max()) > MAX_COUNT or int(array.min()) < 0):
+            raise _fail(f"{name}: a count is out of range")
+        if np.any((array > 0) & (array < floor)):
+            raise _fail(f"{name}: a count is below min_learners {floor}")
+    if np.any(stopped > finished):
+        raise _fail("lesson.finished: below a lesson's stopped count")
+    if m and (int(learners.min()) < floor or int(learners.max()) > MAX_COUNT):
+        raise _fail(f"successors.learners: a count is below min_learners {floor} or too large")
+    if m and (int(after.min()) < 0 or int(after.max()) >= n):
+        raise _fail("successors.lesson: a position is outside the id table")
+    rows = _CHUNK // 4  # an id row makes ~10 temporaries of up to 129 bytes
+    for lo in range(0, n, rows):
+        _check_ids(ids, lo, min(n, lo + rows))
+    lesson = 0
+    while lesson < n:  # successors, in steps of about _CHUNK entries (whole lessons)
+        start = int(indptr[lesson])
+        end = max(lesson + 1, int(indptr.searchsorted(start + _CHUNK, side="right")) - 1)
+        end = min(end, n)
+        _check_rows(arrays, lesson, end)
+        lesson = end
+
+
+def _check_ids(ids: np.ndarray, lo: int, hi: int) -> None:
+    """Ids ``lo:hi``: qualified ``course/lesson`` slugs, sorted and distinct."""
+    end = min(hi + 1, ids.shape[0])
+    if not np.all(ids[lo + 1 : end] > ids[lo : end - 1]):
+        raise _fail("lesson.id must be sorted and distinct")
+    width = ids.dtype.itemsize
+    raw = ids[lo:hi].view(np.uint8).reshape(hi - lo, width)
+    length = np.strings.str_len(ids[lo:hi])  # up to the last non-NUL byte
+    slash = raw == ord("/")
+    where = slash.argmax(axis=1)
+    rows = np.arange(hi - lo)
+    ok = (
+        # every byte up to the length allowed (so no NUL inside: NUL is only padding)
+        (np.count_nonzero(_ID_BYTES[raw], axis=1) == length)
+        & (np.count_nonzero(slash, axis=1) == 1)
+        & (where >= 1)
+        & (where <= 64)
+        & (length - where - 1 >= 1)
+        & (length - where - 1 <= 64)
+        & _ALNUM[raw[:, 0]]
+        & _ALNUM[raw[rows, np.minimum(where + 1, width - 1)]]
+    )
+    if not ok.all():
+        bad = ids[lo + int(np.argmin(ok))]
+        raise _fail(f"lesson.id: {bad[:80]!r} is not a qualified lesson id")
+
+
+def _check_rows(arrays: Mapping[str, np.ndarray], lo: int, hi: int) -> None:
+    """The successors of lessons ``lo:hi``.
+
+    Works on the stored dtypes (no widened copies): a pass or two over each array.
+    """
+    indptr = arrays["successors.indptr"][lo : hi + 1]
+    start, end = int(indptr[0]), int(indptr[-1])
+    if start == end:
+        return
+    after = arrays["successors.lesson"][start:end]
+    sizes = np.diff(indptr)
+    has = sizes > 0
+    firsts = (indptr[:-1] - start)[has]  # each lesson's first entry, increasing
+    # Distinct and increasing within a lesson: the order may only fall at a first entry.
+    falls = np.flatnonzero(after[1:] <= after[:-1]) + 1
+    if falls.size:
+        at = np.minimum(firsts.searchsorted(falls), firsts.size - 1)
+        wrong = firsts[at] != falls
+        if wrong.any():
+            entry = start + int(falls[np.argmax(wrong)])
+            lesson = _id(
+                arrays, int(np.searchsorted(arrays["successors.indptr"], entry, "right")) - 1
+            )
+            raise _fail(f"successors of {lesson!r} must be distinct and in id order")
+    # Each entry's lesson, as a running sum of the steps between lessons with successors
+    # (np.repeat by sizes is several times slower on millions of entries).
+    rows = np.arange(lo, hi)[has]
+    steps = np.zeros(end - start, dtype=np.int64)
+    steps[firsts] = np.diff(rows, prepend=0)
+    owner = np.cumsum(steps)
+    loops = after == owner
+    if loops.any():
+        raise _fail(f"successors: {_id(arrays, int(owner[np.argmax(loops)]))!r} follows itself")
+    totals = np.add.reduceat(arrays["successors.learners"][start:end], firsts, dtype=np.int64)
+    need = totals + arrays["lesson.stopped"][rows]
+    short = arrays["lesson.finished"][rows] < need
+    if short.any():
+        lesson = _id(arrays, int(rows[np.argmax(short)]))
+        raise _fail(f"finished[{lesson!r}] is below the learners of its successors and stops")
+
+
+def _id(arrays: Mapping[str, np.ndarray], row: int) -> str:
+    return arrays["lesson.id"][row].decode("ascii", errors="replace")
 
 
 # --------------------------------------------------------------------- serving
@@ -592,8 +988,11 @@ DEFAULT_CHECK_SECONDS: Final[float] = 300.0
 class TransitionsLoader:
     """Serves the snapshot at ``path``, re-reading it only when it changed.
 
-    :meth:`get` looks at the file at most every ``check_seconds`` (one ``stat``: the
-    modification time and size); it reads and checks the file only when those changed. A
+    :meth:`get` looks at the snapshot at most every ``check_seconds``: for a binary snapshot
+    folder, which version its ``CURRENT`` names (a 17-byte read); for a JSON file, its
+    modification time and size (one ``stat``). It opens and checks the snapshot only when
+    that changed (a binary one is memory-mapped: no per-lesson work, see
+    :func:`load_transitions`). A
     missing, unreadable or malformed file is logged (once per state of the file) and the
     last good model is kept, so a bad upload never takes learned next steps away; before
     any good read, :meth:`get` returns ``None`` (recommend from the graph alone). Never a
@@ -603,7 +1002,7 @@ class TransitionsLoader:
     Parameters
     ----------
     path : str or path-like
-        The snapshot file (see the module docstring).
+        The snapshot folder (or JSON file; see the module docstring).
     check_seconds : float, default :data:`DEFAULT_CHECK_SECONDS`
     clock : callable, default ``time.monotonic``
 
@@ -632,8 +1031,9 @@ class TransitionsLoader:
         self._clock = clock
         self._lock = threading.Lock()
         self._model: TransitionModel | None = None
-        self._loaded: tuple[int, int] | None = None  # (mtime_ns, size) of the served file
-        self._seen: tuple[int, int] | None = None  # ... of the file last looked at
+        # The served snapshot's version (a folder) or (mtime_ns, size) (a JSON file) ...
+        self._loaded: tuple[object, ...] | None = None
+        self._seen: tuple[object, ...] | None = None  # ... and the one last looked at
         self._checked_at: float | None = None
         self.problem: str | None = None
         """Why the file last looked at is not served (``None`` when it is)."""
@@ -655,7 +1055,9 @@ class TransitionsLoader:
         except OSError as exc:
             self._failed(None, f"{self.path}: cannot read: {exc.strerror or exc}")
             return
-        signature = (stat.st_mtime_ns, stat.st_size)
+        signature: tuple[object, ...] = (stat.st_mtime_ns, stat.st_size)
+        if self.path.is_dir():  # a binary snapshot: the version CURRENT names
+            signature = ("version", current_name(self.path))
         if signature in (self._loaded, self._seen):
             return  # unchanged: served already, or known bad and already logged
         try:
@@ -674,7 +1076,7 @@ class TransitionsLoader:
             },
         )
 
-    def _failed(self, signature: tuple[int, int] | None, problem: str) -> None:
+    def _failed(self, signature: tuple[object, ...] | None, problem: str) -> None:
         if problem != self.problem:
             logger.warning(
                 "transitions snapshot not used; keeping the last good one",
@@ -686,15 +1088,16 @@ class TransitionsLoader:
 def loader_from_env(environ: Mapping[str, str] | None = None) -> TransitionsLoader | None:
     """The :class:`TransitionsLoader` the environment asks for, or ``None``.
 
-    ``TRANSITIONS_SNAPSHOT``: the snapshot file (unset or empty: no learned component).
+    ``TRANSITIONS_SNAPSHOT``: the snapshot folder (or a JSON file; unset or empty: no learned
+    component).
     ``TRANSITIONS_CHECK_SECONDS``: seconds between looks at it (default 300; a value that
     is not a non-negative number falls back to the default).
 
     Example
     -------
-    >>> loader = loader_from_env({"TRANSITIONS_SNAPSHOT": "/mnt/lessons/.transitions.json"})
+    >>> loader = loader_from_env({"TRANSITIONS_SNAPSHOT": "/mnt/lessons/.transitions"})
     >>> str(loader.path), loader.check_seconds
-    ('/mnt/lessons/.transitions.json', 300.0)
+    ('/mnt/lessons/.transitions', 300.0)
     >>> loader_from_env({}) is None
     True
     """

@@ -861,7 +861,7 @@ def test_publisher_is_triggered_by_staged_course_files_and_writes_efs(
 
 # ----------------------------------------------------------------------------- learned next steps
 
-SNAPSHOT_PATH = "/mnt/lessons/.transitions/transitions.json"
+SNAPSHOT_PATH = "/mnt/lessons/.transitions"
 
 
 def role_statements(resources: dict[str, Any], role: str) -> dict[str, dict[str, Any]]:
@@ -995,11 +995,13 @@ def test_snapshot_is_scheduled_floored_and_written_where_the_bot_reads_it(
     assert mount["Arn"] == {"Fn::GetAtt": ["AuthoringAccessPoint", "Arn"]}
     (bot_mount,) = resources["LessonFunction"]["Properties"]["FileSystemConfigs"]
     assert mount["LocalMountPath"] == bot_mount["LocalMountPath"]
-    # same directory on EFS for both (same root), in a subfolder: never read as a course file
+    # same directory on EFS for both (same root), a hidden folder of the lesson mount: the
+    # loader reads only the mount's top-level course files, so it is never read as one
     for point in ("AuthoringAccessPoint", "LessonAccessPoint"):
         assert resources[point]["Properties"]["RootDirectory"]["Path"] == "/lessons"
     relative = Path(SNAPSHOT_PATH).relative_to(mount["LocalMountPath"])
-    assert len(relative.parts) == 2 and is_course_file_name(relative.parts[-1])
+    assert len(relative.parts) == 1 and relative.name.startswith(".")
+    assert not is_course_file_name(relative.name)
     assert resources["TransitionsSnapshotFunction"]["DependsOn"] == "MountTargetsReady"
 
 

@@ -340,7 +340,7 @@ def test_the_snapshot_hides_successors_below_the_floor(
     for i in range(2):
         complete(aws, f"few-{i}", "py/a", "py/c")
     aws.deliver(aws.new_records())
-    target = tmp_path / "efs" / "transitions" / "transitions.json"
+    target = tmp_path / "efs" / ".transitions"
     monkeypatch.setenv("TRANSITIONS_SNAPSHOT", str(target))
     monkeypatch.setenv("MIN_LEARNERS", "5")
     summary = snapshot_handler({"source": "aws.events"}, client=aws.client)
@@ -348,7 +348,7 @@ def test_the_snapshot_hides_successors_below_the_floor(
     model = load_transitions(target)
     assert [s.lesson_id for s in model.successors("py/a")] == ["py/b"]
     assert model.finished("py/a") == 7  # all who finished it (the floor cuts counts, not truth)
-    assert model.stopped("py/c") == 0 and "py/c" not in target.read_text()
+    assert model.stopped("py/c") == 0 and "py/c" not in model.to_json()
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".tmp-")]
 
     again = snapshot_handler({"source": "aws.events"}, client=aws.client)
@@ -424,11 +424,11 @@ def test_sqlite_rebuild_and_aws_aggregator_write_the_same_snapshot(
                 for store in (sqlite, aws.store):
                     store.reset(learner)
     aws.deliver(aws.new_records())
-    on_aws = tmp_path / "efs" / "transitions.json"
+    on_aws = tmp_path / "efs" / ".transitions"
     monkeypatch.setenv("TRANSITIONS_SNAPSHOT", str(on_aws))
     monkeypatch.setenv("MIN_LEARNERS", "2")
     snapshot_handler({}, client=aws.client)
-    local = tmp_path / "local" / "transitions.json"
+    local = tmp_path / "local" / "transitions"
     rebuild(sqlite.path, local, min_learners=2)
 
     aws_model, local_model = load_transitions(on_aws), load_transitions(local)

@@ -243,7 +243,7 @@ def stream_handler(event: dict[str, Any], context: Any = None, *, client: Any = 
 
 def snapshot_handler(event: Any = None, context: Any = None, *, client: Any = None) -> dict:
     """Write the snapshot of the counts table (scheduled); return what it wrote."""
-    from transitions_aggregator.snapshot import model_of, now_iso, write_snapshot
+    from transitions_aggregator.snapshot import model_of, now_iso
 
     client = client or _client()
     started = time.monotonic()
@@ -251,7 +251,7 @@ def snapshot_handler(event: Any = None, context: Any = None, *, client: Any = No
     path = os.environ["TRANSITIONS_SNAPSHOT"]
     counts = CountsTable(client, os.environ["COUNTS_TABLE"]).read_counts()
     model = model_of(counts, min_learners=min_learners, generated_at=now_iso())
-    written = write_snapshot(model, path)
+    written = model.write(path)
     pairs = sum(len(model.successors(lesson)) for lesson in model.lessons)
     _emit(SnapshotLessons=len(model), SnapshotPairs=pairs, SnapshotWritten=int(written))
     summary = {

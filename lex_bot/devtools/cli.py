@@ -17,7 +17,7 @@
 The chat keeps progress in ``PROGRESS_STORE`` (default ``sqlite://.lessonbot/progress.db``,
 so it survives a restart), reads the course from ``LESSON_GRAPH_PATH`` (default: the
 bundled ``data/lessons``) and what learners took next from ``TRANSITIONS_SNAPSHOT``
-(default ``.lessonbot/transitions.json`` when that file exists: no learned next steps
+(default ``.lessonbot/transitions`` when that snapshot exists: no learned next steps
 otherwise). Unless ``--verbose``, handler logs and metrics are silenced.
 """
 
@@ -38,7 +38,7 @@ from lex_bot.lesson_app.services import DEFAULT_LOCAL_TRANSITIONS
 def _quiet_environment(verbose: bool) -> None:
     """Defaults for a local run; must happen before the handler is imported."""
     os.environ.setdefault("PROGRESS_STORE", DEFAULT_LOCAL_STORE)
-    if Path(DEFAULT_LOCAL_TRANSITIONS).is_file():
+    if Path(DEFAULT_LOCAL_TRANSITIONS).exists():
         os.environ.setdefault("TRANSITIONS_SNAPSHOT", DEFAULT_LOCAL_TRANSITIONS)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     if not verbose:

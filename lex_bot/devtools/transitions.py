@@ -3,11 +3,10 @@
 Reads every learner's completions, oldest first, from the local SQLite progress store (the
 one ``make chat`` writes, ``.lessonbot/progress.db`` by default), learns the model with
 ``knowledge_graph.learn_transitions`` (the privacy floor ``--min-learners``, default 5) and
-writes the snapshot atomically (default ``.lessonbot/transitions.json``, which the local
-chat reads). On AWS the transitions aggregator produces the same snapshot from the progress
-table's stream (``transitions_aggregator/``; a test checks both give the same file for the
-same histories), and the write goes through the same function
-(:func:`transitions_aggregator.snapshot.write_snapshot`).
+writes the snapshot atomically (``TransitionModel.write``; default the folder
+``.lessonbot/transitions``, which the local chat reads). On AWS the transitions aggregator
+produces the same snapshot from the progress table's stream (``transitions_aggregator/``; a
+test checks both give the same snapshot for the same histories) and writes it the same way.
 
 Example
 -------
@@ -17,7 +16,7 @@ Example
 >>> store = SqliteProgressStore(os.path.join(folder, "progress.db"))
 >>> for learner in ("ana", "ben"):
 ...     _ = store.complete_lesson(learner, "py/loops"), store.complete_lesson(learner, "py/lists")
->>> result = rebuild(store.path, os.path.join(folder, "t.json"), min_learners=2)
+>>> result = rebuild(store.path, os.path.join(folder, "transitions"), min_learners=2)
 >>> result.learners, [s.lesson_id for s in result.model.successors("py/loops")]
 (2, ['py/lists'])
 """
@@ -31,7 +30,7 @@ from pathlib import Path
 from knowledge_graph.transitions import DEFAULT_MIN_LEARNERS, TransitionModel, learn_transitions
 from lex_bot.lesson_app.progress_store.sqlite import SqliteProgressStore
 from lex_bot.lesson_app.services import DEFAULT_LOCAL_TRANSITIONS
-from transitions_aggregator.snapshot import now_iso, write_snapshot
+from transitions_aggregator.snapshot import now_iso
 
 #: Where the local chat reads the snapshot (``TRANSITIONS_SNAPSHOT`` overrides it there).
 DEFAULT_SNAPSHOT = DEFAULT_LOCAL_TRANSITIONS
@@ -74,7 +73,7 @@ def rebuild(
         raise FileNotFoundError(f"{path}: no progress store there")
     learned = histories(SqliteProgressStore(path))
     model = learn_transitions(learned, min_learners, generated_at=generated_at or now_iso())
-    return Rebuilt(model, len(learned), write_snapshot(model, out))
+    return Rebuilt(model, len(learned), model.write(out))
 
 
 def default_store_file() -> str:

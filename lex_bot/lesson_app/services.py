@@ -41,10 +41,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from lex_bot.lesson_app.progress_store import ProgressStore
     from lex_bot.lexv2.router import Turn
 
-#: Where the local tools keep the transitions snapshot: ``python -m lex_bot chat`` reads it
-#: (``TRANSITIONS_SNAPSHOT`` defaults to it there) and ``python -m lex_bot transitions
-#: rebuild`` writes it, next to the local progress store (``sqlite://.lessonbot/...``).
-DEFAULT_LOCAL_TRANSITIONS = ".lessonbot/transitions.json"
+#: Where the local tools keep the transitions snapshot (a binary snapshot folder, see
+#: ``TransitionModel.write``): ``python -m lex_bot chat`` reads it (``TRANSITIONS_SNAPSHOT``
+#: defaults to it there) and ``python -m lex_bot transitions rebuild`` writes it, next to
+#: the local progress store (``sqlite://.lessonbot/...``).
+DEFAULT_LOCAL_TRANSITIONS = ".lessonbot/transitions"
 
 #: Learner ids accepted from the trusted attribute and as sessionIds: 1-128 of letters,
 #: digits and ``_ . : @ + = -``, matched in full (``\Z``: ``$`` would accept a trailing

@@ -22,7 +22,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2] / PACKAGE
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(PACKAGE if name == "(package)" else f"{PACKAGE}.{name}" for name in layer.split())
     for layer in (
-        "errors text wording fonts aws_clients",
+        "errors text wording fonts aws_clients mapped_arrays",
         "file_format",
         "sources builder transitions",
         "validation.issues",
