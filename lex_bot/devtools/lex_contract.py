@@ -27,7 +27,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -36,7 +35,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from lex_bot.lexv2.limits import RESPONSE_BUDGET_CHARS, SESSION_ATTRIBUTES_BUDGET_CHARS
+from lex_bot.lexv2.limits import (
+    RESPONSE_BUDGET_BYTES,
+    SESSION_ATTRIBUTES_BUDGET_BYTES,
+    json_utf8_bytes,
+)
 
 if TYPE_CHECKING:
     from botocore.model import ServiceModel, Shape
@@ -675,26 +678,26 @@ def _check_size(
 ) -> None:
     """The response is plain JSON (no ``default=``, no NaN) and fits the size budgets."""
     try:
-        text = json.dumps(response, allow_nan=False)
+        size = json_utf8_bytes(response)
     except (TypeError, ValueError, RecursionError) as error:
         _add(out, "", Rule.NOT_JSON, f"not JSON-serialisable: {error}")
         return
-    if len(text) > RESPONSE_BUDGET_CHARS:
+    if size > RESPONSE_BUDGET_BYTES:
         _add(
             out,
             "",
             Rule.RESPONSE_TOO_LARGE,
-            f"{len(text)} characters of JSON, budget {RESPONSE_BUDGET_CHARS}",
+            f"{size} bytes of JSON (UTF-8), budget {RESPONSE_BUDGET_BYTES}",
         )
     attributes = session.get("sessionAttributes")
     if isinstance(attributes, dict):
-        size = len(json.dumps(attributes))
-        if size > SESSION_ATTRIBUTES_BUDGET_CHARS:
+        size = json_utf8_bytes(attributes)
+        if size > SESSION_ATTRIBUTES_BUDGET_BYTES:
             _add(
                 out,
                 "sessionState.sessionAttributes",
                 Rule.SESSION_ATTRIBUTES_TOO_LARGE,
-                f"{size} characters of JSON, budget {SESSION_ATTRIBUTES_BUDGET_CHARS}",
+                f"{size} bytes of JSON (UTF-8), budget {SESSION_ATTRIBUTES_BUDGET_BYTES}",
             )
 
 

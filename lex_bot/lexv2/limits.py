@@ -24,13 +24,19 @@ CARD_MAX_BUTTONS = 5
 BUTTON_TEXT_MAX_CHARS = 50
 BUTTON_VALUE_MAX_CHARS = 50
 SLOT_NAME_MAX_CHARS = 100
-# Lex V1's quota page documents the Lambda output limit as 25 KB, of which 12 KB may be session
-# attributes; the Lex V2 quota page documents no figure, so we keep V1's as our budget. We count
-# characters of ``json.dumps`` with its defaults (ASCII-only escapes cost 6 or 12 characters per
-# non-ASCII character, more than its 2-4 UTF-8 bytes; ", " and ": " are the widest separators), so
-# the count bounds the bytes of any JSON encoding: 25,000 stays below 25 KB = 25,600 bytes.
-RESPONSE_BUDGET_CHARS = 25_000
-SESSION_ATTRIBUTES_BUDGET_CHARS = 12_000
+# Lex V1's quota page (https://docs.aws.amazon.com/lex/latest/dg/gl-limits.html, "Runtime
+# Service Quotas") documents the Lambda function's input as at most 12 KB and its output as at
+# most 25 KB, of which 12 KB may be session attributes; the Lex V2 quota page
+# (https://docs.aws.amazon.com/lexv2/latest/dg/quotas.html) documents no figure for them, so we
+# keep V1's as our budgets. They are sizes in bytes, so we measure bytes: the UTF-8 encoding of
+# the JSON text with non-ASCII characters written as themselves (``json_utf8_bytes``), where
+# "é" costs 2 bytes and an emoji 4, as on the wire -- not ``json.dumps``'s ASCII-only escapes
+# ("\u00e9" is 6 characters, an emoji's surrogate pair 12), which would count a value Lex
+# accepted as two to three times its size. 25,000 and 12,000 stay below 25 KB and 12 KB
+# (25,600 and 12,288 bytes). A client's map that Lex accepted came in a Lambda input of at most
+# 12 KB, so it is within the session-attributes budget too.
+RESPONSE_BUDGET_BYTES = 25_000
+SESSION_ATTRIBUTES_BUDGET_BYTES = 12_000
 INTENT_NAME_MAX_CHARS = 100
 
 # Bounds on what we accept from an event. Lex itself caps text input at 1024 characters,
@@ -41,6 +47,7 @@ MAX_SESSION_ATTRIBUTE_CHARS = 2048
 MAX_SESSION_ATTRIBUTES = 50
 
 ELLIPSIS = "…"
+
 # Bidirectional embedding/override/isolate controls: they can disguise text in logs and UIs.
 # Right-to-left scripts themselves are kept; only these invisible controls are dropped.
 # Removed by clean_text: control characters (Unicode category Cc) except tab, newline and
@@ -168,3 +175,21 @@ def valid_unicode(value: Any) -> tuple[Any, int]:
             else:
                 target.append(item)
     return root, count
+
+
+def json_utf8_bytes(value: Any) -> int:
+    """Bytes of ``value`` as JSON text encoded in UTF-8: the measure of the size budgets.
+
+    Non-ASCII characters count their UTF-8 bytes (2 for "é", 3 for most CJK, 4 for an emoji);
+    a lone surrogate, which JSON can only carry escaped, counts the 6 bytes of its escape. The
+    separators are ``json.dumps``'s defaults (", " and ": "), the widest an encoder writes.
+
+    Raises:
+        TypeError, ValueError: ``value`` is not JSON-serialisable.
+
+    Example:
+        >>> json_utf8_bytes({"a": "é"}), len(json.dumps({"a": "é"}))
+        (11, 15)
+    """
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return len(text.encode("utf-8", "backslashreplace"))

@@ -15,7 +15,7 @@ whatever length or number: the map a response returns *becomes* the session's ("
 response format": ``sessionState.sessionAttributes`` replaces the session's attributes), so a
 key the bot left out would be deleted, and Lex accepted these in the request, so they are
 within its limits. The bot never reads them. When the whole map would exceed
-:data:`~lex_bot.lexv2.limits.SESSION_ATTRIBUTES_BUDGET_CHARS`, the bot drops its own fields
+:data:`~lex_bot.lexv2.limits.SESSION_ATTRIBUTES_BUDGET_BYTES`, the bot drops its own fields
 (the least important first, ``drop_order``), never the client's, and logs what it dropped.
 
 Session attributes come from the client and are hints, never authority: progress lives in
@@ -49,7 +49,8 @@ from pydantic import (
 from lex_bot.lexv2.limits import (
     MAX_SESSION_ATTRIBUTE_CHARS,
     MAX_SESSION_ATTRIBUTES,
-    SESSION_ATTRIBUTES_BUDGET_CHARS,
+    SESSION_ATTRIBUTES_BUDGET_BYTES,
+    json_utf8_bytes,
 )
 
 logger = logging.getLogger("lessonbot")
@@ -95,7 +96,7 @@ class TypedSessionAttributes(BaseModel):
     namespace: ClassVar[str] = ""
     #: The bot's optional fields, dropped in this order when the map would exceed the budget.
     drop_order: ClassVar[tuple[str, ...]] = ()
-    budget_chars: ClassVar[int] = SESSION_ATTRIBUTES_BUDGET_CHARS
+    budget_bytes: ClassVar[int] = SESSION_ATTRIBUTES_BUDGET_BYTES
 
     # Defaults, not factories: pydantic copies an empty default cheaply, but inspects a
     # factory's signature on every instance (a quarter of a warm turn).
@@ -202,18 +203,20 @@ class TypedSessionAttributes(BaseModel):
             text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
             if len(text) <= self.max_value_chars:
                 own[key] = text
-        size = _json_chars(out) + _json_chars({self.namespace + k: v for k, v in own.items()})
+        size = json_utf8_bytes(out) + json_utf8_bytes(
+            {self.namespace + k: v for k, v in own.items()}
+        )
         dropped = []
         for key in [k for k in self.drop_order if k in own] + [k for k in own]:
-            if size <= self.budget_chars or key not in own:
+            if size <= self.budget_bytes or key not in own:
                 continue
             text = own.pop(key)
-            size -= len(json.dumps(self.namespace + key)) + len(json.dumps(text)) + 4
+            size -= _item_bytes(self.namespace + key, text)
             dropped.append(key)
         if dropped:
             logger.warning(
                 "own session attributes dropped to fit the budget",
-                extra={"dropped": dropped, "client_chars": _json_chars(out)},
+                extra={"dropped": dropped, "client_bytes": json_utf8_bytes(out)},
             )
         out.update({self.namespace + k: v for k, v in own.items()})
         return out
@@ -225,13 +228,13 @@ class TypedSessionAttributes(BaseModel):
         event is not a real Lex turn: the client's keys are kept in order while they fit, and
         the rest is logged, so that the response is still one Lex accepts.
         """
-        if _json_chars(self._extra) <= self.budget_chars:
+        if json_utf8_bytes(self._extra) <= self.budget_bytes:
             return dict(self._extra)
         out: dict[str, str] = {}
         size = 2
         for key, value in self._extra.items():
-            item = len(json.dumps(key)) + len(json.dumps(value)) + 4
-            if size + item <= self.budget_chars:
+            item = _item_bytes(key, value)
+            if size + item <= self.budget_bytes:
                 out[key] = value
                 size += item
         logger.warning(
@@ -241,6 +244,9 @@ class TypedSessionAttributes(BaseModel):
         return out
 
 
-def _json_chars(attributes: Mapping[str, str]) -> int:
-    """Characters of ``attributes`` as ``json.dumps`` writes them (the budget's measure)."""
-    return len(json.dumps(attributes))
+def _item_bytes(key: str, value: str) -> int:
+    """Bytes one ``key: value`` pair adds to the map's JSON (:func:`json_utf8_bytes`'s measure).
+
+    The pair's two strings plus the ": " and ", " separators around them.
+    """
+    return json_utf8_bytes(key) + json_utf8_bytes(value) + 4

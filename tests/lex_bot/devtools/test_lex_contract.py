@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from lex_bot.devtools.lex_contract import (
-    RESPONSE_BUDGET_CHARS,
-    SESSION_ATTRIBUTES_BUDGET_CHARS,
+    RESPONSE_BUDGET_BYTES,
+    SESSION_ATTRIBUTES_BUDGET_BYTES,
     ContractViolation,
     Rule,
     assert_lex_response,
@@ -945,14 +945,14 @@ SEMANTIC_CASES = [
     case(
         "too-large",
         "delegate_slot_shapes",
-        put("requestAttributes", "blob", value="x" * RESPONSE_BUDGET_CHARS),
+        put("requestAttributes", "blob", value="x" * RESPONSE_BUDGET_BYTES),
         "",
         Rule.RESPONSE_TOO_LARGE,
     ),
     case(
         "too-large-non-ascii",
         "delegate_slot_shapes",
-        put("requestAttributes", "blob", value="é" * (RESPONSE_BUDGET_CHARS // 6 + 1)),
+        put("requestAttributes", "blob", value="é" * (RESPONSE_BUDGET_BYTES // 2 + 1)),
         "",
         Rule.RESPONSE_TOO_LARGE,
     ),
@@ -960,7 +960,7 @@ SEMANTIC_CASES = [
         "session-attributes-too-large",
         "close_plain",
         put(
-            "sessionState", "sessionAttributes", "blob", value="x" * SESSION_ATTRIBUTES_BUDGET_CHARS
+            "sessionState", "sessionAttributes", "blob", value="x" * SESSION_ATTRIBUTES_BUDGET_BYTES
         ),
         "sessionState.sessionAttributes",
         Rule.SESSION_ATTRIBUTES_TOO_LARGE,

@@ -88,8 +88,8 @@ def test_fifty_client_attributes_come_back_byte_for_byte() -> None:
 
 def test_the_bot_drops_its_own_optional_state_first(caplog: pytest.LogCaptureFixture) -> None:
     client = {f"c{i}": "x" * 290 for i in range(39)}
-    client["filler"] = "x" * (LessonSession.budget_chars - len(json.dumps(client)) - 40)
-    assert len(json.dumps(client)) <= LessonSession.budget_chars  # the client's fit, just
+    client["filler"] = "x" * (LessonSession.budget_bytes - len(json.dumps(client)) - 40)
+    assert len(json.dumps(client)) <= LessonSession.budget_bytes  # the client's fit, just
     session = LessonSession.parse(client)
     session.last_recommendations = ["python-intro/loops"]
     with caplog.at_level(logging.WARNING, logger="lessonbot"):
@@ -98,3 +98,45 @@ def test_the_bot_drops_its_own_optional_state_first(caplog: pytest.LogCaptureFix
     assert "lessonbot.last_recommendations" not in wire
     record = next(r for r in caplog.records if "dropped" in r.getMessage())
     assert record.dropped[0] == "last_recommendations"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("e-acute-2000", "é" * 2_000),
+        ("e-acute-3000", "é" * 3_000),
+        ("emoji-1500", "😀" * 1_500),
+        ("cjk-2000", "学习编程" * 500),
+        ("ascii-3000", "x" * 3_000),
+    ],
+)
+def test_non_ascii_client_attribute_lex_accepted_comes_back_unchanged(
+    name: str, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Lex's 12 KB limit is bytes: "é" * 3000 is 6,000 UTF-8 bytes, well inside it, although
+    # json.dumps's ASCII escapes write it as 18,000 characters.
+    event = lex_event("ShowProgress", {}, session_attributes={"c": value})
+    with caplog.at_level(logging.WARNING, logger="lessonbot"):
+        returned = handle(event)["sessionState"]["sessionAttributes"]
+    assert returned["c"] == value
+    assert not [r for r in caplog.records if "did not come through Lex" in r.getMessage()]
+
+
+def test_fifty_non_ascii_client_attributes_come_back_unchanged() -> None:
+    # 50 attributes of é, emoji and CJK, each value 40 * 2 + 10 * 4 + 10 * 3 = 150 UTF-8 bytes:
+    # about 8 KB in all, inside Lex's 12 KB, though json.dumps's escapes write 22,000 characters.
+    client = {f"k{i}-é": ("é" * 40 + "😀" * 10 + "编程" * 5) for i in range(50)}
+    event = lex_event("ShowProgress", {}, session_attributes=dict(client))
+    returned = handle(event)["sessionState"]["sessionAttributes"]
+    assert {k: v for k, v in returned.items() if not k.startswith("lessonbot.")} == client
+
+
+def test_client_map_over_the_byte_budget_is_cut_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # 7,000 emoji are 28,000 UTF-8 bytes: more than Lex lets through, so not a real Lex turn.
+    session = LessonSession.parse({"a": "ok", "b": "😀" * 7_000})
+    with caplog.at_level(logging.WARNING, logger="lessonbot"):
+        wire = session.to_lex()
+    assert wire.get("a") == "ok" and "b" not in wire
+    assert any("did not come through Lex" in r.getMessage() for r in caplog.records)
