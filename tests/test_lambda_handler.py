@@ -118,6 +118,21 @@ def test_invalid_events_are_logged_with_the_problem(
     assert record.request_id == "req-abc"
 
 
+def test_untrusted_values_in_the_invalid_event_log_line_are_truncated(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    event = load("greeting_text_fulfillment.json")
+    event["sessionId"] = "a" * 5_000
+    event["inputMode"] = 5  # invalid, so the event takes the "invalid Lex V2 event" path
+    event["sessionState"]["intent"]["slots"] = {"k" * 5_000: 7}  # an untrusted key in a loc
+    with caplog.at_level(logging.ERROR):
+        lambda_handler(event, CONTEXT)
+    record = next(r for r in caplog.records if r.getMessage() == "invalid Lex V2 event")
+    assert record.session_id == "a" * 200 + "…[+4800 chars]"
+    assert record.problems and all(len(p) <= 200 + len("…[+99999 chars]") for p in record.problems)
+    assert any(p.endswith("chars]") for p in record.problems)
+
+
 def test_non_string_session_attributes_are_logged(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO):
         response = lambda_handler(copy.deepcopy(BROKEN["non-string session attributes"]), CONTEXT)

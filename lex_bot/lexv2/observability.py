@@ -168,6 +168,47 @@ def count_metric(name: str) -> None:
     get_metrics().add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
+#: The longest string a log field keeps. Fields can carry untrusted event values (a client
+#: can send a 5,000-character ``sessionId`` or attribute key in an event that fails
+#: validation), and a log line must not grow with them.
+MAX_LOG_VALUE_CHARS = 200
+
+
+def truncate_for_log(text: str, max_chars: int = MAX_LOG_VALUE_CHARS) -> str:
+    """``text`` cut to ``max_chars`` characters plus a marker saying how many were cut.
+
+    Example:
+        >>> truncate_for_log("x" * 250, 10)
+        'xxxxxxxxxx…[+240 chars]'
+        >>> truncate_for_log("short")
+        'short'
+    """
+    if len(text) <= max_chars:
+        return text
+    return f"{text[:max_chars]}…[+{len(text) - max_chars} chars]"
+
+
+def _bounded(value: Any) -> Any:
+    """``value`` with every string in it (also inside lists, tuples and dicts) truncated."""
+    if isinstance(value, str):
+        return truncate_for_log(value)
+    if isinstance(value, list | tuple):
+        return [_bounded(item) for item in value]
+    if isinstance(value, dict):
+        return {truncate_for_log(str(k)): _bounded(v) for k, v in value.items()}
+    return value
+
+
 def log_fields(**fields: Any) -> dict[str, Any]:
-    """Drop ``None`` values so log lines stay short."""
-    return {k: v for k, v in fields.items() if v is not None}
+    """The ``extra`` fields of a log line: ``None`` values dropped, strings truncated.
+
+    Every structured log line is built here, so no untrusted value reaches a log whole:
+    each string (and each string in a list or dict) keeps at most
+    :data:`MAX_LOG_VALUE_CHARS` characters and a marker of how many were cut
+    (:func:`truncate_for_log`).
+
+    Example:
+        >>> log_fields(session_id="s" * 300, intent=None)["session_id"][-13:]
+        '…[+100 chars]'
+    """
+    return {k: _bounded(v) for k, v in fields.items() if v is not None}
