@@ -6,13 +6,18 @@ bot's ``function.zip``).
 
 Authors upload course files into the staging prefix of the stack's publish bucket
 (``s3://PublishBucket/staging/``, files directly under it). Each upload of a course file
-(``.yaml``, ``.yml``, ``.json``) triggers this function, which publishes the **whole** staging
-folder, so the staging folder is the source of truth for the course:
+(``.yaml``, ``.yml``, ``.json``) and each removal of one (``s3:ObjectCreated:*`` and
+``s3:ObjectRemoved:*``) triggers this function, which publishes the **whole** staging folder
+as it is then, so the staging folder is the source of truth for the course: a removal
+publishes the remaining files, and the removed course file leaves EFS.
 
 1. **Settle.** An upload of several files triggers once per file. The function waits until
    the folder has had no new upload for ``SETTLE_SECONDS`` (default 10) and then acts only
    for the newest upload; earlier events end as ``superseded`` (the newest one publishes the
-   complete set). The function's reserved concurrency of 1 runs publishes one at a time.
+   complete set). A removal waits until ``SETTLE_SECONDS`` have passed since it (the S3
+   record's ``eventTime``) and ends as ``superseded`` if an upload came after it; each
+   removal that is not superseded publishes (the second of two publishes of the same set
+   writes nothing). The function's reserved concurrency of 1 runs publishes one at a time.
 2. **Validate.** Every course file is downloaded to a temporary folder and validated with
    ``deploy.publish_graph.plan_publication`` (the same code as ``make publish-graph``).
    With an error nothing is written to EFS: learners keep the course they had.
@@ -42,6 +47,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
@@ -65,6 +71,8 @@ class Outcome:
     report: str = ""
     written: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    #: Whether the event was the removal of ``key`` (``s3:ObjectRemoved:*``), not an upload.
+    removed: bool = False
 
 
 def course_key(key: str, prefix: str) -> bool:
@@ -135,19 +143,33 @@ def publish_staged(
     settle_seconds: float = 10.0,
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], float] = time.time,
+    removed_at: float | None = None,
 ) -> Outcome:
-    """Publish the staging folder of ``s3://bucket/prefix`` to ``lesson_dir`` for upload ``key``."""
+    """Publish the staging folder of ``s3://bucket/prefix`` to ``lesson_dir`` for event ``key``.
+
+    ``removed_at`` (seconds since the epoch) says that the event was the removal of ``key``
+    at that time, not its upload: the folder's remaining files are published, unless an
+    upload came after the removal (that upload's event publishes them).
+    """
     from deploy.publish_graph import PublishRefused, plan_publication, publish_to_directory
 
+    removed = removed_at is not None
     if not course_key(key, prefix):
         return Outcome("ignored", key, report=f"{key}: not a course file directly under {prefix}")
+    superseded = Outcome("superseded", key, report=f"{key}: a later upload publishes the set")
     for _ in range(MAX_SETTLE_ROUNDS):
         objects = _staged_objects(s3, bucket, prefix)
-        mine = next((o for o in objects if o["Key"] == key), None)
         newest = _newest(objects) if objects else None
-        if mine is None or newest is None or newest["Key"] != key:
-            return Outcome("superseded", key, report=f"{key}: a later upload publishes the set")
-        age = now() - newest["LastModified"].timestamp()
+        if removed_at is not None:
+            if newest is not None and newest["LastModified"].timestamp() > removed_at:
+                return superseded
+            changed_at = removed_at
+        else:
+            mine = next((o for o in objects if o["Key"] == key), None)
+            if mine is None or newest is None or newest["Key"] != key:
+                return superseded
+            changed_at = newest["LastModified"].timestamp()
+        age = now() - changed_at
         if age >= settle_seconds:
             break
         sleep(settle_seconds - age)
@@ -164,12 +186,13 @@ def publish_staged(
         except PublishRefused as exc:
             details = exc.report.format() if exc.report is not None else str(exc)
             details = details.replace(tmp + os.sep, where).replace(tmp, where.rstrip("/"))
-            outcome = Outcome("refused", key, report=details)
+            outcome = Outcome("refused", key, report=details, removed=removed)
         else:
             try:
                 result = publish_to_directory(plan, lesson_dir)
             except Exception as exc:  # EFS or compile failure: say so, keep the details
-                outcome = Outcome("failed", key, report=f"{type(exc).__name__}: {exc}")
+                report = f"{type(exc).__name__}: {exc}"
+                outcome = Outcome("failed", key, report=report, removed=removed)
             else:
                 graph = plan.report.graph if plan.report is not None else None
                 warnings = plan.report.format() if plan.report and plan.report.warnings else ""
@@ -181,6 +204,7 @@ def publish_staged(
                     report=warnings.replace(tmp + os.sep, where),
                     written=result.written,
                     deleted=result.deleted,
+                    removed=removed,
                 )
     _write_report(s3, bucket, prefix, outcome)
     emit_metric("Publishes" if outcome.status == "published" else "PublishFailures")
@@ -190,10 +214,11 @@ def publish_staged(
 def format_report(outcome: Outcome) -> str:
     """The human-readable text of ``PUBLISH-REPORT.txt``."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    trigger = f"the removal of {outcome.key}" if outcome.removed else outcome.key
     if outcome.status == "published":
         lines = [
             f"published {outcome.lessons} lessons, version {outcome.version}",
-            f"at {stamp}, triggered by {outcome.key}",
+            f"at {stamp}, triggered by {trigger}",
             f"written: {', '.join(outcome.written) or 'nothing (unchanged)'}",
             f"removed: {', '.join(outcome.deleted) or 'nothing'}",
         ]
@@ -202,7 +227,7 @@ def format_report(outcome: Outcome) -> str:
     else:
         lines = [
             f"NOT published ({outcome.status}): learners keep the course they had",
-            f"at {stamp}, triggered by {outcome.key}",
+            f"at {stamp}, triggered by {trigger}",
             "",
             outcome.report,
             "",
@@ -220,8 +245,31 @@ def _write_report(s3: Any, bucket: str, prefix: str, outcome: Outcome) -> None:
     )
 
 
+def _removed_at(record: dict[str, Any]) -> float | None:
+    """When the record's object was removed (seconds since the epoch); ``None`` for an upload.
+
+    Example
+    -------
+    >>> _removed_at({"eventName": "ObjectRemoved:Delete", "eventTime": "2026-01-02T03:04:05.000Z"})
+    1767323045.0
+    >>> _removed_at({"eventName": "ObjectCreated:Put"}) is None
+    True
+    """
+    if not str(record.get("eventName", "")).startswith("ObjectRemoved:"):
+        return None
+    try:
+        when = datetime.fromisoformat(str(record["eventTime"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return time.time()
+    return when.timestamp()
+
+
 def lambda_handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> dict:
-    """Handle an S3 ``ObjectCreated`` event (one or more records)."""
+    """Handle an S3 ``ObjectCreated`` or ``ObjectRemoved`` event (one or more records).
+
+    A record's ``eventName`` (``ObjectRemoved:Delete``, ``ObjectRemoved:DeleteMarkerCreated``)
+    says a removal; its ``eventTime`` (ISO 8601) is when, or now if it has none.
+    """
     if s3 is None:
         from knowledge_graph.aws_clients import S3_PUBLISHING, make_client
 
@@ -234,7 +282,13 @@ def lambda_handler(event: dict[str, Any], context: Any = None, *, s3: Any = None
         bucket = record["s3"]["bucket"]["name"]
         key = unquote_plus(record["s3"]["object"]["key"])
         outcome = publish_staged(
-            s3, bucket, key, lesson_dir=lesson_dir, prefix=prefix, settle_seconds=settle
+            s3,
+            bucket,
+            key,
+            lesson_dir=lesson_dir,
+            prefix=prefix,
+            settle_seconds=settle,
+            removed_at=_removed_at(record),
         )
         print(
             json.dumps(

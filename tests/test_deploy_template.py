@@ -846,6 +846,9 @@ def test_publisher_is_triggered_by_staged_course_files_and_writes_efs(
         rules = {r["Name"]: r["Value"] for r in event["Properties"]["Filter"]["S3Key"]["Rules"]}
         assert rules["prefix"] == function["Environment"]["Variables"]["STAGING_PREFIX"]
         suffixes.add(rules["suffix"])
+        # a removal publishes too: `aws s3 sync --delete` that only deletes a file sends no
+        # ObjectCreated event, and the deleted course must leave EFS (publisher/handler.py)
+        assert set(event["Properties"]["Events"]) == {"s3:ObjectCreated:*", "s3:ObjectRemoved:*"}
     assert suffixes == {".yaml", ".yml", ".json"}  # never the .txt report: no self-trigger
     policy = next(p["PolicyDocument"] for p in resources["PublisherRole"]["Properties"]["Policies"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
@@ -1017,3 +1020,14 @@ def test_dead_letters_and_failed_snapshots_raise_alarms(resources: dict[str, Any
     assert snapshot["Dimensions"] == [
         {"Name": "FunctionName", "Value": {"Ref": "TransitionsSnapshotFunction"}}
     ]
+
+
+def test_deploy_md_lists_every_stack_output(template: dict[str, Any]) -> None:
+    text = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    paragraph = re.search(r"^Outputs: (.+?)\.\n\n", text, re.MULTILINE | re.DOTALL)
+    assert paragraph, "docs/DEPLOY.md has no 'Outputs: ...' list"
+    listed = re.findall(r"`(\w+)`", paragraph.group(1))
+    assert sorted(listed) == sorted(template["Outputs"])
+    # every output a command in the guide reads is in the list
+    used = set(re.findall(r"OUT (\w+)\)|OutputKey=='(\w+)'", text))
+    assert {name for pair in used for name in pair if name} <= set(listed)

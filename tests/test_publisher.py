@@ -115,6 +115,43 @@ def test_files_removed_from_staging_are_removed_from_efs(s3: Any, efs: Path) -> 
     assert "removed: beta.yaml" in report(s3)
 
 
+def removal(s3: Any, name: str, when: datetime | None = None) -> dict[str, Any]:
+    s3.delete_object(Bucket=BUCKET, Key=PREFIX + name)
+    stamp = (when or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
+    record = {
+        "eventName": "ObjectRemoved:Delete",
+        "eventTime": stamp,
+        "s3": {"bucket": {"name": BUCKET}, "object": {"key": PREFIX + name}},
+    }
+    return {"Records": [record]}
+
+
+def test_a_removal_alone_publishes_the_course_set_without_the_removed_file(
+    s3: Any, efs: Path
+) -> None:
+    # `aws s3 sync --delete` that only removes a file sends only an ObjectRemoved event
+    upload(s3, "alpha.yaml", course_text("alpha", ["Start"]))
+    lambda_handler(upload(s3, "beta.yaml", course_text("beta", ["One"])))
+    assert {lesson.title for lesson in load_graph(efs).lessons()} == {"Start", "One"}
+    result = lambda_handler(removal(s3, "beta.yaml"))
+    assert result["outcomes"][0]["status"] == "published"
+    assert sorted(p.name for p in efs.iterdir()) == sorted([INDEX_DIR, MANIFEST_NAME, "alpha.yaml"])
+    assert {lesson.title for lesson in load_graph(efs).lessons()} == {"Start"}
+    text = report(s3)
+    assert text.startswith("published 1 lessons, version ")
+    assert f"triggered by the removal of {PREFIX}beta.yaml" in text
+    assert "removed: beta.yaml" in text
+
+
+def test_a_removal_followed_by_an_upload_leaves_the_publish_to_the_upload(
+    s3: Any, efs: Path
+) -> None:
+    lambda_handler(upload(s3, "alpha.yaml", course_text("alpha", ["Start"])))
+    event = removal(s3, "alpha.yaml", when=datetime(2000, 1, 1, tzinfo=UTC))
+    upload(s3, "alpha.yaml", course_text("alpha", ["Start", "Next"]))
+    assert lambda_handler(event)["outcomes"][0]["status"] == "superseded"
+
+
 def test_reports_and_other_keys_are_ignored(s3: Any, efs: Path) -> None:
     for key in (PREFIX + REPORT_NAME, PREFIX + "sub/alpha.yaml", "elsewhere/alpha.yaml"):
         s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
