@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, help_text: str, func: Callable[..., int]) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        # argparse %-formats a subcommand's help (so "95%%" there) but not its description
+        sub = commands.add_parser(name, help=help_text, description=help_text.replace("%%", "%"))
         sub.add_argument(
             "--graph",
             metavar="PATH",

@@ -75,6 +75,7 @@ WARNING_CODES: Final[tuple[str, ...]] = (
     "soft-cycle",
     "title-collision",
     "unreachable",
+    "unserved-translation",
 )
 WarningCode = Literal[
     "alias-collision",
@@ -88,6 +89,7 @@ WarningCode = Literal[
     "soft-cycle",
     "title-collision",
     "unreachable",
+    "unserved-translation",
 ]
 
 

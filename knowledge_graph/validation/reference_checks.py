@@ -161,12 +161,14 @@ def check_references(
     for (_, broken_file), references in pending.items():
         loc, path, _ = references[0]
         n = len(references)
-        shown = ", ".join(repr(r) for _, _, r in references[:3]) + (", ..." if n > 3 else "")
+        targets = list(dict.fromkeys(r for _, _, r in references))  # each lesson named once
+        k = len(targets)
+        shown = ", ".join(repr(r) for r in targets[:3]) + (", ..." if k > 3 else "")
         loc.ctx.add(
             Severity.ERROR,
             "broken-dependency",
-            f"depends on broken file {broken_file}: {n} reference{'s' * (n != 1)} into it "
-            f"({shown}) cannot be checked until it is fixed",
+            f"depends on broken file {broken_file}: {n} reference{'s' * (n != 1)} into it, "
+            f"to {k} lesson{'s' * (k != 1)} ({shown}), cannot be checked until it is fixed",
             path,
             lesson=loc.spec.id,
             field=str(path[2]),

@@ -21,6 +21,11 @@ anything, :data:`~knowledge_graph.file_format.DEFAULT_SERVED_LOCALES` (the bot's
 A course with neither ``locales`` nor any translation is written for its own locale only:
 it is not warned about unless ``--locales`` names others.
 
+``unserved-translation`` (warning, one per course and locale, counted): a translation into a
+Lex locale that neither the course header's ``locales`` (else the bot's locales) nor
+``validate --locales`` names (``fr_FR`` in a course with ``locales: [en_US, es_US]``): the bot
+never shows it; it is usually a slip for a served locale or a ``locales`` entry left out.
+
 Example
 -------
 >>> from knowledge_graph.validation import validate_documents
@@ -36,7 +41,7 @@ Example
 c.yaml:4: warning [c] translations: 2 of 2 lessons have no es_US summary: 'a' and 'b'
 c.yaml:4: warning [c] translations: 1 of 1 module has no es_US name: 'General' (first lesson 'a')
 c.yaml:5: error [c/b] translations: 'es-US' is not a Lex locale id (did you mean 'es_US'?)
-c.yaml:5: warning [c/b] translations: 1 of 2 lessons have no es_US title: 'b'
+c.yaml:5: warning [c/b] translations: 1 of 2 lessons has no es_US title: 'b'
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from knowledge_graph.file_format import DEFAULT_SERVED_LOCALES, LEX_LOCALES
 from knowledge_graph.text import fold_text
 from knowledge_graph.validation.field_checks import CheckedFile, LocatedLesson
 from knowledge_graph.validation.issues import FileContext, Severity, did_you_mean
+from knowledge_graph.wording import plural_form
 
 #: Lesson ids named in a missing-translation warning before "and N more".
 NAMED_IN_WARNING: Final[int] = 5
@@ -139,6 +145,10 @@ def check_translations(
         targets = [x for x in wanted if x != own and x in LEX_LOCALES]
         for locale in dict.fromkeys(targets):
             _warn_missing(ctx, course_lessons, locale)
+        # a translation is shown when the course (its ``locales``, else the bot's) or the
+        # ``--locales`` option serves its locale
+        declared = getattr(header, "locales", None) or DEFAULT_SERVED_LOCALES
+        _warn_unserved(ctx, course_lessons, own, [*declared, *(served or ())])
 
 
 def _check_lesson_translations(
@@ -207,8 +217,9 @@ def _check_localized_titles(course_lessons: list[LocatedLesson]) -> None:
                 loc.ctx.add(
                     Severity.ERROR,
                     "title-collision",
-                    f"in {locale} the title {title or loc.spec.title!r} is the same as lesson "
-                    f"{other[0]!r}'s (compared ignoring case, accents and punctuation)",
+                    f"in {locale} the title {title or loc.spec.title!r} is the same as the "
+                    f"title of lesson {other[0]!r} (compared ignoring case, accents and "
+                    "punctuation)",
                     ("lessons", loc.index, "translations", locale, "title")
                     if translated
                     else ("lessons", loc.index, "title"),
@@ -251,6 +262,47 @@ def _check_localized_aliases(
             )
 
 
+def _count_of(missing: int, total: int, noun: str, nouns: str) -> str:
+    """``"1 of 47 lessons has"``, ``"2 of 2 lessons have"``: nouns and verb agree (CLDR en).
+
+    Example
+    -------
+    >>> _count_of(1, 47, "lesson", "lessons"), _count_of(2, 2, "module", "modules")
+    ('1 of 47 lessons has', '2 of 2 modules have')
+    """
+    one = plural_form(total, "en_US") == "one"
+    verb = "has" if plural_form(missing, "en_US") == "one" else "have"
+    return f"{missing} of {total} {noun if one else nouns} {verb}"
+
+
+def _warn_unserved(
+    ctx: FileContext, course_lessons: list[LocatedLesson], own: str, served: Sequence[str]
+) -> None:
+    """One counted warning per Lex locale that lessons translate into but the course is not
+    served in (the bot never shows those translations)."""
+    unserved: dict[str, list[LocatedLesson]] = {}
+    for loc in course_lessons:
+        for locale in loc.spec.translations:
+            if locale in LEX_LOCALES and locale != own and locale not in served:
+                unserved.setdefault(locale, []).append(loc)
+    for locale, members in unserved.items():
+        first = members[0]
+        n = len(members)
+        ctx.add(
+            Severity.WARNING,
+            "unserved-translation",
+            f"{n} lesson{'s' * (plural_form(n, 'en_US') != 'one')} translate"
+            f"{'s' * (plural_form(n, 'en_US') == 'one')} into {locale}, which the course is "
+            f"not served in (served: {', '.join(dict.fromkeys(served))}): "
+            + _names([loc.spec.id for loc in members]),
+            ("lessons", first.index, "translations", locale),
+            lesson=first.spec.id if n == 1 else None,
+            field="translations",
+            hint=f"add {locale} to the course's 'locales' (and to the bot), or correct the "
+            "locale id of the translation",
+        )
+
+
 def _warn_missing(ctx: FileContext, course_lessons: list[LocatedLesson], locale: str) -> None:
     """One counted warning per missing kind (title, summary, module) for ``locale``."""
     no_title = [loc for loc in course_lessons if not _given(loc, locale, "title")]
@@ -272,13 +324,16 @@ def _warn_missing(ctx: FileContext, course_lessons: list[LocatedLesson], locale:
         if not missing:
             continue
         count = len(with_summary) if noun == "summary" else total
+        first = missing[0]
+        # at the lesson's translations block when it has one: that is where the text goes
+        where = ("lessons", first.index) + (("translations",) if first.spec.translations else ())
         ctx.add(
             Severity.WARNING,
             code,
-            f"{len(missing)} of {count} lessons have no {locale} {noun}: "
+            f"{_count_of(len(missing), count, 'lesson', 'lessons')} no {locale} {noun}: "
             + _names([loc.spec.id for loc in missing]),
-            ("lessons", missing[0].index),
-            lesson=missing[0].spec.id if len(missing) == 1 else None,
+            where,
+            lesson=first.spec.id if len(missing) == 1 else None,
             field="translations",
             hint=f"add translations: {{{locale}: {{{noun}: ...}}}} to each (FORMAT.md, "
             '"Translations")',
@@ -288,8 +343,7 @@ def _warn_missing(ctx: FileContext, course_lessons: list[LocatedLesson], locale:
         ctx.add(
             Severity.WARNING,
             "missing-module-translation",
-            f"{len(no_module)} of {len(modules)} "
-            f"module{' has' if len(modules) == 1 else 's have'} no {locale} name: "
+            f"{_count_of(len(no_module), len(modules), 'module', 'modules')} no {locale} name: "
             + _names([members[0].spec.module for members in no_module])
             + f" (first lesson {first.spec.id!r})",
             ("lessons", first.index),

@@ -87,6 +87,18 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: str
     assert "--graph" in out and f"usage: python -m knowledge_graph {command}" in out
 
 
+@pytest.mark.parametrize("command", ["evaluate", "validate", "stats"])
+def test_help_shows_no_escaped_percent_signs(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    # argparse %-formats help strings but prints a description as written
+    assert main([command, "--help"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "%%" not in out
+    if command == "evaluate":
+        assert "95% bootstrap" in " ".join(out.split())
+
+
 @pytest.mark.parametrize(
     "argv", [[], ["bogus"], ["recommend", "-k", "0"], ["find"], ["diff", "only-one"]]
 )

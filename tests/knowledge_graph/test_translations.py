@@ -131,7 +131,7 @@ def test_missing_translations_are_one_counted_warning_per_kind():
     report = report_of(text)
     assert report.ok
     warnings = {(i.code, i.message) for i in report.warnings}
-    assert ("missing-title-translation", "1 of 3 lessons have no es_US title: 'while'") in warnings
+    assert ("missing-title-translation", "1 of 3 lessons has no es_US title: 'while'") in warnings
     assert (
         "missing-summary-translation",
         "3 of 3 lessons have no fr_FR summary: 'loops', 'classes' and 'while'",
@@ -214,7 +214,10 @@ def test_a_translated_title_may_not_repeat_another_lessons_title_in_that_locale(
     text = COURSE.replace("title: Clases,", "title: Bucles For,")
     report = report_of(text)
     assert [i.code for i in report.errors] == ["title-collision"]
-    assert "es_US" in report.errors[0].message
+    assert report.errors[0].message == (
+        "in es_US the title 'Bucles For' is the same as the title of lesson 'loops' "
+        "(compared ignoring case, accents and punctuation)"
+    )
 
 
 def test_localized_fields_survive_compile_load_and_incremental_reload(tmp_path):
@@ -272,3 +275,32 @@ def test_a_translated_alias_may_not_be_another_lessons_title_in_that_locale():
     )
     collisions = [i for i in report_of(warning).issues if i.code == "alias-collision"]
     assert [(i.severity.value, i.lesson) for i in collisions] == [("warning", "classes")]
+
+
+def test_a_translation_into_a_locale_the_course_is_not_served_in_is_a_warning():
+    # fr_FR is a Lex locale, but the course is served in en_US and es_US only
+    text = COURSE.replace("      es_US:\n", "      fr_FR: {title: Boucles}\n      es_US:\n", 1)
+    assert "fr_FR: {title: Boucles}" in text
+    report = report_of(text)
+    assert report.ok
+    unserved = [i for i in report.warnings if i.code == "unserved-translation"]
+    assert len(unserved) == 1 and "into fr_FR" in unserved[0].message
+    assert "served: en_US, es_US" in unserved[0].message
+    assert unserved[0].lesson == "loops"
+    # served when the course or the --locales option names the locale
+    served = text.replace("locales: [en_US, es_US]", "locales: [en_US, es_US, fr_FR]")
+    assert "unserved-translation" not in report_of(served).codes()
+    assert "unserved-translation" not in report_of(text, locales=["en_US", "fr_FR"]).codes()
+
+
+def test_missing_title_warning_points_at_the_translations_block_and_agrees_in_number():
+    # 'while' translates its summary but not its title: the warning is where the title goes
+    text = COURSE + "    translations:\n      es_US: {summary: Repite mientras se cumpla.}\n"
+    report = report_of(text)
+    (title,) = [i for i in report.warnings if i.code == "missing-title-translation"]
+    assert title.message == "1 of 3 lessons has no es_US title: 'while'"
+    lines = text.splitlines()
+    assert lines[title.line - 1].strip() == "translations:"
+    # the line is the 'while' lesson's own translations block
+    start = next(n for n, line in enumerate(lines) if "id: while" in line)
+    assert title.line - 1 > start

@@ -150,12 +150,28 @@ def test_a_file_that_cannot_be_parsed_gives_one_depends_on_broken_file_line(
     issue = only(report, "broken-dependency")
     assert issue.file.endswith("python-testing.yaml") and issue.lesson == "unit-testing"
     assert issue.message == (
-        f"depends on broken file {tmp_path / 'python-intro.yaml'}: 4 references into it "
-        "('python-intro/strings', 'python-intro/lists', 'python-intro/functions', ...) "
-        "cannot be checked until it is fixed"
+        f"depends on broken file {tmp_path / 'python-intro.yaml'}: 4 references into it, "
+        "to 4 lessons ('python-intro/strings', 'python-intro/lists', 'python-intro/functions', "
+        "...), cannot be checked until it is fixed"
     )
     assert issue.hint == f"fix the errors reported for {tmp_path / 'python-intro.yaml'} first"
     assert [i.code for i in report.causes] == ["parse-error", "broken-dependency"]
+
+
+def test_the_broken_file_line_names_each_lesson_once(tmp_path: Path) -> None:
+    (tmp_path / "python-intro.yaml").write_text(
+        "course:\n  id: python-intro\n  title: Intro\nlessons:\n\t- id: strings\n"
+    )
+    (tmp_path / "python-testing.yaml").write_text(
+        "course:\n  id: python-testing\n  title: Testing\nlessons:\n"
+        "  - id: unit-testing\n    title: Unit Testing\n"
+        "    requires: [python-intro/strings]\n"
+        "    related: [python-intro/strings, python-intro/lists]\n"
+    )
+    issue = only(validate_path(tmp_path), "broken-dependency")
+    assert "3 references into it, to 2 lessons ('python-intro/strings', 'python-intro/lists')" in (
+        issue.message
+    )
 
 
 def test_a_file_cut_in_half_does_not_suggest_wrong_lessons(tmp_path: Path) -> None:
