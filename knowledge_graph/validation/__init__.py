@@ -162,6 +162,10 @@ def validate_documents(
                 item.sourced, item.ctx, index, spec
             )
     invalid -= lessons.keys()
+    # what each file shows on its own (parse and schema errors, duplicate ids and courses)
+    # is a root cause of what the cross-file checks below find ("unknown lesson" after an
+    # id was reused), so the report lists it first
+    stage = {id(issue): 0 for issue in issues}
     if len(lessons) > MAX_TOTAL_LESSONS:
         issues.append(
             ValidationIssue(
@@ -185,7 +189,7 @@ def validate_documents(
     check_reachability(graph, lessons, in_hard_cycle, complete=complete)
     _silence(report, quiet, checked)
     position = {name: i for i, name in enumerate(report.files)}
-    issues.sort(key=lambda i: (position.get(i.file, -1), i.line or 0))
+    issues.sort(key=lambda i: (stage.get(id(i), 1), position.get(i.file, -1), i.line or 0))
     report.graph = graph if report.ok else None
     report.draft_graph = graph
     if not report.ok:

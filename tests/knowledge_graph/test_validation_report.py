@@ -396,3 +396,21 @@ def test_messages_never_name_internal_classes_or_parser_wording(text: str) -> No
         assert internal not in wording
     for parser in ("Input should", "dictionary", "instance of"):
         assert parser not in wording
+
+
+def test_a_reused_id_is_reported_before_the_unknown_references_it_causes() -> None:
+    from knowledge_graph.sources import RawDocument
+    from knowledge_graph.validation import validate_documents
+
+    # the third lesson was meant to be 'while-loops' but reuses 'for-loops': the references
+    # to 'while-loops' before it are follow-ons of that root cause
+    text = (
+        "course: {id: c, title: C}\n"
+        "lessons:\n"
+        "  - {id: for-loops, title: For Loops, next: [while-loops]}\n"
+        "  - {id: range, title: Range, requires: [while-loops]}\n"
+        "  - {id: for-loops, title: While Loops}\n"
+    )
+    report = validate_documents([RawDocument.from_text("c.yaml", text)])
+    assert report.errors[0].code == "duplicate-id"
+    assert report.format().splitlines()[0].startswith("c.yaml:5: error [c/for-loops] id:")
