@@ -576,7 +576,8 @@ def _stats(args: argparse.Namespace, out: TextIO) -> int:
         note = " (pairs)" if kind in SYMMETRIC_KINDS else ""
         print(f"  {kind.value:<13} {stats.edges.get(kind.value, 0):>4}{note}", file=out)
     print(
-        f"\nStart lessons ({len(stats.roots)}): {', '.join(_title(graph, r) for r in stats.roots)}",
+        f"\nStart lessons, with no prerequisite and not another lesson's next "
+        f"({len(stats.roots)}): {', '.join(_title(graph, r) for r in stats.roots)}",
         file=out,
     )
     print(

@@ -66,7 +66,9 @@ TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
         "reason.unlocks.other": "it unlocks {count} more lessons",
         "reason.ready": "you've mastered what it builds on",
         "reason.related": "it is related to {lessons}",
-        "reason.good_start": "it's a good place to start",
+        # true of every GOOD_START lesson (no prerequisite of any kind), unlike "start lesson",
+        # which FORMAT.md and `stats` reserve for lessons that are not even another's `next`
+        "reason.good_start": "it builds on no earlier lesson",
         "reason.difficulty_fit": "it suits your level",
         "reason.learned.most": "most learners who finished {lessons} took it next",
         "reason.learned.one": "{count} of {total} learners who finished {lessons} took it next",
@@ -81,7 +83,7 @@ TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
         "reason.unlocks.other": "desbloquea {count} lecciones más",
         "reason.ready": "ya dominas lo que necesita",
         "reason.related": "está relacionada con {lessons}",
-        "reason.good_start": "es un buen punto de partida",
+        "reason.good_start": "no se basa en ninguna lección anterior",
         "reason.difficulty_fit": "se ajusta a tu nivel",
         "reason.learned.most": "la mayoría de quienes terminaron {lessons} la tomaron después",
         "reason.learned.one": (

@@ -98,7 +98,9 @@ class ReasonKind(StrEnum):
     RELATED = "related"
     """It is related to something the learner did (``lessons``: those lessons)."""
     GOOD_START = "good_start"
-    """It has no prerequisites and is easy: a good first lesson."""
+    """It has no prerequisite of any kind (``requires``, ``requires_any``, ``recommends``) and
+    is easy (difficulty 1-2), and the learner has mastered nothing yet. It may still be
+    another lesson's ``next``, so it need not be one of ``stats``' first lessons."""
     DIFFICULTY_FIT = "difficulty_fit"
     """Its difficulty matches the learner's current level."""
     LEARNED = "learned"

@@ -35,10 +35,11 @@ __all__ = ["GraphStats", "compute_stats"]
 class GraphStats:
     """Summary numbers of a lesson graph (see :func:`compute_stats`).
 
-    ``edges`` counts links per kind (a ``related`` pair once); ``roots`` are start lessons
-    (no prerequisite of any kind, nobody's ``next``); ``leaves`` are lessons nothing builds
-    on (no dependents, no ``next``); ``longest_chain`` is a longest chain of hard
-    prerequisites, first lesson first.
+    ``edges`` counts links per kind (a ``related`` pair once); ``roots`` are the start
+    lessons (FORMAT.md: no prerequisite of any kind and nobody's ``next``, so nothing comes
+    before them; the recommender's ``good_start`` reason needs only the first half);
+    ``leaves`` are lessons nothing builds on (no dependents, no ``next``); ``longest_chain``
+    is a longest chain of hard prerequisites, first lesson first.
     """
 
     courses: dict[str, int]

@@ -94,3 +94,27 @@ def test_every_recommendation_of_the_example_has_words(graph: LessonGraph) -> No
         for locale in LOCALES:
             assert all(reason_text(graph, r, locale) for r in recommendation.reasons)
             assert because(graph, recommendation, locale)
+
+
+def test_good_start_wording_is_true_of_lessons_that_are_not_start_lessons() -> None:
+    # `stats` lists start lessons (no prerequisite and nobody's `next`); the recommender's
+    # good_start reason needs only "no prerequisite", so its wording must not claim more
+    from knowledge_graph import load_graph
+    from knowledge_graph.stats import compute_stats
+
+    data = load_graph("data/lessons")
+    roots = set(compute_stats(data).roots)
+    offered = data.recommend({}, k=len(data))
+    good_start = [r for r in offered if any(x.kind is ReasonKind.GOOD_START for x in r.reasons)]
+    assert good_start, "a new learner is offered lessons that build on nothing"
+    assert {r.lesson_id for r in good_start} - roots, "some are another lesson's next"
+    for rec in good_start:
+        assert not data.missing_prerequisites(rec.lesson_id, {})
+        assert not data.graph.in_edges(rec.lesson_id) or all(
+            not {"requires", "recommends", "requires_any"} & set(d["kinds"])
+            for _, _, d in data.graph.in_edges(rec.lesson_id, data=True)
+        )
+    text = reason_text(data, Reason(ReasonKind.GOOD_START), "en_US")
+    assert text == "it builds on no earlier lesson" and "start" not in text
+    es = reason_text(data, Reason(ReasonKind.GOOD_START), "es_US")
+    assert es == "no se basa en ninguna lección anterior"
