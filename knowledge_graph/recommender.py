@@ -10,7 +10,7 @@ Candidates are the lessons that are not completed and whose hard prerequisites a
   out-edges for up to :data:`MOMENTUM_HOPS` hops, damped by the course's ``decay`` per hop;
   more recent completions push harder (capped at 1.0);
 * **goal**: 1.0 for lessons on the path to the learner's goal (see
-  :func:`knowledge_graph.planning.plan_path`), else 0;
+  :func:`knowledge_graph.planning.minimal_plan`), else 0;
 * **unlock**: log-scaled number of lessons that become startable for this learner once it
   is mastered (:func:`newly_startable`), normalised by the graph's largest number of hard
   dependents;
@@ -47,7 +47,7 @@ import numpy as np
 
 from knowledge_graph.file_format import EdgeKind
 from knowledge_graph.index import COMPONENTS, MASTERY_THRESHOLD, Csr, GraphIndex, Progress
-from knowledge_graph.planning import is_startable, plan_path
+from knowledge_graph.planning import is_startable, minimal_plan
 
 logger = logging.getLogger(__name__)
 
@@ -170,9 +170,10 @@ def recommend(
     if candidates.size == 0:
         return []
     seeds = _seeds(index, progress, recent, met)
-    goal_path = frozenset(plan_path(index, goal, mastery)) if goal is not None else frozenset()
+    # the lessons of the goal's path, as a set (its order, plan_path's work, is not needed)
+    goal_path = minimal_plan(index, goal, mastery) if goal is not None else frozenset()
     level = float(index.difficulty[mastered].mean()) + 0.5 if mastered.size else NEW_LEARNER_LEVEL
-    on_goal_path = _goal_mask(index, goal_path)[candidates]
+    on_goal_path = _goal_mask(goal_path, candidates)
     if strategy == "sparse":
         readiness = _sparse_readiness(index, mastery, candidates)
         unlock = _sparse_unlock_value(index, met, candidates)
@@ -182,7 +183,7 @@ def recommend(
     components = np.column_stack(
         [
             readiness,
-            _momentum(index, seeds)[candidates],
+            _momentum(index, seeds, candidates),
             on_goal_path,
             unlock,
             _difficulty_fit(index, level, candidates),
@@ -249,30 +250,41 @@ def _readiness(index: GraphIndex, mastery: np.ndarray) -> np.ndarray:
     return np.divide(have, total, out=np.ones(index.n), where=total > 0)
 
 
-def _momentum(index: GraphIndex, seeds: list[int]) -> np.ndarray:
-    """Momentum of every lesson, propagated from ``seeds`` (capped at 1.0)."""
-    momentum = np.zeros(index.n)
+def _momentum(index: GraphIndex, seeds: list[int], candidates: np.ndarray) -> np.ndarray:
+    """Momentum of each of ``candidates``, propagated from ``seeds`` (capped at 1.0).
+
+    Only the lessons the walk reaches are held (no array of the graph's size); each lesson's
+    arrivals are summed hop after hop, in the order a whole-graph vector would add them.
+    """
     if not seeds:
-        return momentum
+        return np.zeros(candidates.size)
     frontier = np.asarray(seeds, dtype=np.int64)
     push = RECENCY_FACTOR ** np.arange(len(seeds) - 1, -1, -1, dtype=float)
+    hops_reached: list[np.ndarray] = []
+    hops_arrived: list[np.ndarray] = []
     for _ in range(MOMENTUM_HOPS):
         owner, targets, weights = index.momentum_out.gather(frontier)
         if targets.size == 0:
             break
         reached, where = np.unique(targets, return_inverse=True)
         arrived = np.bincount(where, weights=push[owner] * weights, minlength=reached.size)
-        momentum[reached] += arrived
+        hops_reached.append(reached)
+        hops_arrived.append(arrived)
         frontier, push = reached, arrived * index.decay[reached]
-    return np.minimum(momentum, 1.0)
+    if not hops_reached:
+        return np.zeros(candidates.size)
+    lessons, where = np.unique(np.concatenate(hops_reached), return_inverse=True)
+    total = np.minimum(np.bincount(where, weights=np.concatenate(hops_arrived)), 1.0)
+    at = np.minimum(np.searchsorted(lessons, candidates), lessons.size - 1)
+    return np.where(lessons[at] == candidates, total[at], 0.0)
 
 
-def _goal_mask(index: GraphIndex, goal_path: frozenset[int]) -> np.ndarray:
-    """1.0 for lessons on the goal path, else 0."""
-    mask = np.zeros(index.n)
-    if goal_path:
-        mask[np.fromiter(goal_path, dtype=np.int64, count=len(goal_path))] = 1.0
-    return mask
+def _goal_mask(goal_path: frozenset[int], candidates: np.ndarray) -> np.ndarray:
+    """1.0 for each of ``candidates`` on the goal path, else 0."""
+    if not goal_path:
+        return np.zeros(candidates.size)
+    path = np.fromiter(goal_path, dtype=np.int64, count=len(goal_path))
+    return np.isin(candidates, path).astype(float)
 
 
 def _blockers(index: GraphIndex, met: np.ndarray) -> np.ndarray:
