@@ -34,6 +34,7 @@ import ctypes.util
 import hashlib
 import json
 import logging
+import mmap
 import os
 import re
 import secrets
@@ -41,6 +42,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -559,6 +561,8 @@ def open_index(version_dir: str | os.PathLike[str], *, trusted: bool = False) ->
         raise CompiledIndexError(f"{ARRAYS_NAME}: not a plain array ({exc})") from None
     if packed.dtype != np.uint8 or packed.ndim != 1:
         raise CompiledIndexError(f"{ARRAYS_NAME}: not a byte array")
+    mapping = getattr(packed, "_mmap", None)  # np.memmap's mmap.mmap (None: empty file)
+    data_start = packed.offset if isinstance(packed, np.memmap) else 0
     # Plain ndarray views of the map (they keep it open): indexing a np.memmap subclass
     # goes through Python-level __getitem__/__array_finalize__, ~2 us per access.
     packed = packed.view(np.ndarray)
@@ -587,6 +591,7 @@ def open_index(version_dir: str | os.PathLike[str], *, trusted: bool = False) ->
     deferred = {
         part: [r for r in regions if r[2].startswith(f"{part}.")] for part in DEFERRED_PARTS
     }
+    release = _page_release(mapping, data_start)
     if not trusted:
         _verify_regions(packed, [r for r in regions if r[2].split(".", 1)[0] not in deferred])
     tables = LessonTables(arrays, meta)
@@ -597,21 +602,53 @@ def open_index(version_dir: str | os.PathLike[str], *, trusted: bool = False) ->
             if not trusted:
                 _verify_regions(packed, deferred[part])
             check_part(tables, part)
+            release(deferred[part])
 
         return check
 
     tables.deferred = {part: owed(part) for part in DEFERRED_PARTS}
+    tables.release_pages = partial(release, regions)
+    release(regions)
     return tables
 
 
 def _verify_regions(packed: np.ndarray, regions: list[tuple[int, int, str, Any]]) -> None:
-    """Check each array's SHA-256 over its bytes in the mapped file (no copy is made; the
-    pages read become resident, as the structural checks and the first turn read them too).
-    """
+    """Check each array's SHA-256 over its bytes in the mapped file (no copy is made)."""
     for offset, nbytes, name, expected in sorted(regions, key=lambda r: r[0]):
         digest = hashlib.sha256(memoryview(packed[offset : offset + nbytes]))
         if digest.hexdigest() != expected:
             raise CompiledIndexError(f"array {name}: digest mismatch (changed or damaged)")
+
+
+def _page_release(
+    mapping: Any, data_start: int
+) -> Callable[[list[tuple[int, int, str, Any]]], None]:
+    """A function that drops checked arrays' pages from this process's resident memory.
+
+    The digests and the structural checks read every byte of an array once; most of those
+    pages (texts, search tables, edges a turn never reaches) are not read again while
+    serving. ``madvise(MADV_DONTNEED)`` on a read-only shared file mapping (see madvise(2))
+    removes the pages from the process's page tables only: the data stays in the kernel's
+    page cache, and a later read maps it back (a minor fault, no disk read while it is
+    cached). Resident memory then counts the pages turns actually read. Does nothing where
+    ``mmap.madvise`` or ``MADV_DONTNEED`` is missing.
+    """
+    advise = getattr(mapping, "madvise", None)
+    flag = getattr(mmap, "MADV_DONTNEED", None)
+    page = mmap.PAGESIZE
+    # np.memmap maps from an allocation-granularity boundary at or before the data start
+    shift = data_start % mmap.ALLOCATIONGRANULARITY
+
+    def release(regions: list[tuple[int, int, str, Any]]) -> None:
+        if advise is None or flag is None:
+            return
+        for offset, nbytes, _, _ in regions:
+            start = -(-(shift + offset) // page) * page  # whole pages inside the array
+            stop = (shift + offset + nbytes) // page * page
+            if stop > start:
+                advise(flag, start, stop - start)
+
+    return release
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -428,6 +428,7 @@ def apply_changes(
     search = _splice_search(a, kept, old_to_new, changed_specs, text_number)
     if spill is not None:
         search = spill(search)
+    tables.release_pages()  # the served index's pages this read: the turns read them back
 
     # 7. assemble the tables
     extra = [s.encode("utf-8") for s in intern]
@@ -472,6 +473,7 @@ def apply_changes(
         del blob, offsets, search, columns, list_items, list_lengths, decl_parts
         del d_lesson, d_kind, d_target, d_weight, d_group, order, draft
         arrays = spill(arrays)
+        tables.release_pages()
         draft = LessonTables(arrays, new_meta)
     arrays["lesson.rank"] = np.zeros(n, dtype=_I8)
     index = derive_index(draft)

@@ -360,3 +360,14 @@ def _mapped(array: np.ndarray) -> bool:
             return True
         base = getattr(base, "base", None)
     return False
+
+
+def test_pages_released_after_the_checks_are_read_back_unchanged(course_dir: Path) -> None:
+    tables = open_index(write_compiled(course_dir))
+    served = serve_tables(tables)
+    before = answers(served)
+    copies = {name: np.array(array) for name, array in tables.arrays.items()}
+    tables.release_pages()  # drops the mapping's resident pages; the page cache keeps them
+    tables.require("search")  # a deferred part: checked, then released too
+    assert answers(served) == before
+    assert all(np.array_equal(tables.arrays[name], copy) for name, copy in copies.items())
