@@ -113,8 +113,7 @@ def minimal_plan(index: GraphIndex, goal: int, mastery: np.ndarray) -> frozenset
         visited += 1
         while pending:
             v = pending.pop()
-            for u in index.requires_of(v):
-                u = int(u)
+            for u in index.requires_of(v).tolist():
                 if not met[u] and u not in chosen:
                     chosen.add(u)
                     pending.append(u)

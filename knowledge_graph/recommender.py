@@ -46,8 +46,15 @@ from weakref import WeakKeyDictionary
 import numpy as np
 
 from knowledge_graph.file_format import EdgeKind
-from knowledge_graph.index import COMPONENTS, MASTERY_THRESHOLD, Csr, GraphIndex, Progress
-from knowledge_graph.planning import is_startable, minimal_plan
+from knowledge_graph.index import (
+    COMPONENTS,
+    MASTERY_THRESHOLD,
+    Csr,
+    GraphIndex,
+    Progress,
+    ranges,
+)
+from knowledge_graph.planning import minimal_plan
 
 logger = logging.getLogger(__name__)
 
@@ -387,24 +394,18 @@ def _sparse_candidates(index: GraphIndex, met: np.ndarray, mastered: np.ndarray)
 
 
 def _sparse_readiness(index: GraphIndex, mastery: np.ndarray, cands: np.ndarray) -> np.ndarray:
-    """:func:`_readiness` of ``cands`` only, from their own prerequisite edges."""
-    parts = [
-        index.in_edges[kind].gather(cands) for kind in (EdgeKind.REQUIRES, EdgeKind.RECOMMENDS)
-    ]
-    owner = np.concatenate([p[0] for p in parts])
-    source = np.concatenate([p[1] for p in parts])
-    weight = np.concatenate([p[2] for p in parts])
+    """:func:`_readiness` of ``cands`` only, from their slices of the same merged edge list
+    (sorted by target: one binary search per candidate finds its prerequisite edges)."""
+    edges = index.prereq_edges
+    owner, at = ranges(
+        np.searchsorted(edges.dst, cands, side="left"),
+        np.searchsorted(edges.dst, cands, side="right"),
+    )
     if owner.size == 0:
         return np.ones(cands.size)
-    # A pair linked both ways counts once, at the larger weight (as the merged edge list does).
-    keys = owner * index.n + source
-    order = np.lexsort((-weight, keys))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = keys[order][1:] != keys[order][:-1]
-    keep = order[first]
-    owner, source, weight = owner[keep], source[keep], weight[keep]
+    weight = edges.w[at]
     total = np.bincount(owner, weights=weight, minlength=cands.size)
-    have = np.bincount(owner, weights=weight * mastery[source], minlength=cands.size)
+    have = np.bincount(owner, weights=weight * mastery[edges.src[at]], minlength=cands.size)
     return np.divide(have, total, out=np.ones(cands.size), where=total > 0)
 
 
@@ -498,17 +499,20 @@ def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
 def opened_by(index: GraphIndex, i: int, met: np.ndarray) -> list[int]:
     """The lessons that become startable once lesson ``i`` is mastered (load order).
 
-    The same rule as :func:`newly_startable`, for one lesson: loops only over its dependents.
+    The same rule as :func:`newly_startable`, for one lesson: loops only over its dependents
+    (``d`` opens when something blocks it now and ``i`` is all that does: every unmet
+    ``requires`` of ``d`` is ``i`` and ``i`` is in every unsatisfied ``requires_any`` group).
     """
-    after = met.copy()
-    after[i] = True
-    return [
-        int(d)
-        for d in index.hard_dependents_of(i)
-        if not met[d]
-        and not is_startable(index, int(d), met)
-        and is_startable(index, int(d), after)
-    ]
+    opened = []
+    for d in index.hard_dependents_of(i).tolist():
+        if met[d]:
+            continue
+        unmet = [u for u in index.requires_of(d).tolist() if not met[u]]
+        open_groups = [g for g in index.groups_of(d) if not met[g].any()]
+        blocked = bool(unmet or open_groups)
+        if blocked and all(u == i for u in unmet) and all(i in g.tolist() for g in open_groups):
+            opened.append(d)
+    return opened
 
 
 def _has_prerequisites(index: GraphIndex, i: int) -> bool:
@@ -520,10 +524,9 @@ def _has_prerequisites(index: GraphIndex, i: int) -> bool:
 
 def _met_prerequisites(index: GraphIndex, i: int, met: np.ndarray) -> list[int]:
     """All prerequisites of ``i`` when every one (soft included) is met, else []."""
-    plain = np.union1d(index.requires_of(i), index.recommends_of(i))
-    if not met[plain].all():
+    chosen = sorted(set(index.requires_of(i).tolist()) | set(index.recommends_of(i).tolist()))
+    if not all(met[j] for j in chosen):
         return []
-    chosen = [int(j) for j in plain]
     for group in index.groups_of(i):
         done = group[met[group]]
         if done.size == 0:
