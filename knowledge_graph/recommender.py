@@ -317,11 +317,23 @@ def newly_startable(index: GraphIndex, met: np.ndarray) -> tuple[np.ndarray, np.
     """
     req = index.in_edges[EdgeKind.REQUIRES]
     unmet_req = ~met[req.indices]
-    src = [req.indices[unmet_req]]
-    dst = [index.requires_rows[unmet_req]]
+    req_src, req_dst = req.indices[unmet_req], index.requires_rows[unmet_req]
+    # A lesson whose unmet requires are two different lessons cannot be opened by one: its
+    # pairs are dropped before the sort below (at 30 % of 100,000 lessons, most of them).
+    # ``req_dst`` is in row order, so each lesson's unmet requires are one run.
+    one_source = np.ones(index.n, dtype=bool)
+    if req_dst.size:
+        first = np.ones(req_dst.size, dtype=bool)
+        first[1:] = req_dst[1:] != req_dst[:-1]
+        runs = np.flatnonzero(first)
+        lowest = np.minimum.reduceat(req_src, runs)
+        one_source[req_dst[runs]] = lowest == np.maximum.reduceat(req_src, runs)
+    keep = one_source[req_dst]
+    src, dst = [req_src[keep]], [req_dst[keep]]
     if index.group_owner.size:
         satisfied = np.logical_or.reduceat(met[index.group_members], index.group_indptr[:-1])
         open_member = np.repeat(~satisfied, np.diff(index.group_indptr))
+        open_member &= one_source[index.group_member_owner]
         src.append(index.group_members[open_member])
         dst.append(index.group_member_owner[open_member])
     sources, targets = np.concatenate(src), np.concatenate(dst)
