@@ -67,7 +67,7 @@ def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -
     _quiet_environment()
     import lambda_function
     from bench.events import complete_event, learning_path_event, recommend_event
-    from bench.learners import enrol, forget, leave, learners
+    from bench.learners import enrol, forget, learners, leave
     from bench.stats import summary_ms
     from knowledge_graph import GraphLoader, load_graph
     from knowledge_graph.loader import _build
