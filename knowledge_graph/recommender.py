@@ -258,40 +258,40 @@ def _readiness(index: GraphIndex, mastery: np.ndarray) -> np.ndarray:
 
 
 def _momentum(index: GraphIndex, seeds: list[int], candidates: np.ndarray) -> np.ndarray:
-    """Momentum of each of ``candidates``, propagated from ``seeds`` (capped at 1.0).
+    """Momentum of each of ``candidates`` (ascending), propagated from ``seeds`` (capped at
+    1.0).
 
-    Only the lessons the walk reaches are held (no array of the graph's size); each lesson's
-    arrivals are summed hop after hop, in the order a whole-graph vector would add them.
+    Only the candidates' sums are held (no array of the graph's size): each hop's arrivals
+    are added to the candidates they reach, hop after hop, in the order a whole-graph
+    vector would add them.
     """
-    if not seeds:
-        return np.zeros(candidates.size)
+    total = np.zeros(candidates.size)
+    if not seeds or candidates.size == 0:
+        return total
     frontier = np.asarray(seeds, dtype=np.int64)
     push = RECENCY_FACTOR ** np.arange(len(seeds) - 1, -1, -1, dtype=float)
-    hops_reached: list[np.ndarray] = []
-    hops_arrived: list[np.ndarray] = []
+    last = candidates.size - 1
     for _ in range(MOMENTUM_HOPS):
         owner, targets, weights = index.momentum_out.gather(frontier)
         if targets.size == 0:
             break
         reached, where = np.unique(targets, return_inverse=True)
         arrived = np.bincount(where, weights=push[owner] * weights, minlength=reached.size)
-        hops_reached.append(reached)
-        hops_arrived.append(arrived)
+        at = np.minimum(np.searchsorted(candidates, reached), last)
+        hit = candidates[at] == reached
+        total[at[hit]] += arrived[hit]  # ``reached`` is unique: one add per candidate
         frontier, push = reached, arrived * index.decay[reached]
-    if not hops_reached:
-        return np.zeros(candidates.size)
-    lessons, where = np.unique(np.concatenate(hops_reached), return_inverse=True)
-    total = np.minimum(np.bincount(where, weights=np.concatenate(hops_arrived)), 1.0)
-    at = np.minimum(np.searchsorted(lessons, candidates), lessons.size - 1)
-    return np.where(lessons[at] == candidates, total[at], 0.0)
+    return np.minimum(total, 1.0)
 
 
 def _goal_mask(goal_path: frozenset[int], candidates: np.ndarray) -> np.ndarray:
     """1.0 for each of ``candidates`` on the goal path, else 0."""
     if not goal_path:
         return np.zeros(candidates.size)
-    path = np.fromiter(goal_path, dtype=np.int64, count=len(goal_path))
-    return np.isin(candidates, path).astype(float)
+    # set lookups: both are short (the learner's candidates, the goal's plan)
+    return np.fromiter(
+        map(goal_path.__contains__, candidates.tolist()), dtype=float, count=candidates.size
+    )
 
 
 def _blockers(index: GraphIndex, met: np.ndarray) -> np.ndarray:
