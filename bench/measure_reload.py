@@ -57,19 +57,19 @@ def _resident_mb() -> float:
 
 def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
     """Every reload measurement on a copy of the folder at ``path``."""
-    import numpy as np
 
     from bench.learners import learners
     from bench.naive_baseline import NaiveRecommender
     from knowledge_graph import GraphLoader
     from knowledge_graph.compiled import (
         ARRAYS_NAME,
-        META_NAME,
-        _verify_regions,
+        FORMAT,
+        VERSION,
         current_version,
         open_index,
     )
-    from knowledge_graph.tables import check_tables
+    from knowledge_graph.mapped_arrays import map_version
+    from knowledge_graph.tables import CompiledIndexError, check_tables
 
     with tempfile.TemporaryDirectory(prefix="lessonbot-reload-") as tmp:
         folder = Path(tmp) / "lessons"
@@ -130,16 +130,11 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
             start = time.perf_counter()
             tables = open_index(version)
             opens.append(time.perf_counter() - start)
-        meta = json.loads((version / META_NAME).read_text(encoding="utf-8"))
-        packed = np.load(version / ARRAYS_NAME, mmap_mode="r", allow_pickle=False).view(np.ndarray)
-        regions = [
-            (spec["offset"], spec["nbytes"], name, spec["sha256"])
-            for name, spec in meta["arrays"].items()
-        ]
+        mapped = map_version(version, FORMAT, VERSION, CompiledIndexError)
         digests, checks = [], []
         for _ in range(3):
             start = time.perf_counter()
-            _verify_regions(packed, regions)
+            mapped.verify()
             digests.append(time.perf_counter() - start)
             start = time.perf_counter()
             check_tables(tables)

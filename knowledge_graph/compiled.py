@@ -8,7 +8,9 @@ zero-copy views) and ``meta.json`` (each array's dtype, shape and offset), then
 points ``PATH/.lessonbot-index/CURRENT`` at that version (replaced atomically; a version
 folder is never changed once written, and old ones are removed only well after they were
 superseded, since a running function may still have them mapped). ``make publish-graph``
-then writes the publish manifest ``PATH/.lessonbot-manifest.json`` last.
+then writes the publish manifest ``PATH/.lessonbot-manifest.json`` last. The version
+folders, digests and atomic replacement are :mod:`knowledge_graph.mapped_arrays`' (shared
+with the binary transitions snapshot).
 
 Integrity. ``meta.json`` records every array's dtype, shape, place and SHA-256, the SHA-256 and
 size of every course file the index was built from, and ``content_sha256``, a digest of all
@@ -31,24 +33,36 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import hashlib
 import json
 import logging
-import mmap
 import os
-import re
 import secrets
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
 from knowledge_graph.errors import GraphValidationError
+from knowledge_graph.mapped_arrays import (
+    ARRAYS_NAME,
+    CURRENT_NAME,
+    KEEP_SUPERSEDED_SECONDS,
+    KEEP_VERSIONS,
+    META_NAME,
+    ArrayWriter,
+    atomic_write,
+    content_digest,
+    map_version,
+    pack_arrays,
+    read_current,
+    sha256_hex,
+    version_folder,
+    write_version,
+)
 from knowledge_graph.sources import LocalSource, RawDocument
 from knowledge_graph.tables import (
     DEFERRED_PARTS,
@@ -60,64 +74,38 @@ from knowledge_graph.tables import (
 )
 
 INDEX_DIR: Final[str] = ".lessonbot-index"
-CURRENT_NAME: Final[str] = "CURRENT"
-META_NAME: Final[str] = "meta.json"
-ARRAYS_NAME: Final[str] = "arrays.npy"
 MANIFEST_NAME: Final[str] = ".lessonbot-manifest.json"
 FORMAT: Final[str] = "lessonbot-index"
-VERSION: Final[int] = 2
+VERSION: Final[int] = 3
 MANIFEST_FORMAT: Final[str] = "lessonbot-publication"
 MANIFEST_VERSION: Final[int] = 1
 #: The compiled JSON of earlier versions; removed when an index is written.
 LEGACY_COMPILED_NAME: Final[str] = ".lessonbot-compiled.json"
-#: Superseded index versions are kept this long (a warm function may still map them).
-KEEP_SUPERSEDED_SECONDS: Final[float] = 3600.0
-#: And at least this many versions are kept.
-KEEP_VERSIONS: Final[int] = 3
-MAX_META_BYTES: Final[int] = 64 * 1024 * 1024
 MAX_MANIFEST_BYTES: Final[int] = 4 * 1024 * 1024
-_ARRAY_NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
-_VERSION_NAME = re.compile(r"^[0-9a-f]{16}$")
-_ALIGN = 64
-#: Bytes before the data in an ``arrays.npy`` written by :class:`IndexWriter`.
-_HEADER_BYTES = 128
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ARRAYS_NAME",
     "CURRENT_NAME",
     "INDEX_DIR",
+    "KEEP_SUPERSEDED_SECONDS",
+    "KEEP_VERSIONS",
     "MANIFEST_NAME",
+    "META_NAME",
     "IndexWriter",
     "compile_tables",
+    "content_digest",
     "current_version",
     "open_index",
+    "pack_arrays",
     "read_manifest",
+    "release_freed_memory",
+    "sha256_hex",
     "spill_tables",
     "write_compiled",
     "write_index",
     "write_manifest",
 ]
-
-
-def sha256_hex(content: bytes) -> str:
-    """SHA-256 of ``content`` as hex (the digest recorded for course files).
-
-    Example
-    -------
-    >>> sha256_hex(b"hi")[:8]
-    '8f434346'
-    """
-    return hashlib.sha256(content).hexdigest()
-
-
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-
-
-def content_digest(meta: Mapping[str, Any]) -> str:
-    """The digest of an index's ``meta.json`` without its own ``content_sha256`` field
-    (which covers every array through their recorded digests)."""
-    return sha256_hex(_canonical({k: v for k, v in meta.items() if k != "content_sha256"}))
 
 
 def sources_digest(files: Sequence[Mapping[str, Any]]) -> dict[str, str]:
@@ -148,38 +136,6 @@ def compile_tables(documents: Sequence[RawDocument]) -> LessonTables:
     return tables_from_graph(report.graph, report.declarations, files)
 
 
-def pack_arrays(arrays: Mapping[str, np.ndarray]) -> tuple[np.ndarray, dict[str, dict[str, Any]]]:
-    """Lay ``arrays`` end to end, each at a 64-byte aligned offset, in one uint8 array.
-
-    Returns
-    -------
-    (numpy uint8 array, dict)
-        The packed bytes and, per array name, ``dtype``, ``shape``, ``offset`` and
-        ``nbytes`` in the packed bytes and the ``sha256`` of its bytes.
-    """
-    specs: dict[str, dict[str, Any]] = {}
-    offset = 0
-    parts: list[bytes] = []
-    for name, array in sorted(arrays.items()):
-        if not _ARRAY_NAME.match(name):
-            raise ValueError(f"array name {name!r}")
-        data = np.ascontiguousarray(array)
-        raw = data.tobytes()
-        pad = -offset % _ALIGN
-        parts.append(b"\0" * pad)
-        offset += pad
-        specs[name] = {
-            "dtype": data.dtype.str,
-            "shape": list(data.shape),
-            "offset": offset,
-            "nbytes": len(raw),
-            "sha256": sha256_hex(raw),
-        }
-        parts.append(raw)
-        offset += len(raw)
-    return np.frombuffer(b"".join(parts), dtype=np.uint8), specs
-
-
 def write_index(folder: str | os.PathLike[str], tables: LessonTables) -> Path:
     """Write ``tables`` as a new index version of ``folder`` and make it current.
 
@@ -192,50 +148,23 @@ def write_index(folder: str | os.PathLike[str], tables: LessonTables) -> Path:
     Path
         The version folder, ``folder/.lessonbot-index/<16 hex digits>``.
     """
-    root = Path(folder) / INDEX_DIR
-    root.mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
-    try:
-        packed, specs = pack_arrays(tables.arrays)
-        np.save(staging / ARRAYS_NAME, packed, allow_pickle=False)
-        del packed
-        meta = {"format": FORMAT, "version": VERSION, **tables.meta, "arrays": specs}
-        meta["content_sha256"] = content_digest(meta)
-        (staging / META_NAME).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        for path in staging.iterdir():
-            path.chmod(0o644)
-        staging.chmod(0o755)
-        version = meta["content_sha256"][:16]
-        target = root / version
-        if target.exists():  # the same content was compiled before: keep that one
-            shutil.rmtree(staging)
-        else:
-            os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    _atomic_write(root / CURRENT_NAME, version + "\n")
-    os.utime(target)  # the newest version, for pruning
-    _prune(root, keep=target)
+    meta = {"format": FORMAT, "version": VERSION, **tables.meta}
+    target, _ = write_version(Path(folder) / INDEX_DIR, tables.arrays, meta)
     legacy = Path(folder) / LEGACY_COMPILED_NAME
     legacy.unlink(missing_ok=True)
     return target
 
 
 class IndexWriter:
-    """Writes an index version array by array, so that arrays built one part after another
-    need not all be held in memory at once (an incremental reload spills its finished parts
-    to local disk before it derives the edge arrays; see :func:`spill_tables`).
+    """Writes an index version array by array (:class:`~knowledge_graph.mapped_arrays.ArrayWriter`
+    with this index's format), so that arrays built one part after another need not all be
+    held in memory at once (an incremental reload spills its finished parts to local disk
+    before it derives the edge arrays; see :func:`spill_tables`).
 
-    ``add`` streams arrays into ``arrays.npy`` (each at a 64-byte aligned offset, its SHA-256
-    taken as it is written unless ``digests=False``: no packed copy in memory; a version
-    written without digests opens only with ``open_index(..., trusted=True)``) and returns
-    read-only memory-mapped
-    views of them; ``finish`` writes what is left, the ``.npy`` header and ``meta.json``, and
-    returns the version folder, which :func:`open_index` opens (and verifies) like any
-    other. The file is the one :func:`write_index` writes: a uint8 ``.npy`` whose header
-    is padded to :data:`_HEADER_BYTES` (the format allows any padding to a multiple of 64;
-    see numpy's ``numpy.lib.format`` documentation).
+    ``add`` streams arrays into ``arrays.npy`` and returns them as read-only memory-mapped
+    views; ``finish`` writes the arrays of the tables not written yet and ``meta.json``, and
+    returns the version folder, which :func:`open_index` opens (and verifies) like any other.
+    Written with ``digests=False``, a version opens only with ``open_index(..., trusted=True)``.
 
     Example
     -------
@@ -252,71 +181,21 @@ class IndexWriter:
     """
 
     def __init__(self, directory: str | os.PathLike[str], *, digests: bool = True) -> None:
-        self.directory = Path(directory)
-        self._digests = digests
-        self.directory.mkdir(parents=True)
-        self._path = self.directory / ARRAYS_NAME
-        self._file = open(self._path, "wb")  # noqa: SIM115 - closed by finish/close
-        self._file.write(b"\0" * _HEADER_BYTES)
-        self._offset = 0
-        self._specs: dict[str, dict[str, Any]] = {}
-        self._written: dict[str, np.ndarray] = {}
+        self._writer = ArrayWriter(directory, digests=digests)
+        self.directory = self._writer.directory
 
     def add(self, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Write ``arrays``; return them as mapped views. An array ``add`` returned before may
-        come back (it is not written again); any other name may be written only once."""
-        placed = {}
-        written = {}
-        for name, array in sorted(arrays.items()):
-            if self._written.get(name) is array:  # handed back: already in the file
-                written[name] = array
-                continue
-            if not _ARRAY_NAME.match(name) or name in self._specs:
-                raise ValueError(f"array name {name!r}")
-            data = np.ascontiguousarray(array)
-            raw = memoryview(data.reshape(-1).view(np.uint8))
-            pad = -self._offset % _ALIGN
-            self._file.write(b"\0" * pad)
-            self._offset += pad
-            self._specs[name] = {
-                "dtype": data.dtype.str,
-                "shape": list(data.shape),
-                "offset": self._offset,
-                "nbytes": raw.nbytes,
-                "sha256": hashlib.sha256(raw).hexdigest() if self._digests else None,
-            }
-            self._file.write(raw)
-            placed[name] = (self._offset, data.dtype, data.shape, raw.nbytes)
-            self._offset += raw.nbytes
-        self._file.flush()
-        if self._offset == 0:  # nothing but empty arrays: nothing to map
-            return {**written, **{name: np.asarray(arrays[name]) for name in placed}}
-        if placed:
-            mapped = np.memmap(
-                self._path, dtype=np.uint8, mode="r", offset=_HEADER_BYTES, shape=(self._offset,)
-            ).view(np.ndarray)
-            for name, (offset, dtype, shape, nbytes) in placed.items():
-                written[name] = mapped[offset : offset + nbytes].view(dtype).reshape(shape)
-            self._written.update((name, written[name]) for name in placed)
-        return written
+        """See :meth:`~knowledge_graph.mapped_arrays.ArrayWriter.add`."""
+        return self._writer.add(arrays)
 
     def finish(self, tables: LessonTables) -> Path:
         """Write the arrays of ``tables`` not written yet, the header and ``meta.json``."""
-        self.add(tables.arrays)
-        header = repr({"descr": "|u1", "fortran_order": False, "shape": (self._offset,)})
-        body = header.encode("latin1").ljust(_HEADER_BYTES - 11) + b"\n"
-        self._file.seek(0)
-        self._file.write(b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body)
-        self._file.close()
-        meta = {"format": FORMAT, "version": VERSION, **tables.meta, "arrays": self._specs}
-        meta.pop("content_sha256", None)
-        meta["content_sha256"] = content_digest(meta)
-        (self.directory / META_NAME).write_text(json.dumps(meta), encoding="utf-8")
-        return self.directory
+        self._writer.add(tables.arrays)
+        return self._writer.finish({"format": FORMAT, "version": VERSION, **tables.meta})
 
     def close(self) -> None:
         """Close the file (after a failure; ``finish`` closes it)."""
-        self._file.close()
+        self._writer.close()
 
 
 def release_freed_memory() -> None:
@@ -446,39 +325,8 @@ def write_manifest(folder: str | os.PathLike[str], version_dir: str | os.PathLik
         "files": {f["name"]: {"sha256": f["sha256"], "size": f["size"]} for f in meta["files"]},
     }
     target = Path(folder) / MANIFEST_NAME
-    _atomic_write(target, json.dumps(manifest, indent=1) + "\n")
+    atomic_write(target, json.dumps(manifest, indent=1) + "\n")
     return target
-
-
-def _atomic_write(target: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _prune(root: Path, keep: Path) -> None:
-    """Remove index versions superseded more than an hour ago (beyond the newest 3)."""
-    now = time.time()
-    versions = sorted(
-        (p for p in root.iterdir() if p.is_dir() and _VERSION_NAME.match(p.name)),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    for k in range(KEEP_VERSIONS, len(versions)):
-        superseded_at = versions[k - 1].stat().st_mtime
-        if versions[k] != keep and superseded_at < now - KEEP_SUPERSEDED_SECONDS:
-            shutil.rmtree(versions[k], ignore_errors=True)
-    for p in root.iterdir():
-        if p.name.startswith(".staging-") and p.stat().st_mtime < now - KEEP_SUPERSEDED_SECONDS:
-            shutil.rmtree(p, ignore_errors=True)
 
 
 # ------------------------------------------------------------------- reading
@@ -492,21 +340,12 @@ def current_version(folder: str | os.PathLike[str]) -> Path | None:
     CompiledIndexError
         When ``CURRENT`` is unreadable or names no valid version.
     """
-    pointer = Path(folder) / INDEX_DIR / CURRENT_NAME
-    try:
-        name = pointer.read_text(encoding="ascii")[:64].strip()
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CompiledIndexError(f"{pointer}: unreadable ({exc})") from None
-    return version_path(folder, name)
+    return read_current(Path(folder) / INDEX_DIR, CompiledIndexError)
 
 
 def version_path(folder: str | os.PathLike[str], name: object) -> Path:
     """The folder of index version ``name`` (checked to be a version name)."""
-    if not isinstance(name, str) or not _VERSION_NAME.match(name):
-        raise CompiledIndexError(f"{name!r} is not an index version")
-    return Path(folder) / INDEX_DIR / name
+    return version_folder(Path(folder) / INDEX_DIR, name, CompiledIndexError)
 
 
 def open_index(version_dir: str | os.PathLike[str], *, trusted: bool = False) -> LessonTables:
@@ -533,122 +372,27 @@ def open_index(version_dir: str | os.PathLike[str], *, trusted: bool = False) ->
         (its own content, an array file) or a structural check fails; the message says
         which.
     """
-    version_dir = Path(version_dir)
-    meta_path = version_dir / META_NAME
-    try:
-        if meta_path.stat().st_size > MAX_META_BYTES:
-            raise CompiledIndexError(f"{meta_path}: too large")
-        meta = json.loads(meta_path.read_bytes())
-    except FileNotFoundError:
-        raise CompiledIndexError(f"{meta_path}: missing") from None
-    except (OSError, ValueError, RecursionError) as exc:
-        raise CompiledIndexError(f"{meta_path}: unreadable ({exc})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CompiledIndexError("not a lessonbot index")
-    if meta.get("version") != VERSION:
-        raise CompiledIndexError(f"index format version {meta.get('version')!r}, not {VERSION}")
-    if meta.get("content_sha256") != content_digest(meta):
-        raise CompiledIndexError("content digest mismatch: meta.json was changed after compiling")
-    specs = meta.get("arrays")
-    if not isinstance(specs, dict):
-        raise CompiledIndexError("array list missing")
-    path = version_dir / ARRAYS_NAME
-    try:
-        packed = np.load(path, mmap_mode="r", allow_pickle=False)
-    except OSError as exc:
-        raise CompiledIndexError(f"{ARRAYS_NAME}: unreadable ({exc})") from None
-    except ValueError as exc:  # pickled or malformed .npy
-        raise CompiledIndexError(f"{ARRAYS_NAME}: not a plain array ({exc})") from None
-    if packed.dtype != np.uint8 or packed.ndim != 1:
-        raise CompiledIndexError(f"{ARRAYS_NAME}: not a byte array")
-    mapping = getattr(packed, "_mmap", None)  # np.memmap's mmap.mmap (None: empty file)
-    data_start = packed.offset if isinstance(packed, np.memmap) else 0
-    # Plain ndarray views of the map (they keep it open): indexing a np.memmap subclass
-    # goes through Python-level __getitem__/__array_finalize__, ~2 us per access.
-    packed = packed.view(np.ndarray)
-    arrays: dict[str, np.ndarray] = {}
-    regions = []
-    for name, spec in specs.items():
-        try:
-            dtype = np.dtype(spec["dtype"])
-            shape = tuple(int(d) for d in spec["shape"])
-            offset, nbytes = int(spec["offset"]), int(spec["nbytes"])
-        except (KeyError, TypeError, ValueError):
-            raise CompiledIndexError(f"array {name}: bad entry in meta.json") from None
-        if (
-            not _ARRAY_NAME.match(str(name))
-            or dtype.hasobject
-            or dtype.kind not in "iufbS"
-            or min(shape, default=0) < 0
-            or nbytes != dtype.itemsize * int(np.prod(shape, dtype=np.int64))
-            or offset < 0
-            or offset % _ALIGN
-            or offset + nbytes > packed.shape[0]
-        ):
-            raise CompiledIndexError(f"array {name}: bad dtype, shape or place in meta.json")
-        arrays[name] = packed[offset : offset + nbytes].view(dtype).reshape(shape)
-        regions.append((offset, nbytes, name, spec.get("sha256")))
+    mapped = map_version(version_dir, FORMAT, VERSION, CompiledIndexError, trusted=trusted)
     deferred = {
-        part: [r for r in regions if r[2].startswith(f"{part}.")] for part in DEFERRED_PARTS
+        part: [name for name in mapped.arrays if name.startswith(f"{part}.")]
+        for part in DEFERRED_PARTS
     }
-    release = _page_release(mapping, data_start)
-    if not trusted:
-        _verify_regions(packed, [r for r in regions if r[2].split(".", 1)[0] not in deferred])
-    tables = LessonTables(arrays, meta)
+    mapped.verify(name for name in mapped.arrays if name.split(".", 1)[0] not in deferred)
+    tables = LessonTables(mapped.arrays, mapped.meta)
     check_tables(tables, deferred=DEFERRED_PARTS)
 
     def owed(part: str) -> Callable[[], None]:
         def check() -> None:
-            if not trusted:
-                _verify_regions(packed, deferred[part])
+            mapped.verify(deferred[part])
             check_part(tables, part)
-            release(deferred[part])
+            mapped.release(deferred[part])
 
         return check
 
     tables.deferred = {part: owed(part) for part in DEFERRED_PARTS}
-    tables.release_pages = partial(release, regions)
-    release(regions)
+    tables.release_pages = mapped.release
+    mapped.release()
     return tables
-
-
-def _verify_regions(packed: np.ndarray, regions: list[tuple[int, int, str, Any]]) -> None:
-    """Check each array's SHA-256 over its bytes in the mapped file (no copy is made)."""
-    for offset, nbytes, name, expected in sorted(regions, key=lambda r: r[0]):
-        digest = hashlib.sha256(memoryview(packed[offset : offset + nbytes]))
-        if digest.hexdigest() != expected:
-            raise CompiledIndexError(f"array {name}: digest mismatch (changed or damaged)")
-
-
-def _page_release(
-    mapping: Any, data_start: int
-) -> Callable[[list[tuple[int, int, str, Any]]], None]:
-    """A function that drops checked arrays' pages from this process's resident memory.
-
-    The digests and the structural checks read every byte of an array once; most of those
-    pages (texts, search tables, edges a turn never reaches) are not read again while
-    serving. ``madvise(MADV_DONTNEED)`` on a read-only shared file mapping (see madvise(2))
-    removes the pages from the process's page tables only: the data stays in the kernel's
-    page cache, and a later read maps it back (a minor fault, no disk read while it is
-    cached). Resident memory then counts the pages turns actually read. Does nothing where
-    ``mmap.madvise`` or ``MADV_DONTNEED`` is missing.
-    """
-    advise = getattr(mapping, "madvise", None)
-    flag = getattr(mmap, "MADV_DONTNEED", None)
-    page = mmap.PAGESIZE
-    # np.memmap maps from an allocation-granularity boundary at or before the data start
-    shift = data_start % mmap.ALLOCATIONGRANULARITY
-
-    def release(regions: list[tuple[int, int, str, Any]]) -> None:
-        if advise is None or flag is None:
-            return
-        for offset, nbytes, _, _ in regions:
-            start = -(-(shift + offset) // page) * page  # whole pages inside the array
-            stop = (shift + offset + nbytes) // page * page
-            if stop > start:
-                advise(flag, start, stop - start)
-
-    return release
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -46,7 +46,6 @@ from knowledge_graph.compiled import (
     open_index,
     read_manifest,
     release_freed_memory,
-    sha256_hex,
     spill_tables,
     version_path,
 )
@@ -58,6 +57,7 @@ from knowledge_graph.errors import (
 )
 from knowledge_graph.file_format import MAX_FILE_BYTES
 from knowledge_graph.index import index_to_networkx
+from knowledge_graph.mapped_arrays import sha256_hex
 from knowledge_graph.model import LessonGraph
 from knowledge_graph.sources import RawDocument, Signature, list_course_files, open_source
 from knowledge_graph.tables import (

@@ -54,6 +54,8 @@ def reply(
             only for questions whose next answer maps a key press back to the choice.
     """
     t = texts(turn)
+    if hasattr(turn.session, "offered"):  # for "the second one" after the card (``picks``)
+        turn.session.offered = [value for _, value in list(choices)[:CARD_MAX_BUTTONS]]
     if turn.is_voice:
         speech = voice_text or text
         labels = [label for label, _ in choices[:VOICE_MAX_CHOICES]]

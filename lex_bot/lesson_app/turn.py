@@ -3,9 +3,14 @@
 :class:`LessonTurn` extends the framework's :class:`~lex_bot.lexv2.router.Turn` with what
 every lesson handler needs, each fetched on first use and kept for the turn:
 
-* ``turn.graph``: the current lesson graph; ``turn.store``: the progress store, its writes
+* ``turn.graph``: the current lesson graph in the turn's locale (its lessons' titles,
+  summaries, modules and the names it finds are the course's translation for that locale,
+  else the course's own text: ``LessonGraph.localized``); ``turn.store``: the progress
+  store, its writes
   bound to ``turn.request_token`` (so a duplicate delivery of the request is recognised);
 * ``turn.learner_id`` and ``turn.progress``: whose progress this is, and what it holds;
+* ``turn.transitions``: what this course's learners took next (``None`` without a
+  snapshot), for ``graph.recommend(..., transitions=turn.transitions)``;
 * ``turn.lesson_state(lesson_id)``: the lesson's state for this learner (mastered, attempted,
   locked with what stands in between, in progress, startable): the one source of truth;
 * ``turn.t``: the message catalogue of the turn's locale;
@@ -40,7 +45,7 @@ from lex_bot.lexv2.responses import Message
 from lex_bot.lexv2.router import Turn
 
 if TYPE_CHECKING:  # pragma: no cover
-    from knowledge_graph import Lesson, LessonGraph, LessonState
+    from knowledge_graph import Lesson, LessonGraph, LessonState, TransitionModel
     from lex_bot.lesson_app.progress_store import LearnerProgress, ProgressStore
 
 
@@ -53,8 +58,11 @@ class LessonTurn(Turn[LessonSession]):
 
     @cached_property
     def graph(self) -> LessonGraph:
-        """The current lesson graph (raises ``GraphNotLoadedError`` when none ever loaded)."""
-        return self.services.graph()
+        """The current lesson graph in this turn's locale (``LessonGraph.localized``): every
+        lesson, module and course text a handler takes from it is in the learner's language
+        where the course is translated (raises ``GraphNotLoadedError`` when none ever
+        loaded)."""
+        return self.services.graph().localized(self.locale)
 
     @cached_property
     def request_token(self) -> str:
@@ -84,6 +92,11 @@ class LessonTurn(Turn[LessonSession]):
     def progress(self) -> LearnerProgress:
         """The learner's progress as read at its first use in this turn."""
         return self.store.get(self.learner_id)
+
+    @cached_property
+    def transitions(self) -> TransitionModel | None:
+        """What this course's learners took next (``Services.transitions``), or ``None``."""
+        return self.services.transitions()
 
     @cached_property
     def t(self) -> Messages:

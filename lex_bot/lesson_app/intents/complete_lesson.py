@@ -29,6 +29,7 @@ from lex_bot.lesson_app.lesson_slots import (
     start_choice,
     yes_no_choices,
 )
+from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, offer_for, percent
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.recommendation_text import recommendation_line
@@ -68,7 +69,9 @@ def parse_score(text: str | None) -> float | None:
 
 
 def _titles(turn: LessonTurn, ids: list[str]) -> str:
-    return turn.t.join_some([turn.graph.lesson(i).title for i in ids], TITLES_NAMED)
+    """The lessons' titles, the first few named, "and N more" kept for "more" (``lists``)."""
+    titles = [turn.graph.lesson(i).title for i in ids]
+    return some(turn, turn.t, ids, titles, TITLES_NAMED)
 
 
 @router.intent("CompleteLesson", slots=(SLOT, SCORE), dialog_hook=True)
@@ -190,7 +193,13 @@ def _with_next_lessons(turn: LessonTurn, head: str, progress: LearnerProgress) -
     """``head``, then the best next lessons (startable by construction) or "all done"."""
     graph, t = turn.graph, turn.t
     goal = progress.goal if progress.goal in graph else None
-    recommendations = graph.recommend(progress.mastery(), k=3, goal=goal, recent=progress.recent())
+    recommendations = graph.recommend(
+        progress.mastery(),
+        k=3,
+        goal=goal,
+        recent=progress.recent(),
+        transitions=turn.transitions,
+    )
     turn.session.last_recommendations = [r.lesson_id for r in recommendations]
     if not recommendations:
         done = t("recommend.all_done", lessons=t.lessons(len(graph)))

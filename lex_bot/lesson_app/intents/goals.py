@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lex_bot.lesson_app.lesson_slots import slot_text, start_choice
+from lex_bot.lesson_app.lists import cut, with_more
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
@@ -59,26 +60,26 @@ def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
     path = graph.path_to(goal.id, turn.progress.mastery())
     if path.already_done:
         return turn.close(turn.reply(t("goal.already_done", title=goal.title)))
-    offset = min(max(offset, 0), max(len(path.steps) - 1, 0))
-    page = path.steps[offset : offset + PATH_LINES]
+    cut_page = cut(turn, path.steps, offset, PATH_LINES, "path", goal.id)
+    page = cut_page.items
     steps = [
         t("path.step", number=n, title=s.title, minutes=s.minutes)
-        for n, s in enumerate(page, offset + 1)
+        for n, s in enumerate(page, cut_page.offset + 1)
     ]
-    rest = len(path.steps) - offset - len(page)
-    if rest > 0:
-        steps.append(t("path.more", count=rest))
-        turn.session.more = ["path", goal.id, str(offset + len(page))]
     head = t(
         "path.head",
         title=goal.title,
         lessons=t.lessons(len(path.steps)),
         minutes=t.minutes(path.total_minutes),
     )
+    # A later page still offers the first step: the text names it too.
+    first = f"\n{t('path.voice_first', lessons=path.steps[0].title)}" if cut_page.offset else ""
     spoken = t.join([s.title for s in page[:VOICE_STEPS]])
     voice = f"{head} {t('path.voice_first', lessons=spoken)}"
     return turn.close(
         turn.reply(
-            head + "\n" + "\n".join(steps), [start_choice(t, path.steps[0])], voice_text=voice
+            with_more(t, head + "\n" + "\n".join(steps) + first, cut_page),
+            [start_choice(t, path.steps[0])],
+            voice_text=voice,
         )
     )

@@ -9,7 +9,7 @@ enabled so that the "no" comes back to the bot too).
 from __future__ import annotations
 
 from knowledge_graph import MASTERY_THRESHOLD
-from lex_bot.lesson_app.lesson_slots import help_choices, yes_no_choices
+from lex_bot.lesson_app.lesson_slots import help_reply, yes_no_choices
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState, Intent, IntentState
 from lex_bot.lexv2.responses import LexResponse
@@ -37,4 +37,4 @@ def greeting(turn: LessonTurn) -> LexResponse:
         return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True), intent=recommend)
     else:
         text = t("greeting.new", course=courses, lessons=lessons)
-    return turn.close(turn.reply(text, help_choices(turn)))
+    return turn.close(help_reply(turn, text))

@@ -33,7 +33,8 @@ router = Router()
 SLOT = "KnownLessons"
 #: Lessons one answer may name (and one confirmation may list).
 MAX_KNOWN = 10
-TITLES_NAMED = 6
+#: A confirmation names every lesson it would mark (never "and N more").
+TITLES_NAMED = MAX_KNOWN
 
 
 def _items(slot: Slot | None) -> list[Slot]:
@@ -46,16 +47,36 @@ def _items(slot: Slot | None) -> list[Slot]:
 
 
 def _lesson(turn: LessonTurn, item: Slot) -> Lesson | None:
-    """An item's lesson, read in the order of ``lesson_slots``: resolvedValues first, then
+    """An item's lesson, read in the order of ``lesson_slots``: resolvedValues first (one
+    lesson; several that name different lessons are not settled on the first), then
     interpretedValue, then originalValue."""
     graph = turn.graph
     value = item.value
     if value is None:
         return None
-    for text in [*value.resolved_values[:1], value.interpreted_value, value.original_value]:
+    resolved = []
+    for text in value.resolved_values[:10]:
+        found = graph.find(text)
+        if found.is_confident and found.best is not None and found.best.lesson_id not in resolved:
+            resolved.append(found.best.lesson_id)
+    if len(resolved) == 1:
+        return graph.lesson(resolved[0])
+    if resolved:
+        return None  # several lessons: said back as not found, never one of them guessed
+    for text in [value.interpreted_value, value.original_value]:
         if text and (found := graph.find(text)).is_confident and found.best is not None:
             return graph.lesson(found.best.lesson_id)
     return None
+
+
+def _not_found(turn: LessonTurn, heard: str) -> str:
+    """A name that is no one lesson, said back with the lessons it may mean ("loop" (For
+    Loops or While Loops?)): a partial name that fits several lessons is asked about."""
+    t, graph = turn.t, turn.graph
+    near = [graph.lesson(m.lesson_id).title for m in graph.find(heard, limit=3).matches]
+    if not near:
+        return f'"{heard}"'
+    return t("known.maybe", heard=heard, options=t.join(near, "or"))
 
 
 @router.intent("AlreadyKnow", slots=(SLOT,), dialog_hook=True)
@@ -74,7 +95,7 @@ def already_know(turn: LessonTurn) -> LexResponse:
         lesson = _lesson(turn, item)
         if lesson is None:
             if item.original:
-                missing.append(f'"{item.original}"')
+                missing.append(_not_found(turn, item.original))
         elif lesson not in lessons:
             lessons.append(lesson)
     if not lessons:

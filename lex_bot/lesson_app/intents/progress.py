@@ -1,11 +1,17 @@
-"""ShowProgress (per module and toward the goal) and ResetProgress (asks first)."""
+"""ShowProgress (per module, the learner's scores, toward the goal) and ResetProgress (asks first).
+
+"What's my score?" is ShowProgress too: the bot has no other record of scores than the
+completions, so the progress answer names each completed lesson's score.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from knowledge_graph import MASTERY_THRESHOLD
-from lex_bot.lesson_app.lesson_slots import help_choices, start_choice, yes_no_choices
+from lex_bot.lesson_app.lesson_slots import help_reply, start_choice, yes_no_choices
+from lex_bot.lesson_app.lists import cut
+from lex_bot.lesson_app.offers import percent
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState
@@ -13,6 +19,8 @@ from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
 router = Router()
+
+SCORES_NAMED = 5
 
 
 @router.intent("ShowProgress")
@@ -23,14 +31,16 @@ def show_progress(turn: LessonTurn) -> LexResponse:
     attempted = [i for i, m in mastery.items() if m < MASTERY_THRESHOLD]
     lessons = t.lessons(len(graph))
     if not mastered and not attempted:
-        return turn.close(turn.reply(t("progress.none", lessons=lessons), help_choices(turn)))
+        return turn.close(help_reply(turn, t("progress.none", lessons=lessons)))
     # Work is bounded by what the learner completed, plus one line per module.
-    done_per_module = Counter((graph.lesson(i).course, graph.lesson(i).module) for i in mastered)
+    done_per_module = Counter(
+        (graph.lesson(i).course, graph.lesson(i).module_key) for i in mastered
+    )
     lines = [
         t(
             "progress.module",
             module=m.name,
-            done=done_per_module.get((m.course, m.name), 0),
+            done=done_per_module.get((m.course, m.key), 0),
             total=len(m.lesson_ids),
         )
         for m in graph.modules()
@@ -42,7 +52,9 @@ def show_progress(turn: LessonTurn) -> LexResponse:
         titles = t.join([graph.lesson(i).title for i in attempted])
         head = f"{head} {t('progress.attempted', titles=titles)}"
         voice = head
-    text = f"{head}\n{bullet_list(lines)}"
+    scores = scores_text(turn)
+    text = f"{head}\n{bullet_list(lines)}\n{scores}"
+    voice = f"{voice} {scores}"
     choices = []
     if progress.goal and progress.goal in graph:
         path = graph.path_to(progress.goal, progress.mastery())
@@ -55,11 +67,32 @@ def show_progress(turn: LessonTurn) -> LexResponse:
                 title=goal.title,
                 lessons=t.lessons(len(path.steps)),
                 minutes=t.minutes(path.total_minutes),
+                first=path.steps[0].title,
             )
             choices.append(start_choice(t, path.steps[0]))
         text = f"{text}\n{goal_text}"
         voice = f"{voice} {goal_text}"
     return turn.close(turn.reply(text, choices, voice_text=voice))
+
+
+def scores_text(turn: LessonTurn) -> str:
+    """The learner's scores, most recent first: the first :data:`SCORES_NAMED` named, the
+    rest kept for "more" (``lists``, kind ``scores``). A lesson finished without a score
+    was recorded as 100%, and the sentence says so."""
+    t, graph = turn.t, turn.graph
+    ids = [i for i in reversed(turn.progress.recent()) if i in graph]
+    scores = [score_line(turn, i) for i in ids]
+    if len(ids) > SCORES_NAMED:
+        cut(turn, ids, 0, SCORES_NAMED, "scores", "", ids=ids)
+    return t("progress.scores", scores=t.join_some(scores, SCORES_NAMED))
+
+
+def score_line(turn: LessonTurn, lesson_id: str) -> str:
+    """``Title: 85%`` for a lesson the learner completed."""
+    mastery = turn.progress.mastery().get(lesson_id, 0.0)
+    return turn.t(
+        "progress.score", title=turn.graph.lesson(lesson_id).title, score=percent(mastery)
+    )
 
 
 @router.intent("ResetProgress", dialog_hook=True)

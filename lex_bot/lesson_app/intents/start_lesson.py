@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from knowledge_graph import LessonStatus
 from lex_bot.lesson_app.lesson_slots import action_choice, filled_slot, yes_no_choices
+from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, percent
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState, IntentState
@@ -52,14 +53,15 @@ def start_or_offer(turn: LessonTurn, lesson: Lesson) -> LexResponse:
         return _start(turn, lesson)
     first = graph.lesson(state.first_step or lesson.id)
     turn.session.offered_lesson = first.id
-    names = [graph.lesson(i).title for i in state.to_finish]
+    ids = list(state.to_finish)
+    names = [graph.lesson(i).title for i in ids]
     count, minutes = t.lessons(len(names)), t.minutes(state.minutes_to_finish)
     return turn.confirm_intent(
         turn.reply(
             t(
                 "start.locked",
                 title=lesson.title,
-                missing=t.join_some(names, MISSING_NAMED),
+                missing=some(turn, t, ids, names, MISSING_NAMED),
                 lessons=count,
                 minutes=minutes,
                 first=first.title,
