@@ -101,3 +101,15 @@ def forget(store: Any, sid: str, lesson: str) -> None:
     turn sees the same learner (the store's API has no "un-complete")."""
     store._learners[sid].completed.pop(lesson, None)
     store._snapshots.pop(sid, None)
+
+
+def leave(store: Any, sid: str) -> None:
+    """Benchmark-only: drop a learner from an in-memory store once their turns are measured.
+
+    A deployed function reads one learner's record per turn (a DynamoDB ``Query``) and
+    holds no other learner; an in-memory store instead keeps every learner it was given.
+    Measuring serving memory with each learner dropped before the next is enrolled counts
+    the record of the learner being served, not the benchmark's whole roster.
+    """
+    store._learners.pop(sid, None)
+    store._snapshots.pop(sid, None)

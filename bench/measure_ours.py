@@ -2,7 +2,11 @@
 
 Writes one JSON object (to ``--out``): graph load time, change-check cost, warm per-turn latency of
 RecommendNextLesson, CompleteLesson and ShowLearningPath through
-``lambda_function.lambda_handler`` for each benchmark learner, and the peak resident memory.
+``lambda_function.lambda_handler`` for each benchmark learner, and the peak resident memory
+(``maxrss_mb``). The in-memory store holds one benchmark learner at a time (each is dropped
+once measured, :func:`bench.learners.leave`), as a deployed function holds only the record
+of the learner whose turn it serves; ``learner_mb`` is the most that one learner's record
+and turns added to the resident memory.
 """
 
 from __future__ import annotations
@@ -25,6 +29,20 @@ def _quiet_environment() -> None:
 
 
 WARMUP_TURNS = 20
+
+
+def _rss_mb() -> float:
+    """The resident memory now (``VmRSS`` of ``/proc/self/status``; 0 where absent)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 CHECK_CALLS = 1_000
 
 
@@ -49,7 +67,7 @@ def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -
     _quiet_environment()
     import lambda_function
     from bench.events import complete_event, learning_path_event, recommend_event
-    from bench.learners import enrol, forget, learners
+    from bench.learners import enrol, forget, learners, leave
     from bench.stats import summary_ms
     from knowledge_graph import GraphLoader, load_graph
     from knowledge_graph.loader import _build
@@ -79,8 +97,10 @@ def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -
     ids = graph.index.ids
 
     results: dict[str, Any] = {}
+    held = 0.0  # the most a learner's record and turns added to the resident memory
     for learner in learners(ids):
         sid = learner.session_id
+        before = _rss_mb()
         done_lesson = enrol(store, graph, learner)
 
         def undo(sid: str = sid, lesson: str = done_lesson) -> None:
@@ -98,6 +118,8 @@ def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -
         if len(store.get(sid).completed) != len(learner.mastery):
             raise RuntimeError("the learner's progress drifted during the benchmark")
         results[learner.name] = {intent: summary_ms(s) for intent, s in cells.items()}
+        held = max(held, _rss_mb() - before)
+        leave(store, sid)  # a Lambda container holds the learner of the turn only
 
     # Peak memory of a container that loaded the graph once and served all those turns.
     serving_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -124,6 +146,7 @@ def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -
         "check_ms": summary_ms(check_ns),
         "turns": results,
         "maxrss_mb": serving_mb,
+        "learner_mb": held,
     }
 
 

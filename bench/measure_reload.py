@@ -12,7 +12,9 @@ On a private copy of a compiled graph folder (course files and index, no publish
   checked, spliced into the index, edges re-derived. The first edit also pays the lazy
   import of validation; both the first and the median of the others are reported. Settle
   time is set to 0 here: settling delays *when* a change is taken, not what it costs;
-* peak ``ru_maxrss`` after the reloads, against serving;
+* peak ``ru_maxrss`` after the reloads, against serving (the peak so far, which includes
+  the cold load's checks) and against the memory resident just before the first reload;
+  the memory resident after the reloads;
 * **cold after an edit**: a fresh loader on the edited folder (the index no longer matches
   one file): what a new container pays before anyone recompiles;
 * **integrity**: ``open_index`` in full, and separately its digest verification and its
@@ -37,24 +39,37 @@ from typing import Any
 
 
 def _rss_mb() -> float:
+    """Peak resident memory so far (``ru_maxrss``)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _resident_mb() -> float:
+    """Resident memory now (``VmRSS``; 0 where ``/proc`` is absent)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
     """Every reload measurement on a copy of the folder at ``path``."""
-    import numpy as np
 
     from bench.learners import learners
     from bench.naive_baseline import NaiveRecommender
     from knowledge_graph import GraphLoader
     from knowledge_graph.compiled import (
         ARRAYS_NAME,
-        META_NAME,
-        _verify_regions,
+        FORMAT,
+        VERSION,
         current_version,
         open_index,
     )
-    from knowledge_graph.tables import check_tables
+    from knowledge_graph.mapped_arrays import map_version
+    from knowledge_graph.tables import CompiledIndexError, check_tables
 
     with tempfile.TemporaryDirectory(prefix="lessonbot-reload-") as tmp:
         folder = Path(tmp) / "lessons"
@@ -71,6 +86,7 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
             graph.find(graph.lesson(lesson).title)
         graph.modules()
         serving_mb = _rss_mb()
+        serving_now_mb = _resident_mb()
 
         files = sorted(p for p in folder.iterdir() if p.suffix == ".json")
         target = files[len(files) // 2]
@@ -97,6 +113,7 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
             graph = new
             del new
         reload_peak_mb = _rss_mb()
+        after_reload_mb = _resident_mb()
 
         start = time.perf_counter()
         fresh = GraphLoader(folder, check_interval=0, settle_seconds=0)
@@ -113,16 +130,11 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
             start = time.perf_counter()
             tables = open_index(version)
             opens.append(time.perf_counter() - start)
-        meta = json.loads((version / META_NAME).read_text(encoding="utf-8"))
-        packed = np.load(version / ARRAYS_NAME, mmap_mode="r", allow_pickle=False).view(np.ndarray)
-        regions = [
-            (spec["offset"], spec["nbytes"], name, spec["sha256"])
-            for name, spec in meta["arrays"].items()
-        ]
+        mapped = map_version(version, FORMAT, VERSION, CompiledIndexError)
         digests, checks = [], []
         for _ in range(3):
             start = time.perf_counter()
-            _verify_regions(packed, regions)
+            mapped.verify()
             digests.append(time.perf_counter() - start)
             start = time.perf_counter()
             check_tables(tables)
@@ -143,6 +155,8 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
         "edit_s": statistics.median(edit_s[1:] or edit_s),
         "edits": edits,
         "reload_peak_mb": reload_peak_mb,
+        "serving_now_mb": serving_now_mb,
+        "after_reload_mb": after_reload_mb,
         "cold_after_edit_s": cold_after_edit_s,
         "open_index_s": statistics.median(opens),
         "digests_s": statistics.median(digests),

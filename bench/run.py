@@ -251,8 +251,10 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
             rows.append(
                 (
                     f"Peak RSS serving ≤ {limit} MB at {size:,} lessons",
-                    f"{peak:.0f} MB (walk peer {r['peers']['walk']['maxrss_mb']:.0f} MB, "
-                    f"PageRank peer {r['peers']['pagerank']['maxrss_mb']:.0f} MB)",
+                    f"{peak:.0f} MB, of which up to {r['ours'].get('learner_mb', 0):.0f} MB "
+                    f"the record and turns of the learner served (walk peer "
+                    f"{r['peers']['walk']['maxrss_mb']:.0f} MB, PageRank peer "
+                    f"{r['peers']['pagerank']['maxrss_mb']:.0f} MB)",
                     peak <= limit,
                 )
             )
@@ -274,14 +276,55 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
                 rl["touch_max_ms"] <= 10,
             )
         )
+    for size in (1_000, 10_000, 100_000):
+        if size in by_size:
+            cell = by_size[size]["turns"]
+            ours = cell["ours"]["200 done"]["RecommendNextLesson"]["p50"]
+            walk = cell["walk"]["200 done"]["RecommendNextLesson"]["p50"]
+            rows.append(
+                (
+                    f"Warm RecommendNextLesson, learner with 200 done, ≥ 3x faster than the "
+                    f"walk at {size:,} lessons",
+                    f"{walk / ours:.2f}x (ours p50 {ours:.3g} ms, whole turn; walk {walk:.3g} ms)",
+                    walk / ours >= 3.0,
+                )
+            )
+    if 100_000 in by_size:
+        cell = by_size[100_000]["turns"]
+        ours = cell["ours"]["200 done"]["RecommendNextLesson"]
+        rows.append(
+            (
+                "Warm RecommendNextLesson p50 ≤ 1 ms at 100,000 lessons (200 done)",
+                f"{ours['p50']:.3g} ms (p99 {ours['p99']:.3g} ms)",
+                ours["p50"] <= 1.0,
+            )
+        )
+        ours30 = cell["ours"]["30%"]["RecommendNextLesson"]["p50"]
+        walk30 = cell["walk"]["30%"]["RecommendNextLesson"]["p50"]
+        rows.append(
+            (
+                "Warm RecommendNextLesson ≥ 20x faster than the walk at 30 % completed "
+                "(100,000 lessons)",
+                f"{walk30 / ours30:.1f}x (ours p50 {ours30:.3g} ms; walk {walk30:,.0f} ms)",
+                walk30 / ours30 >= 20.0,
+            )
+        )
     for r in results:
         rl = r["reload"]
         if r["lessons"] >= 10_000:
             ratio = rl["reload_peak_mb"] / rl["serving_mb"]
+            now = rl.get("serving_now_mb")
             rows.append(
                 (
                     f"Memory during a reload ≤ 2x serving at {r['lessons']:,} lessons",
-                    f"{rl['reload_peak_mb']:.0f} MB vs {rl['serving_mb']:.0f} MB: {ratio:.2f}x",
+                    f"peak {rl['reload_peak_mb']:.0f} MB vs serving peak "
+                    f"{rl['serving_mb']:.0f} MB: {ratio:.2f}x"
+                    + (
+                        ""
+                        if now is None
+                        else f" ({rl['reload_peak_mb'] / now:.2f}x the {now:.0f} MB resident "
+                        f"just before the reload; {rl['after_reload_mb']:.0f} MB after it)"
+                    ),
                     ratio <= 2.0,
                 )
             )
@@ -365,8 +408,9 @@ def markdown(results: list[dict[str, Any]], quick: bool) -> str:
         "",
         "| lessons | files | edited file (kB) | touch p50 (ms) | touch max (ms) | edit, first "
         "reload (s) | edit, median (s) | cold start after an edit (s) | serving RSS (MB) | "
-        "peak RSS after reloads (MB) | ratio | peer reloading everything (s) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "peak RSS after reloads (MB) | ratio | resident before / after the reloads (MB) | "
+        "peer reloading everything (s) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rl = r["reload"]
@@ -375,6 +419,7 @@ def markdown(results: list[dict[str, Any]], quick: bool) -> str:
             f"{rl['touch_ms']:.2f} | {rl['touch_max_ms']:.2f} | {rl['edit_first_s']:.3f} | "
             f"{rl['edit_s']:.3f} | {rl['cold_after_edit_s']:.3f} | {rl['serving_mb']:.0f} | "
             f"{rl['reload_peak_mb']:.0f} | {rl['reload_peak_mb'] / rl['serving_mb']:.2f}x | "
+            f"{rl.get('serving_now_mb', 0):.0f} / {rl.get('after_reload_mb', 0):.0f} | "
             f"{rl['naive_reload_s']:.2f} |"
         )
     lines += [

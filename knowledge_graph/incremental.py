@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -95,7 +95,9 @@ def _base(name: str) -> str:
 
 
 def apply_changes(
-    tables: LessonTables, changed: Mapping[str, RawDocument | None]
+    tables: LessonTables,
+    changed: Mapping[str, RawDocument | None],
+    spill: Callable[[Mapping[str, np.ndarray]], dict[str, np.ndarray]] | None = None,
 ) -> tuple[LessonTables, ValidationReport]:
     """Return ``tables`` with the ``changed`` course files replaced, added or removed.
 
@@ -105,6 +107,13 @@ def apply_changes(
         The tables of the graph being served (compiled or spliced before).
     changed : mapping of file base name to RawDocument, or None for a deleted file
         Only the files whose content changed; the others are taken from ``tables``.
+    spill : callable, optional
+        Called with the finished search arrays, then with the lesson, text, name and
+        declaration arrays, before the edge arrays are derived; it takes over the dict it
+        is given and returns the arrays as it keeps them (e.g.
+        :meth:`knowledge_graph.compiled.IndexWriter.add` writes them to local disk and
+        returns memory-mapped views), so that a reload does not hold all of them in memory
+        while it derives the rest. Without it they stay in memory.
 
     Returns
     -------
@@ -453,6 +462,9 @@ def apply_changes(
 
     # 6. the name search tables: the unchanged lessons' names kept, the changed ones' added
     search = _splice_search(a, kept, old_to_new, changed_specs, text_number)
+    if spill is not None:
+        search = spill(search)
+    tables.release_pages()  # the served index's pages this read: the turns read them back
 
     # 7. assemble the tables
     extra = [s.encode("utf-8") for s in intern]
@@ -494,6 +506,12 @@ def apply_changes(
     new_meta.update(lessons=n, course_ids=course_ids, courses=courses, files=files)
     draft = LessonTables(arrays, new_meta)
     arrays.update(_name_arrays(draft))
+    if spill is not None:  # hold no second reference to what goes to disk
+        del blob, offsets, search, columns, list_items, list_lengths, decl_parts
+        del d_lesson, d_kind, d_target, d_weight, d_group, order, draft
+        arrays = spill(arrays)
+        tables.release_pages()
+        draft = LessonTables(arrays, new_meta)
     arrays["lesson.rank"] = np.zeros(n, dtype=_I8)
     index = derive_index(draft)
     arrays["lesson.rank"] = _ranks(index, rank, [i for i, _, _ in changed_specs])
@@ -544,6 +562,9 @@ def _splice_search(
     kept_per_token[np.diff(starts) == 0] = 0
     post_token = np.repeat(old_vocab, kept_per_token)
     post_name = post_name[keep_post]
+    # (temporaries are dropped as soon as they are used: at 100,000 lessons these tables
+    # hold 1.6 million rows, and a reload's peak memory is what they add up to)
+    del keep_post, kept_per_token
     # still sorted by (key, name) after filtering and renumbering: merge the new rows in
     out: dict[str, np.ndarray] = {}
     out["exact_key"], exact = _merge_sorted(
@@ -553,6 +574,7 @@ def _splice_search(
         fresh_number[fresh["key_name"]],
     )
     out["exact_name"] = exact.astype(np.int32)
+    del exact, exact_name, keep
     tokens_sorted, names_sorted = _merge_sorted(
         post_token,
         post_name,
@@ -565,6 +587,7 @@ def _splice_search(
     vocab = out["vocab"] = tokens_sorted[starts]
     out["vocab_start"] = np.append(starts, tokens_sorted.size).astype(_I8)
     out["post_name"] = names_sorted.astype(np.int32)
+    del post_token, post_name, tokens_sorted, names_sorted, first, starts
     # trigram counts: the old ones for tokens still used, the new tokens' from their text
     if old_vocab.size:
         at = np.minimum(np.searchsorted(old_vocab, vocab), old_vocab.size - 1)
@@ -583,13 +606,16 @@ def _splice_search(
     keep_gram = gram_token >= 0
     gram_key = np.asarray(a["search.gram_key"])[keep_gram]
     gram_token = gram_token[keep_gram]
+    del keep_gram, new_index
     token_keys, added_keys = names.gram_pairs(new_tokens)
     added_token = np.searchsorted(vocab, token_keys)
     added = np.lexsort((added_token, added_keys))
     added_keys, added_token = added_keys[added], added_token[added]
     where = np.searchsorted(gram_key, added_keys, side="right")
     out["gram_key"] = np.insert(gram_key, where, added_keys)
-    out["gram_token"] = np.insert(gram_token, where, added_token).astype(np.int32)
+    del gram_key
+    out["gram_token"] = np.insert(gram_token.astype(np.int32), where, added_token)
+    del gram_token
 
     old_tokens = np.asarray(a["search.name_tokens"])[kept_names]
     tokens = np.concatenate([old_tokens, fresh["name_tokens"]])

@@ -111,15 +111,29 @@ class Csr:
 
         Vectorised: no Python loop over the rows.
         """
-        starts = self.indptr[rows]
-        counts = self.indptr[rows + 1] - starts
-        total = int(counts.sum())
-        owner = np.repeat(np.arange(rows.size, dtype=_INT), counts)
-        if total == 0:
-            return owner, np.zeros(0, dtype=_INT), np.zeros(0)
-        offsets = np.arange(total, dtype=_INT) - np.repeat(np.cumsum(counts) - counts, counts)
-        edge = np.repeat(starts, counts) + offsets
+        owner, edge = ranges(self.indptr[rows], self.indptr[rows + 1])
         return owner, self.indices[edge], self.weights[edge]
+
+
+def ranges(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(k, j)`` for every ``j`` in ``range(starts[k], stops[k])``, for every ``k``, in order.
+
+    Vectorised (no Python loop over the ranges): the positions of the rows of a compressed
+    layout, or of the slices of a sorted edge list, in one array.
+
+    Example
+    -------
+    >>> [a.tolist() for a in ranges(np.array([5, 0, 2]), np.array([7, 0, 3]))]
+    [[0, 0, 2], [5, 6, 2]]
+    """
+    counts = stops - starts
+    total = int(counts.sum())
+    owner = np.repeat(np.arange(starts.size, dtype=_INT), counts)
+    if total == 0:
+        return owner, np.zeros(0, dtype=_INT)
+    # each range's first position, minus where its entries begin in the output
+    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    return owner, shift + np.arange(total, dtype=_INT)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ from knowledge_graph.compiled import (
     current_version,
     open_index,
     read_manifest,
+    release_freed_memory,
+    spill_tables,
     version_path,
 )
 from knowledge_graph.errors import (
@@ -83,10 +85,13 @@ def validate_documents(documents: list[RawDocument]) -> ValidationReport:
 def apply_changes(
     tables: LessonTables, changed: Mapping[str, RawDocument | None]
 ) -> tuple[LessonTables, ValidationReport]:
-    """:func:`knowledge_graph.incremental.apply_changes`, imported on first use."""
+    """:func:`knowledge_graph.incremental.apply_changes`, imported on first use; the new
+    tables are written to local disk as they are built and served memory-mapped
+    (:func:`knowledge_graph.compiled.spill_tables`), so that a reload holds no second
+    in-memory copy of the index next to the one being served."""
     from knowledge_graph.incremental import apply_changes as apply
 
-    return apply(tables, changed)
+    return spill_tables(lambda spill: apply(tables, changed, spill))  # type: ignore[no-any-return]
 
 
 #: Where Lambda functions find the lesson files (an EFS mount) by default.
@@ -547,7 +552,8 @@ class GraphLoader:
             return  # the same invalid content as last time: already reported
         try:
             report = validate_documents(documents)
-            tables = _tables_of(report, documents)
+            # served memory-mapped from local disk, like a compiled index
+            tables = spill_tables(lambda _: (_tables_of(report, documents), None))[0]
         except GraphValidationError as exc:
             self._pending = {}
             problems = exc.report.format()
@@ -702,7 +708,10 @@ class GraphLoader:
         via: str,
         files: int,
     ) -> None:
+        replaced = self._graph is not None
         self._graph, self._tables = graph, tables
+        if replaced:  # the old graph's arrays are freed now (unless a caller still holds it)
+            release_freed_memory()
         self._failed, self._last_error = None, None
         self._rejected = None
         self._loaded_at = time.time()

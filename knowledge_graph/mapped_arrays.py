@@ -17,6 +17,11 @@ sees the old or the new version, whole. Superseded versions are removed only whe
 ago: a warm function may still have one mapped, and on a network file system (EFS) a file
 removed by another client cannot be read through an existing map.
 
+A version can also be written array by array into a private folder (:class:`ArrayWriter`,
+which hands each array back as a mapped view so its memory can go) and, once mapped and
+checked, its pages dropped from the process (:meth:`MappedVersion.release`); the compiled
+index's reload uses both (``spill_tables`` in :mod:`knowledge_graph.compiled`).
+
 Reading never unpickles or evaluates anything (``np.load(..., allow_pickle=False)``, plain
 numeric and bytes dtypes only) and refuses any mismatch of a digest, a dtype, a shape or a
 place with the caller's error class.
@@ -38,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import re
 import shutil
@@ -61,6 +67,8 @@ MAX_META_BYTES: Final[int] = 64 * 1024 * 1024
 ARRAY_NAME: Final[re.Pattern[str]] = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 VERSION_NAME: Final[re.Pattern[str]] = re.compile(r"^[0-9a-f]{16}$")
 ALIGN: Final[int] = 64
+#: Bytes before the data in an ``arrays.npy`` written by :class:`ArrayWriter`.
+HEADER_BYTES: Final[int] = 128
 
 #: An error class the readers raise (each caller passes its own, e.g. CompiledIndexError).
 ErrorType = Callable[[str], Exception]
@@ -219,6 +227,108 @@ def prune(root: Path, keep: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
+class ArrayWriter:
+    """Writes a version folder array by array, so that arrays built one part after another
+    need not all be held in memory at once (the compiled index's ``spill_tables`` streams a
+    reload's finished parts to local disk).
+
+    ``add`` streams arrays into ``arrays.npy`` (each at a 64-byte aligned offset, its SHA-256
+    taken as it is written unless ``digests=False``: no packed copy in memory; a version
+    written without digests opens only with ``map_version(..., trusted=True)``) and returns
+    read-only memory-mapped views of them; ``finish`` writes the ``.npy`` header and
+    ``meta.json`` and returns the folder, which :func:`map_version` opens like any other.
+    The file has the layout :func:`write_version` writes: a uint8 ``.npy`` whose header is
+    padded to :data:`HEADER_BYTES` (the format allows any padding to a multiple of 64; see
+    numpy's ``numpy.lib.format`` documentation). The folder is not published (no
+    ``CURRENT``, no pruning): it is meant for a private local copy.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     writer = ArrayWriter(Path(tmp) / "v")
+    ...     views = writer.add({"a": np.arange(3)})
+    ...     folder = writer.finish({"format": "demo", "version": 1})
+    ...     mapped = map_version(folder, "demo", 1, ValueError)
+    ...     mapped.verify()
+    ...     mapped.arrays["a"].tolist()
+    [0, 1, 2]
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], *, digests: bool = True) -> None:
+        self.directory = Path(directory)
+        self._digests = digests
+        self.directory.mkdir(parents=True)
+        self._path = self.directory / ARRAYS_NAME
+        self._file = open(self._path, "wb")  # noqa: SIM115 - closed by finish/close
+        self._file.write(b"\0" * HEADER_BYTES)
+        self._offset = 0
+        self._specs: dict[str, dict[str, Any]] = {}
+        self._written: dict[str, np.ndarray] = {}
+
+    def add(self, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Write ``arrays``; return them as mapped views. An array ``add`` returned before may
+        come back (it is not written again); any other name may be written only once.
+
+        Raises
+        ------
+        ValueError
+            For an array name that is not dotted words or was written already.
+        """
+        placed = {}
+        written = {}
+        for name, array in sorted(arrays.items()):
+            if self._written.get(name) is array:  # handed back: already in the file
+                written[name] = array
+                continue
+            if not ARRAY_NAME.match(name) or name in self._specs:
+                raise ValueError(f"array name {name!r}")
+            data = np.ascontiguousarray(array)
+            raw = memoryview(data.reshape(-1).view(np.uint8))
+            pad = -self._offset % ALIGN
+            self._file.write(b"\0" * pad)
+            self._offset += pad
+            self._specs[name] = {
+                "dtype": data.dtype.str,
+                "shape": list(data.shape),
+                "offset": self._offset,
+                "nbytes": raw.nbytes,
+                "sha256": hashlib.sha256(raw).hexdigest() if self._digests else None,
+            }
+            self._file.write(raw)
+            placed[name] = (self._offset, data.dtype, data.shape, raw.nbytes)
+            self._offset += raw.nbytes
+        self._file.flush()
+        if self._offset == 0:  # nothing but empty arrays: nothing to map
+            return {**written, **{name: np.asarray(arrays[name]) for name in placed}}
+        if placed:
+            mapped = np.memmap(
+                self._path, dtype=np.uint8, mode="r", offset=HEADER_BYTES, shape=(self._offset,)
+            ).view(np.ndarray)
+            for name, (offset, dtype, shape, nbytes) in placed.items():
+                written[name] = mapped[offset : offset + nbytes].view(dtype).reshape(shape)
+            self._written.update((name, written[name]) for name in placed)
+        return written
+
+    def finish(self, meta: Mapping[str, Any]) -> Path:
+        """Write the ``.npy`` header and ``meta.json`` (``meta`` with ``arrays`` and
+        ``content_sha256`` set); return the folder."""
+        header = repr({"descr": "|u1", "fortran_order": False, "shape": (self._offset,)})
+        body = header.encode("latin1").ljust(HEADER_BYTES - 11) + b"\n"
+        self._file.seek(0)
+        self._file.write(b"\x93NUMPY\x01\x00" + len(body).to_bytes(2, "little") + body)
+        self._file.close()
+        full = {k: v for k, v in meta.items() if k != "content_sha256"}
+        full["arrays"] = self._specs
+        full["content_sha256"] = content_digest(full)
+        (self.directory / META_NAME).write_text(json.dumps(full), encoding="utf-8")
+        return self.directory
+
+    def close(self) -> None:
+        """Close the file (after a failure; ``finish`` closes it)."""
+        self._file.close()
+
+
 # ------------------------------------------------------------------- reading
 
 
@@ -258,23 +368,32 @@ def version_folder(root: str | os.PathLike[str], name: object, error: ErrorType)
 @dataclass
 class MappedVersion:
     """One version, mapped: its ``meta``, its ``arrays`` (read-only views of one map) and
-    what :meth:`verify` needs to check their digests."""
+    what :meth:`verify` needs to check their digests and :meth:`release` to drop their pages.
+
+    ``trusted`` (only for a version this process has just written into a private folder,
+    see :class:`ArrayWriter`) makes :meth:`verify` check nothing."""
 
     meta: dict[str, Any]
     arrays: dict[str, np.ndarray]
     packed: np.ndarray
     regions: list[tuple[int, int, str, Any]]
     error: ErrorType
+    mapping: Any = None
+    data_start: int = 0
+    trusted: bool = False
 
     def verify(self, names: Iterable[str] | None = None) -> None:
         """Check the SHA-256 of the named arrays (all by default) over their bytes in the
-        map: no copy is made; the pages read stay in the page cache, shared.
+        map: no copy is made; the pages read stay in the page cache, shared. Nothing is
+        checked for a ``trusted`` version.
 
         Raises
         ------
         error
             ``array NAME: digest mismatch (changed or damaged)``.
         """
+        if self.trusted:
+            return
         wanted = None if names is None else set(names)
         packed = self.packed
         for offset, nbytes, name, expected in sorted(self.regions, key=lambda r: r[0]):
@@ -284,6 +403,33 @@ class MappedVersion:
             if digest.hexdigest() != expected:
                 raise self.error(f"array {name}: digest mismatch (changed or damaged)")
 
+    def release(self, names: Iterable[str] | None = None) -> None:
+        """Drop the named arrays' pages (all by default) from this process's resident memory.
+
+        The digests and structural checks read every byte of an array once; most of those
+        pages (texts, search tables, edges a turn never reaches) are not read again while
+        serving. ``madvise(MADV_DONTNEED)`` on a read-only shared file mapping (see
+        madvise(2)) removes the pages from the process's page tables only: the data stays in
+        the kernel's page cache, and a later read maps it back (a minor fault, no disk read
+        while it is cached). Resident memory then counts the pages actually read again. Does
+        nothing where ``mmap.madvise`` or ``MADV_DONTNEED`` is missing.
+        """
+        advise = getattr(self.mapping, "madvise", None)
+        flag = getattr(mmap, "MADV_DONTNEED", None)
+        if advise is None or flag is None:
+            return
+        wanted = None if names is None else set(names)
+        page = mmap.PAGESIZE
+        # np.memmap maps from an allocation-granularity boundary at or before the data start
+        shift = self.data_start % mmap.ALLOCATIONGRANULARITY
+        for offset, nbytes, name, _ in self.regions:
+            if wanted is not None and name not in wanted:
+                continue
+            start = -(-(shift + offset) // page) * page  # whole pages inside the array
+            stop = (shift + offset + nbytes) // page * page
+            if stop > start:
+                advise(flag, start, stop - start)
+
 
 def map_version(
     version_dir: str | os.PathLike[str],
@@ -292,6 +438,7 @@ def map_version(
     error: ErrorType,
     *,
     max_bytes: int | None = None,
+    trusted: bool = False,
 ) -> MappedVersion:
     """Read a version's ``meta.json``, check it, and memory-map its arrays (unverified).
 
@@ -299,6 +446,7 @@ def map_version(
     dtype (plain numbers or bytes), shape and place; the digests of the arrays themselves
     are checked by :meth:`MappedVersion.verify` (all at once, or part by part before first
     use). ``max_bytes`` caps ``arrays.npy``'s size, checked before it is mapped.
+    ``trusted`` (a version this process has just written, privately) skips those digests.
 
     Raises
     ------
@@ -336,6 +484,8 @@ def map_version(
         raise error(f"{ARRAYS_NAME}: not a plain array ({exc})") from None
     if packed.dtype != np.uint8 or packed.ndim != 1:
         raise error(f"{ARRAYS_NAME}: not a byte array")
+    mapping = getattr(packed, "_mmap", None)  # np.memmap's mmap.mmap (None: empty file)
+    data_start = packed.offset if isinstance(packed, np.memmap) else 0
     # Plain ndarray views of the map (they keep it open): indexing a np.memmap subclass
     # goes through Python-level __getitem__/__array_finalize__, ~2 us per access.
     packed = packed.view(np.ndarray)
@@ -361,4 +511,4 @@ def map_version(
             raise error(f"array {name}: bad dtype, shape or place in meta.json")
         arrays[name] = packed[offset : offset + nbytes].view(dtype).reshape(shape)
         regions.append((offset, nbytes, name, spec.get("sha256")))
-    return MappedVersion(meta, arrays, packed, regions, error)
+    return MappedVersion(meta, arrays, packed, regions, error, mapping, data_start, trusted)

@@ -35,6 +35,7 @@ from typing import Final
 
 import numpy as np
 
+from knowledge_graph.file_format import EdgeKind
 from knowledge_graph.index import MASTERY_THRESHOLD, GraphIndex
 
 logger = logging.getLogger(__name__)
@@ -108,17 +109,26 @@ def minimal_plan(index: GraphIndex, goal: int, mastery: np.ndarray) -> frozenset
     # the "one of" groups met so far that nothing chosen or mastered satisfies yet.
     stack: list[tuple[set[int], list[int], list[np.ndarray]]] = [({goal}, [goal], [])]
     visited = 0
+    # the rows read per lesson, held locally (this loop runs once per lesson of the plan)
+    requires = index.in_edges[EdgeKind.REQUIRES]
+    req_ptr, req_idx = requires.indptr, requires.indices
+    own_ptr, own_idx = index.owner_groups.indptr, index.owner_groups.indices
+    group_ptr, group_members = index.group_indptr, index.group_members
     while stack:
         chosen, pending, open_groups = stack.pop()
         visited += 1
         while pending:
             v = pending.pop()
-            for u in index.requires_of(v):
-                u = int(u)
+            for u in req_idx[req_ptr[v] : req_ptr[v + 1]].tolist():
                 if not met[u] and u not in chosen:
                     chosen.add(u)
                     pending.append(u)
-            open_groups.extend(g for g in index.groups_of(v) if not met[g].any())
+            start, stop = own_ptr[v], own_ptr[v + 1]
+            if stop > start:  # as index.groups_of(v), in the same order
+                for g in own_idx[start:stop].tolist():
+                    members = group_members[group_ptr[g] : group_ptr[g + 1]]
+                    if not met[members].any():
+                        open_groups.append(members)
         open_groups = [g for g in open_groups if not any(int(m) in chosen for m in g)]
         minutes = int(index.minutes[list(chosen)].sum())
         if best_key is not None and (minutes, len(chosen)) > best_key[:2]:

@@ -168,7 +168,12 @@ def because(
     Two reasons are joined by the locale's ``reason.and``; more would make a sentence too
     long to listen to. See the module docstring for an example.
     """
-    clauses = [c for r in recommendation.reasons if (c := reason_text(graph, r, locale))]
+    clauses: list[str] = []
+    for reason in recommendation.reasons:  # phrased only as far as they are said
+        if clause := reason_text(graph, reason, locale):
+            clauses.append(clause)
+            if len(clauses) == 2:
+                break
     if len(clauses) >= 2:
         return str(_template("reason.and", locale)).format(first=clauses[0], second=clauses[1])
     return clauses[0] if clauses else ""

@@ -242,6 +242,9 @@ class LessonTables:
     meta: dict[str, Any] = field(default_factory=dict)
     #: Checks still owed by a part (:data:`DEFERRED_PARTS`) before its first use.
     deferred: dict[str, Callable[[], None]] = field(default_factory=dict, repr=False)
+    #: Drops the pages of memory-mapped arrays from the process's resident memory (they
+    #: are read back from the page cache on use); set by ``compiled.open_index``.
+    release_pages: Callable[[], None] = field(default=lambda: None, repr=False)
 
     def require(self, part: str) -> None:
         """Run the checks still owed by ``part`` (once); raise CompiledIndexError when it

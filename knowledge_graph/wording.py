@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final, Literal
 
 from babel import Locale, UnknownLocaleError
@@ -56,8 +56,13 @@ def format_list(
     return _babel_format_list(list(items), style=style, locale=_locale(locale))
 
 
+@lru_cache(maxsize=4096)
 def plural_form(count: int, locale: str = DEFAULT_LOCALE) -> str:
-    """The CLDR plural category of ``count`` in ``locale`` (``one``, ``many``, ``other``...)."""
+    """The CLDR plural category of ``count`` in ``locale`` (``one``, ``many``, ``other``...).
+
+    Remembered per (count, locale): Babel evaluates the locale's plural rule afresh at each
+    call, several times in every turn that says a number.
+    """
     return _locale(locale).plural_form(abs(int(count)))
 
 

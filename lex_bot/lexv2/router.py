@@ -154,6 +154,13 @@ class Turn(Generic[S]):
     session: S
     lambda_context: Any = None
     state: dict[str, Any] = field(default_factory=dict)  # per-turn scratch space for middleware
+    #: True when the resolver writes ``session`` into the response after the handler (it
+    #: does when a dialog policy records what the turn asked): the builders then leave the
+    #: session attributes empty instead of serialising them a first time for nothing.
+    session_written_after: bool = False
+
+    def _session_attributes(self) -> dict[str, str]:
+        return {} if self.session_written_after else self.session.to_lex()
 
     @property
     def intent(self) -> Intent:
@@ -213,7 +220,7 @@ class Turn(Generic[S]):
             intent or self.intent,
             state,
             messages,
-            session_attributes=self.session.to_lex(),
+            session_attributes=self._session_attributes(),
             active_contexts=self._contexts(),
         )
 
@@ -233,7 +240,7 @@ class Turn(Generic[S]):
             messages,
             style=style,
             slots=slots,
-            session_attributes=self.session.to_lex(),
+            session_attributes=self._session_attributes(),
             active_contexts=self._contexts(),
         )
 
@@ -249,7 +256,7 @@ class Turn(Generic[S]):
             intent or self.intent,
             messages,
             slots=slots,
-            session_attributes=self.session.to_lex(),
+            session_attributes=self._session_attributes(),
             active_contexts=self._contexts(),
         )
 
@@ -258,14 +265,16 @@ class Turn(Generic[S]):
         return delegate(
             self.intent,
             slots=slots,
-            session_attributes=self.session.to_lex(),
+            session_attributes=self._session_attributes(),
             active_contexts=self._contexts(),
         )
 
     def elicit_intent(self, messages: MessageLike | Iterable[MessageLike]) -> LexResponse:
         """Ask the learner what they would like to do."""
         return elicit_intent(
-            messages, session_attributes=self.session.to_lex(), active_contexts=self._contexts()
+            messages,
+            session_attributes=self._session_attributes(),
+            active_contexts=self._contexts(),
         )
 
 
@@ -453,6 +462,7 @@ class IntentRouter(Router, Generic[S]):
 
         session = self.session_model.parse(parsed.session_state.session_attributes)
         turn: Turn[S] = self.turn_class(event=parsed, session=session, lambda_context=context)
+        turn.session_written_after = self.dialog_policy is not None  # see the dialog policy below
         switched_from = self._apply_dialog_policy(turn)
         error = False
         try:

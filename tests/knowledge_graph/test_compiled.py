@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from knowledge_graph.compiled import (
     ARRAYS_NAME,
     INDEX_DIR,
     META_NAME,
+    IndexWriter,
     content_digest,
     current_version,
     open_index,
@@ -27,7 +29,8 @@ from knowledge_graph.compiled import (
     write_compiled,
 )
 from knowledge_graph.errors import GraphValidationError
-from knowledge_graph.tables import CompiledIndexError
+from knowledge_graph.loader import serve_tables
+from knowledge_graph.tables import CompiledIndexError, LessonTables
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -311,3 +314,60 @@ def test_damaged_search_or_declaration_arrays_are_not_used_and_logged(
     assert loader.status().via == "validated"
     assert "the compiled decl arrays are not usable" in caplog.text
     assert any(c.title.startswith("New ") for c in graph.courses.values())
+
+
+@pytest.mark.parametrize("digests", [True, False])
+def test_an_index_written_array_by_array_opens_like_a_compiled_one(
+    course_dir: Path, tmp_path: Path, digests: bool
+) -> None:
+    compiled = open_index(write_compiled(course_dir))
+    writer = IndexWriter(tmp_path / "spilled", digests=digests)
+    first = {k: v for k, v in compiled.arrays.items() if k.startswith(("search.", "text."))}
+    mapped = writer.add(first)
+    assert all(np.array_equal(mapped[k], first[k]) for k in first)
+    version = writer.finish(LessonTables({**compiled.arrays, **mapped}, compiled.meta))
+    assert np.load(version / ARRAYS_NAME, mmap_mode="r").dtype == np.uint8
+    opened = open_index(version, trusted=True)
+    assert opened.arrays.keys() == compiled.arrays.keys()
+    assert all(np.array_equal(opened.arrays[k], v) for k, v in compiled.arrays.items())
+    assert answers(serve_tables(opened)) == answers(serve_tables(compiled))
+    if digests:
+        open_index(version)
+    else:  # without digests only the process that wrote it may open it
+        with pytest.raises(CompiledIndexError, match="digest mismatch"):
+            open_index(version)
+
+
+def test_an_edited_file_is_served_memory_mapped_from_local_disk(course_dir: Path) -> None:
+    write_compiled(course_dir)
+    loader = GraphLoader(course_dir, check_interval=0, settle_seconds=0)
+    before = answers(loader.get())
+    path = course_dir / "python-intro.yaml"
+    path.write_text(path.read_text().replace("title: Hello, World!", "title: Hello, Wide World!"))
+    graph = loader.get()
+    assert loader.status().via == "incremental"
+    assert graph.lesson("python-intro/hello-world").title == "Hello, Wide World!"
+    arrays = loader._tables.arrays  # type: ignore[union-attr]
+    assert _mapped(arrays["index.weights"]) and _mapped(arrays["text.blob"])
+    assert answers(graph) != before
+
+
+def _mapped(array: np.ndarray) -> bool:
+    """True when ``array`` is a view of a memory-mapped file."""
+    base: object = array
+    while base is not None:
+        if isinstance(base, (np.memmap, mmap.mmap)):
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
+def test_pages_released_after_the_checks_are_read_back_unchanged(course_dir: Path) -> None:
+    tables = open_index(write_compiled(course_dir))
+    served = serve_tables(tables)
+    before = answers(served)
+    copies = {name: np.array(array) for name, array in tables.arrays.items()}
+    tables.release_pages()  # drops the mapping's resident pages; the page cache keeps them
+    tables.require("search")  # a deferred part: checked, then released too
+    assert answers(served) == before
+    assert all(np.array_equal(tables.arrays[name], copy) for name, copy in copies.items())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import mmap
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +11,7 @@ import pytest
 from course_files import course_text
 
 from bench.generate_graph import write_graph
-from knowledge_graph.compiled import compile_tables
+from knowledge_graph.compiled import compile_tables, spill_tables
 from knowledge_graph.errors import GraphValidationError
 from knowledge_graph.incremental import NotIncremental, apply_changes
 from knowledge_graph.loader import serve_tables
@@ -215,3 +217,65 @@ def test_a_valid_change_that_needs_another_order_is_left_to_the_full_validation(
     assert loader.status().via == "validated"
     assert graph.prerequisites("a/x").requires == ("b/z",)
     assert_same(loader._tables, compile_tables(documents({"a.yaml": a_after, "b.yaml": b})))
+
+
+def _is_mapped(array: np.ndarray) -> bool:
+    """True when ``array`` is a view of a memory-mapped file."""
+    base: object = array
+    while base is not None:
+        if isinstance(base, (np.memmap, mmap.mmap)):
+            return True
+        base = getattr(base, "base", None)
+    return False
+
+
+def test_a_reload_written_to_local_disk_is_the_same_and_memory_mapped(tmp_path: Path) -> None:
+    files = sample()
+    edited = EDITS["a new lesson at the end"](files["python-intro.yaml"])
+    tables = compile_tables(documents(files))
+    changed = {"python-intro.yaml": RawDocument.from_text("python-intro.yaml", edited)}
+    handed: list[list[str]] = []
+
+    def build(spill):  # type: ignore[no-untyped-def]
+        def watched(arrays):  # type: ignore[no-untyped-def]
+            handed.append(sorted(arrays))
+            return spill(arrays)
+
+        return apply_changes(tables, changed, None if spill is None else watched)
+
+    spliced, report = spill_tables(build, root=tmp_path)
+    assert report.ok
+    assert_same(spliced, compile_tables(documents({**files, "python-intro.yaml": edited})))
+    # the search arrays, then the lesson columns went to disk before the edges were derived
+    assert [name.split(".")[0] for name in handed[0]] == ["search"] * len(handed[0])
+    assert "decl.lesson" in handed[1] and not any(n.startswith("index.") for n in handed[1])
+    assert all(_is_mapped(array) for array in spliced.arrays.values() if array.size)
+    assert list(tmp_path.iterdir()) == []  # removed once mapped; the mapping keeps the data
+    again = apply_changes(spliced, {"python-intro.yaml": changed["python-intro.yaml"]})[0]
+    assert again.n == spliced.n  # the mapped tables serve the next reload (deferred checks)
+
+
+@pytest.mark.reliability(
+    area="Lesson graph faults",
+    tried="an incremental reload when the local disk (the temporary directory, /tmp on "
+    "Lambda) cannot be written",
+    scale="1 reload",
+    outcome="the new index is kept in memory instead of being written to local disk and "
+    "memory-mapped, a warning says why, and it answers exactly like a full compile",
+)
+def test_without_a_writable_local_disk_the_reload_stays_in_memory(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    files = sample()
+    edited = EDITS["a title"](files["python-intro.yaml"])
+    tables = compile_tables(documents(files))
+    changed = {"python-intro.yaml": RawDocument.from_text("python-intro.yaml", edited)}
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    with caplog.at_level(logging.WARNING, logger="knowledge_graph.compiled"):
+        spliced, _ = spill_tables(
+            lambda spill: apply_changes(tables, changed, spill), root=not_a_folder
+        )
+    assert "index kept in memory" in caplog.text
+    assert not any(_is_mapped(array) for array in spliced.arrays.values())
+    assert_same(spliced, compile_tables(documents({**files, "python-intro.yaml": edited})))

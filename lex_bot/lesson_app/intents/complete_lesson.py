@@ -125,7 +125,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         prior.pop(lesson.id, None)
     was = LessonStatus.STARTABLE if result.newly_completed else before.status
     opens = graph.opens(lesson.id, prior)
-    mastered = [i for i, m in progress.mastery().items() if m >= MASTERY_THRESHOLD and i in graph]
+    mastered = graph.mastered_count(progress.mastery())  # vectorised: tens of thousands at 90 %
     count = t.lessons(len(graph))
     if was is LessonStatus.MASTERED:
         if given > before.mastery:
@@ -150,11 +150,11 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
             "complete.mastered_retake",
             title=lesson.title,
             score=percent(given),
-            done=len(mastered),
+            done=mastered,
             lessons=count,
         )
     else:
-        head = t("complete.ok", title=lesson.title, done=len(mastered), lessons=count)
+        head = t("complete.ok", title=lesson.title, done=mastered, lessons=count)
     if opens and was is not LessonStatus.MASTERED:
         head = f"{head} {t('complete.unlocked', titles=_titles(turn, opens))}"
     if note:
