@@ -24,6 +24,11 @@ from __future__ import annotations
 import re
 
 from knowledge_graph.text import fold_text
+from lex_bot.lexv2.dialog_policy import DialogPolicy
+
+#: The bot's one dialog policy: the router applies it to every slot answer (``app``), and a
+#: handler whose answer writes progress asks it whether the answer is a bare value.
+DIALOG_POLICY = DialogPolicy()
 
 _WORD = re.compile(r"[^\W_]+")
 
