@@ -217,6 +217,26 @@ def is_dismissal(text: str, locale: str) -> bool:
     return _phrase(text) in _DISMISS[_lang(locale)]
 
 
+_NEGATIONS = {
+    "en": {"not", "didnt", "havent", "hasnt", "hadnt", "never", "dont", "doesnt", "wasnt",
+           "cant", "couldnt", "wont", "isnt", "arent", "nor"},
+    "es": {"no", "nunca", "tampoco", "jamas"},
+}  # fmt: skip
+
+
+def is_negated(text: str, locale: str) -> bool:
+    """``text`` says something did *not* happen ("I didn't finish hello world", "not hello
+    world", "no terminé"): it never records a completion.
+
+    Example:
+        >>> is_negated("I didn't finish hello world", "en_US"), is_negated("no terminé", "es_US")
+        (True, True)
+        >>> is_negated("I finished hello world", "en_US")
+        False
+    """
+    return bool(set(words(text)) & _NEGATIONS[_lang(locale)])
+
+
 def lets_question_go(text: str, locale: str) -> bool:
     """``text`` declines a question rather than answering it: a dismissal ("never mind"),
     a skip ("skip", "no", "paso") or a plain no ("no thanks"). DIALOG.md: every question

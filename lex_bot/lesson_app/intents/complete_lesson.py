@@ -12,7 +12,8 @@ What the learner hears follows the lesson's state before and after (``turn.lesso
   it, what mastering it unlocks, and a Retake button;
 * already mastered: nothing changed (or the better best score);
 * a locked lesson: the bot asks first ("Mark it finished anyway?"); yes records it, no
-  records nothing.
+  records nothing;
+* a negated utterance ("I didn't finish hello world", "not hello world") records nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import math
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
-from lex_bot.lesson_app.answers import DIALOG_POLICY, is_skip
+from lex_bot.lesson_app.answers import DIALOG_POLICY, is_negated, is_skip
 from lex_bot.lesson_app.lesson_slots import (
     count_failed_attempt,
     filled_slot,
@@ -87,6 +88,12 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         and asked[0] in graph
     ):
         turn.intent.slots[SLOT] = filled_slot(graph.lesson(asked[0]))
+    if (
+        turn.confirmation_state is ConfirmationState.NONE
+        and turn.session.asked != f"{turn.intent.name}.{SCORE}"
+        and is_negated(turn.event.input_transcript, turn.locale)
+    ):  # "I didn't finish hello world", "not hello world": nothing to record
+        return turn.close(turn.reply(t("complete.locked_declined")))
     if turn.is_dialog_hook and slot_text(turn, SLOT) is None:
         current = turn.progress.current_lesson
         if current and current in graph:
