@@ -24,6 +24,11 @@ from __future__ import annotations
 import re
 
 from knowledge_graph.text import fold_text
+from lex_bot.lexv2.dialog_policy import DialogPolicy
+
+#: The bot's one dialog policy: the router applies it to every slot answer (``app``), and a
+#: handler whose answer writes progress asks it whether the answer is a bare value.
+DIALOG_POLICY = DialogPolicy()
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -125,9 +130,37 @@ def choice_index(text: str, locale: str, count: int = 5) -> int | None:
     return number - 1 if 1 <= number <= count else None
 
 
+#: Words that say the learner finished, said again at "Which lesson do you mean?" ("I
+#: finished", "I finished the lesson", "terminé"): they name no lesson, so the lesson under
+#: way is meant, as with "I finished it".
+_FINISHED = {
+    "en": ("i finished", "i have finished", "ive finished", "i completed", "i am done with",
+           "im done with", "i am done", "im done", "finished", "done with", "done", "i did"),
+    "es": ("ya termine", "termine", "ya acabe", "acabe", "complete", "ya complete"),
+}  # fmt: skip
+
+
 def means_this_lesson(text: str, locale: str) -> bool:
-    """``text`` points at the lesson under way ("it", "this lesson", "esa lección")."""
-    return _phrase(text) in _THIS_LESSON[_lang(locale)]
+    """``text`` points at the lesson under way ("it", "this lesson", "esa lección"), also
+    after words that say it was finished ("I finished", "I finished the lesson", "terminé").
+
+    Example:
+        >>> means_this_lesson("I finished the lesson", "en_US")
+        True
+        >>> means_this_lesson("terminé", "es_US")
+        True
+        >>> means_this_lesson("I finished recursion", "en_US")
+        False
+    """
+    lang = _lang(locale)
+    phrase = _phrase(text)
+    for prefix in _FINISHED[lang]:
+        if phrase == prefix:
+            return True
+        if phrase.startswith(f"{prefix} "):
+            phrase = phrase[len(prefix) + 1 :]
+            break
+    return phrase in _THIS_LESSON[lang]
 
 
 def yes_or_no(text: str, locale: str) -> bool | None:
@@ -182,3 +215,37 @@ def is_dismissal(text: str, locale: str) -> bool:
         (True, False)
     """
     return _phrase(text) in _DISMISS[_lang(locale)]
+
+
+_NEGATIONS = {
+    "en": {"not", "didnt", "havent", "hasnt", "hadnt", "never", "dont", "doesnt", "wasnt",
+           "cant", "couldnt", "wont", "isnt", "arent", "nor"},
+    "es": {"no", "nunca", "tampoco", "jamas"},
+}  # fmt: skip
+
+
+def is_negated(text: str, locale: str) -> bool:
+    """``text`` says something did *not* happen ("I didn't finish hello world", "not hello
+    world", "no terminé"): it never records a completion.
+
+    Example:
+        >>> is_negated("I didn't finish hello world", "en_US"), is_negated("no terminé", "es_US")
+        (True, True)
+        >>> is_negated("I finished hello world", "en_US")
+        False
+    """
+    return bool(set(words(text)) & _NEGATIONS[_lang(locale)])
+
+
+def lets_question_go(text: str, locale: str) -> bool:
+    """``text`` declines a question rather than answering it: a dismissal ("never mind"),
+    a skip ("skip", "no", "paso") or a plain no ("no thanks"). DIALOG.md: every question
+    takes "skip"; at a required slot the pending intent ends politely, with no failure.
+
+    Example:
+        >>> lets_question_go("skip", "en_US"), lets_question_go("no gracias", "es_US")
+        (True, True)
+        >>> lets_question_go("recursion", "en_US")
+        False
+    """
+    return is_dismissal(text, locale) or is_skip(text, locale) or yes_or_no(text, locale) is False

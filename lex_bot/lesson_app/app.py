@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lex_bot.lesson_app.answers import DIALOG_POLICY
 from lex_bot.lesson_app.intents import (
     browse_modules,
     complete_lesson,
@@ -27,7 +28,6 @@ from lex_bot.lesson_app.lesson_slots import forget_abandoned_retries
 from lex_bot.lesson_app.messages import messages_for
 from lex_bot.lesson_app.session import LessonSession
 from lex_bot.lesson_app.turn import LessonTurn
-from lex_bot.lexv2.dialog_policy import DialogPolicy
 from lex_bot.lexv2.observability import share_logger_config
 from lex_bot.lexv2.recording import Recorder
 from lex_bot.lexv2.router import IntentRouter, ProblemKind
@@ -46,7 +46,7 @@ app: IntentRouter[LessonSession] = IntentRouter(
     LessonSession,
     turn_class=LessonTurn,
     problem_replies=localized_problem_replies,
-    dialog_policy=DialogPolicy(),
+    dialog_policy=DIALOG_POLICY,
 )
 app.include_router(greeting.router)
 app.include_router(recommend.router)

@@ -23,8 +23,8 @@ Then it decides the next step:
 * unknown: re-elicit with suggestions;
 * after :data:`MAX_FAILED_ATTEMPTS` failed tries in a row at the same slot
   (:func:`count_failed_attempt`, shared by every elicited slot): give up politely. The same
-  ambiguous name again (the same choices) is not counted again, and "thanks" or "never
-  mind" lets the question go without counting.
+  ambiguous name again (the same choices) is not counted again, and "thanks", "never
+  mind", "skip" or "no" lets the question go without counting (:func:`let_go`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from lex_bot.lesson_app.answers import (
     choice_index,
-    is_dismissal,
+    lets_question_go,
     means_this_lesson,
     score_said,
     yes_or_no,
@@ -165,10 +165,18 @@ def count_failed_attempt(turn: Turn[Any], slot_name: str) -> bool:
     return False
 
 
-def give_up(turn: Turn[Any]) -> LexResponse:
-    """The polite end of a slot question whose retry budget is spent."""
+def give_up(turn: Turn[Any], message_key: str = "lesson.give_up") -> LexResponse:
+    """The polite end of a slot question whose retry budget is spent; ``message_key`` names
+    what was asked for ("lesson.give_up", "modules.give_up")."""
     t = texts(turn)
-    return turn.close(help_reply(turn, t("lesson.give_up")), state=IntentState.FAILED)
+    return turn.close(help_reply(turn, t(message_key)), state=IntentState.FAILED)
+
+
+def let_go(turn: Turn[Any]) -> LexResponse:
+    """The polite end of a slot question the learner declined ("skip", "no", "never mind"):
+    nothing changed, and no failed answer is counted."""
+    forget_failed_attempts(turn)
+    return turn.close(reply(turn, texts(turn)("start.declined")), state=IntentState.FAILED)
 
 
 def forget_abandoned_retries(turn: Turn[Any], call_next: Handler) -> LexResponse:
@@ -285,9 +293,8 @@ def lesson_from_slot(
             )
         key = "lesson.score_kept" if has_score else "lesson.score_not_lesson"
         raise EndTurn(turn.elicit_slot(slot_name, reply(turn, t(key, score=score)), slots=slots))
-    if is_dismissal(raw, turn.locale):  # "thanks", "never mind": let the question go
-        forget_failed_attempts(turn)
-        raise EndTurn(turn.close(reply(turn, t("start.declined")), state=IntentState.FAILED))
+    if lets_question_go(raw, turn.locale):  # "never mind", "skip", "no": let it go
+        raise EndTurn(let_go(turn))
     result = graph.find(raw, limit=MAX_IDS)
     candidates = resolved[:MAX_IDS] or [graph.lesson(m.lesson_id) for m in result.matches]
     repeated = bool(candidates) and {c.id for c in candidates[:PAGE_CHOICES]} == set(

@@ -17,10 +17,14 @@ the session by the router after every response):
 2. another intent (not ``FallbackIntent``) with ``nluConfidence`` of at least
    ``switch_confidence`` (0.75) and above the pending intent's own confidence is a clear
    request: the turn becomes that intent, with the slots Lex interpreted for it;
-3. a question (a ``?`` or ``¿``, or a first word that asks, per locale) is not an answer
-   either: it goes to the best other intent from ``question_confidence`` (0.4, the bots' NLU
-   confidence threshold), else to ``FallbackIntent``;
-4. anything else answers the slot.
+3. a question (a ``?`` or ``¿``, or a first word that asks, per locale, after spoken
+   fillers such as "so", "uh", "pues") is not an answer either: it goes to the best other
+   intent from ``question_confidence`` (0.4, the bots' NLU confidence threshold), else to
+   ``FallbackIntent``;
+4. a request that asks no question ("tell me about X", "show me X", "háblame de X") goes to
+   the best other intent from ``question_confidence`` when it is above the pending intent's
+   own confidence ("show module Functions" at the module question stays an answer);
+5. anything else answers the slot.
 
 A yes/no question (ConfirmIntent) is remembered as ``Intent?``; on DTMF a key press that
 Lex did not read as yes or no ("1" yes, "2" no, ``confirm_keys``) confirms or declines that
@@ -59,6 +63,7 @@ from lex_bot.lexv2.events import (
     IntentState,
     InvocationSource,
     LexEvent,
+    Slot,
 )
 from lex_bot.lexv2.responses import LexResponse
 
@@ -75,6 +80,20 @@ DEFAULT_QUESTION_WORDS: Mapping[str, frozenset[str]] = {
                      "shall", "will", "would", "may"}),
     "es": frozenset({"que", "cual", "cuales", "quien", "quienes", "donde", "cuando", "cuanto",
                      "cuanta", "cuantos", "cuantas", "como", "puedo", "debo"}),
+}  # fmt: skip
+#: Words that open a request without asking ("tell me about X", "dime qué es X"): speech
+#: transcripts carry no "?", and a request is no more an answer than a question is.
+DEFAULT_REQUEST_WORDS: Mapping[str, frozenset[str]] = {
+    "en": frozenset({"tell", "show", "explain", "describe", "give", "teach"}),
+    "es": frozenset({"dime", "dame", "muestrame", "ensename", "explicame", "hablame",
+                     "cuentame", "describeme", "explica", "muestra", "ensena"}),
+}  # fmt: skip
+#: Spoken fillers that may come before a question or request ("so what…", "uh tell me…").
+DEFAULT_FILLERS: Mapping[str, frozenset[str]] = {
+    "en": frozenset({"so", "uh", "um", "umm", "er", "erm", "well", "and", "oh", "ok", "okay",
+                     "hmm", "hey", "but", "then", "now", "like", "actually"}),
+    "es": frozenset({"y", "pues", "bueno", "eh", "este", "entonces", "oye", "mmm", "ah",
+                     "vale", "pero", "ahora"}),
 }  # fmt: skip
 _WORD = re.compile(r"[^\W_]+")
 
@@ -101,12 +120,17 @@ class DialogPolicy:
     question_words: Mapping[str, frozenset[str]] = field(
         default_factory=lambda: dict(DEFAULT_QUESTION_WORDS)
     )
+    request_words: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: dict(DEFAULT_REQUEST_WORDS)
+    )
+    fillers: Mapping[str, frozenset[str]] = field(default_factory=lambda: dict(DEFAULT_FILLERS))
     confirm_keys: Mapping[str, ConfirmationState] = field(
         default_factory=lambda: {"1": ConfirmationState.CONFIRMED, "2": ConfirmationState.DENIED}
     )
 
     def is_question(self, text: str, locale: str) -> bool:
-        """``text`` asks something: a question mark, or a first word that asks.
+        """``text`` asks something: a question mark, or a first word that asks, after
+        spoken fillers ("so", "uh", "pues"): speech transcripts carry no "?".
 
         Example:
             >>> policy = DialogPolicy()
@@ -114,12 +138,64 @@ class DialogPolicy:
             (True, False)
             >>> policy.is_question("¿Cuánto llevo?", "es_US")
             True
+            >>> policy.is_question("uh so what is recursion about", "en_US")
+            True
         """
         stripped = text.strip()
         if stripped.endswith("?") or stripped.startswith("¿"):
             return True
-        words = _WORD.findall(_fold(stripped))
-        return bool(words) and words[0] in self.question_words.get(locale[:2], frozenset())
+        return self._opens_with(stripped, locale, self.question_words)
+
+    def is_request(self, text: str, locale: str) -> bool:
+        """``text`` asks for something without asking a question: a first word (after
+        fillers) that requests ("tell me about X", "show me", "dime", "háblame de").
+
+        Example:
+            >>> policy = DialogPolicy()
+            >>> policy.is_request("tell me about recursion", "en_US")
+            True
+            >>> policy.is_request("eh háblame de recursión", "es_US")
+            True
+            >>> policy.is_request("recursion please", "en_US")
+            False
+        """
+        return self._opens_with(text.strip(), locale, self.request_words)
+
+    def _opens_with(self, text: str, locale: str, openings: Mapping[str, frozenset[str]]) -> bool:
+        language = locale[:2]
+        fillers = self.fillers.get(language, frozenset())
+        words = _WORD.findall(_fold(text))
+        while words and words[0] in fillers:
+            words.pop(0)
+        return bool(words) and words[0] in openings.get(language, frozenset())
+
+    def is_bare_answer(self, slot: Slot | None, transcript: str, locale: str) -> bool:
+        """``transcript`` answers a slot question with the slot's value and nothing else: the
+        value makes up the whole transcript ("What Is Programming?"), or nearly all of it
+        (:func:`value_spans_transcript`) and the transcript neither asks nor requests.
+
+        A bot whose answer *writes* something asks before writing when this is ``False``
+        (Lex fills the slot from part of "tell me about hello world").
+
+        Example:
+            >>> from lex_bot.lexv2.events import SlotValue
+            >>> s = Slot(value=SlotValue(originalValue="recursion", interpretedValue="recursion"))
+            >>> policy = DialogPolicy()
+            >>> policy.is_bare_answer(s, "recursion please", "en_US")
+            True
+            >>> policy.is_bare_answer(s, "explain recursion", "en_US")
+            False
+        """
+        if slot is None or slot.value is None:
+            return False
+        heard = _words(transcript)
+        if any(_words(v) == heard for v in (slot.original, slot.interpreted) if v):
+            return True
+        return (
+            value_spans_transcript(slot, transcript)
+            and not self.is_question(transcript, locale)
+            and not self.is_request(transcript, locale)
+        )
 
     def switch(self, event: LexEvent, asked: str | None) -> Intent | None:
         """The intent this turn really asks for, when it is not an answer to ``asked``.
@@ -163,10 +239,13 @@ class DialogPolicy:
         confidence = best.nlu_confidence or 0.0 if best else 0.0
         if best is not None and confidence >= self.switch_confidence and confidence > own:
             return _fresh(best.intent)
+        plausible = best is not None and confidence >= self.question_confidence
         if self.is_question(transcript, event.locale):
-            if best is not None and confidence >= self.question_confidence:
+            if plausible:
                 return _fresh(best.intent)
             return Intent(name=self.fallback_intent, state=IntentState.IN_PROGRESS)
+        if self.is_request(transcript, event.locale) and plausible and confidence > own:
+            return _fresh(best.intent)
         return None
 
     def _confirmed_by_key(self, event: LexEvent, pending: str) -> Intent | None:
@@ -213,6 +292,29 @@ class DialogPolicy:
             if slots.get(proposed.dialog_action.slot_to_elicit) is None:
                 return f"{intent}.{proposed.dialog_action.slot_to_elicit}"
         return None
+
+
+def value_spans_transcript(slot: Slot | None, transcript: str, *, extra_words: int = 2) -> bool:
+    """The slot's value makes up (nearly) all of ``transcript``: at most ``extra_words``
+    words of the transcript are not words of the value ("it's recursion", "recursion
+    please").
+
+    An answer that only *contains* the value ("tell me about hello world", Lex filling the
+    slot from part of the utterance, "Custom slot types") may be a different request; a bot
+    whose answer writes something asks before writing.
+
+    Example:
+        >>> from lex_bot.lexv2.events import SlotValue
+        >>> s = Slot(value=SlotValue(originalValue="hello world", interpretedValue="Hello, World!"))
+        >>> value_spans_transcript(s, "hello world please"), value_spans_transcript(
+        ...     s, "tell me about hello world")
+        (True, False)
+    """
+    if slot is None or slot.value is None:
+        return False
+    heard = _words(transcript)
+    value = {w for v in (slot.original, slot.interpreted) if v for w in _words(v)}
+    return bool(value) and sum(1 for w in heard if w not in value) <= extra_words
 
 
 def _answers_with_listed_value(intent: Intent, slot_name: str, transcript: str) -> bool:

@@ -5,7 +5,9 @@ ElicitSlot for Module, which the module's name, its number or ordinal on the pag
 second one") or a key press answers. It is shown a card's worth (5) at a time, so the text
 names exactly the card's modules; "more" shows the next ones. A partial name that fits
 several modules ("testing": Tools and Testing, Testing in Depth) is asked about, never
-settled on the first; an unknown module counts against the slot's retry budget.
+settled on the first; an unknown module counts against the slot's retry budget, a number
+past the list says there is no such choice, "skip" or "no thanks" lets the question go, and
+"show me the modules" (the Browse modules button) shows the list again.
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ from typing import TYPE_CHECKING
 
 from knowledge_graph import LessonStatus
 from knowledge_graph.text import fold_text
-from lex_bot.lesson_app.answers import choice_index
-from lex_bot.lesson_app.lesson_slots import count_failed_attempt, give_up, slot_text
+from lex_bot.lesson_app.answers import choice_index, lets_question_go
+from lex_bot.lesson_app.lesson_slots import (
+    count_failed_attempt,
+    forget_failed_attempts,
+    give_up,
+    let_go,
+    slot_text,
+)
 from lex_bot.lesson_app.lists import PAGE_CHOICES, cut, more_line, with_more
 from lex_bot.lesson_app.offers import marked_title, startable_choice
 from lex_bot.lesson_app.presentation import bullet_list, button_value
@@ -44,9 +52,16 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
     module = next((m for m in modules if key in (fold_text(m.name), fold_text(m.key))), None)
     by_key = {m.key: m for m in modules}
     offered = [by_key[k] for k in turn.session.choices if k in by_key]
-    if module is None and offered and turn.session.asked == f"{turn.intent.name}.{SLOT}":
+    answering = turn.session.asked == f"{turn.intent.name}.{SLOT}"
+    if module is None and offered and answering:
         index = choice_index(wanted, turn.locale, len(offered))
         module = offered[index] if index is not None else None
+    if module is None and answering:
+        if lets_question_go(wanted, turn.locale):  # "skip", "no thanks": no failure
+            return let_go(turn)
+        if key == fold_text(turn.t("button.modules.value")):  # the list asked for again
+            forget_failed_attempts(turn)
+            return modules_page(turn, 0)
     partial = [m for m in modules if key and (key in fold_text(m.name) or key in fold_text(m.key))]
     if module is None and len(partial) == 1:
         module = partial[0]
@@ -54,7 +69,10 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
         # An unknown name, or a partial one that fits several modules equally: ask, offering
         # the modules it fits (else all of them), one page at a time.
         if count_failed_attempt(turn, SLOT):
-            return give_up(turn)
+            return give_up(turn, "modules.give_up")
+        if wanted.strip().isdigit() and offered:  # a key or number past the list
+            head = turn.t("modules.no_choice", number=wanted.strip(), count=len(offered))
+            return modules_page(turn, 0, head=head)
         return modules_page(turn, 0, heard=wanted, among=partial)
     if turn.is_dialog_hook:
         return turn.delegate(slots={**turn.intent.slots, SLOT: _module_slot(module.name)})
@@ -62,7 +80,12 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
 
 
 def modules_page(
-    turn: LessonTurn, offset: int, *, heard: str | None = None, among: list[Module] | None = None
+    turn: LessonTurn,
+    offset: int,
+    *,
+    heard: str | None = None,
+    among: list[Module] | None = None,
+    head: str | None = None,
 ) -> LexResponse:
     """The course's modules (or ``among``) from ``offset`` on, a page at a time, as a question
     for the Module slot: the text names exactly the page's modules and the card holds one
@@ -70,6 +93,7 @@ def modules_page(
 
     Parameters:
         heard: a module name that matched no module, or several (said in the question).
+        head: the line before the list, when something else must be said first.
     """
     t = turn.t
     modules = turn.graph.modules()
@@ -84,11 +108,11 @@ def modules_page(
         (m.name, button_value(t("button.module.value", name=m.name), m.name)) for m in page.items
     ]
     names = t.join([m.name for m in page.items], "or")
-    if heard is not None:
+    if head is None and heard is not None:
         head = t("modules.ambiguous" if among else "modules.unknown", heard=heard)
-    elif page.offset:
+    elif head is None and page.offset:
         head = t("modules.rest")
-    else:
+    elif head is None:
         head = t("modules.head", modules=t.plural("count.modules", len(modules)))
     voice = f"{head.rstrip(':')}: {names}."
     if page.rest:

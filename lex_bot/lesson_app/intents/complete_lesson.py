@@ -12,7 +12,8 @@ What the learner hears follows the lesson's state before and after (``turn.lesso
   it, what mastering it unlocks, and a Retake button;
 * already mastered: nothing changed (or the better best score);
 * a locked lesson: the bot asks first ("Mark it finished anyway?"); yes records it, no
-  records nothing.
+  records nothing;
+* a negated utterance ("I didn't finish hello world", "not hello world") records nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import math
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
-from lex_bot.lesson_app.answers import is_skip
+from lex_bot.lesson_app.answers import DIALOG_POLICY, is_negated, is_skip
 from lex_bot.lesson_app.lesson_slots import (
     count_failed_attempt,
     filled_slot,
@@ -87,6 +88,12 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         and asked[0] in graph
     ):
         turn.intent.slots[SLOT] = filled_slot(graph.lesson(asked[0]))
+    if (
+        turn.confirmation_state is ConfirmationState.NONE
+        and turn.session.asked != f"{turn.intent.name}.{SCORE}"
+        and is_negated(turn.event.input_transcript, turn.locale)
+    ):  # "I didn't finish hello world", "not hello world": nothing to record
+        return turn.close(turn.reply(t("complete.locked_declined")))
     if turn.is_dialog_hook and slot_text(turn, SLOT) is None:
         current = turn.progress.current_lesson
         if current and current in graph:
@@ -97,23 +104,44 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         return mastery
     if note:
         turn.state["answer_now"] = True  # the note would not survive a Delegate
+    answer = turn.confirmation_state
+    if answer is ConfirmationState.DENIED:  # "no" to "Mark X as finished (anyway)?"
+        return turn.close(turn.reply(t("complete.locked_declined")))
+    # An answer to "Which lesson do you mean?" that only contains a lesson name ("tell me
+    # about hello world") may be another request: ask before writing progress.
+    partial = (
+        turn.is_dialog_hook
+        and answer is ConfirmationState.NONE
+        and turn.session.asked == f"{turn.intent.name}.{SLOT}"
+        and not DIALOG_POLICY.is_bare_answer(
+            turn.slot(SLOT), turn.event.input_transcript, turn.locale
+        )
+    )
+    if partial:
+        turn.state["answer_now"] = True
 
     lesson = turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name")
     before = turn.lesson_state(lesson.id)
-    answer = turn.confirmation_state
-    if before.to_finish and before.status is not LessonStatus.MASTERED:
-        if answer is ConfirmationState.DENIED:
-            return turn.close(turn.reply(t("complete.locked_declined")))
-        if answer is not ConfirmationState.CONFIRMED:
-            missing = _titles(turn, list(before.to_finish))
-            turn.session.choices = [lesson.id]  # for a key press answering the question
-            return turn.confirm_intent(
-                turn.reply(
-                    t("complete.locked_confirm", title=lesson.title, missing=missing),
-                    yes_no_choices(t),
-                    keys=True,
-                )
+    if (
+        before.to_finish
+        and before.status is not LessonStatus.MASTERED
+        and answer is not ConfirmationState.CONFIRMED
+    ):
+        missing = _titles(turn, list(before.to_finish))
+        turn.session.choices = [lesson.id]  # for a key press answering the question
+        return turn.confirm_intent(
+            turn.reply(
+                t("complete.locked_confirm", title=lesson.title, missing=missing),
+                yes_no_choices(t),
+                keys=True,
             )
+        )
+    if partial:
+        turn.session.choices = [lesson.id]  # for a key press answering the question
+        return turn.confirm_intent(
+            turn.reply(t("complete.confirm", title=lesson.title), yes_no_choices(t), keys=True),
+            slots={**turn.intent.slots, SLOT: filled_slot(lesson)},
+        )
     given = 1.0 if mastery is None else mastery
     result = turn.store.complete_lesson(turn.learner_id, lesson.id, given)
     progress = result.progress

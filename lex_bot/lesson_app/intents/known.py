@@ -14,10 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD
+from lex_bot.lesson_app.answers import lets_question_go
 from lex_bot.lesson_app.lesson_slots import (
     count_failed_attempt,
     forget_failed_attempts,
     give_up,
+    let_go,
     yes_no_choices,
 )
 from lex_bot.lesson_app.turn import LessonTurn
@@ -99,6 +101,8 @@ def already_know(turn: LessonTurn) -> LexResponse:
         elif lesson not in lessons:
             lessons.append(lesson)
     if not lessons:
+        if lets_question_go(turn.event.input_transcript, turn.locale):  # "skip", "no"
+            return let_go(turn)
         if missing and count_failed_attempt(turn, SLOT):
             return give_up(turn)
         head = t("known.not_found", names=t.join(missing, "or")) if missing else ""

@@ -4,7 +4,9 @@ Every list cut short (a learning path, a module's lessons, the list of modules, 
 candidates for a lesson name, the lessons a sentence named only partly) ends with "…and N
 more" and leaves ``session.more`` (``lex_bot.lesson_app.lists``); this intent continues it.
 A list of choices continues as the same question (the pending slot asked again, with the
-next page of choices), so "the second one" or a key press answers it as before. Every other
+next page of choices), so "the second one" or a key press answers it as before; a list
+that came with a yes/no question ("…and 4 more. Shall we start it?") ends with the
+question asked again, so the "yes" that follows still answers it. Every other
 intent forgets the cut list (:func:`forget_finished_lists`), so "more" never continues a
 list the learner has left.
 """
@@ -14,11 +16,12 @@ from __future__ import annotations
 from lex_bot.lesson_app.intents.browse_modules import module_page, modules_page
 from lex_bot.lesson_app.intents.goals import path_page
 from lex_bot.lesson_app.intents.progress import score_line
-from lex_bot.lesson_app.lesson_slots import help_reply, offer_lessons
+from lex_bot.lesson_app.lesson_slots import help_reply, offer_lessons, yes_no_choices
 from lex_bot.lesson_app.lists import PAGE_CHOICES, continued, cut, with_more
 from lex_bot.lesson_app.offers import marked_title, startable_choice
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.turn import LessonTurn
+from lex_bot.lexv2.dialog_policy import CONFIRM_MARK
 from lex_bot.lexv2.events import Intent, IntentState
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Handler, Router, Turn
@@ -31,6 +34,8 @@ INTENT = "ShowMore"
 @router.intent(INTENT)
 def show_more(turn: LessonTurn) -> LexResponse:
     found, graph = continued(turn), turn.graph
+    asked = turn.session.asked or ""
+    confirming = asked[:-1] if asked.endswith(CONFIRM_MARK) else None
     turn.session.more = []
     if found is not None:
         kind, key, offset, ids = found
@@ -60,7 +65,10 @@ def show_more(turn: LessonTurn) -> LexResponse:
                     intent=_pending(intent_name),
                 )
         if kind in ("lessons", "scores"):
-            return _lessons_page(turn, kind, [i for i in ids if i in graph], offset)
+            ids = [i for i in ids if i in graph]
+            return _lessons_page(turn, kind, ids, offset, confirming=confirming)
+    if confirming is not None:  # nothing left to show: the question still is
+        return _ask_again(turn, confirming, turn.t("more.none"))
     return turn.close(help_reply(turn, turn.t("more.none")))
 
 
@@ -75,10 +83,42 @@ def _as_pending(turn: LessonTurn, name: str, answer: object) -> LexResponse:
     return answer()  # type: ignore[operator]
 
 
-def _lessons_page(turn: LessonTurn, kind: str, ids: list[str], offset: int) -> LexResponse:
+def _ask_again(turn: LessonTurn, pending: str, text: str, voice: str | None = None) -> LexResponse:
+    """``text``, then the yes/no question still pending on intent ``pending`` asked again
+    (a ConfirmIntent on it, as the first time; its subject is kept in the session)."""
+    t, graph = turn.t, turn.graph
+    question = t("more.yes_or_no")
+    if pending == "StartLesson" and turn.session.offered_lesson in graph:
+        question = t("start.again", title=graph.lesson(turn.session.offered_lesson).title)
+    elif pending == "CompleteLesson" and len(turn.session.choices) == 1:
+        if turn.session.choices[0] in graph:
+            question = t("complete.confirm", title=graph.lesson(turn.session.choices[0]).title)
+    elif pending == "AlreadyKnow" and turn.session.known[1:]:
+        titles = [graph.lesson(i).title for i in turn.session.known[1:] if i in graph]
+        question = t.plural("known.confirm", len(titles), titles=t.join(titles))
+    elif pending == "ResetProgress":
+        question = t("reset.confirm")
+    elif pending == "RecommendNextLesson":
+        question = t("greeting.again")
+    return turn.confirm_intent(
+        turn.reply(
+            f"{text}\n{question}",
+            yes_no_choices(t),
+            voice_text=f"{voice or text} {question}",
+            keys=True,
+        ),
+        intent=_pending(pending),
+    )
+
+
+def _lessons_page(
+    turn: LessonTurn, kind: str, ids: list[str], offset: int, *, confirming: str | None = None
+) -> LexResponse:
     """The rest of a list of lessons a sentence named partly: each with what is true of it
     now (mastered, attempted; or its score, for ``scores``), and Start buttons for those
-    that can be started."""
+    that can be started. When the list came with a yes/no question (``confirming``, the
+    pending intent), the page ends with that question asked again, and its buttons are
+    Yes and No."""
     t, graph = turn.t, turn.graph
     page = cut(turn, ids, offset, PAGE_CHOICES, kind, "", ids=ids)
     states = [turn.lesson_state(i, with_path=False) for i in page.items]
@@ -88,6 +128,8 @@ def _lessons_page(turn: LessonTurn, kind: str, ids: list[str], offset: int) -> L
         lines = [marked_title(t, graph, state) for state in states]
     choices = [c for state in states if (c := startable_choice(t, graph, state))]
     text = with_more(t, f"{t('more.head')}\n{bullet_list(lines)}", page)
+    if confirming is not None:
+        return _ask_again(turn, confirming, text, t.join(lines))
     return turn.close(turn.reply(text, choices, voice_text=t.join(lines)))
 
 
