@@ -42,6 +42,7 @@ from paths import ROOT
 
 from lambda_function import lambda_handler
 from lex_bot.devtools.event_factory import lex_event, slot
+from lex_bot.devtools.speech_lint import compare_forms
 
 CI_EXAMPLES = 6
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", CI_EXAMPLES))
@@ -191,3 +192,85 @@ def test_offers_and_numbers_are_true_for_every_lesson(state, store) -> None:  # 
         for intent in ("StartLesson", "ShowPrerequisites", "LessonInfo"):
             checker.check(ask(intent, named), about=lesson.id)
         checker.check(ask("ShowLearningPath", {"GoalLesson": slot(lesson.title)}), lesson.id)
+
+
+# --------------------------------------------------------------------------- spoken answers
+
+
+def _strings(value: object) -> list[str]:
+    """A course text as written: one string, or one per locale (``{en_US: ..., es_US: ...}``)."""
+    if isinstance(value, dict):
+        return [str(v) for v in value.values() if v]
+    return [str(value)] if value else []
+
+
+def content_names() -> list[str]:
+    """Every lesson title, module name and course title of the course files, in every locale
+    they are written in: the content items an answer and its spoken form must share."""
+    import yaml
+
+    names: set[str] = set()
+    for path in sorted((ROOT / "data" / "lessons").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        names.update(_strings(data["course"].get("title")))
+        for spec in data["lessons"]:
+            names.update(_strings(spec.get("title")))
+            names.update(_strings(spec.get("module")))
+    return sorted(names)
+
+
+NAMES = content_names()
+VOICE_EXAMPLES = max(2, EXAMPLES // 2)
+
+
+def ask_in(intent: str, slots: dict[str, Any], locale: str, mode: str) -> dict[str, Any]:
+    event = lex_event(intent, slots, transcript="oracle", session_id=LEARNER, locale=locale,
+                      input_mode=mode)  # fmt: skip
+    return lambda_handler(event, None)
+
+
+def spoken_matches_text(intent: str, slots: dict[str, Any], locale: str) -> None:
+    """The same request on text and on voice: the voice answer is speakable SSML only (no
+    card), and says the same titles, module names and numbers as the text answer."""
+    text = ask_in(intent, slots, locale, "Text")
+    voice = ask_in(intent, slots, locale, "Speech")
+    kinds = {m["contentType"] for m in voice.get("messages") or []}
+    assert kinds == {"SSML"}, f"{intent} {slots} ({locale}) on voice: {kinds}"
+    spoken = [m["content"] for m in voice["messages"]]
+    offered = [b["text"] for b in buttons_of(text)]
+    problems = compare_forms(texts_of(text), spoken, NAMES, offered=offered)
+    assert not problems, f"{intent} {slots} ({locale}): {problems}\n{texts_of(text)}\n{spoken}"
+
+
+@pytest.mark.reliability(
+    area="Speech",
+    tried="every intent about every lesson, in en_US and es_US, for generated learner states",
+    scale=f"{VOICE_EXAMPLES} learner states per run in CI, plus the fixed ones",
+    outcome="every voice answer passes the speech lint and says what the text answer says",
+)
+@settings(SETTINGS, max_examples=VOICE_EXAMPLES)
+@given(state=learner_states())
+@example(state=([], None))  # a new learner
+@example(state=([("python-intro/installing-python", 1), ("python-intro/hello-world", 0.4)], None))
+@example(state=([(lesson, 1.0) for lesson in IDS], "python-intro/classes"))  # all mastered
+def test_spoken_answers_say_what_the_text_says(state, store) -> None:  # type: ignore[no-untyped-def]
+    """Every SSML answer also passes the speech lint (the autouse check in conftest)."""
+    completions, goal = state
+    store.reset(LEARNER)
+    for lesson, mastery in completions:
+        store.complete_lesson(LEARNER, lesson, mastery)
+    if goal is not None:
+        store.set_goal(LEARNER, goal)
+    for locale in ("en_US", "es_US"):
+        for intent in ("RecommendNextLesson", "ShowProgress", "Greeting", "BrowseModules", "Help"):
+            spoken_matches_text(intent, {}, locale)
+        for module in sorted({lesson.module for lesson in LESSONS.values()}):
+            spoken_matches_text("BrowseModules", {"Module": slot(module)}, locale)
+        for lesson in LESSONS.values():
+            named = {"LessonName": slot(lesson.title)}
+            for intent in ("StartLesson", "ShowPrerequisites", "LessonInfo"):
+                spoken_matches_text(intent, named, locale)
+            spoken_matches_text("ShowLearningPath", {"GoalLesson": slot(lesson.title)}, locale)
+            spoken_matches_text("SetLearningGoal", {"GoalLesson": slot(lesson.title)}, locale)
+        if goal is not None:
+            store.set_goal(LEARNER, goal)

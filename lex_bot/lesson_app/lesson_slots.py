@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from lex_bot.lesson_app.answers import choice_index, is_dismissal, means_this_lesson, yes_or_no
 from lex_bot.lesson_app.messages import Messages
-from lex_bot.lesson_app.presentation import button_value, reply, texts
+from lex_bot.lesson_app.presentation import Label, button_value, reply, speech_of, texts
+from lex_bot.lesson_app.speech import heard, spoken_for
 from lex_bot.lexv2.events import IntentState, Slot, SlotShape, SlotValue
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import EndTurn, Handler, Turn
@@ -61,23 +62,42 @@ def _log_unresolved(turn: Turn[Any], slot_name: str, raw: str, outcome: str) -> 
     )
 
 
-def lesson_choice(lesson: Lesson) -> tuple[str, str]:
-    """A ``(label, value)`` button for a lesson; the value resolves back to the lesson."""
-    return lesson.title, button_value(lesson.title, lesson.id, lesson.key)
+def lesson_choice(lesson: Lesson, t: Messages | None = None) -> tuple[str, str]:
+    """A ``(label, value)`` button for a lesson; the value resolves back to the lesson.
+
+    The label is the title; on voice it is said in its language (``t``'s locale decides
+    whether that needs marking).
+    """
+    s = spoken_for(t.locale if t is not None else "en_US")
+    label = Label(lesson.title, s.title(lesson), offer=False)
+    return label, button_value(lesson.title, lesson.id, lesson.key)
+
+
+def action_label(t: Messages, action: str, lesson: Lesson) -> Label:
+    """The label ``button.<action>`` for a lesson; said as ``button.<action>.spoken`` (an
+    action the spoken question offers) where the catalogue has one."""
+    s = spoken_for(t.locale)
+    text = t(f"button.{action}", title=lesson.title)
+    if s.has(f"button.{action}.spoken"):
+        title = s.title(lesson)
+        said = s(f"button.{action}.spoken", title=title)
+        return Label(text, said, subject=title, short=s(f"button.{action}.it"))
+    return Label(text, s(f"button.{action}", title=s.title(lesson)), offer=False)
 
 
 def action_choice(t: Messages, action: str, lesson: Lesson) -> tuple[str, str]:
     """A button for ``action`` ("start", "done", "info") on a lesson.
 
-    The label is ``button.<action>`` and the value the utterance ``button.<action>.value``,
-    naming the lesson by title, or by id when the title would make the value too long.
+    The label is ``button.<action>`` (:func:`action_label`) and the value the utterance
+    ``button.<action>.value``, naming the lesson by title, or by id when the title would
+    make the value too long.
     """
     value = button_value(
         t(f"button.{action}.value", name=lesson.title),
         t(f"button.{action}.value", name=lesson.id),
         t(f"button.{action}.value", name=lesson.key),
     )
-    return t(f"button.{action}", title=lesson.title), value
+    return action_label(t, action, lesson), value
 
 
 def start_choice(t: Messages, lesson: Lesson) -> tuple[str, str]:
@@ -107,16 +127,21 @@ def filled_slot(lesson: Lesson, original: str | None = None) -> Slot:
 
 
 def yes_no_choices(t: Messages) -> list[tuple[str, str]]:
-    """ "Yes" and "No" buttons for a yes/no question (ConfirmIntent)."""
-    return [(t("button.yes"), t("button.yes.value")), (t("button.no"), t("button.no.value"))]
+    """ "Yes" and "No" buttons for a yes/no question (ConfirmIntent); on voice the question
+    itself is asked, and only their keys are read (on DTMF)."""
+    s = spoken_for(t.locale)
+    return [
+        (Label(t("button.yes"), s("button.yes"), offer=False), t("button.yes.value")),
+        (Label(t("button.no"), s("button.no"), offer=False), t("button.no.value")),
+    ]
 
 
 def help_choices(turn: Turn[Any]) -> list[tuple[str, str]]:
-    t = texts(turn)
+    """What to do next: what to learn, the modules, help (on voice, offered as a question)."""
+    t, s = texts(turn), speech_of(turn)
     return [
-        (t("button.next"), t("button.next.value")),
-        (t("button.modules"), t("button.modules.value")),
-        (t("button.help"), t("button.help.value")),
+        (Label(t(f"button.{name}"), s(f"button.{name}.spoken")), t(f"button.{name}.value"))
+        for name in ("next", "modules", "help")
     ]
 
 
@@ -220,7 +245,11 @@ def lesson_from_slot(
             carrying the resolved lesson in the dialog code hook, or a polite give-up).
     """
 
-    t = texts(turn)
+    t, sp = texts(turn), speech_of(turn)
+
+    def sp_titles(lessons: list[Lesson]) -> str:
+        return sp.join([sp.title(lesson) for lesson in lessons], "or")
+
     slot = turn.slot(slot_name)
     raw = slot_text(turn, slot_name)
     if raw is None:
@@ -262,20 +291,20 @@ def lesson_from_slot(
         _log_unresolved(turn, slot_name, raw, "gave_up")
         raise EndTurn(give_up(turn))
     cleared = {**turn.intent.slots, slot_name: None}
+    said_back = heard(raw, turn.locale)
     ambiguous = len(resolved) > 1 or result.ambiguous
     if candidates:
         key = "lesson.ambiguous" if ambiguous else "lesson.did_you_mean"
         _log_unresolved(turn, slot_name, raw, "ambiguous" if ambiguous else "not_confident")
         turn.session.choices = [c.id for c in candidates]
-        names = t.join([c.title for c in candidates], "or")
         raise EndTurn(
             turn.elicit_slot(
                 slot_name,
                 reply(
                     turn,
-                    t(key, heard=raw, options=names),
-                    [lesson_choice(c) for c in candidates],
-                    voice_text=t(f"{key}.voice", heard=raw),
+                    t(key, heard=raw, options=t.join([c.title for c in candidates], "or")),
+                    [lesson_choice(c, t) for c in candidates],
+                    voice_text=sp(key, heard=said_back, options=sp_titles(candidates)),
                     keys=True,
                 ),
                 slots=cleared,
@@ -287,14 +316,15 @@ def lesson_from_slot(
     mastery = progress.mastery() if progress is not None else ()
     suggestions = [graph.lesson(r.lesson_id) for r in graph.recommend(mastery, k=3)]
     turn.session.choices = [s.id for s in suggestions]
+    key = "lesson.unknown" if suggestions else "lesson.unknown.none"
     raise EndTurn(
         turn.elicit_slot(
             slot_name,
             reply(
                 turn,
-                t("lesson.unknown", heard=raw),
-                [lesson_choice(s) for s in suggestions],
-                voice_text=t("lesson.unknown.voice", heard=raw),
+                t(key, heard=raw),
+                [lesson_choice(s, t) for s in suggestions],
+                voice_text=sp(key, heard=said_back, options=sp_titles(suggestions)),
                 keys=True,
             ),
             slots=cleared,

@@ -7,16 +7,22 @@ a key press answers; an unknown module counts against the slot's retry budget.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from knowledge_graph import LessonStatus
 from knowledge_graph.text import fold_text
 from lex_bot.lesson_app.answers import choice_index
 from lex_bot.lesson_app.lesson_slots import count_failed_attempt, give_up, slot_text
 from lex_bot.lesson_app.offers import marked_title, startable_choice
-from lex_bot.lesson_app.presentation import bullet_list, button_value
+from lex_bot.lesson_app.presentation import button_value
+from lex_bot.lesson_app.speech import heard, module_name
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import Slot, SlotValue
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lex_bot.lesson_app.messages import Messages
 
 router = Router()
 
@@ -30,23 +36,25 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
     modules = graph.modules()
     wanted = slot_text(turn, SLOT)
     if wanted is None:
-        lines = [
-            t("modules.line", module=m.name, lessons=t.lessons(len(m.lesson_ids))) for m in modules
-        ]
         choices = [
             (m.name, button_value(t("button.module.value", name=m.name), m.name)) for m in modules
         ]
-        names = t.join([m.name for m in modules])
-        count = t.plural("count.modules", len(modules))
-        return turn.elicit_slot(
-            SLOT,
-            turn.reply(
-                f"{t('modules.head', modules=count)}\n{bullet_list(lines)}",
-                choices,
-                voice_text=t("modules.voice", modules=count, names=names),
-                keys=True,
-            ),
-        )
+
+        def answer(t: Messages) -> str:
+            count = t.plural("count.modules", len(modules))
+            lines = [
+                t(
+                    "modules.line",
+                    module=module_name(t, graph, m),
+                    lessons=t.lessons(len(m.lesson_ids)),
+                )
+                for m in modules
+            ]
+            return t.listing(t("modules.head", modules=count), lines)
+
+        s = turn.speech
+        spoken = s.sentences(answer(s), s("modules.ask"))
+        return turn.elicit_slot(SLOT, turn.reply(answer(t), choices, voice_text=spoken, keys=True))
     key = fold_text(wanted)
     module = next((m for m in modules if fold_text(m.name) == key), None)
     if module is None:
@@ -58,9 +66,12 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
         if count_failed_attempt(turn, SLOT):
             return give_up(turn)
         choices = [(m.name, button_value(m.name)) for m in modules]
+        s = turn.speech
+        names = s.join([module_name(s, graph, m) for m in modules], "or")
+        spoken = s("modules.unknown", heard=heard(wanted, turn.locale), options=names)
         return turn.elicit_slot(
             SLOT,
-            turn.reply(t("modules.unknown", heard=wanted), choices),
+            turn.reply(t("modules.unknown", heard=wanted), choices, voice_text=spoken, keys=True),
             slots={**turn.intent.slots, SLOT: None},
         )
     if turn.is_dialog_hook:
@@ -79,16 +90,24 @@ def module_page(turn: LessonTurn, name: str, offset: int) -> LexResponse:
     states = [turn.lesson_state(lesson.id, with_path=False) for lesson in lessons]
     offset = min(max(offset, 0), max(len(states) - 1, 0))
     page = states[offset : offset + LESSON_LINES]
-    lines = [marked_title(t, graph, state) for state in page]
     rest = len(states) - offset - len(page)
     if rest > 0:
-        lines.append(t("path.more", count=rest))
         turn.session.more = ["module", module.name, str(offset + len(page))]
     mastered = sum(state.status is LessonStatus.MASTERED for state in states)
-    head = t("modules.lessons", module=module.name, lessons=t.lessons(len(lessons)), done=mastered)
     choices = [c for state in page if (c := startable_choice(t, graph, state))][:5]
-    voice = f"{head.rstrip(':')}."  # the list the colon announces is not read on voice
-    return turn.close(turn.reply(f"{head}\n{bullet_list(lines)}", choices, voice_text=voice))
+
+    def answer(t: Messages) -> str:
+        lines = [marked_title(t, graph, state) for state in page]
+        head = t(
+            "modules.lessons",
+            module=module_name(t, graph, module),
+            lessons=t.lessons(len(lessons)),
+            done=mastered,
+        )
+        more = t("path.more", count=rest) if rest > 0 else ""
+        return t.lines(t.listing(head, lines), more)
+
+    return turn.close(turn.reply(answer(t), choices, voice_text=answer(turn.speech)))
 
 
 def _module_slot(name: str) -> Slot:

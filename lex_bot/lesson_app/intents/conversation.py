@@ -15,7 +15,7 @@ router = Router()
 @router.intent("Help")
 def help_intent(turn: LessonTurn) -> LexResponse:
     t = turn.t
-    return turn.close(turn.reply(t("help"), help_choices(turn), voice_text=t("help.voice")))
+    return turn.close(turn.reply(t("help"), help_choices(turn), voice_text=turn.speech("help")))
 
 
 @router.intent("Goodbye")
@@ -33,7 +33,7 @@ def fallback_intent(turn: LessonTurn) -> LexResponse:
     if picked is not None:
         return picked
     return turn.elicit_intent(
-        turn.reply(t("fallback"), help_choices(turn), voice_text=t("fallback.voice"))
+        turn.reply(t("fallback"), help_choices(turn), voice_text=turn.speech("fallback"))
     )
 
 
