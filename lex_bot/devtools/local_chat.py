@@ -500,6 +500,7 @@ SCRIPT_HELP = """A conversation script, one instruction per line:
   ?intent Name      the last turn's intent      ?action ElicitSlot   its dialog action
   ?state Fulfilled  the intent's state          ?slot LessonName     the slot being elicited
   ?card / ?no-card  the last reply has (not) a card with buttons
+  ?ssml text        the last reply's SSML, markup included, contains text
   @locale es_US     @voice    @text    @dtmf (key presses: "> 2" sends the digit)
   @session reset    (new Lex session, same learner)
   @session new      (a new learner)    @session NAME (that learner)
@@ -665,6 +666,13 @@ def _expectation(last: LexTurnResult, expectation: str) -> str | None:
     if keyword in checks:
         if str(checks[keyword]) != argument:
             return f"expected {keyword} {argument}, got {checks[keyword]}"
+        return None
+    if keyword == "ssml" and argument:
+        markup = "\n".join(
+            str(m.get("content")) for m in last.messages if m.get("contentType") == "SSML"
+        )
+        if argument not in markup:
+            return f"SSML lacks {argument!r}: {markup!r}"
         return None
     if keyword in ("card", "no-card") and not argument:
         has = bool(last.buttons)

@@ -141,9 +141,10 @@ def reply(
 
 def _offered(label: Label, said: str, *, alone: bool) -> SSML:
     """How the spoken question offers ``label``: briefly ("start it") when it is the only
-    offer and the answer has just named its lesson."""
-    if alone and label.short and label.subject and label.subject in said:
-        return label.short
+    offer and the answer has just ended by naming its lesson ("... is Hello, World!")."""
+    if alone and label.short and label.subject:
+        if re.search(re.escape(label.subject) + r"[.!?]?\s*$", said):
+            return label.short
     return label.speech
 
 
