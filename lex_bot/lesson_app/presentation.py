@@ -142,9 +142,11 @@ def reply(
 def _offered(label: Label, said: str, *, alone: bool) -> SSML:
     """How the spoken question offers ``label``: briefly ("start it") when it is the only
     offer and the answer has just ended by naming its lesson ("... is Hello, World!")."""
-    if alone and label.short and label.subject:
-        if re.search(re.escape(label.subject) + r"[.!?]?\s*$", said):
-            return label.short
+    named_last = bool(label.subject) and re.search(
+        re.escape(label.subject or "") + r"[.!?]?\s*$", said
+    )
+    if alone and label.short and named_last:
+        return label.short
     return label.speech
 
 
