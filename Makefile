@@ -21,7 +21,7 @@ help:
 	@echo "make package build/function.zip + build/layer.zip + build/publisher.zip (ARCH=arm64 or x86_64)"
 	@echo "make template regenerate the Lex bot part of deploy/template.yaml from lex_bot/"
 	@echo "make publish-graph DEST=/mnt/lessons (or s3://bucket/prefix/) [SRC=data/lessons]"
-	@echo "make sync-slots BOT_ID=... [ALIAS_ID=...] push lesson names to a deployed bot"
+	@echo "make sync-slots BOT_ID=... [ALIAS_ID=...] push each locale's lesson and module names to a deployed bot"
 
 # Installs come from the lock files only: every package pinned, with its hashes (pip's
 # hash-checking mode), so tests, chat and package run exactly the same versions. The

@@ -1,8 +1,9 @@
 """Generate the Lex part of ``deploy/template.yaml`` from the bot definition and slot values.
 
 Inputs: ``lex_bot/lesson_app/bot_definition.yaml`` (bot, locales, slot types, intents), the
-generated ``lex_bot/lesson_app/slot_values.json`` (``{slot_type: [{"value", "synonyms"}]}``)
-and the message catalogues (slot prompts are catalogue keys). Output: the ``AWS::Lex::Bot``,
+generated ``lex_bot/lesson_app/slot_values.json`` (``{locale: {slot_type: [{"value",
+"synonyms"}]}}``: each locale's slot types get that locale's values) and the message
+catalogues (slot prompts are catalogue keys). Output: the ``AWS::Lex::Bot``,
 ``AWS::Lex::BotVersion``, ``AWS::Lex::BotAlias`` and the two ``AWS::Lambda::Permission``
 resources, written between the ``BEGIN GENERATED`` / ``END GENERATED`` marker comments of the
 template (the hand-written rest keeps its comments).
@@ -306,7 +307,7 @@ def bot_locales(
         if spec.get("voice_engine"):
             voice["Engine"] = str(spec["voice_engine"])
         entry["VoiceSettings"] = voice
-        slot_types = _slot_types(definition, slot_values)
+        slot_types = _slot_types(definition, slot_values.get(locale) or {})
         if slot_types:
             entry["SlotTypes"] = slot_types
         entry["Intents"] = [
@@ -490,10 +491,10 @@ def load_definition(path: Path = DEFINITION_PATH) -> dict[str, Any]:
 
 
 def load_slot_values(path: Path = SLOT_VALUES_PATH) -> dict[str, Any]:
-    """Read the generated slot values (``{slot_type: [{"value", "synonyms"}]}``)."""
+    """Read the generated slot values (``{locale: {slot_type: [{"value", "synonyms"}]}}``)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise BotTemplateError(f"{path}: expected an object of slot types")
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise BotTemplateError(f"{path}: expected an object of locales, each of slot types")
     return data
 
 

@@ -4,12 +4,13 @@
 [--alias-id ID]``
 
 Authors add lessons far more often than the bot changes. This regenerates the slot values of
-the lesson slot types (``lex_bot.devtools.slot_values.generate_slot_values``) from the graph
-and, through the Lex V2 model building API, in this order:
+the lesson slot types of each locale (``lex_bot.devtools.slot_values.
+generate_locale_slot_values``: titles and module names in that locale) from the graph and,
+through the Lex V2 model building API, in this order:
 
 1. per locale and lesson slot type: ``list_slot_types`` (find the id by name),
-   ``describe_slot_type`` (keep its description and settings), ``update_slot_type`` (the new
-   values, resolution ``ORIGINAL_VALUE``) on the ``DRAFT`` version;
+   ``describe_slot_type`` (keep its description and settings), ``update_slot_type`` (that
+   locale's new values, resolution ``ORIGINAL_VALUE``) on the ``DRAFT`` version;
 2. per locale: ``build_bot_locale``, then ``describe_bot_locale`` until ``Built``;
 3. ``create_bot_version`` from ``DRAFT`` for those locales, ``describe_bot_version`` until
    ``Available``;
@@ -201,17 +202,21 @@ class SlotTypeSync:
 
     def run(
         self,
-        slot_values: Mapping[str, Sequence[Mapping[str, Any]]],
+        slot_values: Mapping[str, Mapping[str, Sequence[Mapping[str, Any]]]],
         locales: Sequence[str],
         alias_id: str | None = None,
     ) -> SyncResult:
-        """Update every slot type of ``slot_values`` in every locale, build, version, alias."""
+        """Update every slot type of each locale's ``slot_values`` (locale -> slot type ->
+        values, ``generate_locale_slot_values``) in that locale, build, version, alias."""
         if not locales:
             raise SyncError("no locales given")
+        missing = [locale for locale in locales if locale not in slot_values]
+        if missing:
+            raise SyncError(f"no slot values generated for {', '.join(missing)}")
         updated = []
         for locale in locales:
-            for name in sorted(slot_values):
-                values = api_slot_values(slot_values[name], name=name)
+            for name in sorted(slot_values[locale]):
+                values = api_slot_values(slot_values[locale][name], name=name)
                 if not values:
                     raise SyncError(f"slot type {name}: no values generated from the graph")
                 self.update_slot_type(locale, name, values)
@@ -252,11 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         from knowledge_graph import load_graph
         from knowledge_graph.loader import BUNDLED_LOCATION
-        from lex_bot.devtools.slot_values import generate_slot_values
+        from lex_bot.devtools.slot_values import generate_locale_slot_values
 
         graph = load_graph(args.graph or BUNDLED_LOCATION)
-        slot_values = generate_slot_values(graph)
         locales = args.locale or _definition_locales()
+        slot_values = generate_locale_slot_values(graph, locales)
         client = boto3.client("lexv2-models", region_name=args.region)
         result = SlotTypeSync(client, args.bot_id, timeout=args.timeout).run(
             slot_values, locales, args.alias_id

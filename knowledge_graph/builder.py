@@ -5,11 +5,15 @@ Graph schema (contract with :mod:`knowledge_graph.model`):
 * node key: qualified id ``"course/lesson"``; attributes ``key`` (bare id), ``course``,
   ``title``, ``summary``, ``module``, ``difficulty``, ``minutes``, ``aliases`` (tuple),
   ``tags`` (tuple), ``url`` (str or None), ``requires_any`` (tuple of tuples of qualified
-  ids), ``order`` (global load order), ``source`` (file), ``line`` (int or None).
+  ids), ``order`` (global load order), ``source`` (file), ``line`` (int or None),
+  ``translations`` (locale -> ``{"title", "summary", "module", "aliases"}``, see
+  :func:`~knowledge_graph.file_format.node_translations`).
 * edge ``u -> v`` with ``kinds`` (dict kind -> weight) and ``weight`` (max of kinds).
   ``requires``/``requires_any``/``recommends``: u is the prerequisite, v the lesson that
   lists it. ``next``: u lists v. ``related``: both directions.
-* ``G.graph["courses"]``: course id -> ``{"id", "title", "description", "weights", "source"}``.
+* ``G.graph["courses"]``: course id -> ``{"id", "title", "description", "weights", "source",
+  "locale", "locales", "translations"}`` (``translations``: locale -> ``{"title",
+  "description"}``, None where not translated).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from knowledge_graph.file_format import (
     CourseFile,
     EdgeKind,
     LessonSpec,
+    module_translations,
+    node_translations,
     qualify,
 )
 
@@ -95,9 +101,14 @@ def _add_edge(graph: nx.DiGraph, u: str, v: str, kind: EdgeKind, weight: float) 
 
 
 def _lesson_attributes(
-    course: SourcedCourse, index: int, lesson: LessonSpec, order: int
+    course: SourcedCourse,
+    index: int,
+    lesson: LessonSpec,
+    order: int,
+    modules: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[str, object]:
-    """Return the node attributes of one lesson (``requires_any`` filled in later)."""
+    """Return the node attributes of one lesson (``requires_any`` filled in later);
+    ``modules``: the course's :func:`~knowledge_graph.file_format.module_translations`."""
     return {
         "key": lesson.id,
         "course": course.course_id,
@@ -113,6 +124,7 @@ def _lesson_attributes(
         "order": order,
         "source": course.source,
         "line": course.line_of("lessons", index),
+        "translations": node_translations(lesson, modules or {}),
     }
 
 
@@ -171,14 +183,18 @@ def build_graph(
             "description": header.description,
             "weights": header.weights.resolved(),
             "source": course.source,
+            "locale": header.locale,
+            "locales": tuple(header.locales),
+            "translations": {k: v.model_dump() for k, v in header.translations.items()},
         }
+        modules = module_translations(spec for _, spec in course.iter_lessons())
         for index, lesson in course.iter_lessons():
             node = qualify(lesson.id, header.id)
             if node in graph:
                 if strict:
                     raise UnresolvedReferenceError(f"duplicate lesson id {node!r}")
                 continue
-            graph.add_node(node, **_lesson_attributes(course, index, lesson, order))
+            graph.add_node(node, **_lesson_attributes(course, index, lesson, order, modules))
             order += 1
     for course in sourced:
         _add_course_edges(graph, course, strict=strict, declarations=declarations)

@@ -3,11 +3,12 @@
 Commands
 --------
 ``validate [PATH]``   check course files, errors by root cause (exit 1 on errors; ``--strict``:
-                      on warnings too; ``--verbose``, ``--silence CODE,...``, ``--format json``)
+                      on warnings too; ``--verbose``, ``--silence CODE,...``, ``--format json``,
+                      ``--locales en_US,es_US``: the locales translations are expected for)
 ``stats``             courses, modules, links, start lessons, longest prerequisite chain
 ``recommend``         what a learner should study next, with reasons
 ``path GOAL``         the lessons still needed to reach a goal, in order
-``find TEXT``         which lessons a learner's words name
+``find TEXT``         which lessons a learner's words name (``--locale es_US``: in that locale)
 ``render``            draw the graph to a PNG/SVG/PDF
 ``diff OLD NEW``      what changed between two versions of the course files
 ``explore [PATH]``    the graph in the browser (127.0.0.1 only): search, problems, suggestions
@@ -130,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
         f"block); one of: {', '.join(WARNING_CODES)}",
     )
     sub.add_argument(
+        "--locales",
+        default=None,
+        metavar="LOCALE,...",
+        help="the locales the bot serves, e.g. en_US,es_US: warn about lessons without a "
+        "translation for one of them (default: each course's 'locales', else the bot's "
+        "locales for a course that translates anything)",
+    )
+    sub.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
@@ -178,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("find", "Find the lessons a learner's words name (ids, titles, aliases).", _find)
     sub.add_argument("text", nargs="+", metavar="TEXT", help="what the learner said")
+    sub.add_argument(
+        "--locale",
+        default=None,
+        metavar="LOCALE",
+        help="the learner's locale, e.g. es_US: its translated titles and aliases match too",
+    )
     sub.add_argument(
         "--limit",
         type=_positive_int,
@@ -359,8 +374,11 @@ def _dump(data: Any, out: TextIO) -> None:
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
     location = args.path or args.graph
     silence = [c.strip() for c in args.silence.split(",") if c.strip()]
+    locales = None
+    if args.locales is not None:
+        locales = [x.strip() for x in args.locales.split(",") if x.strip()]
     try:
-        report = _validation_report(location, silence)
+        report = _validation_report(location, silence, locales)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     failed = not report.ok or (args.strict and bool(report.warnings))
@@ -403,9 +421,12 @@ def _compile(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _validation_report(location: str, silence: Sequence[str] = ()) -> ValidationReport:
-    """Validate a local path or an s3:// location (ValueError for an unknown silence code)."""
-    return validate_documents(open_source(location).read(), silence=silence)
+def _validation_report(
+    location: str, silence: Sequence[str] = (), locales: Sequence[str] | None = None
+) -> ValidationReport:
+    """Validate a local path or an s3:// location (ValueError for an unknown silence code
+    or locale id)."""
+    return validate_documents(open_source(location).read(), silence=silence, locales=locales)
 
 
 def _use_colour(choice: str, out: TextIO) -> bool:
@@ -604,7 +625,7 @@ def _path(args: argparse.Namespace, out: TextIO) -> int:
 def _find(args: argparse.Namespace, out: TextIO) -> int:
     graph = load_graph(args.graph)
     text = " ".join(args.text)
-    result = graph.find(text, limit=args.limit)
+    result = graph.find(text, limit=args.limit, locale=args.locale)
     if args.json:
         _dump(
             {

@@ -60,7 +60,7 @@ META_NAME: Final[str] = "meta.json"
 ARRAYS_NAME: Final[str] = "arrays.npy"
 MANIFEST_NAME: Final[str] = ".lessonbot-manifest.json"
 FORMAT: Final[str] = "lessonbot-index"
-VERSION: Final[int] = 2
+VERSION: Final[int] = 3
 MANIFEST_FORMAT: Final[str] = "lessonbot-publication"
 MANIFEST_VERSION: Final[int] = 1
 #: The compiled JSON of earlier versions; removed when an index is written.

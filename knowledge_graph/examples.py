@@ -6,7 +6,8 @@
 * ``variables`` comes first; ``loops`` and ``strings`` require it (``loops`` is also its
   ``next``), and ``strings`` is related to ``loops``;
 * ``functions`` requires one of ``loops`` or ``strings`` and recommends ``strings``;
-* ``recursion`` requires ``functions``.
+* ``recursion`` requires ``functions``;
+* ``loops`` has a Spanish (``es_US``) title, module and alias; the others are English only.
 
 Example
 -------
@@ -45,6 +46,8 @@ lessons:
     difficulty: 1
     minutes: 15
     requires: [variables]
+    translations:
+      es_US: {title: Bucles for, module: Conceptos básicos, aliases: [bucles]}
   - id: strings
     title: Strings
     module: Basics

@@ -16,6 +16,7 @@ Example
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
@@ -66,6 +67,9 @@ WARNING_CODES: Final[tuple[str, ...]] = (
     "duplicate-reference",
     "empty-course",
     "isolated",
+    "missing-module-translation",
+    "missing-summary-translation",
+    "missing-title-translation",
     "small-group",
     "soft-cycle",
     "title-collision",
@@ -76,11 +80,40 @@ WarningCode = Literal[
     "duplicate-reference",
     "empty-course",
     "isolated",
+    "missing-module-translation",
+    "missing-summary-translation",
+    "missing-title-translation",
     "small-group",
     "soft-cycle",
     "title-collision",
     "unreachable",
 ]
+
+
+#: The locale ids Amazon Lex V2 accepts (``localeId``: language, ``_``, region), from
+#: "Languages and locales supported by Amazon Lex V2"
+#: (https://docs.aws.amazon.com/lexv2/latest/dg/how-languages.html). A course's ``locale``,
+#: ``locales`` and ``translations`` keys must be one of them.
+# fmt: off
+LEX_LOCALES: Final[frozenset[str]] = frozenset({
+    "af_ZA", "ar_AE", "ar_SA", "bg_BG", "ca_ES", "cs_CZ", "cy_GB", "da_DK", "de_AT", "de_CH",
+    "de_DE", "en_AB", "en_AU", "en_GB", "en_IE", "en_IN", "en_NZ", "en_US", "en_WL", "en_ZA",
+    "es_419", "es_ES", "es_MX", "es_US", "et_ET", "fa_IR", "fi_FI", "fr_BE", "fr_CA", "fr_FR",
+    "he_IL", "hi_IN", "hr_HR", "hu_HU", "id_ID", "is_IS", "it_IT", "ja_JP", "km_KH", "ko_KR",
+    "lt_LT", "lv_LV", "ms_MY", "nl_BE", "nl_NL", "no_NO", "pl_PL", "pt_BR", "pt_PT", "ro_RO",
+    "ru_RU", "sk_SK", "sl_SI", "sr_RS", "sv_SE", "th_TH", "tl_PH", "tr_TR", "uk_UA", "vi_VN",
+    "zh_CN", "zh_HK", "zh_TW", "zu_ZA",
+})
+# fmt: on
+#: The locale a course is written in when its header does not say (``course.locale``).
+DEFAULT_LOCALE: Final[str] = "en_US"
+#: The locales the bot serves (``lex_bot/lesson_app/bot_definition.yaml``; a test checks
+#: that they agree): ``validate`` warns about lessons of a course that translates anything
+#: without a translation for one of them, unless the course header's ``locales`` or
+#: ``validate --locales`` say otherwise.
+DEFAULT_SERVED_LOCALES: Final[tuple[str, ...]] = ("en_US", "es_US")
+#: The lesson fields a translation may give (``translations: {es_US: {...}}``).
+TRANSLATED_FIELDS: Final[tuple[str, ...]] = ("title", "summary", "module", "aliases")
 
 
 class EdgeKind(StrEnum):
@@ -133,6 +166,8 @@ SYMMETRIC_KINDS: Final[frozenset[EdgeKind]] = frozenset({EdgeKind.RELATED})
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 ReferenceId = Annotated[str, Field(pattern=REFERENCE_PATTERN)]
 Text = Annotated[str, Field(max_length=10_000)]
+#: A locale id; validation checks it is one of :data:`LEX_LOCALES` (``unknown-locale``).
+LocaleId = Annotated[str, Field(min_length=1, max_length=16)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 EdgeWeight = Annotated[float, Field(gt=0.0, le=1.0)]
 ScoringWeight = Annotated[float, Field(ge=0.0, le=MAX_SCORING_WEIGHT)]
@@ -184,12 +219,37 @@ class Reference(_Strict):
         return {"id": value} if isinstance(value, str) else value
 
 
+class CourseTranslation(_Strict):
+    """The course's title and description in another locale (``course.translations``)."""
+
+    title: ShortText | None = None
+    description: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
+
+    @field_validator("title", "description", mode="before")
+    @classmethod
+    def _strip_text(cls, value: Any) -> Any:
+        """Strip surrounding whitespace so that a blank text counts as empty."""
+        return value.strip() if isinstance(value, str) else value
+
+
 class CourseHeader(_Strict):
     """The ``course:`` block of a course file."""
 
     id: Slug
     title: ShortText
     description: Text = ""
+    #: The locale the lessons' ``title``, ``summary``, ``module`` and ``aliases`` are in.
+    locale: LocaleId = DEFAULT_LOCALE
+    #: The locales this course is served in (validation warns about missing translations
+    #: for them); empty: the bot's locales (:data:`DEFAULT_SERVED_LOCALES`) once any lesson
+    #: has a translation, else only its own ``locale``.
+    locales: Annotated[list[LocaleId], Field(max_length=len(LEX_LOCALES))] = Field(
+        default_factory=list
+    )
+    #: The course's title and description in other locales.
+    translations: Annotated[
+        dict[LocaleId, CourseTranslation], Field(max_length=len(LEX_LOCALES))
+    ] = Field(default_factory=dict)
     weights: CourseWeights = Field(default_factory=CourseWeights)
     #: Warning codes not reported for this course's lessons (see :data:`WARNING_CODES`).
     silence_warnings: Annotated[list[WarningCode], Field(max_length=len(WARNING_CODES))] = Field(
@@ -204,6 +264,50 @@ class CourseHeader(_Strict):
 
 
 RefList = Annotated[list[Reference], Field(max_length=500)]
+
+
+class LessonTranslation(_Strict):
+    """The text of a lesson in another locale: one entry of a lesson's ``translations``.
+
+    Every field is optional; a field left out falls back to the lesson's own (in the
+    course's ``locale``). A translation giving no field at all is an error
+    (``empty-translation``).
+
+    Example
+    -------
+    >>> LessonTranslation(title="Bucles for", aliases=["bucles"]).given()
+    ('title', 'aliases')
+    """
+
+    title: ShortText | None = None
+    summary: Annotated[str, Field(min_length=1, max_length=10_000)] | None = None
+    module: ShortText | None = None
+    aliases: Annotated[list[ShortText], Field(max_length=100)] = Field(default_factory=list)
+
+    @field_validator("title", "summary", "module", mode="before")
+    @classmethod
+    def _strip_text(cls, value: Any) -> Any:
+        """Strip surrounding whitespace so that a blank text counts as empty."""
+        return value.strip() if isinstance(value, str) else value
+
+    def given(self) -> tuple[str, ...]:
+        """The fields this translation gives, in :data:`TRANSLATED_FIELDS` order."""
+        return tuple(name for name in TRANSLATED_FIELDS if getattr(self, name))
+
+    def as_node(self) -> dict[str, Any]:
+        """The translation as a graph node stores it (``None``: not translated).
+
+        Example
+        -------
+        >>> LessonTranslation(module="Bucles").as_node()
+        {'title': None, 'summary': None, 'module': 'Bucles', 'aliases': ()}
+        """
+        return {
+            "title": self.title,
+            "summary": self.summary,
+            "module": self.module,
+            "aliases": tuple(self.aliases),
+        }
 
 
 class LessonSpec(_Strict):
@@ -223,6 +327,10 @@ class LessonSpec(_Strict):
     recommends: RefList = Field(default_factory=list)
     related: RefList = Field(default_factory=list)
     next: RefList = Field(default_factory=list)
+    #: The lesson's text in other locales: locale id -> :class:`LessonTranslation`.
+    translations: Annotated[
+        dict[LocaleId, LessonTranslation], Field(max_length=len(LEX_LOCALES))
+    ] = Field(default_factory=dict)
 
     @field_validator("title", "module", mode="before")
     @classmethod
@@ -259,6 +367,51 @@ TOP_LEVEL_FIELDS: Final[tuple[str, ...]] = tuple(CourseFile.model_fields)
 COURSE_FIELDS: Final[tuple[str, ...]] = tuple(CourseHeader.model_fields)
 LESSON_FIELDS: Final[tuple[str, ...]] = tuple(LessonSpec.model_fields)
 WEIGHT_FIELDS: Final[tuple[str, ...]] = tuple(CourseWeights.model_fields)
+TRANSLATION_FIELDS: Final[tuple[str, ...]] = tuple(LessonTranslation.model_fields)
+
+
+def module_translations(lessons: Iterable[LessonSpec]) -> dict[tuple[str, str], str]:
+    """``(module, locale) -> translated module name`` of one course's lessons.
+
+    A module is translated once for all its lessons: the first lesson (in file order)
+    whose translation gives its ``module`` names it for every lesson of the module
+    (validation reports lessons that name it differently, ``translation-conflict``).
+
+    Example
+    -------
+    >>> specs = [LessonSpec(id="a", title="A", module="Basics"),
+    ...          LessonSpec(id="b", title="B", module="Basics",
+    ...                     translations={"es_US": {"module": "Conceptos básicos"}})]
+    >>> module_translations(specs)
+    {('Basics', 'es_US'): 'Conceptos básicos'}
+    """
+    names: dict[tuple[str, str], str] = {}
+    for spec in lessons:
+        for locale, translation in spec.translations.items():
+            if translation.module:
+                names.setdefault((spec.module, locale), translation.module)
+    return names
+
+
+def node_translations(
+    spec: LessonSpec, modules: Mapping[tuple[str, str], str]
+) -> dict[str, dict[str, Any]]:
+    """The ``translations`` node attribute of a lesson: locale -> ``title``, ``summary``,
+    ``module`` (None: not translated) and ``aliases``; ``module`` filled in from
+    :func:`module_translations` for every locale its module is translated in.
+
+    Example
+    -------
+    >>> spec = LessonSpec(id="a", title="A", module="Basics")
+    >>> node_translations(spec, {("Basics", "es_US"): "Conceptos básicos"})["es_US"]["module"]
+    'Conceptos básicos'
+    """
+    out = {locale: t.as_node() for locale, t in spec.translations.items()}
+    for (module, locale), name in modules.items():
+        if module == spec.module:
+            entry = out.setdefault(locale, LessonTranslation().as_node())
+            entry["module"] = entry["module"] or name
+    return out
 
 
 def qualify(reference: str, course_id: str) -> str:

@@ -43,9 +43,11 @@ from knowledge_graph.file_format import (
     MAX_COURSE_FILES,
     MAX_TOTAL_LESSONS,
     EdgeKind,
+    module_translations,
+    node_translations,
     qualify,
 )
-from knowledge_graph.search import SearchNames
+from knowledge_graph.search import SearchNames, translated_names
 from knowledge_graph.sources import RawDocument
 from knowledge_graph.tables import (
     ID_COLUMNS,
@@ -55,12 +57,16 @@ from knowledge_graph.tables import (
     LessonTables,
     MappedGraphIndex,
     _fixed,
+    course_locales,
     derive_index,
+    translation_arrays,
+    translation_rows,
     with_index_arrays,
 )
 from knowledge_graph.validation.field_checks import LocatedLesson, check_file
 from knowledge_graph.validation.issues import Severity, ValidationIssue, ValidationReport
 from knowledge_graph.validation.reference_checks import check_names, check_references
+from knowledge_graph.validation.translation_checks import check_translations
 
 _I8 = np.int64
 _KIND = {kind: k for k, kind in enumerate(EDGE_KINDS)}
@@ -216,6 +222,7 @@ def apply_changes(
     known = _KnownIds(old_index, kept)
     check_references(new_lessons, known, set(seen_courses))  # type: ignore[arg-type]
     check_names(new_lessons)
+    check_translations(list(checked.values()), new_lessons)
     # ... and the unchanged files' references into changed or deleted files
     lesson, kind, target = a["decl.lesson"], a["decl.kind"], a["decl.target"]
     weight, group = a["decl.weight"], a["decl.group"]
@@ -274,6 +281,7 @@ def apply_changes(
     }
     list_lengths: dict[str, list[np.ndarray]] = {c: [] for c in LIST_COLUMNS}
     list_items: dict[str, list[np.ndarray]] = {c: [] for c in LIST_COLUMNS}
+    translation_parts: list[dict[str, np.ndarray]] = []
     decl_parts: list[tuple[np.ndarray, ...]] = []
     course_ids = [c for c in (course_of_name[name] for name in names) if c is not None]
     course_number = {cid: k for k, cid in enumerate(course_ids)}
@@ -309,8 +317,21 @@ def apply_changes(
                 "description": header.description,
                 "weights": header.weights.resolved(),
                 "source": name,
+                **course_locales(
+                    {
+                        "locale": header.locale,
+                        "locales": header.locales,
+                        "translations": {k: v.model_dump() for k, v in header.translations.items()},
+                    }
+                ),
             }
             rows = list(sourced.iter_lessons())
+            modules = module_translations(s for _, s in rows)
+            translation_parts.append(
+                translation_arrays(
+                    [translation_rows(node_translations(s, modules), text_number) for _, s in rows]
+                )
+            )
             columns["id"].append(_fixed([qualify(s.id, header.id) for _, s in rows]))
             columns["key"].append(_fixed([s.id for _, s in rows]))
             for column, values in (
@@ -354,6 +375,21 @@ def apply_changes(
                 start, stop = int(indptr[old_first]), int(indptr[old_first + count])
                 list_lengths[column].append(np.diff(indptr[old_first : old_first + count + 1]))
                 list_items[column].append(np.asarray(a[f"lesson.{column}.items"][start:stop]))
+            indptr = a["lesson.translations.indptr"]
+            start, stop = int(indptr[old_first]), int(indptr[old_first + count])
+            translation_parts.append(
+                {
+                    "lesson.translations.indptr": np.asarray(
+                        indptr[old_first : old_first + count + 1] - start
+                    ),
+                    **{
+                        f"lesson.translations.{c}": np.asarray(
+                            a[f"lesson.translations.{c}"][start:stop]
+                        )
+                        for c in ("locale", "field", "text")
+                    },
+                }
+            )
             columns["course"].append(old_course_number[np.asarray(a["lesson.course"][rows_slice])])
             for column in ("difficulty", "minutes", "line", "rank"):
                 columns[column].append(np.asarray(a[f"lesson.{column}"][rows_slice], dtype=_I8))
@@ -441,6 +477,7 @@ def apply_changes(
         np.cumsum(lengths, out=indptr[1:])
         arrays[f"lesson.{column}.indptr"] = indptr
         arrays[f"lesson.{column}.items"] = _cat(list_items[column], np.int32)
+    arrays.update(_cat_translations(translation_parts, n))
     arrays["lesson.course"] = _cat(columns["course"], np.int32)
     arrays["lesson.file"] = _cat(columns["file"], np.int32)
     for column in ("difficulty", "minutes", "line"):
@@ -477,10 +514,11 @@ def _splice_search(
     for i, sourced, spec in changed_specs:
         names.add(i, qualify(spec.id, sourced.course_id))
         names.add(i, spec.id)
-        if spec.title:
-            names.add(i, spec.title)
-        for alias in spec.aliases:
-            names.add(i, alias)
+        for _, text, _ in translated_names(i, spec.title, spec.aliases, None):
+            names.add(i, text)
+        for locale, translation in spec.translations.items():
+            for _, text, _ in translated_names(i, translation.title, translation.aliases, locale):
+                names.add(i, text, locale)
     fresh = names.columns()
     old_lesson = np.asarray(a["search.name_lesson"], dtype=_I8)
     kept_names = np.flatnonzero(kept[old_lesson]) if old_lesson.size else old_lesson
@@ -555,6 +593,9 @@ def _splice_search(
 
     old_tokens = np.asarray(a["search.name_tokens"])[kept_names]
     tokens = np.concatenate([old_tokens, fresh["name_tokens"]])
+    locales = np.concatenate(
+        [np.asarray(a["search.name_locale"])[kept_names], fresh["name_locale"]]
+    )
     strings = np.concatenate(
         [
             np.asarray(a["search.name_text"], dtype=_I8)[kept_names],
@@ -563,6 +604,7 @@ def _splice_search(
     )
     out["name_lesson"] = lesson[order].astype(np.int32)
     out["name_tokens"] = tokens[order].astype(np.int32)
+    out["name_locale"] = locales[order].astype(np.uint64)
     result = {f"search.{k}": v for k, v in out.items()}
     result["search.name_text"] = strings[order].astype(np.int32)
     return result
@@ -601,6 +643,20 @@ def _resolve(
     if old < 0 or not kept[old]:
         return None
     return int(old_to_new[old])
+
+
+def _cat_translations(parts: list[dict[str, np.ndarray]], n: int) -> dict[str, np.ndarray]:
+    """The ``lesson.translations.*`` arrays of the files' parts, in file order (each part's
+    ``indptr`` starts at 0)."""
+    lengths = [np.diff(p["lesson.translations.indptr"]) for p in parts]
+    indptr = np.zeros(n + 1, dtype=_I8)
+    np.cumsum(_cat(lengths, _I8), out=indptr[1:])
+    out = {"lesson.translations.indptr": indptr}
+    for column, dtype in (("locale", np.int32), ("field", np.int8), ("text", np.int32)):
+        out[f"lesson.translations.{column}"] = _cat(
+            [p[f"lesson.translations.{column}"] for p in parts], dtype
+        )
+    return out
 
 
 def _cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:

@@ -31,11 +31,13 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from copy import copy
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from knowledge_graph.errors import UnknownLessonError
+from knowledge_graph.file_format import DEFAULT_LOCALE
 from knowledge_graph.index import (
     MASTERY_THRESHOLD,
     GraphData,
@@ -72,9 +74,16 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Lesson:
-    """One lesson, as shown to learners.
+    """One lesson, as shown to learners in one locale.
 
     ``id`` is the qualified id ``"course/lesson"``, ``key`` the bare id within its course.
+    ``title``, ``summary`` and ``module`` are in the locale the lesson was asked for when
+    the course translates them (``translations`` in the course file), otherwise in the
+    course's own locale; ``title_locale``, ``summary_locale`` and ``module_locale`` say
+    which (Lex locale ids such as ``"en_US"``), so nothing claims a text is in a language
+    it is not in. ``module_key`` is the module's name in the course's own locale: the
+    module's identity, the same in every locale. ``aliases`` are the locale's aliases
+    followed by the course-locale ones (every name a learner there may use).
     """
 
     id: str
@@ -88,25 +97,54 @@ class Lesson:
     aliases: tuple[str, ...]
     tags: tuple[str, ...]
     url: str | None
+    title_locale: str = DEFAULT_LOCALE
+    summary_locale: str = DEFAULT_LOCALE
+    module_locale: str = DEFAULT_LOCALE
+    module_key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.module_key:
+            object.__setattr__(self, "module_key", self.module)
 
 
 @dataclass(frozen=True)
 class Course:
-    """A course header: ``weights`` are the recommender weights (see ``DEFAULT_WEIGHTS``)."""
+    """A course header: ``weights`` are the recommender weights (see ``DEFAULT_WEIGHTS``).
+
+    ``locale`` is the locale its lessons are written in; ``locales`` the locales it declares
+    it is served in (empty: not declared). In a localized graph (``LessonGraph.localized``)
+    ``title`` and ``description`` are the course's translation where it has one;
+    ``title_locale`` says which locale the title is in.
+    """
 
     id: str
     title: str
     description: str
     weights: dict[str, float]
+    locale: str = DEFAULT_LOCALE
+    locales: tuple[str, ...] = ()
+    title_locale: str = DEFAULT_LOCALE
 
 
 @dataclass(frozen=True)
 class Module:
-    """A module of a course; ``lesson_ids`` (qualified) in lesson order."""
+    """A module of a course; ``lesson_ids`` (qualified) in lesson order.
+
+    ``name`` is the module's name in the locale asked for (its lessons' translated
+    ``module``), else in the course's locale; ``name_locale`` says which. ``key`` is the
+    name in the course's own locale: the module's identity in every locale (defaults to
+    ``name``).
+    """
 
     course: str
     name: str
     lesson_ids: tuple[str, ...]
+    key: str = ""
+    name_locale: str = field(default=DEFAULT_LOCALE, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.name)
 
 
 @dataclass(frozen=True)
@@ -161,18 +199,14 @@ class LessonGraph:
         self.index = index
         if attributes is None:
             attributes = self.graph.graph
-        self.courses = {
-            cid: Course(
-                id=str(info.get("id", cid)),
-                title=str(info.get("title", cid)),
-                description=str(info.get("description") or ""),
-                weights=dict(index.course_weights[cid]),
-            )
-            for cid, info in (attributes.get("courses") or {}).items()
-        }
+        self._course_info: Mapping[str, Mapping[str, Any]] = attributes.get("courses") or {}
+        self.courses = self._courses_in(None)
+        #: The locale lessons are shown in (None: each course's own locale).
+        self.locale: str | None = None
         self._lessons: dict[str, Lesson] = {}
         self._search: LessonSearch | None = None
         self._modules: list[Module] | None = None
+        self._views: dict[str | None, LessonGraph] = {None: self}
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -271,8 +305,61 @@ class LessonGraph:
         """
         return self.index.ids[self._position(lesson_id)]
 
-    def lesson(self, lesson_id: str) -> Lesson:
-        """Return the :class:`Lesson` named by ``lesson_id`` (raises UnknownLessonError)."""
+    def _courses_in(self, locale: str | None) -> dict[str, Course]:
+        """The course headers, title and description in ``locale`` where translated."""
+        courses = {}
+        for cid, info in self._course_info.items():
+            own = str(info.get("locale") or DEFAULT_LOCALE)
+            translated: Mapping[str, Any] = {}
+            if locale is not None and locale != own:
+                translated = (info.get("translations") or {}).get(locale) or {}
+            courses[cid] = Course(
+                id=str(info.get("id", cid)),
+                title=str(translated.get("title") or info.get("title", cid)),
+                description=str(translated.get("description") or info.get("description") or ""),
+                weights=dict(self.index.course_weights[cid]),
+                locale=own,
+                locales=tuple(info.get("locales") or ()),
+                title_locale=str(locale) if translated.get("title") else own,
+            )
+        return courses
+
+    def localized(self, locale: str | None) -> LessonGraph:
+        """This graph with its lessons and modules in ``locale`` (a Lex locale id).
+
+        The view shares everything with this graph (index, search, progress rules); only
+        the texts differ: :meth:`lesson`, :meth:`lessons`, :meth:`modules`,
+        :meth:`path_to` and :meth:`find` give each lesson's ``locale`` translation where
+        the course has one, else its text in the course's own locale (see
+        :class:`Lesson`). ``None``: each course's own locale. Views are made once per
+        locale.
+
+        Example
+        -------
+        >>> from knowledge_graph.examples import example_graph
+        >>> spanish = example_graph().localized("es_US")
+        >>> loops = spanish.lesson("loops")
+        >>> loops.title, loops.title_locale, spanish.lesson("variables").title_locale
+        ('Bucles for', 'es_US', 'en_US')
+        >>> spanish.find("bucles").best.title, spanish.localized("en_US").lesson("loops").title
+        ('Bucles for', 'For Loops')
+        """
+        base = self._views[None]
+        view = base._views.get(locale)
+        if view is None:
+            view = copy(base)
+            view.locale = locale
+            view.courses = base._courses_in(locale)
+            view._lessons = {}
+            view._modules = None
+            base._views[locale] = view
+        return view
+
+    def lesson(self, lesson_id: str, locale: str | None = None) -> Lesson:
+        """Return the :class:`Lesson` named by ``lesson_id`` (raises UnknownLessonError),
+        in ``locale`` when given, else in this graph's (see :meth:`localized`)."""
+        if locale is not None and locale != self.locale:
+            return self.localized(locale).lesson(lesson_id)
         return self._lesson_at(self._position(lesson_id))
 
     def lessons(self) -> list[Lesson]:
@@ -292,15 +379,23 @@ class LessonGraph:
             module_rows = getattr(self.index, "module_rows", None)
             if module_rows is not None:  # a compiled index groups them without Lesson objects
                 ids = list(self.index.ids)
-                self._modules = [
-                    Module(c, name, tuple(ids[i] for i in rows.tolist()))
-                    for c, name, rows in module_rows()
+                rows = [
+                    (c, name, tuple(ids[i] for i in r.tolist())) for c, name, r in module_rows()
                 ]
-                return [m for m in self._modules if course is None or m.course == course]
-            groups: dict[tuple[str, str], list[str]] = {}
-            for lesson in self.lessons():
-                groups.setdefault((lesson.course, lesson.module), []).append(lesson.id)
-            self._modules = [Module(c, name, tuple(ids)) for (c, name), ids in groups.items()]
+            else:
+                groups: dict[tuple[str, str], list[str]] = {}
+                for i in range(self.index.n):
+                    data = self.index.node_data[i]
+                    course_id = str(data.get("course") or self.index.ids[i].rpartition("/")[0])
+                    groups.setdefault((course_id, str(data.get("module") or "")), []).append(
+                        self.index.ids[i]
+                    )
+                rows = [(c, name, tuple(members)) for (c, name), members in groups.items()]
+            modules = []
+            for c, key, members in rows:
+                first = self._lesson_at(self._position(members[0]))  # translations agree
+                modules.append(Module(c, first.module, members, key, first.module_locale))
+            self._modules = modules
         return [m for m in self._modules if course is None or m.course == course]
 
     # ----------------------------------------------------------- prerequisites
@@ -398,6 +493,8 @@ class LessonGraph:
 
         See :func:`knowledge_graph.recommender.recommend` for the scoring.
 
+        The recommendations' titles are in this graph's locale (see :meth:`localized`).
+
         Example
         -------
         >>> from knowledge_graph.examples import example_graph
@@ -406,7 +503,11 @@ class LessonGraph:
         (['demo/loops', 'demo/strings'], ['continues', 'unlocks', 'ready', 'difficulty_fit'])
         """
         goal_index = None if goal is None else self._position(goal)
-        return recommend(self.index, progress, k=k, goal=goal_index, recent=recent)
+        found = recommend(self.index, progress, k=k, goal=goal_index, recent=recent)
+        if self.locale is None:
+            return found
+        # the titles in this graph's locale (the recommender reads the course-locale ones)
+        return [replace(r, title=self.lesson(r.lesson_id).title) for r in found]
 
     def path_to(self, goal: str, progress: Progress) -> LearningPath:
         """Return the lessons still to take, in a valid order, to reach ``goal``.
@@ -428,8 +529,12 @@ class LessonGraph:
             already_done=not steps,
         )
 
-    def find(self, text: str, limit: int = 5) -> FindResult:
+    def find(self, text: str, limit: int = 5, locale: str | None = None) -> FindResult:
         """Find lessons by id, title or alias, tolerating case, accents and typos.
+
+        Names in the course's own locale match in every locale; a translation's title and
+        aliases match only in its locale (``locale``, default this graph's, see
+        :meth:`localized`). The matches' titles are in that locale too.
 
         Example
         -------
@@ -437,10 +542,24 @@ class LessonGraph:
         >>> graph = example_graph()
         >>> graph.find("for-loops").best.lesson_id, graph.find("functons").best.lesson_id
         ('demo/loops', 'demo/functions')
+        >>> graph.find("bucles").best, graph.find("bucles", locale="es_US").best.lesson_id
+        (None, 'demo/loops')
         """
-        if self._search is None:
-            self._search = LessonSearch(self.index)
-        return self._search.find(text, limit=limit)
+        locale = self.locale if locale is None else locale
+        base = self._views[None]
+        if base._search is None:
+            base._search = LessonSearch(self.index)
+        result = base._search.find(text, limit=limit, locale=locale)
+        if locale is None:
+            return result
+        view = self.localized(locale)
+        return replace(
+            result,
+            matches=tuple(
+                replace(m, title=view._lesson_at(self.index.position(m.lesson_id) or 0).title)
+                for m in result.matches
+            ),
+        )
 
     # ---------------------------------------------------------------- helpers
 
@@ -456,26 +575,52 @@ class LessonGraph:
         node = self.index.ids[i]
         cached = self._lessons.get(node)
         if cached is None:
-            cached = _lesson_from_node(node, self.index.node_data[i])
+            data = self.index.node_data[i]
+            course = self.courses.get(str(data.get("course") or node.rpartition("/")[0]))
+            own = course.locale if course is not None else DEFAULT_LOCALE
+            cached = _lesson_from_node(node, data, own, self.locale)
             self._lessons[node] = cached
         return cached
 
 
-def _lesson_from_node(node: str, data: Mapping[str, Any]) -> Lesson:
-    """Build a :class:`Lesson` from node attributes (missing ones get neutral defaults)."""
+def _lesson_from_node(
+    node: str, data: Mapping[str, Any], own_locale: str = DEFAULT_LOCALE, locale: str | None = None
+) -> Lesson:
+    """Build a :class:`Lesson` from node attributes (missing ones get neutral defaults), its
+    texts in ``locale`` where the node has a translation for it, else in ``own_locale``."""
     course, _, key = node.rpartition("/")
+    translated: Mapping[str, Any] = {}
+    if locale is not None and locale != own_locale:
+        translated = (data.get("translations") or {}).get(locale) or {}
+
+    def text(name: str, default: str) -> tuple[str, str]:
+        value = translated.get(name)
+        if value:
+            return str(value), str(locale)
+        return str(data.get(name) or default), own_locale
+
+    title, title_locale = text("title", key)
+    summary, summary_locale = text("summary", "")
+    module, module_locale = text("module", "")
+    aliases = tuple(
+        dict.fromkeys((*(translated.get("aliases") or ()), *(data.get("aliases") or ())))
+    )
     return Lesson(
         id=node,
         key=str(data.get("key") or key),
         course=str(data.get("course") or course),
-        title=str(data.get("title") or key),
-        summary=str(data.get("summary") or ""),
-        module=str(data.get("module") or ""),
+        title=title,
+        summary=summary,
+        module=module,
         difficulty=int(data.get("difficulty") or 1),
         minutes=int(data.get("minutes") or 0),
-        aliases=tuple(data.get("aliases") or ()),
+        aliases=aliases,
         tags=tuple(data.get("tags") or ()),
         url=data.get("url"),
+        title_locale=title_locale,
+        summary_locale=summary_locale,
+        module_locale=module_locale,
+        module_key=str(data.get("module") or ""),
     )
 
 

@@ -129,6 +129,17 @@ def _trigrams(token: str) -> set[str]:
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
+def locale_key(locale: str | None) -> int:
+    """The ``name_locale`` of a name in ``locale`` (0: a name in every locale).
+
+    Example
+    -------
+    >>> locale_key(None), locale_key("es_US") == key_of("es_US") != 0
+    (0, True)
+    """
+    return 0 if not locale else key_of(locale)
+
+
 def key_of(text: str) -> int:
     """A stable 64-bit key of a string (tokens, trigrams and exact names are found by it).
 
@@ -141,12 +152,14 @@ def key_of(text: str) -> int:
 
 
 #: The arrays of a search table (see :func:`search_arrays`), each with its dtype: per name
-#: (``name_*``: lesson, token count), the exact keys (``exact_key`` sorted, with the name of
+#: (``name_*``: lesson, :func:`locale_key` of the locale it is a name in or 0 for every
+#: locale, token count), the exact keys (``exact_key`` sorted, with the name of
 #: each), the vocabulary (token keys sorted, ``vocab_start`` row offsets of each token's names
 #: in ``post_name``, ``vocab_grams`` its trigram count) and the trigram table (``gram_key``
 #: sorted, ``gram_token`` the vocabulary number of a token having that trigram).
 SEARCH_ARRAYS: Final[dict[str, str]] = {
     "name_lesson": "<i4",
+    "name_locale": "<u8",
     "name_tokens": "<i4",
     "exact_key": "<u8",
     "exact_name": "<i4",
@@ -163,12 +176,14 @@ SEARCH_ARRAYS: Final[dict[str, str]] = {
 class SearchNames:
     """The searchable names of some lessons, before they become arrays.
 
-    ``lesson``, ``text``, ``normalized`` and ``tokens`` per name (in lesson order, then id,
-    bare id, title, aliases); ``keys`` (name, exact key), ``pairs`` (name, token key) and
+    ``lesson``, ``locale`` (:func:`locale_key`), ``text``, ``normalized`` and ``tokens`` per
+    name (in lesson order, then id, bare id, title, aliases, then each translation's title
+    and aliases); ``keys`` (name, exact key), ``pairs`` (name, token key) and
     ``grams`` (token key -> its trigram keys, for every token seen).
     """
 
     lesson: list[int] = field(default_factory=list)
+    locale: list[int] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
     normalized: list[str] = field(default_factory=list)
     tokens: list[int] = field(default_factory=list)
@@ -176,14 +191,16 @@ class SearchNames:
     pairs: list[tuple[int, int]] = field(default_factory=list)
     grams: dict[int, list[int]] = field(default_factory=dict)
 
-    def add(self, lesson: int, text: str) -> None:
-        """Add one name of ``lesson`` (skipped when it normalises to nothing)."""
+    def add(self, lesson: int, text: str, locale: str | None = None) -> None:
+        """Add one name of ``lesson`` (skipped when it normalises to nothing); ``locale``:
+        the only locale it is a name in (None: every locale)."""
         normalized = normalize(text)
         if not normalized:
             return
         name = len(self.lesson)
         tokens = normalized.split()
         self.lesson.append(lesson)
+        self.locale.append(locale_key(locale))
         self.text.append(text)
         self.normalized.append(normalized)
         self.tokens.append(len(tokens))
@@ -201,6 +218,7 @@ class SearchNames:
         pairs = np.array(self.pairs, dtype=np.uint64).reshape(-1, 2)
         return {
             "name_lesson": np.array(self.lesson, dtype=np.int32),
+            "name_locale": np.array(self.locale, dtype=np.uint64),
             "name_tokens": np.array(self.tokens, dtype=np.int32),
             "key_name": keys[:, 0].astype(np.int64),
             "key_hash": keys[:, 1],
@@ -218,16 +236,29 @@ class SearchNames:
 
 def lesson_names(
     index: GraphIndex, lessons: Iterable[int] | None = None
-) -> Iterator[tuple[int, str]]:
-    """Yield ``(lesson index, name)`` for the ids, titles and aliases of ``lessons`` (all)."""
+) -> Iterator[tuple[int, str, str | None]]:
+    """Yield ``(lesson index, name, locale)`` for the ids, titles and aliases of ``lessons``
+    (all): ``locale`` None for the ids and the course-locale names (names in every
+    locale), else the locale of a translation's title or alias."""
     for i in range(index.n) if lessons is None else lessons:
         data = index.node_data[i]
-        yield i, index.ids[i]
-        yield i, index.bare_ids[i]
-        if data.get("title"):
-            yield i, str(data["title"])
-        for alias in data.get("aliases") or ():
-            yield i, str(alias)
+        yield i, index.ids[i], None
+        yield i, index.bare_ids[i], None
+        yield from translated_names(i, data.get("title"), data.get("aliases"), None)
+        for locale, translation in (data.get("translations") or {}).items():
+            yield from translated_names(
+                i, translation.get("title"), translation.get("aliases"), locale
+            )
+
+
+def translated_names(
+    lesson: int, title: object, aliases: Iterable[object] | None, locale: str | None
+) -> Iterator[tuple[int, str, str | None]]:
+    """``(lesson, name, locale)`` of a title (when given) and aliases in one locale."""
+    if title:
+        yield lesson, str(title), locale
+    for alias in aliases or ():
+        yield lesson, str(alias), locale
 
 
 def exact_and_postings(
@@ -250,7 +281,7 @@ def exact_and_postings(
 def search_arrays(names: SearchNames) -> dict[str, np.ndarray]:
     """The arrays of :data:`SEARCH_ARRAYS` for ``names``."""
     columns = names.columns()
-    out = {"name_lesson": columns["name_lesson"], "name_tokens": columns["name_tokens"]}
+    out = {k: columns[k] for k in ("name_lesson", "name_locale", "name_tokens")}
     out.update(
         exact_and_postings(
             columns["key_name"], columns["key_hash"], columns["pair_name"], columns["pair_token"]
@@ -278,8 +309,8 @@ def search_tables(index: GraphIndex) -> tuple[dict[str, np.ndarray], list[str], 
     (['demo/variables', 'variables', 'Variables'], 'variables', 0)
     """
     names = SearchNames()
-    for lesson, text in lesson_names(index):
-        names.add(lesson, text)
+    for lesson, text, locale in lesson_names(index):
+        names.add(lesson, text, locale)
     return search_arrays(names), names.text, names.normalized
 
 
@@ -319,6 +350,8 @@ class LessonSearch:
             arrays, self._texts = found
             self._normalized = _Normalized(self._texts)
         self._name_lesson = arrays["name_lesson"]
+        self._name_locale = arrays["name_locale"]
+        self._allowed: dict[str | None, np.ndarray] = {}
         self._name_tokens = arrays["name_tokens"].astype(float)
         self._vocab = arrays["vocab"]
         self._vocab_start, self._post_name = arrays["vocab_start"], arrays["post_name"]
@@ -332,13 +365,27 @@ class LessonSearch:
         at = int(np.searchsorted(keys, np.uint64(key)))
         return at if at < keys.shape[0] and int(keys[at]) == key else -1
 
-    def _exact(self, key: str) -> list[int]:
-        """Names whose normalised text, or that text without spaces, is ``key``."""
+    def _names_in(self, locale: str | None) -> np.ndarray:
+        """Which names count in ``locale`` (bool per name): every-locale names and the
+        names of that locale's translations (made once per locale)."""
+        allowed = self._allowed.get(locale)
+        if allowed is None:
+            allowed = self._name_locale == np.uint64(0)
+            if locale:
+                allowed |= self._name_locale == np.uint64(locale_key(locale))
+            self._allowed[locale] = allowed
+        return allowed
+
+    def _exact(self, key: str, allowed: np.ndarray) -> list[int]:
+        """Names (of those ``allowed``) whose normalised text, or that text without
+        spaces, is ``key``."""
         hashed = np.uint64(key_of(key))
         lo = int(np.searchsorted(self._exact_key, hashed, side="left"))
         hi = int(np.searchsorted(self._exact_key, hashed, side="right"))
         found = []
         for name in self._exact_name[lo:hi].tolist():
+            if not allowed[name]:
+                continue
             normalized = self._normalized[name]
             if normalized == key or normalized.replace(" ", "") == key:
                 found.append(name)
@@ -346,8 +393,12 @@ class LessonSearch:
 
     # ------------------------------------------------------------------ query
 
-    def find(self, text: str, limit: int = 5) -> FindResult:
+    def find(self, text: str, limit: int = 5, locale: str | None = None) -> FindResult:
         """Return up to ``limit`` lessons matching ``text``, best first; never raises.
+
+        ``locale``: the learner's locale; the names of its translations match as well as
+        the every-locale ones (ids, course-locale titles and aliases). ``title`` of a match
+        is the course-locale title (``LessonGraph.find`` gives the localized one).
 
         Example
         -------
@@ -360,8 +411,11 @@ class LessonSearch:
         normalized = normalize(query)
         if not normalized or limit <= 0:
             return FindResult(query[:MAX_QUERY_CHARS], ())
-        exact = self._exact(normalized) or self._exact(normalized.replace(" ", ""))
-        scored = [(n, 1.0) for n in exact] if exact else self._fuzzy(normalized)
+        allowed = self._names_in(locale)
+        exact = self._exact(normalized, allowed) or self._exact(
+            normalized.replace(" ", ""), allowed
+        )
+        scored = [(n, 1.0) for n in exact] if exact else self._fuzzy(normalized, allowed)
         return FindResult(query[:MAX_QUERY_CHARS], self._matches(scored, limit))
 
     def _matches(self, scored: list[tuple[int, float]], limit: int) -> tuple[LessonMatch, ...]:
@@ -408,8 +462,9 @@ class LessonSearch:
                 found.setdefault(int(k), float(similarity))
         return list(found.items())
 
-    def _fuzzy(self, normalized: str) -> list[tuple[int, float]]:
-        """Score the names sharing a (typo-tolerant) token with the query."""
+    def _fuzzy(self, normalized: str, allowed: np.ndarray) -> list[tuple[int, float]]:
+        """Score the names (of those ``allowed``) sharing a (typo-tolerant) token with the
+        query."""
         tokens = list(dict.fromkeys(normalized.split()))
         count = self._name_lesson.shape[0]
         overlap = np.zeros(count)
@@ -419,7 +474,7 @@ class LessonSearch:
                 names = self._post_name[self._vocab_start[k] : self._vocab_start[k + 1]]
                 best[names] = np.maximum(best[names], similarity)
             overlap += best
-        touched = np.flatnonzero(overlap)
+        touched = np.flatnonzero(overlap * allowed)
         if touched.size == 0:
             return []
         dice = 2 * overlap[touched] / (len(tokens) + self._name_tokens[touched])

@@ -12,6 +12,9 @@
   into ``meta["course_ids"]`` / ``meta["files"]``), ``difficulty``, ``minutes``, ``line``
   (-1: unknown), ``rank`` (the lesson's place in an order in which every lesson's hard
   prerequisites come first); ``aliases`` and ``tags`` as ``.indptr``/``.items`` rows;
+  ``translations`` as ``.indptr`` rows of (``.locale``: string number of the locale id,
+  ``.field``: number in :data:`~knowledge_graph.file_format.TRANSLATED_FIELDS`, ``.text``:
+  string number) items, one per translated title, summary, module and alias;
 * ``names.key`` (sorted fixed-width bytes) and ``names.pos``: every qualified id and every
   bare id unique across courses, for lookups by binary search (no dict to build);
 * ``decl.*``: every link as its author declared it (``lesson``, ``kind`` number in
@@ -57,10 +60,12 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 
 from knowledge_graph.file_format import (
+    DEFAULT_LOCALE,
     EDGE_KINDS,
     MAX_SCORING_WEIGHT,
     MAX_TOTAL_LESSONS,
     SLUG_RE,
+    TRANSLATED_FIELDS,
     EdgeKind,
 )
 from knowledge_graph.index import GraphIndex, _resolved_weights
@@ -97,6 +102,10 @@ SCHEMA: Final[dict[str, tuple[str, int]]] = {
     "lesson.rank": ("i", 8),
     **{f"lesson.{c}.indptr": ("i", 8) for c in LIST_COLUMNS},
     **{f"lesson.{c}.items": ("i", 4) for c in LIST_COLUMNS},
+    "lesson.translations.indptr": ("i", 8),
+    "lesson.translations.locale": ("i", 4),
+    "lesson.translations.field": ("i", 1),
+    "lesson.translations.text": ("i", 4),
     "names.key": ("S", 0),
     "names.pos": ("i", 8),
     "decl.lesson": ("i", 4),
@@ -278,6 +287,43 @@ class LessonTables:
         return {f["name"]: f["sha256"] for f in self.meta["files"]}
 
 
+def translation_rows(
+    translations: Mapping[str, Mapping[str, Any]] | None, intern: Callable[[str], int]
+) -> list[tuple[int, int, int]]:
+    """``(locale, field, text)`` items of one lesson's ``translations`` node attribute, as
+    the ``lesson.translations.*`` arrays hold them (``intern`` numbers a string).
+
+    Example
+    -------
+    >>> rows = translation_rows({"es_US": {"title": "Bucles", "aliases": ("b",)}}, len)
+    >>> rows  # string numbers are len() here: 5 = "es_US", 6 = "Bucles", 1 = "b"
+    [(5, 0, 6), (5, 3, 1)]
+    """
+    rows = []
+    for locale, translation in (translations or {}).items():
+        number = intern(str(locale))
+        for k, name in enumerate(TRANSLATED_FIELDS):
+            value = translation.get(name)
+            if name == "aliases":
+                rows.extend((number, k, intern(str(alias))) for alias in value or ())
+            elif value:
+                rows.append((number, k, intern(str(value))))
+    return rows
+
+
+def translation_arrays(rows: Sequence[list[tuple[int, int, int]]]) -> dict[str, np.ndarray]:
+    """The ``lesson.translations.*`` arrays of each lesson's :func:`translation_rows`."""
+    indptr = np.zeros(len(rows) + 1, dtype=_I8)
+    np.cumsum([len(r) for r in rows], out=indptr[1:])
+    items = np.array([item for r in rows for item in r], dtype=_I8).reshape(-1, 3)
+    return {
+        "lesson.translations.indptr": indptr,
+        "lesson.translations.locale": items[:, 0].astype(_I4),
+        "lesson.translations.field": items[:, 1].astype(np.int8),
+        "lesson.translations.text": items[:, 2].astype(_I4),
+    }
+
+
 def _base_name(name: str) -> str:
     return name.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
@@ -313,6 +359,7 @@ def tables_from_graph(
     columns: dict[str, list[int]] = {c: [] for c in TEXT_COLUMNS}
     lists: dict[str, tuple[list[int], list[int]]] = {c: ([0], []) for c in LIST_COLUMNS}
     numbers = {c: [] for c in ("difficulty", "minutes", "line", "file")}
+    translations: list[list[tuple[int, int, int]]] = []
     if not files:
         seen = dict.fromkeys(_base_name(str(d.get("source") or "")) for d in index.node_data)
         files = [{"name": name, "sha256": "", "size": 0} for name in seen]
@@ -334,6 +381,7 @@ def tables_from_graph(
             indptr, items = lists[column]
             items.extend(intern(str(v)) for v in data.get(column) or ())
             indptr.append(len(items))
+        translations.append(translation_rows(data.get("translations"), intern))
         numbers["difficulty"].append(int(data.get("difficulty") or 2))
         numbers["minutes"].append(int(data.get("minutes") or 0))
         line = data.get("line")
@@ -368,6 +416,7 @@ def tables_from_graph(
         indptr, items = lists[column]
         arrays[f"lesson.{column}.indptr"] = np.array(indptr, dtype=_I8)
         arrays[f"lesson.{column}.items"] = np.array(items, dtype=_I4)
+    arrays.update(translation_arrays(translations))
     arrays["lesson.course"] = np.asarray(index.course_of, dtype=_I4)
     arrays["lesson.file"] = file_of
     for column in ("difficulty", "minutes", "line"):
@@ -398,6 +447,7 @@ def tables_from_graph(
                 "description": str(info.get("description") or ""),
                 "weights": dict(info.get("weights") or {}),
                 "source": _base_name(str(info.get("source") or "")),
+                **course_locales(info),
             }
             for cid, info in courses.items()
         },
@@ -405,6 +455,20 @@ def tables_from_graph(
         "index_layout": layout,
     }
     return LessonTables(arrays, meta)
+
+
+def course_locales(header: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``locale``, ``locales`` and ``translations`` (locale -> ``title`` and
+    ``description``, None where not translated) of a course header, as ``meta["courses"]``
+    keeps them."""
+    return {
+        "locale": str(header.get("locale") or DEFAULT_LOCALE),
+        "locales": [str(x) for x in header.get("locales") or ()],
+        "translations": {
+            str(locale): {k: entry.get(k) for k in ("title", "description")}
+            for locale, entry in (header.get("translations") or {}).items()
+        },
+    }
 
 
 def _declaration_arrays(decl: Sequence[tuple[int, int, int, float, int]]) -> dict[str, np.ndarray]:
@@ -624,6 +688,7 @@ NODE_FIELDS: Final[tuple[str, ...]] = (
     "order",
     "source",
     "line",
+    "translations",
 )
 
 
@@ -774,7 +839,33 @@ class MappedGraphIndex(GraphIndex):
         if key == "line":
             line = int(a["lesson.line"][i])
             return None if line < 0 else line
+        if key == "translations":
+            return self.translations_of(i)
         raise KeyError(key)
+
+    def translations_of(self, i: int) -> dict[str, dict[str, Any]]:
+        """Lesson ``i``'s ``translations`` node attribute, decoded from its rows."""
+        a, text = self.tables.arrays, self.tables.text
+        indptr = a["lesson.translations.indptr"]
+        start, stop = int(indptr[i]), int(indptr[i + 1])
+        out: dict[str, dict[str, Any]] = {}
+        for locale, k, value in zip(
+            a["lesson.translations.locale"][start:stop].tolist(),
+            a["lesson.translations.field"][start:stop].tolist(),
+            a["lesson.translations.text"][start:stop].tolist(),
+            strict=True,
+        ):
+            entry = out.setdefault(
+                text.get(locale) or "", {"title": None, "summary": None, "module": None}
+            )
+            name = TRANSLATED_FIELDS[k]
+            if name == "aliases":
+                entry["aliases"] = (*entry.get("aliases", ()), text.get(value) or "")
+            else:
+                entry[name] = text.get(value)
+        for entry in out.values():
+            entry.setdefault("aliases", ())
+        return out
 
     # Lookups by binary search (no dict of every name to build).
     def position(self, lesson_id: object) -> int | None:
@@ -938,6 +1029,16 @@ def check_tables(tables: LessonTables, deferred: tuple[str, ...] = ()) -> None:
         items = a[f"lesson.{column}.items"]
         _check_rows(f"lesson.{column}.indptr", a[f"lesson.{column}.indptr"], n, items.shape[0])
         _check_range(f"lesson.{column}.items", items, 0, strings)
+    items = a["lesson.translations.text"]
+    _check_rows("lesson.translations.indptr", a["lesson.translations.indptr"], n, items.shape[0])
+    for column in ("locale", "field"):
+        if a[f"lesson.translations.{column}"].shape != items.shape:
+            raise _fail(f"lesson.translations.{column}: wrong length")
+    _check_range("lesson.translations.text", items, 0, strings)
+    _check_range("lesson.translations.locale", a["lesson.translations.locale"], 0, strings)
+    _check_range(
+        "lesson.translations.field", a["lesson.translations.field"], 0, len(TRANSLATED_FIELDS)
+    )
     _check_range("lesson.difficulty", a["lesson.difficulty"], 1, 6)
     _check_range("lesson.minutes", a["lesson.minutes"], 1, 10_001)
     _check_range("lesson.line", a["lesson.line"], -1, 2**62)
@@ -1007,9 +1108,18 @@ def _check_ids(values: np.ndarray, n: int, column: str) -> None:
 
 
 def _check_header(cid: str, header: Mapping[str, Any]) -> None:
-    for name in ("title", "description"):
+    for name in ("title", "description", "locale"):
         if not isinstance(header.get(name, ""), str):
             raise _fail(f"course {cid!r}: {name} is not text")
+    locales = header.get("locales", [])
+    if not isinstance(locales, list) or not all(isinstance(x, str) for x in locales):
+        raise _fail(f"course {cid!r}: locales is not a list of locale ids")
+    translations = header.get("translations", {})
+    if not isinstance(translations, dict) or not all(
+        isinstance(entry, dict) and all(isinstance(v, str | None) for v in entry.values())
+        for entry in translations.values()
+    ):
+        raise _fail(f"course {cid!r}: translations is not a mapping of locale to texts")
     weights = header.get("weights", {})
     if not isinstance(weights, dict):
         raise _fail(f"course {cid!r}: weights is not a mapping")
@@ -1025,7 +1135,7 @@ def _check_header(cid: str, header: Mapping[str, Any]) -> None:
 def _check_search_arrays(a: Mapping[str, np.ndarray], n: int, strings: int) -> None:
     """Ranges, row offsets and sort order of the ``search.*`` arrays."""
     names = a["search.name_lesson"].shape[0]
-    for column in ("name_tokens", "name_text"):
+    for column in ("name_locale", "name_tokens", "name_text"):
         if a[f"search.{column}"].shape[0] != names:
             raise _fail(f"search.{column}: wrong length")
     _check_range("search.name_lesson", a["search.name_lesson"], 0, max(n, 1))

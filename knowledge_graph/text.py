@@ -11,6 +11,8 @@ Example
 True
 >>> drop_filler_words(fold_text("The lesson on For-Loops"))
 'for loops'
+>>> drop_filler_words(fold_text("la lección de las clases"))
+'clases'
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ import re
 import unicodedata
 from typing import Final
 
-#: Words :func:`drop_filler_words` removes (unless nothing else is left).
+#: Words :func:`drop_filler_words` removes (unless nothing else is left): English and
+#: Spanish articles and the words learners wrap a lesson name in ("the lesson on loops",
+#: "la lección de bucles"). One set for every locale: names and queries of every locale
+#: are folded alike, so a name and a query compare equal whatever locale dropped a word.
 FILLER_WORDS: Final[frozenset[str]] = frozenset(
-    {"the", "a", "an", "lesson", "lessons", "on", "about"}
+    {
+        *("the", "a", "an", "lesson", "lessons", "on", "about"),
+        *("el", "la", "los", "las", "un", "una", "unos", "unas", "leccion", "lecciones"),
+        *("sobre", "de", "del"),
+    }
 )
 
 _NOT_WORD: Final[re.Pattern[str]] = re.compile(r"[\W_]+")

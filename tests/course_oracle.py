@@ -39,6 +39,24 @@ def _ref(value: object, course: str) -> str:
     return ref if "/" in ref else f"{course}/{ref}"
 
 
+def course_texts(folder: Path, locale: str | None = None) -> set[str]:
+    """Every learner-facing text of the course files in ``folder``, read from the YAML here
+    (not through the product's loader): course titles and descriptions, lesson titles,
+    summaries and module names; in ``locale`` (a ``translations`` key), or, with None, the
+    courses' own text."""
+    texts: set[str] = set()
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        header = data["course"]
+        for entry in (header, *data["lessons"]):
+            fields = entry if locale is None else (entry.get("translations") or {}).get(locale)
+            for name in ("title", "description", "summary", "module"):
+                value = (fields or {}).get(name)
+                if isinstance(value, str) and value.strip():
+                    texts.add(" ".join(value.split()))
+    return texts
+
+
 def read_course_folder(folder: Path) -> dict[str, OracleLesson]:
     """Every lesson of every course file in ``folder`` (file name order, then listing order)."""
     lessons: dict[str, OracleLesson] = {}

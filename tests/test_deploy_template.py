@@ -145,8 +145,9 @@ def test_utterances_keep_slot_placeholders_of_their_intent(resources: dict[str, 
 def test_slot_types_resolve_to_original_values_from_slot_values_json(
     resources: dict[str, Any], definition
 ) -> None:
-    slot_values = load_slot_values()
+    every_locale = load_slot_values()
     for locale in resources[BOT]["Properties"]["BotLocales"]:
+        slot_values = every_locale[locale["LocaleId"]]  # each locale gets its own values
         slot_types = {t["Name"]: t for t in locale["SlotTypes"]}
         assert set(slot_types) == set(definition["slot_types"])
         for name, slot_type in slot_types.items():
@@ -606,7 +607,7 @@ SMALL_DEFINITION = {
         "FallbackIntent": {"parent": "AMAZON.FallbackIntent", "fulfillment_code_hook": True},
     },
 }
-SMALL_VALUES = {"LessonNameType": [{"value": "Loops", "synonyms": ["for loops"]}]}
+SMALL_VALUES = {"en_US": {"LessonNameType": [{"value": "Loops", "synonyms": ["for loops"]}]}}
 
 
 def fake_messages(locale: str, key: str) -> str:
@@ -625,7 +626,11 @@ def test_generator_maps_the_definition(tmp_path: Path) -> None:
 
 def test_new_content_gets_a_new_bot_version() -> None:
     before = bot_resources(SMALL_DEFINITION, SMALL_VALUES, fake_messages)
-    more = {"LessonNameType": [*SMALL_VALUES["LessonNameType"], {"value": "Recursion"}]}
+    more = {
+        "en_US": {
+            "LessonNameType": [*SMALL_VALUES["en_US"]["LessonNameType"], {"value": "Recursion"}]
+        }
+    }
     after = bot_resources(SMALL_DEFINITION, more, fake_messages)
     version = [name for name in before if name.startswith(BOT_VERSION_PREFIX)]
     assert version and version[0] not in after

@@ -151,7 +151,7 @@ def _line_prefixes(text: str) -> list[str]:
     tried="every line-boundary prefix of every sample course file written in place while "
     "the bot serves, checked every 0.5 s (an editor saving slowly), with and without a "
     "compiled index; many prefixes are valid, smaller graphs",
-    scale="2 files, 699 prefixes, 2 x 703 checks",
+    scale="2 files, 1029 prefixes, 2 x 1033 checks",
     outcome="no prefix is ever served (a change is taken only after it looked the same at "
     "two checks 2 s apart); the rewritten original is recognised by its hash, not reloaded",
 )
@@ -182,7 +182,7 @@ def test_no_line_boundary_prefix_of_a_course_file_is_ever_served(
         clock.now += 5
         assert loader.get() is first and loader.status().pending == ()
         checks += 2
-    assert loader.status().reloads == 1 and checks == 699 + 2 * 2
+    assert loader.status().reloads == 1 and checks == 1029 + 2 * 2
 
 
 @pytest.mark.reliability(

@@ -234,12 +234,22 @@ def test_plan_keeps_existing_s3_files_that_fit(source: Path, s3) -> None:
 
 BOT_ID = "BOTID12345"
 ALIAS_ID = "ALIASID123"
+#: Each locale gets its own values (its titles and module names).
 SLOT_VALUES = {
-    "LessonNameType": [
-        {"value": "Loops", "synonyms": ["for loops", "Loops"]},
-        {"value": "Variables", "synonyms": []},
-    ],
-    "ModuleType": [{"value": "Basics", "synonyms": ["basic"]}],
+    "en_US": {
+        "LessonNameType": [
+            {"value": "Loops", "synonyms": ["for loops", "Loops"]},
+            {"value": "Variables", "synonyms": []},
+        ],
+        "ModuleType": [{"value": "Basics", "synonyms": ["basic"]}],
+    },
+    "es_US": {
+        "LessonNameType": [
+            {"value": "Bucles", "synonyms": ["Loops", "bucles for"]},
+            {"value": "Variables", "synonyms": []},
+        ],
+        "ModuleType": [{"value": "Conceptos básicos", "synonyms": ["Basics"]}],
+    },
 }
 
 
@@ -302,7 +312,9 @@ def _expect_slot_type_update(
             "slotTypeId": type_id,
             "slotTypeName": name,
             "description": f"{name} from the lesson graph",
-            "slotTypeValues": api_slot_values(SLOT_VALUES[name]) if values is None else values,
+            "slotTypeValues": api_slot_values(SLOT_VALUES[locale][name])
+            if values is None
+            else values,
             "valueSelectionSetting": {"resolutionStrategy": "ORIGINAL_VALUE"},
             **draft,
         },
@@ -406,7 +418,7 @@ def test_sync_fails_when_the_build_fails(lex) -> None:
     clock = FakeClock()
     with pytest.raises(SyncError, match="bad utterance"):
         SlotTypeSync(client, BOT_ID, sleep=clock.sleep, clock=clock).run(
-            {"LessonNameType": SLOT_VALUES["LessonNameType"]}, ["en_US"]
+            {"en_US": {"LessonNameType": SLOT_VALUES["en_US"]["LessonNameType"]}}, ["en_US"]
         )
 
 
@@ -417,7 +429,7 @@ def test_sync_times_out_waiting_for_a_build(lex) -> None:
     clock = FakeClock()
     sync = SlotTypeSync(client, BOT_ID, sleep=clock.sleep, clock=clock, timeout=10)
     with pytest.raises(SyncError, match="still Building"):
-        sync.run({"LessonNameType": SLOT_VALUES["LessonNameType"]}, ["en_US"])
+        sync.run({"en_US": {"LessonNameType": SLOT_VALUES["en_US"]["LessonNameType"]}}, ["en_US"])
 
 
 def test_sync_reports_a_missing_slot_type(lex) -> None:
@@ -432,7 +444,9 @@ def test_sync_reports_a_missing_slot_type(lex) -> None:
         },
     )
     with pytest.raises(SyncError, match="ModuleType not found"):
-        SlotTypeSync(client, BOT_ID).run({"ModuleType": SLOT_VALUES["ModuleType"]}, ["en_US"])
+        SlotTypeSync(client, BOT_ID).run(
+            {"en_US": {"ModuleType": SLOT_VALUES["en_US"]["ModuleType"]}}, ["en_US"]
+        )
 
 
 def test_api_slot_values_apply_lex_rules() -> None:

@@ -206,16 +206,17 @@ def _strings(value: object) -> list[str]:
 
 def content_names() -> list[str]:
     """Every lesson title, module name and course title of the course files, in every locale
-    they are written in: the content items an answer and its spoken form must share."""
+    they are written in (their own fields and each of their ``translations``): the content
+    items an answer and its spoken form must share."""
     import yaml
 
     names: set[str] = set()
     for path in sorted((ROOT / "data" / "lessons").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        names.update(_strings(data["course"].get("title")))
-        for spec in data["lessons"]:
-            names.update(_strings(spec.get("title")))
-            names.update(_strings(spec.get("module")))
+        for spec in [data["course"], *data["lessons"]]:
+            for block in [spec, *(spec.get("translations") or {}).values()]:
+                for field in ("title", "module"):
+                    names.update(_strings(block.get(field)))
     return sorted(names)
 
 

@@ -44,6 +44,7 @@ from knowledge_graph.validation.field_checks import CheckedFile, LocatedLesson, 
 from knowledge_graph.validation.graph_checks import check_cycles, check_reachability
 from knowledge_graph.validation.issues import Severity, ValidationIssue, ValidationReport
 from knowledge_graph.validation.reference_checks import check_names, check_references
+from knowledge_graph.validation.translation_checks import check_locale_ids, check_translations
 
 __all__ = [
     "Severity",
@@ -58,7 +59,10 @@ _GRAPH_CODES = frozenset({"cycle", "title-collision", "small-group", "duplicate-
 
 
 def validate_documents(
-    documents: Sequence[RawDocument], *, silence: Iterable[str] = ()
+    documents: Sequence[RawDocument],
+    *,
+    silence: Iterable[str] = (),
+    locales: Sequence[str] | None = None,
 ) -> ValidationReport:
     """Validate course documents together (cross-course references resolve among them).
 
@@ -80,7 +84,8 @@ def validate_documents(
     Raises
     ------
     ValueError
-        When ``silence`` names a code that is not a warning code.
+        When ``silence`` names a code that is not a warning code, or ``locales`` an id that
+        is not a Lex locale id.
 
     Example
     -------
@@ -97,6 +102,8 @@ def validate_documents(
             f"not warning codes: {', '.join(unknown)}; the warning codes are "
             f"{', '.join(WARNING_CODES)}"
         )
+    if locales is not None and check_locale_ids(locales):
+        raise ValueError(f"not Lex locale ids: {', '.join(check_locale_ids(locales))}")
     issues: list[ValidationIssue] = []
     ordered = sorted(documents, key=lambda d: d.name)
     report = ValidationReport(issues=issues, files=[d.name for d in ordered])
@@ -167,6 +174,7 @@ def validate_documents(
         return report
     check_references(lessons, invalid, set(courses), broken)
     check_names(lessons)
+    check_translations(checked, lessons, locales)
     graph = build_graph(
         [c.sourced for c in checked if c.sourced is not None],
         strict=False,
@@ -206,7 +214,12 @@ def _silence(report: ValidationReport, quiet: frozenset[str], checked: list[Chec
     report.issues[:] = kept
 
 
-def validate_path(path: str | os.PathLike[str], *, silence: Iterable[str] = ()) -> ValidationReport:
+def validate_path(
+    path: str | os.PathLike[str],
+    *,
+    silence: Iterable[str] = (),
+    locales: Sequence[str] | None = None,
+) -> ValidationReport:
     """Validate a course file or a directory of course files.
 
     Parameters
@@ -215,6 +228,8 @@ def validate_path(path: str | os.PathLike[str], *, silence: Iterable[str] = ()) 
         A ``.yaml``/``.yml``/``.json`` file, or a directory holding such files.
     silence : iterable of str, optional
         Warning codes to leave out (see :func:`validate_documents`).
+    locales : sequence of str, optional
+        The locales the bot serves (see :func:`validate_documents`).
 
     Returns
     -------
@@ -232,4 +247,4 @@ def validate_path(path: str | os.PathLike[str], *, silence: Iterable[str] = ()) 
     >>> report.ok, report.files
     (True, ['data/lessons/python-intro.yaml', 'data/lessons/python-testing.yaml'])
     """
-    return validate_documents(read_local_documents(path), silence=silence)
+    return validate_documents(read_local_documents(path), silence=silence, locales=locales)

@@ -32,6 +32,7 @@ from knowledge_graph.file_format import (
     MAX_LESSONS_PER_COURSE,
     SLUG_RE,
     TOP_LEVEL_FIELDS,
+    TRANSLATION_FIELDS,
     WEIGHT_FIELDS,
     CourseFile,
     CourseHeader,
@@ -76,6 +77,8 @@ def _known_fields(loc: Sequence[str | int], level_fields: Sequence[str]) -> Sequ
         return level_fields
     if parents[-1] == "weights":
         return WEIGHT_FIELDS
+    if len(parents) >= 2 and parents[-2] == "translations":
+        return TRANSLATION_FIELDS
     return tuple(Reference.model_fields)
 
 

@@ -332,7 +332,8 @@ class LocalNlu:
 
     Parameters:
         definition: the bot definition.
-        slot_values: ``{slot type: [{"value", "synonyms"}]}`` (``generate_slot_values``).
+        slot_values: ``{slot type: [{"value", "synonyms"}]}`` of this locale
+            (``generate_slot_values(graph, locale)``).
         locale: a bot locale id such as ``en_US``.
     """
 
@@ -381,7 +382,8 @@ class LocalNlu:
         """
         from lex_bot.devtools.slot_values import generate_slot_values
 
-        return cls(definition or load_bot_definition(), generate_slot_values(graph), locale)
+        values = generate_slot_values(graph, locale)
+        return cls(definition or load_bot_definition(), values, locale)
 
     # ------------------------------------------------------------------ public
 

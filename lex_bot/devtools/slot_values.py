@@ -1,9 +1,13 @@
-"""Slot values for Lex, generated from the lesson graph (so authors' edits reach the bot).
+"""Slot values for Lex, per locale, generated from the lesson graph (so authors' edits and
+translations reach the bot).
 
-``LessonTitle`` (the type of the ``LessonName`` and ``GoalLesson`` slots) gets one value per
-lesson title, with the lesson's aliases, its title without punctuation and its id as
-synonyms; ``ModuleName`` (the ``Module`` slot) one value per module name. The result follows
-Lex's rules:
+In each bot locale, ``LessonTitle`` (the type of the ``LessonName`` and ``GoalLesson`` slots)
+gets one value per lesson: its title in that locale (``LessonGraph.localized``: the course's
+translation, else its own title), with the locale's aliases, the course-locale title and
+aliases, the titles without punctuation and the id as synonyms; ``ModuleName`` (the
+``Module`` slot) one value per module: its name in that locale, with its course-locale name
+as a synonym. Lex resolves a synonym to its value, so a Spanish learner saying "for loops"
+gets "Bucles for", the name the bot then finds in es_US. The result follows Lex's rules:
 
 * values and synonyms have 1-140 characters (a longer title is shortened at a word boundary;
   a longer synonym is dropped);
@@ -12,14 +16,20 @@ Lex's rules:
   another lesson's value, is dropped from every lesson (Lex could not tell them apart; the
   bot's own search still can, since the slots resolve to what the learner said).
 
-``python -m lex_bot slot-values`` writes ``lex_bot/lesson_app/slot_values.json`` (commit it;
-the deploy template is generated from it); ``--check`` exits 1 when the committed file is stale.
+``python -m lex_bot slot-values`` writes ``lex_bot/lesson_app/slot_values.json``
+(``{locale: {slot type: [{"value", "synonyms"}]}}`` for every locale of the bot definition;
+commit it: the deploy template is generated from it); ``--check`` exits 1 when the committed
+file is stale.
 
 Example:
     >>> from knowledge_graph import load_graph
     >>> values = generate_slot_values(load_graph("data/lessons"))
     >>> values["LessonTitle"][0]
     {'value': 'What Is Programming?', 'synonyms': ['intro', 'introduction', ...]}
+    >>> spanish = generate_slot_values(load_graph("data/lessons"), "es_US")
+    >>> first = spanish["LessonTitle"][0]
+    >>> first["value"], "What Is Programming?" in first["synonyms"]
+    ('¿Qué es programar?', True)
 """
 
 from __future__ import annotations
@@ -49,6 +59,8 @@ MODULE_SLOT_TYPE = "ModuleName"
 MAX_VALUE_CHARS = 140
 
 SlotValues = dict[str, list[dict[str, Any]]]
+#: Slot values of every bot locale: ``{locale: SlotValues}`` (the committed file's shape).
+LocaleSlotValues = dict[str, SlotValues]
 
 
 def spoken_form(text: str) -> str:
@@ -137,46 +149,80 @@ def lesson_synonym_candidates(title: str, aliases: Sequence[str], lesson_key: st
     return [c for c in candidates if lex_text_key(c) != lex_text_key(title)]
 
 
-def generate_slot_values(graph: LessonGraph) -> SlotValues:
-    """The values of the lesson and module slot types, generated from ``graph``.
+def generate_slot_values(graph: LessonGraph, locale: str | None = None) -> SlotValues:
+    """The values of the lesson and module slot types of one locale, generated from ``graph``.
 
     Parameters:
         graph: the lesson graph (``knowledge_graph.load_graph``).
+        locale: the bot locale (a Lex locale id); None: each course's own locale.
     Returns:
         ``{"LessonTitle": [{"value": title, "synonyms": [...]}, ...], "ModuleName": [...]}``
-        with lessons and modules in the graph's load order (deterministic).
+        with lessons and modules in the graph's load order (deterministic), titles and
+        module names in ``locale`` where the course translates them.
 
     Example:
         >>> generate_slot_values(graph)["ModuleName"][0]
         {'value': 'Getting Started', 'synonyms': []}
+        >>> generate_slot_values(graph, "es_US")["ModuleName"][0]
+        {'value': 'Primeros pasos', 'synonyms': ['Getting Started']}
     """
-    lessons = graph.lessons()
-    lesson_items = [
-        (lesson.title, lesson_synonym_candidates(lesson.title, lesson.aliases, lesson.key))
-        for lesson in lessons
+    view = graph.localized(locale)
+    own = graph.localized(None)
+    lesson_items = []
+    for lesson in view.lessons():
+        original = own.lesson(lesson.id)
+        extra = [] if original.title == lesson.title else [original.title]
+        candidates = [*lesson.aliases, *extra, *(spoken_form(t) for t in extra)]
+        lesson_items.append(
+            (lesson.title, lesson_synonym_candidates(lesson.title, candidates, lesson.key))
+        )
+    module_items = [
+        (module.name, [spoken_form(module.name), module.key, spoken_form(module.key)])
+        for module in view.modules()
     ]
-    module_items = [(module.name, [spoken_form(module.name)]) for module in graph.modules()]
     return {
         LESSON_SLOT_TYPE: _resolve(lesson_items, LESSON_SLOT_TYPE),
         MODULE_SLOT_TYPE: _resolve(module_items, MODULE_SLOT_TYPE),
     }
 
 
-def render_slot_values(values: SlotValues) -> str:
+def generate_locale_slot_values(
+    graph: LessonGraph, locales: Sequence[str] | None = None
+) -> LocaleSlotValues:
+    """:func:`generate_slot_values` for each locale (default: the bot definition's).
+
+    Example:
+        >>> sorted(generate_locale_slot_values(graph))
+        ['en_US', 'es_US']
+    """
+    if locales is None:
+        from lex_bot.devtools.bot_definition import load_bot_definition
+
+        locales = load_bot_definition().locales()
+    return {locale: generate_slot_values(graph, locale) for locale in locales}
+
+
+def render_slot_values(values: LocaleSlotValues | SlotValues) -> str:
     """The JSON text of ``values`` as committed: indented, keys sorted, trailing newline."""
     return json.dumps(values, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def load_slot_values(path: Path | None = None) -> SlotValues:
-    """Read generated slot values (default :data:`SLOT_VALUES_PATH`).
+def load_slot_values(path: Path | None = None) -> LocaleSlotValues:
+    """Read generated slot values (default :data:`SLOT_VALUES_PATH`): locale -> slot type ->
+    values.
 
     Raises:
-        ValueError: the file is not an object of slot type name -> list of values.
+        ValueError: the file is not an object of locale -> slot type name -> list of values.
     """
     path = Path(path or SLOT_VALUES_PATH)
     data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
-        raise ValueError(f"{path}: expected an object of slot type name -> list of values")
+    if not isinstance(data, dict) or not all(
+        isinstance(types, dict) and all(isinstance(v, list) for v in types.values())
+        for types in data.values()
+    ):
+        raise ValueError(
+            f"{path}: expected an object of locale -> slot type name -> list of values"
+        )
     return data
 
 
@@ -188,7 +234,7 @@ def write_slot_values(graph: LessonGraph, path: Path | None = None) -> Path:
         PosixPath('.../lex_bot/lesson_app/slot_values.json')
     """
     path = Path(path or SLOT_VALUES_PATH)
-    path.write_text(render_slot_values(generate_slot_values(graph)), encoding="utf-8")
+    path.write_text(render_slot_values(generate_locale_slot_values(graph)), encoding="utf-8")
     return path
 
 
@@ -202,7 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m lex_bot slot-values",
-        description="Generate the Lex slot values (lesson titles, modules) from the lesson graph.",
+        description="Generate the Lex slot values (lesson titles, modules) of every bot locale "
+        "from the lesson graph.",
     )
     parser.add_argument(
         "--graph", default=str(DEFAULT_GRAPH_PATH), help="lesson file, folder or s3:// URL"
@@ -220,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GraphError as exc:
         print(f"slot-values: cannot load the lesson graph {args.graph}: {exc}", file=sys.stderr)
         return 1
-    rendered = render_slot_values(generate_slot_values(graph))
+    rendered = render_slot_values(generate_locale_slot_values(graph))
     try:
         current = args.output.read_text(encoding="utf-8")
     except OSError:

@@ -131,7 +131,8 @@ def _names_pattern(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, s
     mark), longest first, and the map from each form to its name."""
     forms: dict[str, str] = {}
     for name in names:
-        for form in (name, speakable(name), name.rstrip("!?."), speakable(name).rstrip("!?.")):
+        bare = name.strip().lstrip("¿¡").rstrip("!?.")
+        for form in (name, speakable(name), bare, speakable(bare)):
             if form.strip():
                 forms.setdefault(form, name)
     ordered = sorted(forms, key=len, reverse=True)

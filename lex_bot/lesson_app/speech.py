@@ -73,10 +73,9 @@ _SYMBOL_WORDS = {
 
 
 def module_name(t: Messages, graph: LessonGraph, module: Module) -> str:
-    """A module's name rendered by ``t`` (text, or speech in the language of the module's
-    lessons' content: ``content_locale`` of its first lesson)."""
-    first = graph.lesson(module.lesson_ids[0]) if module.lesson_ids else module
-    return t.content(module.name, content_locale(first))
+    """A module's name rendered by ``t`` (speech marks it when it is in another language)."""
+
+    return t.content(module.name, content_locale(module, "name"))
 
 
 class SSML(str):
@@ -180,8 +179,17 @@ class SpokenMessages(Messages):
         return spoken_text(heard(said, self.locale), self.locale)
 
     def title(self, lesson: object) -> SSML:
-        """The lesson's title, marked with its language when it is not the turn's."""
-        return self.content(str(getattr(lesson, "title", lesson)), content_locale(lesson))
+        """The lesson's title, marked with its language when it is not the turn's. Said
+        inside a sentence, its own opening and closing marks ("¿Qué es programar?",
+        "Hello, World!") would set the voice's intonation for the whole sentence, so they
+        are left out.
+
+        Example:
+            >>> spoken_for("es_US").title("¡Hola, mundo!")
+            'Hola, mundo'
+        """
+        title = str(getattr(lesson, "title", lesson)).strip().lstrip("¿¡").rstrip("?!")
+        return self.content(title, content_locale(lesson))
 
     def content(self, text: str, locale: str) -> SSML:
         """Course content written in ``locale``, escaped, speakable and language-marked.

@@ -3,7 +3,10 @@
 :class:`LessonTurn` extends the framework's :class:`~lex_bot.lexv2.router.Turn` with what
 every lesson handler needs, each fetched on first use and kept for the turn:
 
-* ``turn.graph``: the current lesson graph; ``turn.store``: the progress store, its writes
+* ``turn.graph``: the current lesson graph in the turn's locale (its lessons' titles,
+  summaries, modules and the names it finds are the course's translation for that locale,
+  else the course's own text: ``LessonGraph.localized``); ``turn.store``: the progress
+  store, its writes
   bound to ``turn.request_token`` (so a duplicate delivery of the request is recognised);
 * ``turn.learner_id`` and ``turn.progress``: whose progress this is, and what it holds;
 * ``turn.lesson_state(lesson_id)``: the lesson's state for this learner (mastered, attempted,
@@ -56,8 +59,11 @@ class LessonTurn(Turn[LessonSession]):
 
     @cached_property
     def graph(self) -> LessonGraph:
-        """The current lesson graph (raises ``GraphNotLoadedError`` when none ever loaded)."""
-        return self.services.graph()
+        """The current lesson graph in this turn's locale (``LessonGraph.localized``): every
+        lesson, module and course text a handler takes from it is in the learner's language
+        where the course is translated (raises ``GraphNotLoadedError`` when none ever
+        loaded)."""
+        return self.services.graph().localized(self.locale)
 
     @cached_property
     def request_token(self) -> str:

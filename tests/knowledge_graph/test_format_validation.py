@@ -134,6 +134,7 @@ def test_valid_directory_with_cross_course_reference_is_clean(tmp_path: Path) ->
         "order": 1,
         "source": str(tmp_path / "b_python.yaml"),
         "line": 6,
+        "translations": {},
     }
     assert G.nodes["python-intro/loops"]["requires_any"] == (
         ("python-intro/variables", "shell/terminal"),
@@ -161,6 +162,9 @@ def test_valid_directory_with_cross_course_reference_is_clean(tmp_path: Path) ->
         "description": "cd, ls",
         "weights": DEFAULT_WEIGHTS,
         "source": str(tmp_path / "a_shell.json"),
+        "locale": "en_US",
+        "locales": (),
+        "translations": {},
     }
 
 

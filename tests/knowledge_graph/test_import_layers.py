@@ -28,7 +28,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "validation.issues",
         "validation.documents",
         "validation.field_checks",
-        "validation.reference_checks validation.graph_checks",
+        "validation.reference_checks validation.graph_checks validation.translation_checks",
         "validation",
         "index",
         "planning search",

@@ -20,6 +20,7 @@ from knowledge_graph.tables import (
     ID_COLUMNS,
     TEXT_COLUMNS,
     LessonTables,
+    MappedGraphIndex,
     TextColumn,
     check_tables,
 )
@@ -52,6 +53,9 @@ def assert_same(spliced: LessonTables, full: LessonTables) -> None:
     for i in range(full.n):
         assert spliced.texts_of("aliases", i) == full.texts_of("aliases", i)
         assert spliced.texts_of("tags", i) == full.texts_of("tags", i)
+    mapped_spliced, mapped_full = MappedGraphIndex(spliced), MappedGraphIndex(full)
+    for i in range(full.n):
+        assert mapped_spliced.translations_of(i) == mapped_full.translations_of(i), i
     assert spliced.meta["course_ids"] == full.meta["course_ids"]
     assert spliced.meta["courses"] == full.meta["courses"]
     assert [(f["name"], f["sha256"], f["first"], f["count"]) for f in spliced.meta["files"]] == [
@@ -84,6 +88,9 @@ def assert_same(spliced: LessonTables, full: LessonTables) -> None:
         assert a.path_to(ids[-1], progress) == b.path_to(ids[-1], progress)
     for query in ("loops", "funtcions", ids[-1], "hello wide world", "extra lesson", "one"):
         assert a.find(query) == b.find(query), query
+        assert a.find(query, locale="es_US") == b.find(query, locale="es_US"), query
+    assert a.localized("es_US").lessons() == b.localized("es_US").lessons()
+    assert a.localized("es_US").modules() == b.localized("es_US").modules()
     assert a.modules() == b.modules() == LessonGraph.from_networkx(b.graph).modules()
     assert a.fingerprint == b.fingerprint
 

@@ -115,3 +115,39 @@ def test_a_new_learner_is_offered_start_lessons(graph: kg.LessonGraph) -> None:
     assert offered
     assert all(not graph.missing_prerequisites(lesson, ()) for lesson in offered)
     assert f"{INTRO}/installing-python" in offered
+
+
+def test_sample_course_is_translated_in_full_into_es_us(graph: kg.LessonGraph) -> None:
+    assert all(course.locales == ("en_US", "es_US") for course in graph.courses.values())
+    spanish = graph.localized("es_US")
+    for lesson in spanish.lessons():
+        assert lesson.title_locale == lesson.summary_locale == lesson.module_locale == "es_US"
+        english = graph.lesson(lesson.id)
+        assert lesson.title != english.title, lesson.id
+        assert lesson.summary != english.summary, lesson.id
+        assert lesson.module != english.module, lesson.id
+    titles = [lesson.title for lesson in spanish.lessons()]
+    assert len(set(titles)) == len(titles)
+    assert [m.key for m in spanish.modules()] == [m.name for m in graph.modules()]
+
+
+@pytest.mark.parametrize(
+    ("words", "lesson"),
+    [
+        ("hola mundo", "hello-world"),
+        ("funciones", "functions"),
+        ("bucles for", "for-loops"),
+        ("bucles", "for-loops"),
+        ("pruebas unitarias", "unit-testing"),
+        ("las clases", "classes"),
+        ("la lección de recursión", "recursion"),
+        ("instalar python", "installing-python"),
+        ("diccionarios", "dictionaries"),
+    ],
+)
+def test_spanish_speakers_words_name_the_lessons(
+    graph: kg.LessonGraph, words: str, lesson: str
+) -> None:
+    found = graph.find(words, locale="es_US")
+    assert found.is_confident and found.best is not None
+    assert found.best.lesson_id == f"{INTRO}/{lesson}"

@@ -55,8 +55,8 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
         s = turn.speech
         spoken = s.sentences(answer(s), s("modules.ask"))
         return turn.elicit_slot(SLOT, turn.reply(answer(t), choices, voice_text=spoken, keys=True))
-    key = fold_text(wanted)
-    module = next((m for m in modules if fold_text(m.name) == key), None)
+    key = fold_text(wanted)  # the module's name in the learner's locale, or its own name
+    module = next((m for m in modules if key in (fold_text(m.name), fold_text(m.key))), None)
     if module is None:
         module = next((m for m in modules if key and key in fold_text(m.name)), None)
     if module is None and turn.session.asked == f"{turn.intent.name}.{SLOT}":
@@ -76,14 +76,15 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
         )
     if turn.is_dialog_hook:
         return turn.delegate(slots={**turn.intent.slots, SLOT: _module_slot(module.name)})
-    return module_page(turn, module.name, 0)
+    return module_page(turn, module.key, 0)
 
 
-def module_page(turn: LessonTurn, name: str, offset: int) -> LexResponse:
-    """The lessons of module ``name`` from ``offset`` on, :data:`LESSON_LINES` at a time; a
-    cut list ends with "say more" and leaves ``session.more`` to continue it."""
+def module_page(turn: LessonTurn, key: str, offset: int) -> LexResponse:
+    """The lessons of the module whose ``Module.key`` (its name in the course's own locale,
+    the same in every locale) is ``key``, from ``offset`` on, :data:`LESSON_LINES` at a
+    time; a cut list ends with "say more" and leaves ``session.more`` to continue it."""
     graph, t = turn.graph, turn.t
-    module = next((m for m in graph.modules() if m.name == name), None)
+    module = next((m for m in graph.modules() if m.key == key), None)
     if module is None:
         return turn.close(turn.reply(t("more.none")))
     lessons = [graph.lesson(i) for i in module.lesson_ids]
@@ -92,7 +93,7 @@ def module_page(turn: LessonTurn, name: str, offset: int) -> LexResponse:
     page = states[offset : offset + LESSON_LINES]
     rest = len(states) - offset - len(page)
     if rest > 0:
-        turn.session.more = ["module", module.name, str(offset + len(page))]
+        turn.session.more = ["module", module.key, str(offset + len(page))]
     mastered = sum(state.status is LessonStatus.MASTERED for state in states)
     choices = [c for state in page if (c := startable_choice(t, graph, state))][:5]
 

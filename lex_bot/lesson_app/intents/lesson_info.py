@@ -61,11 +61,13 @@ def lesson_info(turn: LessonTurn) -> LexResponse:
         head = t(
             "info.head",
             title=t.title(lesson),
-            module=t.content(lesson.module, content_locale(lesson)),
+            module=t.content(lesson.module, content_locale(lesson, "module")),
             minutes=t.minutes(lesson.minutes),
             difficulty=lesson.difficulty,
         )
-        summary = t.content(lesson.summary, content_locale(lesson)) if lesson.summary else ""
+        summary = (
+            t.content(lesson.summary, content_locale(lesson, "summary")) if lesson.summary else ""
+        )
         needs = _needs(t, graph, lesson)
         needed = t("info.needs", lessons=t.join(needs)) if needs else ""
         return t.sentences(head, summary, needed, _status_sentence(t, graph, state))

@@ -40,7 +40,9 @@ def show_progress(turn: LessonTurn) -> LexResponse:
     if not mastered and not attempted:
         return turn.close(turn.reply(t("progress.none", lessons=lessons), help_choices(turn)))
     # Work is bounded by what the learner completed, plus one line per module.
-    done_per_module = Counter((graph.lesson(i).course, graph.lesson(i).module) for i in mastered)
+    done_per_module = Counter(
+        (graph.lesson(i).course, graph.lesson(i).module_key) for i in mastered
+    )
     percent = round(100 * len(mastered) / max(len(graph), 1))
     goal = graph.lesson(progress.goal) if progress.goal and progress.goal in graph else None
     path = graph.path_to(goal.id, progress.mastery()) if goal is not None else None
@@ -55,14 +57,14 @@ def show_progress(turn: LessonTurn) -> LexResponse:
             head = t.sentences(head, t("progress.attempted", titles=titles))
         # The modules with the most mastered first; at most MODULES_NAMED, the rest counted.
         started = sorted(
-            (m for m in graph.modules() if done_per_module.get((m.course, m.name))),
-            key=lambda m: -done_per_module[(m.course, m.name)],
+            (m for m in graph.modules() if done_per_module.get((m.course, m.key))),
+            key=lambda m: -done_per_module[(m.course, m.key)],
         )
         lines = [
             t(
                 "progress.module",
                 module=module_name(t, graph, m),
-                done=done_per_module[(m.course, m.name)],
+                done=done_per_module[(m.course, m.key)],
                 total=len(m.lesson_ids),
             )
             for m in started[:MODULES_NAMED]

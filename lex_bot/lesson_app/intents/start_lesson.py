@@ -83,7 +83,9 @@ def _start(turn: LessonTurn, lesson: Lesson) -> LexResponse:
             head = t("start.retake", score=score, threshold=THRESHOLD_PERCENT, **values)
         else:
             head = t("start.ok", **values)
-        summary = t.content(lesson.summary, content_locale(lesson)) if lesson.summary else ""
+        summary = (
+            t.content(lesson.summary, content_locale(lesson, "summary")) if lesson.summary else ""
+        )
         return t.sentences(head, summary)
 
     t = turn.t

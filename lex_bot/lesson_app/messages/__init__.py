@@ -28,10 +28,11 @@ CATALOGUE_DIR = Path(__file__).parent
 DEFAULT_CONTENT_LOCALE = "en_US"
 
 
-def content_locale(item: object) -> str:
-    """The locale of a lesson's (or module's) title, summary and module name as the bot got
-    them: its ``title_locale`` (the course's translation for the turn's locale, or the
-    course's default locale when there is none), else :data:`DEFAULT_CONTENT_LOCALE`.
+def content_locale(item: object, part: str = "title") -> str:
+    """The locale of a course text as the bot got it: the ``<part>_locale`` of a lesson
+    (``title``, ``summary``, ``module``), module (``name``) or course (``title``): the
+    course's translation for the turn's locale, or the course's own locale when there is
+    none (``knowledge_graph.Lesson``); else :data:`DEFAULT_CONTENT_LOCALE`.
 
     The one place that decides which language course content is in; speech marks content
     whose language differs from the turn's with SSML ``<lang>``.
@@ -40,7 +41,7 @@ def content_locale(item: object) -> str:
         >>> content_locale(object())
         'en_US'
     """
-    for name in ("title_locale", "name_locale", "locale"):
+    for name in (f"{part}_locale", "title_locale", "name_locale", "locale"):
         value = getattr(item, name, None)
         if isinstance(value, str) and value:
             return value

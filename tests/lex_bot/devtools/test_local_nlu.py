@@ -144,10 +144,10 @@ def test_unknown_names_in_an_utterance_slot_pass_through_as_said(nlus):
 
 
 def test_accents_are_ignored_but_kept_in_the_original_value(nlus):
-    result = nlus["es_US"].interpret("háblame de Recursión")
+    result = nlus["es_US"].interpret("háblame de Recursion")
     assert result.intent == "LessonInfo"
-    assert result.slots["LessonName"].original == "Recursión"
-    assert result.slots["LessonName"].interpreted == "Recursion"
+    assert result.slots["LessonName"].original == "Recursion"
+    assert result.slots["LessonName"].interpreted == "Recursión"  # the es_US value
 
 
 def test_slots_are_found_in_free_phrasings(nlus):
@@ -248,3 +248,28 @@ def test_parse_number():
 def test_unknown_locale_is_refused(bundled_graph_loader):
     with pytest.raises(ValueError, match="not a bot locale"):
         LocalNlu.for_graph(bundled_graph_loader.get(), "fr_FR")
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("empezar hola mundo", "LessonName", "¡Hola, mundo!"),
+        ("háblame de funciones", "LessonName", "Definir funciones"),
+        ("terminé pruebas unitarias", "LessonName", "Pruebas unitarias con pytest"),
+        ("empezar for loops", "LessonName", "Bucles for"),  # an English name, as Lex resolves it
+        ("ver módulo control de flujo", "Module", "Control de flujo"),
+        ("ver módulo control flow", "Module", "Control de flujo"),
+    ],
+)
+def test_es_us_slots_resolve_to_the_spanish_values(nlus, text, slot, value):
+    """Each locale has its own slot values: es_US resolves to the Spanish title or module,
+    whether the learner says the Spanish or the English name (Lex: synonym -> value)."""
+    found = nlus["es_US"].interpret(text).slots[slot]
+    assert (found.interpreted, found.resolved) == (value, (value,)), text
+
+
+def test_en_us_slots_stay_english(nlus):
+    assert nlus["en_US"].interpret("start hello world").slots["LessonName"].resolved == (
+        "Hello, World!",
+    )
+    assert nlus["en_US"].interpret("start bucles").slots["LessonName"].resolved == ()

@@ -15,6 +15,7 @@ from lex_bot.devtools.slot_values import (
     MODULE_SLOT_TYPE,
     SLOT_VALUES_PATH,
     fit_value,
+    generate_locale_slot_values,
     generate_slot_values,
     load_slot_values,
     main,
@@ -88,7 +89,8 @@ def assert_lex_clean(values: dict[str, list[dict[str, Any]]]) -> None:
 
 
 def test_committed_slot_values_match_the_bundled_graph(bundled_graph: LessonGraph) -> None:
-    generated = generate_slot_values(bundled_graph)
+    generated = generate_locale_slot_values(bundled_graph)
+    assert sorted(generated) == sorted(load_bot_definition().locales())
     assert load_slot_values() == generated, "run `python -m lex_bot slot-values`"
     assert SLOT_VALUES_PATH.read_text(encoding="utf-8") == render_slot_values(generated)
 
@@ -191,8 +193,8 @@ def test_write_and_load_round_trip(small_graph_dir: Path, tmp_path: Path) -> Non
     graph = load_graph(small_graph_dir)
     path = write_slot_values(graph, tmp_path / "values.json")
     text = path.read_text(encoding="utf-8")
-    assert text.endswith("}\n") and text.startswith('{\n  "LessonTitle"')
-    assert load_slot_values(path) == generate_slot_values(graph)
+    assert text.endswith("}\n") and text.startswith('{\n  "en_US": {\n    "LessonTitle"')
+    assert load_slot_values(path) == generate_locale_slot_values(graph)
 
 
 def test_load_refuses_a_file_of_the_wrong_shape(tmp_path: Path) -> None:
@@ -210,7 +212,7 @@ def test_command_writes_then_checks(
     assert main([*args, "--check"]) == 1  # no file yet
     assert not out.exists()
     assert main(args) == 0
-    assert load_slot_values(out) == generate_slot_values(load_graph(small_graph_dir))
+    assert load_slot_values(out) == generate_locale_slot_values(load_graph(small_graph_dir))
     assert main([*args, "--check"]) == 0
 
     # an author adds an alias: the committed values are stale until regenerated
@@ -220,7 +222,7 @@ def test_command_writes_then_checks(
     assert out.read_text(encoding="utf-8") == before  # --check never writes
     assert "out of date" in capsys.readouterr().err
     assert main(args) == 0
-    assert "cycles" in by_value(load_slot_values(out)[LESSON_SLOT_TYPE])["For Loops"]
+    assert "cycles" in by_value(load_slot_values(out)["en_US"][LESSON_SLOT_TYPE])["For Loops"]
     assert main([*args, "--check"]) == 0
 
 
@@ -235,3 +237,19 @@ def test_command_reports_an_unloadable_graph(
 
 def test_command_checks_the_committed_file_by_default() -> None:
     assert main(["--check"]) == 0
+
+
+def test_each_locale_gets_its_titles_and_modules(bundled_graph: LessonGraph) -> None:
+    from knowledge_graph.file_format import DEFAULT_SERVED_LOCALES
+
+    assert tuple(load_bot_definition().locales()) == DEFAULT_SERVED_LOCALES
+    spanish = generate_slot_values(bundled_graph, "es_US")
+    english = generate_slot_values(bundled_graph, "en_US")
+    loops = by_value(spanish[LESSON_SLOT_TYPE])["Bucles for"]
+    assert {"bucles", "ciclo for", "For Loops", "loops", "for-loops"} <= set(loops)
+    assert "Bucles for" not in by_value(english[LESSON_SLOT_TYPE])
+    assert "bucles" not in by_value(english[LESSON_SLOT_TYPE])["For Loops"]
+    assert by_value(spanish[MODULE_SLOT_TYPE])["Control de flujo"] == ["Control Flow"]
+    assert [v["value"] for v in spanish[LESSON_SLOT_TYPE]] == [
+        lesson.title for lesson in bundled_graph.localized("es_US").lessons()
+    ]
