@@ -78,6 +78,10 @@ def module_name(t: Messages, graph: LessonGraph, module: Module) -> str:
     return t.content(module.name, content_locale(module, "name"))
 
 
+def _title_of(lesson: object) -> str:
+    return lesson if isinstance(lesson, str) else str(getattr(lesson, "title", lesson))
+
+
 class SSML(str):
     """Text that is already SSML content: escaped text and the tags we put in it."""
 
@@ -119,9 +123,16 @@ def speakable(text: str, locale: str = "en_US") -> str:
     text = text.replace("...", "…")
     text = _SPACES.sub(" ", text).strip()
     text = _SPACE_BEFORE_MARK.sub(r"\1", text)
-    text = _DOUBLED.sub(lambda m: m.group(1), text)
+    text = _DOUBLED.sub(_one_mark, text)
     text = re.sub(r"^[,;:]\s*|\s*[,;:]$", "", text)
     return re.sub(r",(?=[^\s])", ", ", text).strip()
+
+
+def _one_mark(run: re.Match[str]) -> str:
+    """A run of marks (",!!", "?!") as one: its strongest, the sentence end if it has one."""
+    marks = [c for c in run.group(0) if not c.isspace()]
+    ends = [c for c in marks if c in "!?."]
+    return ends[0] if ends else marks[0]
 
 
 def spoken_text(text: str, locale: str = "en_US") -> SSML:
@@ -185,10 +196,12 @@ class SpokenMessages(Messages):
         are left out.
 
         Example:
-            >>> spoken_for("es_US").title("¡Hola, mundo!")
+            >>> from types import SimpleNamespace
+            >>> hello = SimpleNamespace(title="¡Hola, mundo!", title_locale="es_US")
+            >>> spoken_for("es_US").title(hello)
             'Hola, mundo'
         """
-        title = str(getattr(lesson, "title", lesson)).strip().lstrip("¿¡").rstrip("?!")
+        title = _title_of(lesson).strip().lstrip("¿¡").rstrip("?!")
         return self.content(title, content_locale(lesson))
 
     def content(self, text: str, locale: str) -> SSML:
@@ -217,9 +230,9 @@ class SpokenMessages(Messages):
         foreign = {}
         for lesson in lessons:
             locale = content_locale(lesson)
-            said = spoken_text(str(getattr(lesson, "title", lesson)), locale)
+            said = spoken_text(_title_of(lesson), locale)
             if _lang(locale) != _lang(self.locale) and said and said in body:
-                foreign[said] = self.content(str(getattr(lesson, "title", lesson)), locale)
+                foreign[said] = self.content(_title_of(lesson), locale)
         if not foreign:
             return body
         pattern = "|".join(re.escape(t) for t in sorted(foreign, key=len, reverse=True))

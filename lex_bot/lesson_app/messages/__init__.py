@@ -141,7 +141,7 @@ class Messages:
 
     def title(self, lesson: object) -> str:
         """A lesson's title as this catalogue writes it (speech marks its language)."""
-        return str(getattr(lesson, "title", lesson))
+        return lesson if isinstance(lesson, str) else str(getattr(lesson, "title", lesson))
 
     def content(self, text: str, locale: str) -> str:
         """Course content (a summary, a module name) written in ``locale``: as it is here."""
