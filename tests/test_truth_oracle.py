@@ -243,12 +243,6 @@ def spoken_matches_text(intent: str, slots: dict[str, Any], locale: str) -> None
     assert not problems, f"{intent} {slots} ({locale}): {problems}\n{texts_of(text)}\n{spoken}"
 
 
-@pytest.mark.reliability(
-    area="Speech",
-    tried="every intent about every lesson, in en_US and es_US, for generated learner states",
-    scale=f"{VOICE_EXAMPLES} learner states per run in CI, plus the fixed ones",
-    outcome="every voice answer passes the speech lint and says what the text answer says",
-)
 @settings(SETTINGS, max_examples=VOICE_EXAMPLES)
 @given(state=learner_states())
 @example(state=([], None))  # a new learner
