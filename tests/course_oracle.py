@@ -57,6 +57,30 @@ def course_texts(folder: Path, locale: str | None = None) -> set[str]:
     return texts
 
 
+def localized_lessons(folder: Path, locale: str) -> dict[str, dict[str, str]]:
+    """Lesson id -> its ``title``, ``summary`` and ``module`` in ``locale``, read from the
+    YAML here: the lesson's ``translations`` entry, a module named by any lesson of the same
+    module, else the lesson's own text (FORMAT.md, "Translations")."""
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        course = data["course"]["id"]
+        modules: dict[str, str] = {}
+        for spec in data["lessons"]:
+            name = ((spec.get("translations") or {}).get(locale) or {}).get("module")
+            if name:
+                modules.setdefault(spec.get("module", "General"), name)
+        for spec in data["lessons"]:
+            given = (spec.get("translations") or {}).get(locale) or {}
+            module = spec.get("module", "General")
+            out[f"{course}/{spec['id']}"] = {
+                "title": given.get("title") or spec["title"],
+                "summary": given.get("summary") or spec.get("summary", ""),
+                "module": given.get("module") or modules.get(module) or module,
+            }
+    return out
+
+
 def read_course_folder(folder: Path) -> dict[str, OracleLesson]:
     """Every lesson of every course file in ``folder`` (file name order, then listing order)."""
     lessons: dict[str, OracleLesson] = {}

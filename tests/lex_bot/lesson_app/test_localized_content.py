@@ -109,3 +109,25 @@ def test_a_title_that_falls_back_to_english_is_caught(tmp_path: Path) -> None:
     assert run_script(script, lex).ok  # the fallback shows the course's own title
     english, spanish = course_texts(folder), course_texts(folder, "es_US")
     assert "Installing Python" in english_leaks(replies[0], english, spanish)
+
+
+def test_every_lesson_is_found_and_described_by_its_spanish_texts() -> None:
+    """For every lesson: asked about by its es_US title (as the oracle reads it from the
+    YAML), the bot answers about that lesson with its es_US title, module and summary."""
+    from course_oracle import localized_lessons
+
+    from lambda_function import lambda_handler
+    from lex_bot.devtools.event_factory import lex_event, slot
+
+    for lesson_id, texts in localized_lessons(LESSONS, "es_US").items():
+        event = lex_event(
+            "LessonInfo",
+            {"LessonName": slot(texts["title"])},
+            transcript=f"háblame de {texts['title']}",
+            locale="es_US",
+            session_id="oraculo-es",
+        )
+        response = lambda_handler(event, None)
+        reply = "\n".join(m.get("content", "") for m in response.get("messages") or [])
+        assert reply.startswith(texts["title"]), (lesson_id, reply)
+        assert texts["module"] in reply and texts["summary"] in reply, (lesson_id, reply)
