@@ -35,6 +35,7 @@ import re
 from typing import Any
 
 import pytest
+from course_names import content_names
 from course_oracle import Oracle, read_course_folder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -195,29 +196,6 @@ def test_offers_and_numbers_are_true_for_every_lesson(state, store) -> None:  # 
 
 
 # --------------------------------------------------------------------------- spoken answers
-
-
-def _strings(value: object) -> list[str]:
-    """A course text as written: one string, or one per locale (``{en_US: ..., es_US: ...}``)."""
-    if isinstance(value, dict):
-        return [str(v) for v in value.values() if v]
-    return [str(value)] if value else []
-
-
-def content_names() -> list[str]:
-    """Every lesson title, module name and course title of the course files, in every locale
-    they are written in (their own fields and each of their ``translations``): the content
-    items an answer and its spoken form must share."""
-    import yaml
-
-    names: set[str] = set()
-    for path in sorted((ROOT / "data" / "lessons").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for spec in [data["course"], *data["lessons"]]:
-            for block in [spec, *(spec.get("translations") or {}).values()]:
-                for field in ("title", "module"):
-                    names.update(_strings(block.get(field)))
-    return sorted(names)
 
 
 NAMES = content_names()

@@ -136,6 +136,61 @@ def test_spanish_voice_says_no_english_outside_lang_marks():
         assert not words & ENGLISH_WORDS, (sorted(words & ENGLISH_WORDS), ssml)
 
 
+@pytest.mark.parametrize("script", CONVERSATIONS, ids=lambda p: p.name)
+def test_each_spoken_answer_says_what_the_text_answer_says(script: Path):
+    """Every voice turn of a script is also sent, by a second learner with the same history,
+    on text: where both turns end the same way, the spoken answer names the same titles,
+    modules and numbers as the text answer (``speech_lint.compare_forms``)."""
+    from html import escape
+
+    from course_names import content_names
+
+    from lex_bot.devtools.speech_lint import compare_forms
+
+    names = content_names()
+    voice, text = LocalLex(), LocalLex(input_mode="Text")
+    compared: list[str] = []
+    problems: list[str] = []
+    original_send, original_reset = voice.send, voice.reset_session
+
+    def reset_session() -> None:
+        original_reset()
+        text.reset_session()
+
+    def send(said: str) -> LexTurnResult:
+        if text.session_id != f"{voice.session_id}~text":
+            text.session_id = f"{voice.session_id}~text"
+            text.reset_session()
+        text.locale = voice.locale
+        shown = text.send(said)
+        heard = original_send(said)
+        same_turn = (shown.intent, shown.dialog_action) == (heard.intent, heard.dialog_action)
+        if voice.input_mode == "Speech" and same_turn:
+            spoken = [
+                m["content"]
+                if m.get("contentType") == "SSML"
+                else f"<speak>{escape(m['content'])}</speak>"
+                for m in heard.messages
+                if m.get("content")
+            ]
+            plain = "\n".join(
+                m["content"] for m in shown.messages if m.get("contentType") == "PlainText"
+            )
+            offered = [b["text"] for b in shown.buttons]
+            compared.append(said)
+            problems.extend(
+                f"{said!r}: {p}" for p in compare_forms(plain, spoken, names, offered=offered)
+            )
+        return heard
+
+    voice.send = send  # type: ignore[method-assign]
+    voice.reset_session = reset_session  # type: ignore[method-assign]
+    run_script(script.read_text(encoding="utf-8"), voice)
+    assert not problems
+    if "@voice" in script.read_text(encoding="utf-8"):
+        assert compared
+
+
 def test_a_failed_expectation_fails_the_script_naming_the_line():
     result = run_script("> hello\n# a comment\n? no such words in any greeting", LocalLex())
     assert not result.ok
