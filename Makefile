@@ -18,7 +18,7 @@ help:
 	@echo "make venv    create .venv from requirements-dev.lock"
 	@echo "make lock    re-pin the *.lock files from the *.txt inputs (UPGRADE=1: newest allowed)"
 	@echo "make lock-check  check the locks install on Linux x86_64/arm64, Python 3.11/3.12"
-	@echo "make package build/function.zip + build/layer.zip + build/publisher.zip (ARCH=arm64 or x86_64)"
+	@echo "make package build/function.zip + build/layer.zip + build/publisher.zip + build/transitions.zip (ARCH=arm64 or x86_64)"
 	@echo "make template regenerate the Lex bot part of deploy/template.yaml from lex_bot/"
 	@echo "make publish-graph DEST=/mnt/lessons (or s3://bucket/prefix/) [SRC=data/lessons]"
 	@echo "make sync-slots BOT_ID=... [ALIAS_ID=...] push each locale's lesson and module names to a deployed bot"
@@ -69,9 +69,12 @@ fmt: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
 
+# The zips carry bytecode compiled by a CPython 3.12 (Lambda's runtime): $(TARGET_PYTHON) if
+# set, else python3.12 on PATH, else pyenv's; the build stops without one (deploy/artefacts.py).
 package: $(STAMP)
 	$(BIN)/python -m deploy.package --architecture $(ARCH) --out build --requirements requirements.lock
 	$(BIN)/python -m deploy.package_publisher --out build
+	$(BIN)/python -m deploy.package_transitions --out build
 
 # One universal resolution (markers where a platform or Python differs), pinned for Python
 # 3.11 and up. The dev lock is resolved first; the chat and runtime locks are constrained by

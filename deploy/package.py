@@ -9,11 +9,16 @@
   pinned with its hashes, see the README) under ``python/``, installed by pip for the
   *target* platform (``manylinux`` wheels for the Lambda architecture and Python version,
   never the build machine's), so a laptop on x86_64 builds a correct arm64 package.
-* Both archives are reproducible: sorted entries, fixed timestamps (1980-01-01), fixed
-  permissions, no ``__pycache__``/``.pyc``/``tests``; the same inputs give byte-identical zips.
+* Both archives carry the bytecode of every ``.py`` for the runtime's Python (compiled by a
+  local CPython 3.12, which the build requires: ``$TARGET_PYTHON``, ``python3.12`` on
+  ``PATH`` or pyenv's) and are reproducible: sorted entries, fixed timestamps (1980-01-01),
+  fixed permissions, unchecked-hash pycs, no ``tests``; the same inputs give byte-identical
+  zips (``deploy/artefacts.py``, shared by every package of the stack). Compiling for 3.12
+  needs no machine of the target architecture: bytecode does not depend on it.
 * The build fails (exit 1) above the Lambda limits or when a native extension in the layer is
-  built for the wrong architecture or Python version, and it imports ``lambda_function`` from
-  the unpacked artefacts when a matching interpreter is available on this machine.
+  built for the wrong architecture or Python version, and on a machine of the target
+  architecture it imports ``lambda_function`` from the unpacked artefacts with that CPython,
+  checking that no module had to be compiled anew.
 
 boto3/botocore are packaged too, although the Lambda runtime has its own: the lock pins them
 (botocore included) to exactly the versions the tests ran with (``make test`` installs the
@@ -34,7 +39,6 @@ import json
 import logging
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,6 +47,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
+
+from deploy.artefacts import (
+    FUNCTION_ROOT,
+    LAYER_ROOT,
+    ArtifactStats,
+    PackageError,
+    ZipEntry,
+    require_target_python,
+    write_package_zip,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -93,49 +107,18 @@ FUNCTION_EXCLUDED = (
     "knowledge_graph/explore.py",
     "knowledge_graph/explorer",
 )
-#: Lambda quotas: 50 MB per zip uploaded directly, 250 MB unzipped for function + layers.
+#: Lambda quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html):
+#: 50 MB for a zip uploaded directly (larger ones go through S3, as ``sam deploy`` always
+#: does), 250 MB unzipped for a function and its layers together (the binding limit).
 MAX_ZIPPED_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
-#: The fixed timestamp and permissions of every archive entry.
-FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
-FILE_MODE = 0o644
 EXCLUDED_DIRS = frozenset({"__pycache__", "tests", "test"})
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", "~", ".swp", ".tmp")
 #: Top-level entries of a ``pip --target`` directory that are not importable code (console
 #: scripts carry the build machine's interpreter path and would break reproducibility).
 EXCLUDED_LAYER_TOP = frozenset({"bin"})
 #: Imported by the smoke test after ``lambda_function`` (the native and heavy dependencies).
-SMOKE_IMPORTS = ("numpy", "networkx", "pydantic", "yaml", "boto3")
-
-
-@dataclass(frozen=True)
-class ZipEntry:
-    """One file to archive: its name inside the zip and where it is on disk."""
-
-    arcname: str
-    path: Path
-
-
-@dataclass(frozen=True)
-class ArtifactStats:
-    """Size facts of one written zip."""
-
-    path: Path
-    files: int
-    zipped_bytes: int
-    unzipped_bytes: int
-
-    def describe(self) -> str:
-        """One line, e.g. ``build/layer.zip: 3443 files, 34.6 MB zipped, 84.6 MB unzipped``."""
-        mb = 1024 * 1024
-        return (
-            f"{self.path}: {self.files} files, {self.zipped_bytes / mb:.1f} MB zipped, "
-            f"{self.unzipped_bytes / mb:.1f} MB unzipped"
-        )
-
-
-class PackageError(RuntimeError):
-    """The package cannot be built or violates a Lambda limit."""
+SMOKE_IMPORTS = ("numpy", "networkx", "pydantic", "yaml", "boto3", "aws_xray_sdk")
 
 
 def platform_tags(arch: Architecture) -> list[str]:
@@ -258,34 +241,6 @@ def collect_files(
     return sorted(entries, key=lambda entry: entry.arcname)
 
 
-def write_deterministic_zip(entries: Sequence[ZipEntry], out: Path) -> ArtifactStats:
-    """Write ``entries`` to ``out`` so that the same files always give the same bytes.
-
-    Entries are sorted, every timestamp is 1980-01-01, every file is ``0644``, and the
-    archive carries no comment or extra fields.
-
-    Example
-    -------
-    >>> stats = write_deterministic_zip([], Path(tempfile.mkdtemp()) / "empty.zip")
-    >>> stats.files
-    0
-    """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    unzipped = 0
-    with zipfile.ZipFile(partial, "w") as archive:
-        for entry in sorted(entries, key=lambda e: e.arcname):
-            info = zipfile.ZipInfo(entry.arcname, date_time=FIXED_DATE_TIME)
-            info.create_system = 3  # Unix, so the permission bits are honoured
-            info.external_attr = (0o100000 | FILE_MODE) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            data = entry.path.read_bytes()
-            unzipped += len(data)
-            archive.writestr(info, data, compresslevel=6)
-    os.replace(partial, out)
-    return ArtifactStats(out, len(entries), out.stat().st_size, unzipped)
-
-
 def is_shipped(arcname: str) -> bool:
     """False for the developer and authoring parts of our code (``FUNCTION_EXCLUDED``).
 
@@ -332,43 +287,59 @@ def tracked_files(root: Path, names: Iterable[str]) -> list[ZipEntry]:
     return sorted(entries, key=lambda entry: entry.arcname)
 
 
-def build_function_zip(out: Path, root: Path = REPO_ROOT) -> ArtifactStats:
+def build_function_zip(out: Path, root: Path = REPO_ROOT, *, interpreter: str) -> ArtifactStats:
     """Archive our runtime code (the tracked files of ``FUNCTION_SOURCES`` less
-    ``FUNCTION_EXCLUDED``) into ``out``."""
+    ``FUNCTION_EXCLUDED``) and its bytecode, compiled by ``interpreter``, into ``out``."""
     entries = [e for e in tracked_files(root, FUNCTION_SOURCES) if is_shipped(e.arcname)]
     if not entries:
         raise PackageError(f"{root}: git tracks none of {', '.join(FUNCTION_SOURCES)}")
-    return write_deterministic_zip(entries, out)
+    return write_package_zip(entries, out, interpreter=interpreter, install_root=FUNCTION_ROOT)
 
 
-def build_layer_zip(site_packages: Path, out: Path) -> ArtifactStats:
-    """Archive an installed dependency tree into ``out`` under the ``python/`` prefix."""
+def build_layer_zip(site_packages: Path, out: Path, *, interpreter: str) -> ArtifactStats:
+    """Archive an installed dependency tree and its bytecode, compiled by ``interpreter``,
+    into ``out`` under the ``python/`` prefix (Lambda puts ``/opt/python`` on the path)."""
     names = [p.name for p in site_packages.iterdir() if p.name not in EXCLUDED_LAYER_TOP]
-    return write_deterministic_zip(collect_files(site_packages, names, prefix="python/"), out)
+    entries = collect_files(site_packages, names, prefix="python/")
+    return write_package_zip(entries, out, interpreter=interpreter, install_root=LAYER_ROOT)
 
 
 def check_limits(artifacts: Sequence[ArtifactStats]) -> list[str]:
-    """Return the Lambda quota violations of a function zip and its layers (empty when fine).
+    """Return the Lambda quota violations of a function zip and its layers (empty when fine):
+    together they must unzip to at most 250 MB, however they are uploaded.
 
     Example
     -------
-    >>> check_limits([ArtifactStats(Path("f.zip"), 1, 60 * 1024 * 1024, 1)])[0][:28]
-    'f.zip: 60.0 MB zipped exceed'
+    >>> check_limits([ArtifactStats(Path("f.zip"), 1, 1, 260 * 1024 * 1024)])[0][:36]
+    'function + layers unzip to 260.0 MB,'
     """
     mb = 1024 * 1024
-    problems = [
-        f"{a.path}: {a.zipped_bytes / mb:.1f} MB zipped exceeds the "
-        f"{MAX_ZIPPED_BYTES / mb:.0f} MB direct-upload limit"
+    total = sum(a.unzipped_bytes for a in artifacts)
+    if total > MAX_UNZIPPED_BYTES:
+        return [
+            f"function + layers unzip to {total / mb:.1f} MB, above the "
+            f"{MAX_UNZIPPED_BYTES / mb:.0f} MB Lambda limit"
+        ]
+    return []
+
+
+def upload_notes(artifacts: Sequence[ArtifactStats]) -> list[str]:
+    """Say which zips are above the 50 MB Lambda accepts in a direct upload: those must be
+    deployed through S3 (``sam deploy --resolve-s3`` and the CI workflow do; the console's
+    and ``aws lambda update-function-code --zip-file``'s direct upload would refuse them).
+
+    Example
+    -------
+    >>> upload_notes([ArtifactStats(Path("l.zip"), 1, 60 * 1024 * 1024, 1)])[0][:28]
+    'l.zip: 60.0 MB zipped, above'
+    """
+    mb = 1024 * 1024
+    return [
+        f"{a.path}: {a.zipped_bytes / mb:.1f} MB zipped, above the {MAX_ZIPPED_BYTES / mb:.0f} "
+        "MB of a direct upload: deploy it through S3 (sam deploy --resolve-s3 does)"
         for a in artifacts
         if a.zipped_bytes > MAX_ZIPPED_BYTES
     ]
-    total = sum(a.unzipped_bytes for a in artifacts)
-    if total > MAX_UNZIPPED_BYTES:
-        problems.append(
-            f"function + layers unzip to {total / mb:.1f} MB, above the "
-            f"{MAX_UNZIPPED_BYTES / mb:.0f} MB Lambda limit"
-        )
-    return problems
 
 
 def extension_suffix(arch: Architecture, python_version: str) -> str:
@@ -419,41 +390,29 @@ def verify_native_code(layer_zip: Path, arch: Architecture, python_version: str)
     return problems
 
 
-def find_interpreter(python_version: str) -> str | None:
-    """Return a working ``pythonX.Y`` executable for ``python_version`` on this machine, if any."""
-    candidates = [shutil.which(f"python{python_version}")]
-    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{python_version}*/bin/python3"))
-    for candidate in candidates:
-        if not candidate:
-            continue
-        probe = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == python_version:
-            return candidate
-    return None
-
-
 def smoke_import(
     function_zip: Path,
     layer_zip: Path,
     interpreter: str,
     modules: Sequence[str] = SMOKE_IMPORTS,
+    *,
+    check_bytecode: bool = True,
 ) -> str | None:
     """Unpack both archives and import ``lambda_function`` with ``interpreter`` in isolation.
 
     The archives are unpacked as Lambda does (function in the task root, layer under
     ``/opt``, whose ``python/`` folder is on the path). The interpreter runs with ``-I -S``
     (no site-packages, no user paths), so only the archives' contents are importable. After
-    ``lambda_function`` (whose ``lambda_handler`` must be callable), ``modules`` are imported.
+    ``lambda_function`` (whose ``lambda_handler`` must be callable; ``AWS_LAMBDA_FUNCTION_NAME``
+    is set, so the handler is wrapped in the X-Ray tracer as on Lambda), ``modules`` are
+    imported.
+    With ``check_bytecode``, importing must not write any ``.pyc``: Python writes one only
+    for a module whose shipped bytecode is missing or unusable (which on Lambda's read-only
+    file system means compiling it at every cold start).
 
     Returns
     -------
-    None on success, else the interpreter's error output.
+    None on success, else the interpreter's error output (or the modules compiled anew).
 
     Example
     -------
@@ -466,6 +425,7 @@ def smoke_import(
             archive.extractall(task)
         with zipfile.ZipFile(layer_zip) as archive:
             archive.extractall(opt)
+        shipped = set(Path(tmp).rglob("*.pyc"))
         code = (
             "import importlib, sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
             "import lambda_function; assert callable(lambda_function.lambda_handler); "
@@ -477,9 +437,22 @@ def smoke_import(
             text=True,
             check=False,
             cwd=tmp,
-            env={"PATH": os.environ.get("PATH", ""), "AWS_DEFAULT_REGION": "us-east-1"},
+            env={
+                "PATH": os.environ.get("PATH", ""),
+                "AWS_DEFAULT_REGION": "us-east-1",
+                # As on Lambda with active tracing: lambda_function wraps its handler in
+                # Powertools Tracer, which needs aws-xray-sdk from the layer.
+                "AWS_LAMBDA_FUNCTION_NAME": "lessonbot-smoke-test",
+            },
         )
-        return None if result.returncode == 0 else result.stdout + result.stderr
+        if result.returncode != 0:
+            return result.stdout + result.stderr
+        written = sorted(str(p.relative_to(tmp)) for p in set(Path(tmp).rglob("*.pyc")) - shipped)
+        if check_bytecode and written:
+            return "imported without usable shipped bytecode (compiled anew):\n" + "\n".join(
+                written
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -488,6 +461,8 @@ class PackageReport:
 
     function: ArtifactStats
     layer: ArtifactStats
+    #: The CPython that compiled the bytecode (the runtime's version).
+    compiled_with: str
     smoke_tested_with: str | None
 
 
@@ -548,6 +523,7 @@ def build_package(
     'build/layer.zip: 3012 files, 31.2 MB zipped, 109.0 MB unzipped'
     """
     (out_dir / "package.json").unlink(missing_ok=True)  # only a successful build has one
+    interpreter = require_target_python(python_version)  # before the download, fail early
     with tempfile.TemporaryDirectory(prefix="lessonbot-layer-") as tmp:
         site_packages = Path(tmp) / "site-packages"
         install_dependencies(
@@ -557,8 +533,8 @@ def build_package(
             python_version=python_version,
             extra_args=pip_args,
         )
-        layer = build_layer_zip(site_packages, out_dir / "layer.zip")
-    function = build_function_zip(out_dir / "function.zip", root)
+        layer = build_layer_zip(site_packages, out_dir / "layer.zip", interpreter=interpreter)
+    function = build_function_zip(out_dir / "function.zip", root, interpreter=interpreter)
     problems = check_limits([function, layer])
     problems += verify_native_code(layer.path, arch, python_version)
     if problems:
@@ -566,13 +542,11 @@ def build_package(
     write_manifest(out_dir / "package.json", arch, python_version, [function, layer], requirements)
     tested_with = None
     if smoke and platform.machine().lower() in (arch.machine, arch.value):
-        interpreter = find_interpreter(python_version)
-        if interpreter is not None:
-            error = smoke_import(function.path, layer.path, interpreter)
-            if error is not None:
-                raise PackageError(f"importing lambda_function from the package failed:\n{error}")
-            tested_with = interpreter
-    return PackageReport(function, layer, tested_with)
+        error = smoke_import(function.path, layer.path, interpreter)
+        if error is not None:
+            raise PackageError(f"importing lambda_function from the package failed:\n{error}")
+        tested_with = interpreter
+    return PackageReport(function, layer, interpreter, tested_with)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -610,14 +584,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report.layer.describe())
     total = (report.function.unzipped_bytes + report.layer.unzipped_bytes) / (1024 * 1024)
     print(f"total unzipped {total:.1f} MB of {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB allowed")
+    for note in upload_notes([report.function, report.layer]):
+        print(note)
     print(f"native code checked for {arch.value} / CPython {args.python_version}")
+    print(f"bytecode compiled for CPython {args.python_version} by {report.compiled_with}")
     if report.smoke_tested_with:
         print(f"imported lambda_function from the package with {report.smoke_tested_with}")
+    elif args.no_smoke:
+        print("import smoke test skipped (--no-smoke)")
     else:
         print(
-            f"import smoke test skipped: it needs CPython {args.python_version} on an "
-            f"{arch.machine} machine; this is {platform.machine()} "
-            "(the native-code check above still ran)"
+            f"import smoke test skipped: it needs an {arch.machine} machine; this is "
+            f"{platform.machine()} (the native-code check above still ran)"
         )
     return 0
 

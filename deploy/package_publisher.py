@@ -8,8 +8,9 @@ The publisher (``PublisherFunction``, handler ``publisher.handler.lambda_handler
 assets). Its third-party packages come from the bot's ``build/layer.zip`` (same runtime and
 architecture), so this zip is small. It is a separate artefact: nothing of it goes into the
 bot's ``function.zip`` (``deploy/package.py``), and the bot's code (``lex_bot``) stays out of
-it. Files are the git-tracked ones when the source is a git checkout; the archive is
-reproducible (sorted entries, fixed timestamps and modes, no bytecode).
+it. Files are the git-tracked ones when the source is a git checkout; the archive carries
+the bytecode of the runtime's Python and is reproducible (``deploy/artefacts.py``, the same
+writer as the bot's packages).
 
 Example
 -------
@@ -23,9 +24,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import subprocess
+import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from deploy.artefacts import (
+    FUNCTION_ROOT,
+    PackageError,
+    ZipEntry,
+    require_target_python,
+    write_package_zip,
+)
+from deploy.package import DEFAULT_PYTHON_VERSION  # the template's Globals Runtime, both functions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: What the publisher imports: (folder or file, whether to keep only ``.py`` files).
@@ -35,8 +46,6 @@ PUBLISHER_SOURCES = (
     "deploy/publish_graph.py",
     "knowledge_graph",
 )
-FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
-FILE_MODE = 0o644
 ZIP_NAME = "publisher.zip"
 
 
@@ -76,16 +85,21 @@ def _is_new_source(name: str) -> bool:
     return name.startswith("publisher/")
 
 
-def build(out: Path, root: Path = REPO_ROOT) -> Path:
-    """Write ``out/publisher.zip`` and return its path."""
-    out.mkdir(parents=True, exist_ok=True)
+def build(out: Path, root: Path = REPO_ROOT, *, interpreter: str | None = None) -> Path:
+    """Write ``out/publisher.zip`` (sources and their bytecode) and return its path.
+
+    ``interpreter`` compiles the bytecode; by default the runtime's CPython found on this
+    machine (:func:`deploy.artefacts.require_target_python`).
+
+    Raises
+    ------
+    PackageError
+        When no CPython of the runtime's version is found or a file does not compile.
+    """
+    interpreter = interpreter or require_target_python(DEFAULT_PYTHON_VERSION)
+    entries = [ZipEntry(name, path) for name, path in publisher_files(root)]
     target = out / ZIP_NAME
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, path in publisher_files(root):
-            info = zipfile.ZipInfo(name, date_time=FIXED_DATE_TIME)
-            info.external_attr = (0o100000 | FILE_MODE) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
+    write_package_zip(entries, target, interpreter=interpreter, install_root=FUNCTION_ROOT)
     return target
 
 
@@ -93,7 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.package_publisher")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
     args = parser.parse_args(argv)
-    target = build(args.out)
+    try:
+        target = build(args.out)
+    except PackageError as exc:
+        print(f"package_publisher: FAILED\n{exc}", file=sys.stderr)
+        return 1
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     with zipfile.ZipFile(target) as archive:
         count = len(archive.namelist())

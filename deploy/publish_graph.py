@@ -217,9 +217,9 @@ def publish_to_directory(plan: Publication, dest: str | os.PathLike[str]) -> Pub
 def publish_to_s3(plan: Publication, dest: str, *, s3_client: Any = None) -> PublishResult:
     """Upload the planned files under the ``s3://bucket/prefix/`` of ``dest``."""
     if s3_client is None:
-        import boto3
+        from knowledge_graph.aws_clients import S3_PUBLISHING, make_client
 
-        s3_client = boto3.client("s3")
+        s3_client = make_client("s3", S3_PUBLISHING)
     bucket, prefix = split_s3(dest)
     result = PublishResult()
     for name, content in sorted(plan.files.items()):
@@ -248,6 +248,10 @@ def publish(
     PublishRefused
         When validation fails (nothing is written).
     """
+    if s3_client is None and is_s3(dest):
+        from knowledge_graph.aws_clients import S3_PUBLISHING, make_client
+
+        s3_client = make_client("s3", S3_PUBLISHING)  # reads what is there, then writes
     plan = plan_publication(src, dest, delete=delete, s3_client=s3_client)
     if is_s3(dest):
         return publish_to_s3(plan, dest, s3_client=s3_client)

@@ -23,6 +23,7 @@ from knowledge_graph.errors import (
     GraphNotLoadedError,
     GraphSourceError,
     GraphValidationError,
+    TransitionsSnapshotError,
     UnknownLessonError,
 )
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from knowledge_graph.recommender import Reason, ReasonKind, Recommendation
     from knowledge_graph.search import FindResult, LessonMatch
+    from knowledge_graph.transitions import TransitionModel, learn_transitions, load_transitions
     from knowledge_graph.validation import validate_path
     from knowledge_graph.validation.issues import Severity, ValidationIssue, ValidationReport
 
@@ -62,10 +64,14 @@ __all__ = [
     "ReasonKind",
     "Recommendation",
     "Severity",
+    "TransitionModel",
+    "TransitionsSnapshotError",
     "UnknownLessonError",
     "ValidationIssue",
     "ValidationReport",
+    "learn_transitions",
     "load_graph",
+    "load_transitions",
     "loader_from_env",
     "validate_path",
 ]
@@ -92,6 +98,9 @@ _LAZY_HOMES: dict[str, str] = {
     "LessonState": "knowledge_graph.lesson_state",
     "LessonStatus": "knowledge_graph.lesson_state",
     "MASTERY_THRESHOLD": "knowledge_graph.index",
+    "TransitionModel": "knowledge_graph.transitions",
+    "learn_transitions": "knowledge_graph.transitions",
+    "load_transitions": "knowledge_graph.transitions",
 }
 
 

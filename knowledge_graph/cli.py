@@ -5,13 +5,19 @@ Commands
 ``validate [PATH]``   check course files, errors by root cause (exit 1 on errors; ``--strict``:
                       on warnings too; ``--verbose``, ``--silence CODE,...``, ``--format json``,
                       ``--locales en_US,es_US``: the locales translations are expected for)
-``stats``             courses, modules, links, start lessons, longest prerequisite chain
-``recommend``         what a learner should study next, with reasons
+``stats``             courses, modules, links, start lessons, longest prerequisite chain;
+                      ``--transitions SNAPSHOT``: where learners went after each lesson
+                      and where they stopped
+``recommend``         what a learner should study next, with reasons (``--transitions``:
+                      blended with what learners took next)
+``evaluate``          replay held-out learners' histories (``--trajectories FILE.csv``):
+                      hit@1/3/5 and MRR@10 of graph-only, transitions-only and blended
 ``path GOAL``         the lessons still needed to reach a goal, in order
 ``find TEXT``         which lessons a learner's words name (``--locale es_US``: in that locale)
 ``render``            draw the graph to a PNG/SVG/PDF
 ``diff OLD NEW``      what changed between two versions of the course files
 ``explore [PATH]``    the graph in the browser (127.0.0.1 only): search, problems, suggestions
+                      (``--transitions SNAPSHOT``: where learners went, blended suggestions)
 
 Every command reads the graph from ``--graph PATH`` (default: ``$LESSON_GRAPH_PATH``, else the
 bundled ``data/lessons``). Exit codes: 0 success, 1 invalid files / unknown lesson / not
@@ -35,7 +41,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from knowledge_graph.compiled import write_compiled
 from knowledge_graph.diff import EdgeChange, GraphDiff, diff_graphs
-from knowledge_graph.errors import GraphSourceError, GraphValidationError, UnknownLessonError
+from knowledge_graph.errors import (
+    GraphSourceError,
+    GraphValidationError,
+    TransitionsSnapshotError,
+    UnknownLessonError,
+)
 from knowledge_graph.file_format import (
     EDGE_KINDS,
     PREREQUISITE_KINDS,
@@ -49,6 +60,7 @@ from knowledge_graph.search import AMBIGUITY_MARGIN
 from knowledge_graph.sources import open_source
 from knowledge_graph.stats import compute_stats
 from knowledge_graph.tables import CompiledIndexError
+from knowledge_graph.transitions import TransitionModel, load_transitions
 from knowledge_graph.validation import validate_documents
 from knowledge_graph.validation.issues import ValidationReport
 
@@ -162,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("path", nargs="?", metavar="PATH", help="the folder (default: --graph)")
 
     sub = command("stats", "Summarise the graph: modules, links, start lessons, chains.", _stats)
+    sub.add_argument(
+        "--transitions",
+        metavar="SNAPSHOT",
+        help="instead: where learners went after each lesson and where they stopped, "
+        "from a transitions snapshot (lessonbot-transitions/1)",
+    )
+    sub.add_argument(
+        "--top", type=_positive_int, default=3, metavar="N", help="successors shown per lesson"
+    )
     _add_json(sub)
 
     sub = command(
@@ -177,6 +198,44 @@ def build_parser() -> argparse.ArgumentParser:
         choices=LOCALES,
         default=DEFAULT_LOCALE,
         help=f"language of the reasons, as the bot words them (default {DEFAULT_LOCALE})",
+    )
+    sub.add_argument(
+        "--transitions",
+        metavar="SNAPSHOT",
+        help="blend in what learners took next, from a transitions snapshot",
+    )
+    _add_json(sub)
+
+    sub = command(
+        "evaluate",
+        "Replay held-out learners (learner-split folds): hit@1/3/5 and MRR@10, with 95%% "
+        "bootstrap intervals, of graph-only, transitions-only and blended suggestions.",
+        _evaluate,
+    )
+    sub.add_argument(
+        "--trajectories",
+        required=True,
+        metavar="FILE.csv",
+        help="completions: columns learner_id, lesson_id, timestamp (number or ISO-8601)",
+    )
+    sub.add_argument("--folds", type=_positive_int, default=5, metavar="N", help="default 5")
+    sub.add_argument(
+        "--min-learners",
+        type=_positive_int,
+        default=5,
+        metavar="N",
+        help="privacy and noise floor of the learned transitions (default 5)",
+    )
+    sub.add_argument("--seed", type=int, default=0, help="fold split and bootstrap (default 0)")
+    sub.add_argument(
+        "--bootstrap", type=_positive_int, default=1000, metavar="N", help="default 1000"
+    )
+    sub.add_argument(
+        "--sparse-below",
+        type=_positive_int,
+        default=20,
+        metavar="N",
+        help="a step is sparse when its latest lesson has fewer training learners (default 20)",
     )
     _add_json(sub)
 
@@ -264,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("path", nargs="?", metavar="PATH", help="what to explore (default: --graph)")
     sub.add_argument(
         "--port", type=int, default=8765, metavar="N", help="port (default 8765; 0: any free)"
+    )
+    sub.add_argument(
+        "--transitions",
+        metavar="SNAPSHOT",
+        help="show where learners went after each lesson, and blend it into the previewed "
+        "suggestions (a transitions snapshot)",
     )
 
     sub = command("diff", "Compare two versions of the course files.", _diff)
@@ -487,6 +552,8 @@ def _print_report_rich(
 
 def _stats(args: argparse.Namespace, out: TextIO) -> int:
     graph = load_graph(args.graph)
+    if args.transitions:
+        return _transition_stats(graph, _snapshot(args.transitions), args, out)
     stats = compute_stats(graph)
     if args.json:
         _dump(stats.__dict__, out)
@@ -524,6 +591,92 @@ def _stats(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _snapshot(path: str) -> TransitionModel:
+    try:
+        return load_transitions(path)
+    except TransitionsSnapshotError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _transition_stats(
+    graph: LessonGraph, model: TransitionModel, args: argparse.Namespace, out: TextIO
+) -> int:
+    """Per lesson (load order): learners who finished it, stopped there, and went where."""
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = []
+    for lesson_id in graph.index.ids:
+        finished = model.finished(lesson_id)
+        if not finished:
+            continue
+        successors = model.successors(lesson_id)
+        rows.append(
+            {
+                "lesson_id": lesson_id,
+                "title": _title(graph, lesson_id),
+                "finished": finished,
+                "stopped": model.stopped(lesson_id),
+                "next": [
+                    {
+                        "lesson_id": s.lesson_id,
+                        "title": _title(graph, s.lesson_id) if s.lesson_id in graph else None,
+                        "learners": s.learners,
+                        "share": round(s.learners / finished, 4),
+                    }
+                    for s in successors[: args.top]
+                ],
+            }
+        )
+    unknown = sorted(x for x in model.lessons if x not in graph)
+    if args.json:
+        _dump(
+            {
+                "min_learners": model.min_learners,
+                "generated_at": model.generated_at,
+                "lessons": rows,
+                "not_in_graph": unknown,
+            },
+            out,
+        )
+        return EXIT_OK
+    console = Console(file=out, highlight=False, width=max(100, Console(file=out).width))
+    console.print(
+        f"Transitions snapshot: {args.transitions} (generated {model.generated_at or 'unknown'}),"
+        f" counts of at least {model.min_learners} distinct learners"
+    )
+    table = Table(show_lines=False)
+    table.add_column("Lesson")
+    table.add_column("Finished", justify="right")
+    table.add_column("Stopped there", justify="right")
+    table.add_column(f"Took next (top {args.top}; share of those who finished)")
+    for row in rows:
+        stopped = str(row["stopped"]) if row["stopped"] else f"<{model.min_learners}"
+        taken = "\n".join(
+            f"{n['title'] or n['lesson_id']}  {n['learners']} ({n['share']:.0%})"
+            for n in row["next"]
+        )
+        table.add_row(
+            f"{row['title']}\n[dim]{row['lesson_id']}[/dim]",
+            str(row["finished"]),
+            stopped,
+            taken or "-",
+        )
+    console.print(table)
+    if not rows:
+        console.print("No lesson of this graph has counts in the snapshot.")
+    if unknown:
+        console.print(
+            f"{len(unknown)} lesson(s) of the snapshot are not in the graph: "
+            f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}"
+        )
+    console.print(
+        "[dim]Counts below the floor are not kept: a lesson's successors and stops may add up"
+        " to fewer learners than finished it.[/dim]"
+    )
+    return EXIT_OK
+
+
 def _hours(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
@@ -536,7 +689,8 @@ def _recommend(args: argparse.Namespace, out: TextIO) -> int:
     graph = load_graph(args.graph)
     done = _progress(graph, args.completed)
     goal = _resolve(graph, args.goal) if args.goal else None
-    results = graph.recommend(done, k=args.k, goal=goal)
+    model = _snapshot(args.transitions) if args.transitions else None
+    results = graph.recommend(done, k=args.k, goal=goal, transitions=model)
     if args.json:
         _dump(
             [
@@ -549,6 +703,7 @@ def _recommend(args: argparse.Namespace, out: TextIO) -> int:
                             "kind": str(reason.kind),
                             "lessons": list(reason.lessons),
                             "count": reason.count,
+                            "total": reason.total,
                             "text": reason_text(graph, reason, args.locale) or str(reason.kind),
                         }
                         for reason in r.reasons
@@ -575,6 +730,72 @@ def _recommend(args: argparse.Namespace, out: TextIO) -> int:
         for reason in rec.reasons:
             text = reason_text(graph, reason, args.locale) or str(reason.kind)
             print(f"      - {text}", file=out)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    from knowledge_graph.evaluation import (
+        CUTOFFS,
+        DEPTH,
+        METHODS,
+        evaluate,
+        histories_from_rows,
+        read_trajectories,
+    )
+
+    graph = load_graph(args.graph)
+    histories, dropped = histories_from_rows(graph, read_trajectories(args.trajectories))
+    try:
+        report = evaluate(
+            graph,
+            histories,
+            folds=args.folds,
+            min_learners=args.min_learners,
+            seed=args.seed,
+            bootstrap=args.bootstrap,
+            sparse_below=args.sparse_below,
+        )
+    except ValueError as exc:
+        raise CliError(f"{args.trajectories}: {exc}") from None
+    if args.json:
+        _dump({**report.as_dict(), "unknown_lesson_rows": dropped}, out)
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, highlight=False, width=max(110, Console(file=out).width))
+    console.print(
+        f"{report.learners} learners, {report.steps} steps, {report.folds} learner-split folds,"
+        f" min_learners {report.min_learners}, seed {report.seed}"
+        + (f"; {dropped} rows with lessons not in the graph dropped" if dropped else "")
+    )
+    console.print(
+        f"Target locked for the learner at {report.locked_share:.1%} of steps (graph and "
+        "blended never suggest a locked lesson)"
+    )
+    parts = (
+        (f"All steps ({report.steps})", report.overall),
+        (
+            f"Sparse steps ({report.sparse_steps}): latest lesson finished by fewer than "
+            f"{report.sparse_below} training learners",
+            report.sparse,
+        ),
+    )
+    for title, scores in parts:
+        table = Table(title=title, title_justify="left")
+        table.add_column("method", no_wrap=True)
+        for k in CUTOFFS:
+            table.add_column(f"hit@{k}", justify="right", no_wrap=True)
+        table.add_column(f"MRR@{DEPTH}", justify="right", no_wrap=True)
+        for name in METHODS:
+            s = scores[name]
+            cells = [*(s.hits[k] for k in CUTOFFS), s.mrr]
+            table.add_row(name, *(f"{c.value:.3f} [{c.low:.2f}-{c.high:.2f}]" for c in cells))
+        console.print(table)
+    console.print("[dim]value [95% bootstrap interval over learners][/dim]")
     return EXIT_OK
 
 
@@ -698,6 +919,8 @@ def _explore(args: argparse.Namespace, out: TextIO) -> int:
     location = args.path or args.graph
     report = _validation_report(location)
     explorer = Explorer.from_report(report, location)
+    if args.transitions:
+        explorer.transitions = _snapshot(args.transitions)
     try:
         server = serve(explorer, args.port)
     except OSError as exc:

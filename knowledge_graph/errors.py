@@ -82,6 +82,16 @@ class GraphNotLoadedError(GraphError):
         super().__init__(f"lesson graph not loaded: {reason}")
 
 
+class TransitionsSnapshotError(GraphError):
+    """A learned-transitions snapshot cannot be read, is too large, or is malformed.
+
+    Raised by :func:`knowledge_graph.transitions.load_transitions` and
+    :meth:`knowledge_graph.transitions.TransitionModel.from_json`; the message names the
+    file (when known) and the first problem found, e.g. ``successors['py/a'][0]: learners
+    3 is below min_learners 5``.
+    """
+
+
 class UnknownLessonError(GraphError, KeyError):
     """A lesson id, alias or title does not name any lesson in the graph.
 

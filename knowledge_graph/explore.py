@@ -10,7 +10,9 @@ API over one validated graph:
 ``GET /api/overview``      modules as nodes (lesson and problem counts, positions) and the
                            links between modules with their counts
 ``GET /api/module?box=I``  the lessons of overview box ``I`` and the lessons they link to
-``GET /api/lesson?id=ID``  a lesson's fields, links and validation problems
+``GET /api/lesson?id=ID``  a lesson's fields, links and validation problems, and with a
+                           transitions snapshot (``explore --transitions``) where learners
+                           went after it and how many stopped there
 ``GET /api/search?q=T``    lessons matching ``T``, as the bot would find them
 ``GET /api/problems``      the validation problems, causes first
 ``POST /api/recommend``    ``{"completed": [ids], "goal": id or null, "k": n}``: the bot's top
@@ -57,6 +59,7 @@ from knowledge_graph.text import fold_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph.model import LessonGraph
+    from knowledge_graph.transitions import TransitionModel
     from knowledge_graph.validation.issues import ValidationIssue, ValidationReport
 
 __all__ = ["HOST", "STATIC_DIR", "Explorer", "ExplorerServer", "serve"]
@@ -90,7 +93,8 @@ class Explorer:
     """The data behind the page: the draft graph, its problems, and the query graph.
 
     Build it with :meth:`from_report`. ``lesson_graph`` is None when no suggestions can be
-    computed (the files have errors that make the graph unusable).
+    computed (the files have errors that make the graph unusable). ``transitions``, when
+    set, adds what learners took next to lessons and to the previewed suggestions.
     """
 
     location: str
@@ -99,6 +103,7 @@ class Explorer:
     boxes: list[dict[str, Any]] = field(default_factory=list)
     box_of: dict[str, int] = field(default_factory=dict)
     problems: dict[str, list[ValidationIssue]] = field(default_factory=dict)
+    transitions: TransitionModel | None = None
     _overview: dict[str, Any] | None = None
 
     @classmethod
@@ -275,6 +280,32 @@ class Explorer:
             },
             "problems": [i.as_dict() for i in self.problems.get(qid, ())],
             "box": self.box_of.get(qid),
+            "learners": self._learners(qid),
+        }
+
+    def _learners(self, qid: str) -> dict[str, Any] | None:
+        """Where learners went after ``qid`` (``None`` without a snapshot); counts below the
+        snapshot's floor are not known (``stopped`` is then ``None``)."""
+        model = self.transitions
+        if model is None:
+            return None
+        finished = model.finished(qid)
+        G = self._graph.graph
+        return {
+            "min_learners": model.min_learners,
+            "finished": finished,
+            "stopped": model.stopped(qid) or None,
+            "next": [
+                {
+                    "id": s.lesson_id,
+                    "title": str(G.nodes[s.lesson_id].get("title", s.lesson_id))
+                    if s.lesson_id in G
+                    else s.lesson_id,
+                    "learners": s.learners,
+                    "share": round(s.learners / finished, 4) if finished else None,
+                }
+                for s in model.successors(qid)[:MAX_SUGGESTIONS]
+            ],
         }
 
     def search(self, text: str) -> dict[str, Any]:
@@ -337,7 +368,9 @@ class Explorer:
                 "score": round(r.score, 4),
                 "because": because(graph, r),
             }
-            for r in graph.recommend(done, k=k, goal=goal_id, recent=done)
+            for r in graph.recommend(
+                done, k=k, goal=goal_id, recent=done, transitions=self.transitions
+            )
         ]
         path = None
         if goal_id is not None:

@@ -30,6 +30,7 @@ DEFAULT_WEIGHTS: Final[dict[str, float]] = {
     "unlock": 0.4,
     "difficulty": 0.3,
     "decay": 0.5,
+    "learned": 4.0,
 }
 
 #: Upper bound of the non-decay scoring weights.
@@ -188,6 +189,7 @@ class CourseWeights(_Strict):
     unlock: ScoringWeight | None = None
     difficulty: ScoringWeight | None = None
     decay: Annotated[float, Field(gt=0.0, lt=1.0)] | None = None
+    learned: ScoringWeight | None = None
 
     def resolved(self) -> dict[str, float]:
         """Return the full weight dict: the defaults overridden by the values set here.

@@ -53,6 +53,8 @@ from knowledge_graph.search import FindResult, LessonMatch, LessonSearch
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
+    from knowledge_graph.transitions import TransitionModel
+
 __all__ = [
     "MASTERY_THRESHOLD",
     "Course",
@@ -488,10 +490,14 @@ class LessonGraph:
         k: int = 3,
         goal: str | None = None,
         recent: Sequence[str] | None = None,
+        transitions: TransitionModel | None = None,
     ) -> list[Recommendation]:
         """Return up to ``k`` unlocked, not yet completed lessons, best first.
 
-        See :func:`knowledge_graph.recommender.recommend` for the scoring.
+        See :func:`knowledge_graph.recommender.recommend` for the scoring; ``transitions``
+        (what this course's learners took next, :func:`knowledge_graph.learn_transitions`
+        or :func:`knowledge_graph.load_transitions`) adds the ``learned`` component. It only
+        reorders the lessons the learner can start; it never offers a locked one.
 
         The recommendations' titles are in this graph's locale (see :meth:`localized`).
 
@@ -503,7 +509,9 @@ class LessonGraph:
         (['demo/loops', 'demo/strings'], ['continues', 'unlocks', 'ready', 'difficulty_fit'])
         """
         goal_index = None if goal is None else self._position(goal)
-        found = recommend(self.index, progress, k=k, goal=goal_index, recent=recent)
+        found = recommend(
+            self.index, progress, k=k, goal=goal_index, recent=recent, transitions=transitions
+        )
         if self.locale is None:
             return found
         # the titles in this graph's locale (the recommender reads the course-locale ones)

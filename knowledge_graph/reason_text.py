@@ -7,8 +7,15 @@ first two reasons of a recommendation joined by the locale's ``reason.and``.
 
 The templates (:data:`TEMPLATES`) use the keys and ``str.format`` placeholders of the bot's
 message catalogues: ``{lessons}`` is up to :data:`MAX_TITLES` lesson titles joined by
-:func:`join_list`, ``{count}`` the number of lessons a reason is about. An unknown locale,
-or a key a locale lacks, falls back to :data:`DEFAULT_LOCALE`, as the bot's catalogues do.
+:func:`join_list`, ``{count}`` the number a reason is about (lessons it unlocks; for a
+``learned`` reason the learners who took it next) and ``{total}`` (``learned`` only) the
+learners who finished the lesson before. An unknown locale, or a key a locale lacks, falls
+back to :data:`DEFAULT_LOCALE`, as the bot's catalogues do.
+
+A ``learned`` reason says "most learners who finished X took it next"
+(``reason.learned.most``) only when its count is more than half of its total, which is
+exactly that claim (:class:`~knowledge_graph.recommender.ReasonKind`); otherwise it gives
+both numbers ("6 of 40 learners who finished X took it next").
 
 Example
 -------
@@ -61,6 +68,9 @@ TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
         "reason.related": "it is related to {lessons}",
         "reason.good_start": "it's a good place to start",
         "reason.difficulty_fit": "it suits your level",
+        "reason.learned.most": "most learners who finished {lessons} took it next",
+        "reason.learned.one": "{count} of {total} learners who finished {lessons} took it next",
+        "reason.learned.other": "{count} of {total} learners who finished {lessons} took it next",
         # A reason may end in a clause of its own, hence the comma.
         "reason.and": "{first}, and {second}",
     },
@@ -73,6 +83,13 @@ TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
         "reason.related": "está relacionada con {lessons}",
         "reason.good_start": "es un buen punto de partida",
         "reason.difficulty_fit": "se ajusta a tu nivel",
+        "reason.learned.most": "la mayoría de quienes terminaron {lessons} la tomaron después",
+        "reason.learned.one": (
+            "{count} de {total} estudiantes que terminaron {lessons} la tomó después"
+        ),
+        "reason.learned.other": (
+            "{count} de {total} estudiantes que terminaron {lessons} la tomaron después"
+        ),
         "reason.and": "{first}; además, {second}",
     },
 }
@@ -120,9 +137,16 @@ def reason_text(graph: LessonGraph, reason: Reason, locale: str = DEFAULT_LOCALE
     'it is related to For Loops and Strings'
     >>> reason_text(graph, Reason(ReasonKind.UNLOCKS, ("demo/functions",), count=4), "es_US")
     'desbloquea 4 lecciones más'
+    >>> reason_text(graph, Reason(ReasonKind.LEARNED, ("demo/loops",), count=12, total=20))
+    'most learners who finished For Loops took it next'
+    >>> reason_text(graph, Reason(ReasonKind.LEARNED, ("demo/loops",), count=10, total=20))
+    '10 of 20 learners who finished For Loops took it next'
     """
     key = f"reason.{reason.kind}"
     count = reason.count or len(reason.lessons)
+    total = reason.total or 0
+    if reason.kind == "learned" and count * 2 > total > 0:
+        key = f"{key}.most"  # more than half of those who finished it: "most" is true
     template = (
         _template(f"{key}.{plural_form(count, locale)}", locale)
         or _template(f"{key}.other", locale)
@@ -131,7 +155,7 @@ def reason_text(graph: LessonGraph, reason: Reason, locale: str = DEFAULT_LOCALE
     if template is None:
         return ""
     titles = [graph.lesson(i).title for i in reason.lessons[:MAX_TITLES] if i in graph]
-    return template.format(lessons=join_list(titles, locale), count=count)
+    return template.format(lessons=join_list(titles, locale), count=count, total=total)
 
 
 def because(

@@ -15,14 +15,24 @@ Candidates are the lessons that are not completed and whose hard prerequisites a
   is mastered (:func:`newly_startable`), normalised by the graph's largest number of hard
   dependents;
 * **difficulty**: closeness of its difficulty to the learner's level (mean difficulty of the
-  completed lessons + 0.5; 1.5 for a new learner).
+  completed lessons + 0.5; 1.5 for a new learner);
+* **learned** (only with a :class:`~knowledge_graph.transitions.TransitionModel`): what
+  this course's learners actually took next. For each of the learner's
+  :data:`LEARNED_RECENT` most recent completions X (the most recent first, the j-th one
+  back damped by ``RECENCY_FACTOR ** j``), each kept successor Y of X gets the share of
+  the learners who went on from X that took Y next, ``learners / (finished(X) -
+  stopped(X))``; a candidate takes the largest such value, in [0, 1]. The model only adds
+  score to lessons that are already candidates: it never makes a locked or completed
+  lesson one.
 
-``score = sum(course weight x component)`` with the weights of the candidate's course. With
+``score = sum(course weight x component)`` with the weights of the candidate's course
+(without transitions, ``learned`` is 0 and the ranking is the graph's alone). With
 a goal whose course weight ``goal`` is positive, unlocked lessons on the goal path rank
 before all others (the frontier of the goal path comes first). Ties break by load order.
 
 All work is numpy over the compiled index; Python loops run only over the learner's recent
-completions, the goal path and the ``k`` results.
+completions, the goal path, the successors of the recent completions and the ``k``
+results.
 
 Example
 -------
@@ -40,14 +50,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 from weakref import WeakKeyDictionary
 
 import numpy as np
 
-from knowledge_graph.file_format import EdgeKind
+from knowledge_graph.file_format import DEFAULT_WEIGHTS, EdgeKind
 from knowledge_graph.index import COMPONENTS, MASTERY_THRESHOLD, Csr, GraphIndex, Progress
 from knowledge_graph.planning import is_startable, plan_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph.transitions import TransitionModel
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +70,8 @@ MOMENTUM_HOPS: Final[int] = 3
 MAX_RECENT: Final[int] = 10
 #: Each step back in the learner's history multiplies a completion's push by this.
 RECENCY_FACTOR: Final[float] = 0.7
+#: How many of the learner's most recent completions seed the ``learned`` component.
+LEARNED_RECENT: Final[int] = 3
 #: At most this many lesson ids are listed in one reason.
 MAX_REASON_LESSONS: Final[int] = 3
 #: Difficulty level assumed for a learner who has completed nothing.
@@ -86,15 +101,26 @@ class ReasonKind(StrEnum):
     """It has no prerequisites and is easy: a good first lesson."""
     DIFFICULTY_FIT = "difficulty_fit"
     """Its difficulty matches the learner's current level."""
+    LEARNED = "learned"
+    """Learners of this course took it next after one of the learner's recent completions
+    (``lessons``: that completion X; ``count``: the distinct learners who took this lesson
+    next after X; ``total``: the distinct learners who finished X). Both counts come from
+    the same :class:`~knowledge_graph.transitions.TransitionModel`, so ``count * 2 >
+    total`` is exactly "most learners who finished X took it next"."""
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One structured reason; every id in ``lessons`` is a qualified lesson id."""
+    """One structured reason; every id in ``lessons`` is a qualified lesson id.
+
+    ``count`` and ``total`` are the numbers a reason kind states (see :class:`ReasonKind`);
+    ``total`` is set for :attr:`ReasonKind.LEARNED` only.
+    """
 
     kind: ReasonKind
     lessons: tuple[str, ...] = ()
     count: int | None = None
+    total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +147,17 @@ class _Context:
     goal: int | None
     goal_path: frozenset[int]
     level: float
+    learned: dict[int, LearnedSource]
+
+
+class LearnedSource(NamedTuple):
+    """Where a lesson's ``learned`` value came from: predecessor ``before`` (a lesson
+    index), its ``learners`` who took the lesson next and the ``finished`` learners of
+    ``before`` (the counts a :attr:`ReasonKind.LEARNED` reason states)."""
+
+    before: int
+    learners: int
+    finished: int
 
 
 def recommend(
@@ -130,6 +167,7 @@ def recommend(
     goal: int | None = None,
     recent: Sequence[str] | None = None,
     strategy: Literal["auto", "sparse", "dense"] = "auto",
+    transitions: TransitionModel | None = None,
 ) -> list[Recommendation]:
     """Return up to ``k`` recommendations, best first (see module docstring).
 
@@ -151,6 +189,11 @@ def recommend(
         follows the learner, not the graph; ``dense`` runs vectorised passes over every
         edge, cheaper once a learner has mastered a large share of the graph. ``auto``
         takes ``sparse`` up to ``max(SPARSE_MIN_LESSONS, n / 20)`` mastered lessons.
+    transitions : TransitionModel, optional
+        What this course's learners took next; adds the ``learned`` component (see the
+        module docstring). Its cost follows the successors of the learner's
+        :data:`LEARNED_RECENT` latest completions only, not the graph. ``None`` (default)
+        leaves the ranking to the graph.
 
     Returns
     -------
@@ -189,11 +232,15 @@ def recommend(
         ]
     )
     scores = (index.weights[candidates] * components).sum(axis=1)
+    learned: dict[int, LearnedSource] = {}
+    if transitions is not None and seeds:
+        at, values, learned = _learned(index, transitions, seeds, candidates)
+        scores[at] += _learned_weights(index)[index.course_of[candidates[at]]] * values
     rank_key = scores.copy()
     if goal is not None and index.course_weights[_course(index, goal)]["goal"] > 0:
         rank_key += _GOAL_TIER * on_goal_path
     best = _top_k(rank_key, candidates, k)
-    context = _Context(mastery, met, seeds, goal, goal_path, level)
+    context = _Context(mastery, met, seeds, goal, goal_path, level, learned)
     results = [
         Recommendation(
             lesson_id=index.ids[candidates[j]],
@@ -426,6 +473,81 @@ def _sparse_unlock_value(index: GraphIndex, met: np.ndarray, cands: np.ndarray) 
     return np.minimum(np.log1p(raw) / np.log1p(index.max_unlock), 1.0)
 
 
+_LEARNED_WEIGHTS: WeakKeyDictionary[GraphIndex, np.ndarray] = WeakKeyDictionary()
+
+
+def _learned_weights(index: GraphIndex) -> np.ndarray:
+    """The ``learned`` course weight per course number (computed once per index)."""
+    weights = _LEARNED_WEIGHTS.get(index)
+    if weights is None:
+        default = DEFAULT_WEIGHTS["learned"]
+        weights = _LEARNED_WEIGHTS[index] = np.array(
+            [index.course_weights[c].get("learned", default) for c in index.course_ids],
+            dtype=float,
+        )
+    return weights
+
+
+def learned_values(
+    index: GraphIndex, transitions: TransitionModel, seeds: Sequence[int]
+) -> dict[int, tuple[float, LearnedSource]]:
+    """The ``learned`` value of every lesson the learner's recent completions lead to.
+
+    The one definition of the ``learned`` component (module docstring): for each of the
+    :data:`LEARNED_RECENT` latest ``seeds`` X (lesson indices, most recent last), each kept
+    successor Y of X gets ``RECENCY_FACTOR ** back * learners / (finished(X) -
+    stopped(X))``; a lesson keeps its largest value and where it came from. Touches only
+    those successors (at most ``LEARNED_RECENT`` x the snapshot's ``top``); successors the
+    graph does not know are skipped. Locked and completed lessons are included: callers
+    keep the ones they may offer.
+
+    Returns
+    -------
+    dict of lesson index to (value in (0, 1], LearnedSource)
+    """
+    best: dict[int, tuple[float, LearnedSource]] = {}
+    positions = index.positions
+    for back, before in enumerate(reversed(seeds[-LEARNED_RECENT:])):
+        before_id = index.ids[before]
+        finished = transitions.finished(before_id)
+        went_on = finished - transitions.stopped(before_id)
+        if went_on <= 0:
+            continue
+        scale = RECENCY_FACTOR**back / went_on
+        ids, counts = transitions.successor_counts(before_id)
+        for lesson_id, learners in zip(ids, counts, strict=True):
+            after = positions.get(lesson_id)
+            if after is None:
+                continue
+            value = scale * learners
+            known = best.get(after)
+            if known is None or value > known[0]:
+                best[after] = (value, LearnedSource(before, learners, finished))
+    return best
+
+
+def _learned(
+    index: GraphIndex, transitions: TransitionModel, seeds: list[int], candidates: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[int, LearnedSource]]:
+    """:func:`learned_values` of the candidates only.
+
+    Returns
+    -------
+    (positions, values, sources)
+        ``positions`` into ``candidates`` with their ``values``, and per lesson index the
+        predecessor that gave its value (for the reason).
+    """
+    best = learned_values(index, transitions, seeds)
+    if not best:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), {}
+    lessons = np.fromiter(best, dtype=np.int64, count=len(best))
+    at = np.searchsorted(candidates, lessons)
+    found = (at < candidates.size) & (candidates[np.minimum(at, candidates.size - 1)] == lessons)
+    values = np.array([best[int(i)][0] for i in lessons[found]])
+    sources = {int(i): best[int(i)][1] for i in lessons[found]}
+    return at[found], values, sources
+
+
 def _difficulty_fit(index: GraphIndex, level: float, candidates: np.ndarray) -> np.ndarray:
     """1.0 at the learner's level, falling linearly to 0 four levels away."""
     return np.clip(1.0 - np.abs(index.difficulty[candidates] - level) / 4.0, 0.0, 1.0)
@@ -460,6 +582,16 @@ def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
     continued = [ctx.seeds[-1]] if ctx.seeds and ctx.seeds[-1] in before else []
     if continued:  # "which you just finished": only the most recent completion
         reasons.append(Reason(ReasonKind.CONTINUES, (ids[continued[0]],)))
+    learned = ctx.learned.get(i)
+    if learned is not None:
+        reasons.append(
+            Reason(
+                ReasonKind.LEARNED,
+                (ids[learned.before],),
+                count=learned.learners,
+                total=learned.finished,
+            )
+        )
     related = index.in_edges[EdgeKind.RELATED].row(i)
     related = related[ctx.met[related]].tolist()
     related = sorted(

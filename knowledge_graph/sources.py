@@ -208,9 +208,9 @@ class S3Source:
     def _client(self) -> Any:
         """Return the boto3 S3 client (created lazily)."""
         if self.client is None:
-            import boto3
+            from knowledge_graph.aws_clients import S3_SERVING, make_client
 
-            self.client = boto3.client("s3")
+            self.client = make_client("s3", S3_SERVING)
         return self.client
 
     def _call(self, what: str, func: Callable[..., Any], **kwargs: Any) -> Any:

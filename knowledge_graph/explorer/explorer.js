@@ -170,6 +170,25 @@ async function showLesson(id) {
   add("next", lesson.next);
   add("related", lesson.related);
   add("is a prerequisite of", lesson.dependents);
+  if (lesson.learners) {
+    const l = lesson.learners;
+    const stopped = l.stopped === null ? `fewer than ${l.min_learners}` : `${l.stopped}`;
+    const dt = document.createElement("dt");
+    dt.textContent = "learners";
+    const dd = document.createElement("dd");
+    dd.textContent = `${l.finished} finished it, ${stopped} stopped here`;
+    links.append(dt, dd);
+    if (l.next.length) {
+      const dtNext = document.createElement("dt");
+      dtNext.textContent = "learners took next";
+      const ddNext = document.createElement("dd");
+      l.next.forEach((n, k) => {
+        if (k) ddNext.append(", ");
+        ddNext.append(lessonLink(n.id, n.title), ` ${n.learners} (${Math.round(n.share * 100)}%)`);
+      });
+      links.append(dtNext, ddNext);
+    }
+  }
   fillList($("lesson-problems"), lesson.problems, (li, p) => {
     li.className = p.severity;
     li.textContent = `${p.severity} (${p.code}) ${p.field ? p.field + ": " : ""}${p.message}`;

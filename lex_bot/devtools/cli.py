@@ -9,11 +9,16 @@
 ``replay PATH``                                    replay recorded conversations, print diffs;
                                                    exit 1 on any difference
 ``slot-values [--check] ...``                      regenerate the Lex slot values
+``transitions rebuild [--store P] [--out P]``       learn the transitions snapshot from the
+``[--min-learners N]``                             local progress store (what learners took
+                                                   next), for the chat's recommendations
 =================================================  ===========================================
 
 The chat keeps progress in ``PROGRESS_STORE`` (default ``sqlite://.lessonbot/progress.db``,
-so it survives a restart) and reads the course from ``LESSON_GRAPH_PATH`` (default: the
-bundled ``data/lessons``). Unless ``--verbose``, handler logs and metrics are silenced.
+so it survives a restart), reads the course from ``LESSON_GRAPH_PATH`` (default: the
+bundled ``data/lessons``) and what learners took next from ``TRANSITIONS_SNAPSHOT``
+(default ``.lessonbot/transitions.json`` when that file exists: no learned next steps
+otherwise). Unless ``--verbose``, handler logs and metrics are silenced.
 """
 
 from __future__ import annotations
@@ -27,11 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from lex_bot.lesson_app.progress_store import DEFAULT_LOCAL_STORE
+from lex_bot.lesson_app.services import DEFAULT_LOCAL_TRANSITIONS
 
 
 def _quiet_environment(verbose: bool) -> None:
     """Defaults for a local run; must happen before the handler is imported."""
     os.environ.setdefault("PROGRESS_STORE", DEFAULT_LOCAL_STORE)
+    if Path(DEFAULT_LOCAL_TRANSITIONS).is_file():
+        os.environ.setdefault("TRANSITIONS_SNAPSHOT", DEFAULT_LOCAL_TRANSITIONS)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     if not verbose:
         os.environ["LOG_LEVEL"] = "ERROR"
@@ -123,6 +131,24 @@ def _replay(args: argparse.Namespace) -> int:
     return 1 if differing else 0
 
 
+def _transitions_rebuild(args: argparse.Namespace) -> int:
+    from lex_bot.devtools.transitions import default_store_file, rebuild
+
+    store = args.store or default_store_file()
+    try:
+        result = rebuild(store, args.out, min_learners=args.min_learners)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"transitions rebuild: {exc}", file=sys.stderr)
+        return 2
+    successors = sum(len(result.model.successors(x)) for x in result.model.lessons)
+    state = "written" if result.written else "unchanged"
+    print(
+        f"{args.out}: {state}; {result.learners} learners, {len(result.model)} lessons with "
+        f"{successors} successors of at least {args.min_learners} learners"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``python -m lex_bot`` argument parser (``slot-values`` is parsed by its module)."""
     parser = argparse.ArgumentParser(prog="python -m lex_bot", description=__doc__.split("\n")[0])
@@ -154,6 +180,28 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("path", help="a .jsonl recording or a folder of them")
     replay.add_argument("--verbose", action="store_true", help="keep the handler's logs")
     replay.set_defaults(run=_replay)
+
+    from lex_bot.devtools.transitions import DEFAULT_SNAPSHOT
+
+    transitions = commands.add_parser(
+        "transitions", help="learned next steps: what this course's learners took next"
+    )
+    actions = transitions.add_subparsers(dest="action", required=True)
+    rebuild = actions.add_parser(
+        "rebuild", help="learn the snapshot from the local (SQLite) progress store"
+    )
+    rebuild.add_argument(
+        "--store",
+        help="the SQLite progress file (default: PROGRESS_STORE or .lessonbot/progress.db)",
+    )
+    rebuild.add_argument("--out", default=DEFAULT_SNAPSHOT, help=f"default {DEFAULT_SNAPSHOT}")
+    rebuild.add_argument(
+        "--min-learners",
+        type=int,
+        default=5,
+        help="privacy and noise floor: distinct learners a count needs (default 5)",
+    )
+    rebuild.set_defaults(run=_transitions_rebuild)
 
     commands.add_parser("slot-values", help="regenerate the slot values from the lesson graph",
                         add_help=False)  # fmt: skip

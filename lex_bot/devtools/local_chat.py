@@ -41,6 +41,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lex_bot.devtools.bot_definition import FALLBACK_INTENT, BotDefinition, load_bot_definition
@@ -504,6 +505,7 @@ SCRIPT_HELP = """A conversation script, one instruction per line:
   @locale es_US     @voice    @text    @dtmf (key presses: "> 2" sends the digit)
   @session reset    (new Lex session, same learner)
   @session new      (a new learner)    @session NAME (that learner)
+  @transitions FILE (serve this transitions snapshot from now on)   @transitions off
   # comment         blank lines are ignored
 Every code hook response is checked against the Lex V2 contract, and every spoken answer
 against the speech lint (SSML Polly reads, nothing read aloud literally, at most 30 s)."""
@@ -635,6 +637,14 @@ def _directive(lex: LocalLex, directive: str) -> str | None:
         lex.locale = argument
     elif name in ("voice", "text", "dtmf"):
         lex.input_mode = {"voice": "Speech", "text": "Text", "dtmf": "DTMF"}[name]
+    elif name == "transitions":
+        from knowledge_graph.transitions import TransitionsLoader
+        from lex_bot.lesson_app.services import get_services
+
+        if argument != "off" and not Path(argument).is_file():
+            return f"no transitions snapshot at {argument!r}"
+        loader = None if argument == "off" else TransitionsLoader(argument, check_seconds=0)
+        get_services().use_transitions(loader)
     elif name == "session":
         lex.reset_session()
         if argument == "new":

@@ -146,6 +146,33 @@ def is_skip(text: str, locale: str) -> bool:
     return _phrase(text) in _SKIP[_lang(locale)]
 
 
+_SCORE_WORDS = {
+    "en": {"score", "scored", "scores", "got", "points", "percent", "mark", "marks", "grade"},
+    "es": {"nota", "saque", "puntuacion", "puntaje", "puntos", "obtuve", "ciento", "calificacion",
+           "saco"},
+}  # fmt: skip
+_SCORE_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d+)?)\s*(%?)")
+
+
+def score_said(text: str, locale: str) -> str | None:
+    """The score in an answer that says one ("I scored 70", "I got 85%", "saqué 90"), as
+    digits; ``None`` for anything else (a bare number may pick a choice, and is left alone).
+
+    Example:
+        >>> score_said("I scored 70", "en_US"), score_said("saqué 90", "es_US")
+        ('70', '90')
+        >>> score_said("85%", "en_US"), score_said("2", "en_US"), score_said("loops", "en_US")
+        ('85', None, None)
+    """
+    found = _SCORE_NUMBER.search(text)
+    if found is None:
+        return None
+    said = set(words(text))
+    if found.group(2) or said & _SCORE_WORDS[_lang(locale)]:
+        return found.group(1).replace(",", ".")
+    return None
+
+
 def is_dismissal(text: str, locale: str) -> bool:
     """``text`` lets a question go ("thanks", "never mind", "olvídalo"): not an answer,
     and not a failed one either.

@@ -32,11 +32,19 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from lex_bot.lesson_app.answers import choice_index, is_dismissal, means_this_lesson, yes_or_no
+from lex_bot.lesson_app.answers import (
+    choice_index,
+    is_dismissal,
+    means_this_lesson,
+    score_said,
+    yes_or_no,
+)
+from lex_bot.lesson_app.lists import MAX_IDS, PAGE_CHOICES, cut, with_more
 from lex_bot.lesson_app.messages import Messages
 from lex_bot.lesson_app.presentation import Label, button_value, reply, speech_of, texts
-from lex_bot.lesson_app.speech import heard, spoken_for
-from lex_bot.lexv2.events import IntentState, Slot, SlotShape, SlotValue
+from lex_bot.lesson_app.speech import SSML, spoken_for
+from lex_bot.lesson_app.speech import heard as heard_part
+from lex_bot.lexv2.events import Intent, IntentState, Slot, SlotShape, SlotValue
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import EndTurn, Handler, Turn
 
@@ -137,12 +145,30 @@ def yes_no_choices(t: Messages) -> list[tuple[str, str]]:
 
 
 def help_choices(turn: Turn[Any]) -> list[tuple[str, str]]:
-    """What to do next: what to learn, the modules, help (on voice, offered as a question)."""
+    """The buttons of every "what now?" answer: what to learn next, the modules, help (on
+    voice, offered as a question)."""
     t, s = texts(turn), speech_of(turn)
     return [
         (Label(t(f"button.{name}"), s(f"button.{name}.spoken")), t(f"button.{name}.value"))
         for name in ("next", "modules", "help")
     ]
+
+
+def help_reply(turn: Turn[Any], text: str, *, voice_text: SSML | None = None) -> list[Any]:
+    """``text`` with the help buttons, the text naming each of them ("You can pick “Help”"),
+    so that text and card name the same choices. On voice the buttons are offered as one
+    question (``presentation.reply``) after ``voice_text``, the spoken form of ``text``
+    (default: ``text`` made speakable)."""
+    t = texts(turn)
+    choices = help_choices(turn)
+    named = t.join([t("choices.quote", label=label) for label, _ in choices], "or")
+    separator = "\n" if "\n" in text else " "
+    return reply(
+        turn,
+        f"{text}{separator}{t('choices.pick', options=named)}",
+        choices,
+        voice_text=voice_text or text,
+    )
 
 
 def forget_failed_attempts(turn: Turn[Any]) -> None:
@@ -170,9 +196,7 @@ def count_failed_attempt(turn: Turn[Any], slot_name: str) -> bool:
 def give_up(turn: Turn[Any]) -> LexResponse:
     """The polite end of a slot question whose retry budget is spent."""
     t = texts(turn)
-    return turn.close(
-        reply(turn, t("lesson.give_up"), help_choices(turn)), state=IntentState.FAILED
-    )
+    return turn.close(help_reply(turn, t("lesson.give_up")), state=IntentState.FAILED)
 
 
 def forget_abandoned_retries(turn: Turn[Any], call_next: Handler) -> LexResponse:
@@ -245,11 +269,7 @@ def lesson_from_slot(
             carrying the resolved lesson in the dialog code hook, or a polite give-up).
     """
 
-    t, sp = texts(turn), speech_of(turn)
-
-    def sp_titles(lessons: list[Lesson]) -> str:
-        return sp.join([sp.title(lesson) for lesson in lessons], "or")
-
+    t = texts(turn)
     slot = turn.slot(slot_name)
     raw = slot_text(turn, slot_name)
     if raw is None:
@@ -281,52 +301,97 @@ def lesson_from_slot(
                 slots={**turn.intent.slots, slot_name: None},
             )
         )
+    score = score_said(slot.original or raw if slot else raw, turn.locale)
+    if score is not None and _lesson_of(graph, raw) is None:
+        # "I scored 70" names no lesson: it answers the intent's Score slot if it has one
+        # (kept, and the lesson asked again), else the bot says what it heard; no failure.
+        has_score = "Score" in turn.intent.slots
+        slots: dict[str, Slot | None] = {**turn.intent.slots, slot_name: None}
+        if has_score:
+            slots["Score"] = Slot(
+                value=SlotValue(originalValue=score, interpretedValue=score, resolvedValues=[])
+            )
+        key = "lesson.score_kept" if has_score else "lesson.score_not_lesson"
+        raise EndTurn(turn.elicit_slot(slot_name, reply(turn, t(key, score=score)), slots=slots))
     if is_dismissal(raw, turn.locale):  # "thanks", "never mind": let the question go
         forget_failed_attempts(turn)
         raise EndTurn(turn.close(reply(turn, t("start.declined")), state=IntentState.FAILED))
-    result = graph.find(raw)
-    candidates = resolved[:5] or [graph.lesson(m.lesson_id) for m in result.matches[:5]]
-    repeated = bool(candidates) and {c.id for c in candidates} == set(turn.session.choices)
+    result = graph.find(raw, limit=MAX_IDS)
+    candidates = resolved[:MAX_IDS] or [graph.lesson(m.lesson_id) for m in result.matches]
+    repeated = bool(candidates) and {c.id for c in candidates[:PAGE_CHOICES]} == set(
+        turn.session.choices
+    )
     if not repeated and count_failed_attempt(turn, slot_name):
         _log_unresolved(turn, slot_name, raw, "gave_up")
         raise EndTurn(give_up(turn))
-    cleared = {**turn.intent.slots, slot_name: None}
-    said_back = heard(raw, turn.locale)
     ambiguous = len(resolved) > 1 or result.ambiguous
     if candidates:
         key = "lesson.ambiguous" if ambiguous else "lesson.did_you_mean"
         _log_unresolved(turn, slot_name, raw, "ambiguous" if ambiguous else "not_confident")
-        turn.session.choices = [c.id for c in candidates]
-        raise EndTurn(
-            turn.elicit_slot(
-                slot_name,
-                reply(
-                    turn,
-                    t(key, heard=raw, options=t.join([c.title for c in candidates], "or")),
-                    [lesson_choice(c, t) for c in candidates],
-                    voice_text=sp(key, heard=said_back, options=sp_titles(candidates)),
-                    keys=True,
-                ),
-                slots=cleared,
-            )
-        )
-    _log_unresolved(turn, slot_name, raw, "unknown")
-    # This learner's own next lessons: startable for them, never one they mastered.
-    progress = getattr(turn, "progress", None)
-    mastery = progress.mastery() if progress is not None else ()
-    suggestions = [graph.lesson(r.lesson_id) for r in graph.recommend(mastery, k=3)]
-    turn.session.choices = [s.id for s in suggestions]
-    key = "lesson.unknown" if suggestions else "lesson.unknown.none"
-    raise EndTurn(
-        turn.elicit_slot(
-            slot_name,
-            reply(
-                turn,
-                t(key, heard=raw),
-                [lesson_choice(s, t) for s in suggestions],
-                voice_text=sp(key, heard=said_back, options=sp_titles(suggestions)),
-                keys=True,
-            ),
-            slots=cleared,
-        )
+    else:
+        _log_unresolved(turn, slot_name, raw, "unknown")
+        # This learner's own next lessons: startable for them, never one they mastered.
+        progress = getattr(turn, "progress", None)
+        mastery = progress.mastery() if progress is not None else ()
+        key = "lesson.unknown"
+        transitions = getattr(turn, "transitions", None)
+        ranked = graph.recommend(mastery, k=MAX_IDS, transitions=transitions)
+        candidates = [graph.lesson(r.lesson_id) for r in ranked]
+    raise EndTurn(offer_lessons(turn, slot_name, key, raw, [c.id for c in candidates], 0, graph))
+
+
+def offer_lessons(
+    turn: Turn[Any],
+    slot_name: str,
+    message_key: str,
+    heard: str,
+    ids: list[str],
+    offset: int,
+    graph: LessonGraph,
+    *,
+    intent: Intent | None = None,
+) -> LexResponse:
+    """Ask ``slot_name`` again, offering one page of the candidate lessons ``ids`` from
+    ``offset``: the text names exactly the page's lessons, the card holds one button each
+    (read with their keys on voice), ``session.choices`` keeps them for "2", "the second one"
+    or a key press, and a cut list is kept for "more" (``lists``, kind ``choices``).
+
+    Parameters:
+        message_key: ``lesson.ambiguous``, ``lesson.did_you_mean`` or ``lesson.unknown``.
+        intent: the intent whose slot is asked (default: the turn's).
+    """
+    t, sp = texts(turn), speech_of(turn)
+    lessons = [graph.lesson(i) for i in ids if i in graph]
+    asked = f"{(intent or turn.intent).name}.{slot_name}"
+    page = cut(
+        turn,
+        lessons,
+        offset,
+        PAGE_CHOICES,
+        "choices",
+        f"{asked} {message_key} {heard}",
+        ids=[c.id for c in lessons],
+    )
+    turn.session.choices = [c.id for c in page.items]
+    said_back = heard_part(heard, turn.locale)
+    if page.items:
+        names = t.join([c.title for c in page.items], "or")
+        text = with_more(t, t(message_key, heard=heard, options=names), page)
+        spoken_names = sp.join([sp.title(c) for c in page.items], "or")
+        said = with_more(sp, sp(message_key, heard=said_back, options=spoken_names), page)
+    else:  # nothing to suggest (every lesson mastered): just ask again
+        text = t("lesson.unknown.none", heard=heard)
+        said = sp("lesson.unknown.none", heard=said_back)
+    pending = intent or turn.intent
+    return turn.elicit_slot(
+        slot_name,
+        reply(
+            turn,
+            text,
+            [lesson_choice(c, t) for c in page.items],
+            voice_text=said,
+            keys=True,
+        ),
+        slots={**pending.slots, slot_name: None},
+        intent=pending,
     )

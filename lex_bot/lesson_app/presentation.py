@@ -116,6 +116,8 @@ def reply(
             questions whose next answer maps a key press back to the choice.
     """
     t = texts(turn)
+    if hasattr(turn.session, "offered"):  # for "the second one" after the card (``picks``)
+        turn.session.offered = [value for _, value in list(choices)[:CARD_MAX_BUTTONS]]
     if turn.is_voice:
         s = speech_of(turn)
         said = voice_text if voice_text is not None else text

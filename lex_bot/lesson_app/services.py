@@ -1,9 +1,14 @@
-"""The lesson graph and the progress store, created lazily once per Lambda container.
+"""The lesson graph, the progress store and the learned transitions, created lazily once
+per Lambda container.
 
 Nothing here runs at import time: the first turn that needs the graph loads it (and later
 turns only re-check it for changes every ``LESSON_GRAPH_CHECK_SECONDS``); the first turn
-that needs progress opens the store named by ``PROGRESS_STORE``. Tests swap both with
-:func:`use_services`.
+that needs progress opens the store named by ``PROGRESS_STORE``; the first recommendation
+reads the transitions snapshot named by ``TRANSITIONS_SNAPSHOT`` (unset: none, the graph
+alone ranks), re-checked by modification time and size at most every
+``TRANSITIONS_CHECK_SECONDS`` (default 300), the last good one kept when the file goes
+missing or bad (:class:`knowledge_graph.transitions.TransitionsLoader`). Tests swap them
+with :func:`use_services`.
 
 Learner identity (see the README's trust model): the Lex ``sessionId`` by default. If
 ``LEARNER_ID_ATTRIBUTE`` names a session attribute, a value there (set by a trusted client
@@ -27,13 +32,19 @@ import hashlib
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from knowledge_graph import GraphLoader, LessonGraph
+    from knowledge_graph import GraphLoader, LessonGraph, TransitionModel
+    from knowledge_graph.transitions import TransitionsLoader
     from lex_bot.lesson_app.progress_store import ProgressStore
     from lex_bot.lexv2.router import Turn
+
+#: Where the local tools keep the transitions snapshot: ``python -m lex_bot chat`` reads it
+#: (``TRANSITIONS_SNAPSHOT`` defaults to it there) and ``python -m lex_bot transitions
+#: rebuild`` writes it, next to the local progress store (``sqlite://.lessonbot/...``).
+DEFAULT_LOCAL_TRANSITIONS = ".lessonbot/transitions.json"
 
 #: Learner ids accepted from the trusted attribute and as sessionIds: 1-128 of letters,
 #: digits and ``_ . : @ + = -``, matched in full (``\Z``: ``$`` would accept a trailing
@@ -50,10 +61,15 @@ SESSION_NAMESPACE = "session#"
 
 @dataclass
 class Services:
-    """Where handlers get the lesson graph and the progress store."""
+    """Where handlers get the lesson graph, the progress store and the learned transitions.
+
+    ``transitions_loader``: ``None`` reads ``TRANSITIONS_SNAPSHOT`` on first use.
+    """
 
     graph_loader: GraphLoader | None = None
     store: ProgressStore | None = None
+    transitions_loader: TransitionsLoader | None = None
+    _transitions_env_read: bool = field(default=False, init=False, repr=False)
 
     def graph(self) -> LessonGraph:
         """The current lesson graph (raises ``GraphNotLoadedError`` if none ever loaded)."""
@@ -70,6 +86,29 @@ class Services:
 
             self.store = open_progress_store()
         return self.store
+
+    def use_transitions(self, loader: TransitionsLoader | None) -> None:
+        """Serve transitions from ``loader`` from now on (``None``: none, whatever the
+        environment says); for the local chat's ``@transitions`` and tests."""
+        self.transitions_loader = loader
+        self._transitions_env_read = True
+
+    def transitions(self) -> TransitionModel | None:
+        """What this course's learners took next, or ``None`` (the graph alone ranks).
+
+        Never raises and never reads the progress store: a snapshot that is missing or
+        malformed is logged by the loader, which keeps serving the last good one.
+        """
+        if self.transitions_loader is None:
+            if self._transitions_env_read:
+                return None
+            from knowledge_graph.transitions import loader_from_env
+
+            self._transitions_env_read = True
+            self.transitions_loader = loader_from_env()
+            if self.transitions_loader is None:
+                return None
+        return self.transitions_loader.get()
 
 
 _lock = threading.Lock()

@@ -10,6 +10,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from lex_bot.lesson_app.lists import MAX_IDS
+from lex_bot.lexv2.limits import CARD_MAX_BUTTONS
 from lex_bot.lexv2.session_attributes import Counter, TypedSessionAttributes
 
 NAMESPACE = "lessonbot."
@@ -30,16 +32,19 @@ class LessonSession(TypedSessionAttributes):
         last_recommendations: lesson ids recommended last (for the log and the next turn).
         asked: the slot the last response left asked for, as ``Intent.Slot`` (kept by the
             router for its dialog policy, ``lex_bot.lexv2.dialog_policy``).
-        more: where the last long list stopped, ``[kind, key, offset]`` (``path``/``module``),
-            for "more" (ShowMore); any other intent forgets it.
+        more: the last list the bot cut and where it stopped, ``[kind, key, offset, *ids]``
+            (``lex_bot.lesson_app.lists``), for "more" (ShowMore); any other intent forgets it.
         known: lessons "I already know ..." waits to mark, ``[stage, id, ...]`` (AlreadyKnow).
         choices: the lessons offered with the last slot question, in order, so that "2",
             "the second one", a key press or "yes" (to one offer) can answer it.
+        offered: the values of the buttons the last reply showed, in order, so that "the
+            second one" after a card with no question pending picks one (``picks``).
     """
 
     namespace: ClassVar[str] = NAMESPACE
     drop_order: ClassVar[tuple[str, ...]] = (
         "last_recommendations",
+        "offered",
         "more",
         "choices",
         "offered_lesson",
@@ -53,5 +58,6 @@ class LessonSession(TypedSessionAttributes):
     last_recommendations: list[str] = Field(default_factory=list, max_length=5)
     asked: str | None = Field(default=None, max_length=200)
     choices: list[str] = Field(default_factory=list, max_length=5)
-    more: list[str] = Field(default_factory=list, max_length=3)
+    more: list[str] = Field(default_factory=list, max_length=3 + MAX_IDS)
     known: list[str] = Field(default_factory=list, max_length=11)
+    offered: list[str] = Field(default_factory=list, max_length=CARD_MAX_BUTTONS)

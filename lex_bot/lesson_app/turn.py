@@ -9,6 +9,8 @@ every lesson handler needs, each fetched on first use and kept for the turn:
   store, its writes
   bound to ``turn.request_token`` (so a duplicate delivery of the request is recognised);
 * ``turn.learner_id`` and ``turn.progress``: whose progress this is, and what it holds;
+* ``turn.transitions``: what this course's learners took next (``None`` without a
+  snapshot), for ``graph.recommend(..., transitions=turn.transitions)``;
 * ``turn.lesson_state(lesson_id)``: the lesson's state for this learner (mastered, attempted,
   locked with what stands in between, in progress, startable): the one source of truth;
 * ``turn.t``: the message catalogue of the turn's locale; ``turn.speech``: the same
@@ -46,7 +48,7 @@ from lex_bot.lexv2.responses import Message
 from lex_bot.lexv2.router import Turn
 
 if TYPE_CHECKING:  # pragma: no cover
-    from knowledge_graph import Lesson, LessonGraph, LessonState
+    from knowledge_graph import Lesson, LessonGraph, LessonState, TransitionModel
     from lex_bot.lesson_app.progress_store import LearnerProgress, ProgressStore
 
 
@@ -93,6 +95,11 @@ class LessonTurn(Turn[LessonSession]):
     def progress(self) -> LearnerProgress:
         """The learner's progress as read at its first use in this turn."""
         return self.store.get(self.learner_id)
+
+    @cached_property
+    def transitions(self) -> TransitionModel | None:
+        """What this course's learners took next (``Services.transitions``), or ``None``."""
+        return self.services.transitions()
 
     @cached_property
     def t(self) -> Messages:

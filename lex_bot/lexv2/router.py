@@ -106,6 +106,20 @@ class EndTurn(Exception):
         self.response = response
 
 
+class SwitchIntent(Exception):
+    """Raised by a handler to answer the turn as another intent instead.
+
+    For example FallbackIntent, when "the second one" picks a button of the last card: the
+    router puts ``intent`` on the turn and calls its handler once, in the same code hook; the
+    response names the new intent (a code hook may change the intent, "Lambda response
+    format", ``sessionState.intent``).
+    """
+
+    def __init__(self, intent: Intent) -> None:
+        super().__init__(intent.name)
+        self.intent = intent
+
+
 class ProblemKind(StrEnum):
     BAD_EVENT = "bad_event"
     INTERNAL_ERROR = "internal_error"
@@ -447,10 +461,7 @@ class IntentRouter(Router, Generic[S]):
         switched_from = self._apply_dialog_policy(turn)
         error = False
         try:
-            try:
-                result = self._call(turn)
-            except EndTurn as stop:
-                result = stop.response
+            result = self._answer(turn)
             if not isinstance(result, LexResponse):
                 raise TypeError(
                     f"handler for {turn.intent_name!r} returned {type(result).__name__}, "
@@ -496,6 +507,20 @@ class IntentRouter(Router, Generic[S]):
             update={"session_state": state, "proposed_next_state": None}
         )
         return left
+
+    def _answer(self, turn: Turn[S]) -> LexResponse:
+        """The handler's response; a :class:`SwitchIntent` hands the turn on once."""
+        for attempt in range(2):
+            try:
+                return self._call(turn)
+            except EndTurn as stop:
+                return stop.response
+            except SwitchIntent as switch:
+                if attempt:
+                    raise RuntimeError("an intent switched to another intent twice") from switch
+                state = turn.event.session_state.model_copy(update={"intent": switch.intent})
+                turn.event = turn.event.model_copy(update={"session_state": state})
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _call(self, turn: Turn[S]) -> LexResponse:
         handler = self.handler_for(turn.intent_name, turn.invocation_source)

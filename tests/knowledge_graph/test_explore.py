@@ -175,3 +175,33 @@ def test_a_huge_module_is_cut_into_boxes_that_open_quickly(tmp_path: Path) -> No
     module = explorer.module(1)
     inside = [n for n in module["nodes"] if not n["outside"]]
     assert len(inside) == MAX_BOX_LESSONS and explorer.lesson("big/l250")["box"] == 1
+
+
+def test_with_a_snapshot_a_lesson_shows_where_learners_went(explorer) -> None:
+    from knowledge_graph.transitions import learn_transitions
+
+    first = "python-intro/installing-python"
+    explorer.transitions = learn_transitions(
+        [[first, "python-intro/hello-world"]] * 6 + [[first]] * 2
+    )
+    try:
+        learners = explorer.lesson(first)["learners"]
+        assert learners == {
+            "min_learners": 5,
+            "finished": 8,
+            "stopped": None,  # 2 learners: below the floor, not known
+            "next": [
+                {
+                    "id": "python-intro/hello-world",
+                    "title": "Hello, World!",
+                    "learners": 6,
+                    "share": 0.75,
+                }
+            ],
+        }
+        best = explorer.recommend([first], k=1)["suggestions"][0]
+        assert best["id"] == "python-intro/hello-world"
+        assert "most learners who finished Installing Python took it next" in best["because"]
+    finally:
+        explorer.transitions = None
+    assert explorer.lesson(first)["learners"] is None

@@ -22,9 +22,9 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2] / PACKAGE
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(PACKAGE if name == "(package)" else f"{PACKAGE}.{name}" for name in layer.split())
     for layer in (
-        "errors text wording fonts",
+        "errors text wording fonts aws_clients",
         "file_format",
-        "sources builder",
+        "sources builder transitions",
         "validation.issues",
         "validation.documents",
         "validation.field_checks",
@@ -38,7 +38,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "model",
         "compiled incremental",
         "loader",
-        "examples stats diff render reason_text",
+        "examples stats diff render reason_text synthetic",
+        "evaluation",
         "explore",
         "cli",
         "__main__",

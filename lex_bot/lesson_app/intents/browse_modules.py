@@ -1,8 +1,11 @@
 """BrowseModules (optional slot Module): the course's modules, or the lessons of one.
 
 The list of modules ends with "Which one would you like?", so it is a real question: an
-ElicitSlot for Module, which the module's name, its number or ordinal ("the second one") or
-a key press answers; an unknown module counts against the slot's retry budget.
+ElicitSlot for Module, which the module's name, its number or ordinal on the page shown ("the
+second one") or a key press answers. It is shown a card's worth (5) at a time, so the text
+names exactly the card's modules; "more" shows the next ones. A partial name that fits
+several modules ("testing": Tools and Testing, Testing in Depth) is asked about, never
+settled on the first; an unknown module counts against the slot's retry budget.
 """
 
 from __future__ import annotations
@@ -13,15 +16,18 @@ from knowledge_graph import LessonStatus
 from knowledge_graph.text import fold_text
 from lex_bot.lesson_app.answers import choice_index
 from lex_bot.lesson_app.lesson_slots import count_failed_attempt, give_up, slot_text
+from lex_bot.lesson_app.lists import PAGE_CHOICES, cut, with_more
 from lex_bot.lesson_app.offers import marked_title, startable_choice
 from lex_bot.lesson_app.presentation import button_value
-from lex_bot.lesson_app.speech import heard, module_name
+from lex_bot.lesson_app.speech import heard as heard_part
+from lex_bot.lesson_app.speech import module_name
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import Slot, SlotValue
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
 if TYPE_CHECKING:  # pragma: no cover
+    from knowledge_graph import Module
     from lex_bot.lesson_app.messages import Messages
 
 router = Router()
@@ -32,51 +38,80 @@ LESSON_LINES = 12
 
 @router.intent("BrowseModules", slots=(SLOT,), dialog_hook=True)
 def browse_modules(turn: LessonTurn) -> LexResponse:
-    graph, t = turn.graph, turn.t
+    graph = turn.graph
     modules = graph.modules()
     wanted = slot_text(turn, SLOT)
     if wanted is None:
-        choices = [
-            (m.name, button_value(t("button.module.value", name=m.name), m.name)) for m in modules
-        ]
-
-        def answer(t: Messages) -> str:
-            count = t.plural("count.modules", len(modules))
-            lines = [
-                t(
-                    "modules.line",
-                    module=module_name(t, graph, m),
-                    lessons=t.lessons(len(m.lesson_ids)),
-                )
-                for m in modules
-            ]
-            return t.listing(t("modules.head", modules=count), lines)
-
-        s = turn.speech
-        spoken = s.sentences(answer(s), s("modules.ask"))
-        return turn.elicit_slot(SLOT, turn.reply(answer(t), choices, voice_text=spoken, keys=True))
+        return modules_page(turn, 0)
     key = fold_text(wanted)  # the module's name in the learner's locale, or its own name
     module = next((m for m in modules if key in (fold_text(m.name), fold_text(m.key))), None)
+    by_key = {m.key: m for m in modules}
+    offered = [by_key[k] for k in turn.session.choices if k in by_key]
+    if module is None and offered and turn.session.asked == f"{turn.intent.name}.{SLOT}":
+        index = choice_index(wanted, turn.locale, len(offered))
+        module = offered[index] if index is not None else None
+    partial = [m for m in modules if key and (key in fold_text(m.name) or key in fold_text(m.key))]
+    if module is None and len(partial) == 1:
+        module = partial[0]
     if module is None:
-        module = next((m for m in modules if key and key in fold_text(m.name)), None)
-    if module is None and turn.session.asked == f"{turn.intent.name}.{SLOT}":
-        index = choice_index(wanted, turn.locale, len(modules))
-        module = modules[index] if index is not None else None
-    if module is None:
+        # An unknown name, or a partial one that fits several modules equally: ask, offering
+        # the modules it fits (else all of them), one page at a time.
         if count_failed_attempt(turn, SLOT):
             return give_up(turn)
-        choices = [(m.name, button_value(m.name)) for m in modules]
-        s = turn.speech
-        names = s.join([module_name(s, graph, m) for m in modules], "or")
-        spoken = s("modules.unknown", heard=heard(wanted, turn.locale), options=names)
-        return turn.elicit_slot(
-            SLOT,
-            turn.reply(t("modules.unknown", heard=wanted), choices, voice_text=spoken, keys=True),
-            slots={**turn.intent.slots, SLOT: None},
-        )
+        return modules_page(turn, 0, heard=wanted, among=partial)
     if turn.is_dialog_hook:
         return turn.delegate(slots={**turn.intent.slots, SLOT: _module_slot(module.name)})
     return module_page(turn, module.key, 0)
+
+
+def modules_page(
+    turn: LessonTurn, offset: int, *, heard: str | None = None, among: list[Module] | None = None
+) -> LexResponse:
+    """The course's modules (or ``among``) from ``offset`` on, a page at a time, as a question
+    for the Module slot: the text names exactly the page's modules and the card holds one
+    button each; a cut list is kept for "more" (``lists``, kind ``modules``).
+
+    Parameters:
+        heard: a module name that matched no module, or several (said in the question).
+    """
+    t, graph = turn.t, turn.graph
+    modules = graph.modules()
+    listed = among or modules
+    key = "|".join(m.key for m in among) if among else ""
+    page = cut(turn, listed, offset, PAGE_CHOICES, "modules", key)
+    turn.session.choices = [m.key for m in page.items]
+    choices = [
+        (m.name, button_value(t("button.module.value", name=m.name), m.name)) for m in page.items
+    ]
+
+    def answer(t: Messages, said: str | None, *, spoken: bool = False) -> str:
+        """The page in ``t``'s rendering; spoken, a name not found (or fitting several)
+        names the page's modules inside its question (``spoken.modules.unknown``)."""
+        lines = [
+            t("modules.line", module=module_name(t, graph, m), lessons=t.lessons(len(m.lesson_ids)))
+            for m in page.items
+        ]
+        names = t.join([module_name(t, graph, m) for m in page.items], "or")
+        if said is not None:
+            key = "modules.ambiguous" if among else "modules.unknown"
+            head = t(key, heard=said, options=names)
+        elif page.offset:
+            head = t("modules.rest")
+        else:
+            head = t("modules.head", modules=t.plural("count.modules", len(modules)))
+        named_in_head = spoken and said is not None
+        return with_more(t, head if named_in_head else t.listing(head, lines), page)
+
+    s = turn.speech
+    said_back = None if heard is None else heard_part(heard, turn.locale)
+    spoken = answer(s, said_back, spoken=True)
+    if heard is None:  # the list's question (an unknown or partial name asks its own)
+        spoken = s.sentences(spoken, s("modules.ask"))
+    return turn.elicit_slot(
+        SLOT,
+        turn.reply(answer(t, heard), choices, voice_text=spoken, keys=True),
+        slots={**turn.intent.slots, SLOT: None},
+    )
 
 
 def module_page(turn: LessonTurn, key: str, offset: int) -> LexResponse:
@@ -89,11 +124,8 @@ def module_page(turn: LessonTurn, key: str, offset: int) -> LexResponse:
         return turn.close(turn.reply(t("more.none")))
     lessons = [graph.lesson(i) for i in module.lesson_ids]
     states = [turn.lesson_state(lesson.id, with_path=False) for lesson in lessons]
-    offset = min(max(offset, 0), max(len(states) - 1, 0))
-    page = states[offset : offset + LESSON_LINES]
-    rest = len(states) - offset - len(page)
-    if rest > 0:
-        turn.session.more = ["module", module.key, str(offset + len(page))]
+    cut_page = cut(turn, states, offset, LESSON_LINES, "module", module.key)
+    page = cut_page.items
     mastered = sum(state.status is LessonStatus.MASTERED for state in states)
     choices = [c for state in page if (c := startable_choice(t, graph, state))][:5]
 
@@ -105,8 +137,7 @@ def module_page(turn: LessonTurn, key: str, offset: int) -> LexResponse:
             lessons=t.lessons(len(lessons)),
             done=mastered,
         )
-        more = t("path.more", count=rest) if rest > 0 else ""
-        return t.lines(t.listing(head, lines), more)
+        return with_more(t, t.listing(head, lines), cut_page)
 
     return turn.close(turn.reply(answer(t), choices, voice_text=answer(turn.speech)))
 

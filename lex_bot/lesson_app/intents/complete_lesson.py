@@ -29,6 +29,7 @@ from lex_bot.lesson_app.lesson_slots import (
     start_choice,
     yes_no_choices,
 )
+from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, offer_for, percent
 from lex_bot.lesson_app.recommendation_text import recommendation_line
 from lex_bot.lesson_app.turn import LessonTurn
@@ -39,7 +40,6 @@ from lex_bot.lexv2.router import Router
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
 
-    from knowledge_graph import LessonGraph
     from lex_bot.lesson_app.messages import Messages
     from lex_bot.lesson_app.progress_store import LearnerProgress
 
@@ -70,8 +70,11 @@ def parse_score(text: str | None) -> float | None:
     return value if value <= 1 and "." in text else value / 100
 
 
-def _titles(t: Messages, graph: LessonGraph, ids: list[str]) -> str:
-    return t.join_some([t.title(graph.lesson(i)) for i in ids], TITLES_NAMED)
+def _titles(turn: LessonTurn, t: Messages, ids: list[str]) -> str:
+    """The lessons' titles as ``t`` renders them, the first few named, "and N more" kept for
+    "more" (``lists``)."""
+    titles = [t.title(turn.graph.lesson(i)) for i in ids]
+    return some(turn, t, ids, titles, TITLES_NAMED)
 
 
 @router.intent("CompleteLesson", slots=(SLOT, SCORE), dialog_hook=True)
@@ -108,7 +111,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
             turn.session.choices = [lesson.id]  # for a key press answering the question
 
             def ask(t: Messages) -> str:
-                missing = _titles(t, graph, list(before.to_finish))
+                missing = _titles(turn, t, list(before.to_finish))
                 return t("complete.locked_confirm", title=t.title(lesson), missing=missing)
 
             return turn.confirm_intent(
@@ -141,7 +144,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
             best = percent(max(given, prior.get(lesson.id, 0.0)))
             said = t("complete.low_score", title=title, score=best, threshold=THRESHOLD_PERCENT)
             if opens:
-                unlocked = t("complete.would_unlock", titles=_titles(t, graph, opens))
+                unlocked = t("complete.would_unlock", titles=_titles(turn, t, opens))
             retry = t("complete.retry") if after.can_start else ""
             return t.sentences(said, unlocked, retry)
         elif was is LessonStatus.ATTEMPTED:
@@ -155,7 +158,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         else:
             said = t("complete.ok", title=title, done=len(mastered), lessons=count)
         if opens and was is not LessonStatus.MASTERED:
-            unlocked = t("complete.unlocked", titles=_titles(t, graph, opens))
+            unlocked = t("complete.unlocked", titles=_titles(turn, t, opens))
         return t.sentences(t("complete.score_skipped") if note else "", said, unlocked)
 
     if was is not LessonStatus.MASTERED and given < MASTERY_THRESHOLD:
@@ -198,7 +201,13 @@ def _with_next_lessons(
     """``head``, then the best next lessons (startable by construction) or "all done"."""
     graph, t = turn.graph, turn.t
     goal = progress.goal if progress.goal in graph else None
-    recommendations = graph.recommend(progress.mastery(), k=3, goal=goal, recent=progress.recent())
+    recommendations = graph.recommend(
+        progress.mastery(),
+        k=3,
+        goal=goal,
+        recent=progress.recent(),
+        transitions=turn.transitions,
+    )
     turn.session.last_recommendations = [r.lesson_id for r in recommendations]
 
     def answer(t: Messages) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lex_bot.lesson_app.lesson_slots import slot_text, start_choice
+from lex_bot.lesson_app.lists import cut, with_more
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
@@ -69,11 +70,8 @@ def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
     path = graph.path_to(goal.id, turn.progress.mastery())
     if path.already_done:
         return _already_done(turn, goal)
-    offset = min(max(offset, 0), max(len(path.steps) - 1, 0))
-    page = path.steps[offset : offset + PATH_LINES]
-    rest = len(path.steps) - offset - len(page)
-    if rest > 0:
-        turn.session.more = ["path", goal.id, str(offset + len(page))]
+    cut_page = cut(turn, path.steps, offset, PATH_LINES, "path", goal.id)
+    page = cut_page.items
 
     def answer(t: Messages) -> str:
         head = t(
@@ -90,10 +88,11 @@ def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
                 minutes=s.minutes,
                 duration=t.minutes(s.minutes),
             )
-            for n, s in enumerate(page, offset + 1)
+            for n, s in enumerate(page, cut_page.offset + 1)
         ]
-        more = t("path.more", count=rest) if rest > 0 else ""
-        return t.lines(head, *steps, more)
+        # A later page still offers the first step: the answer names it too.
+        first = t("path.first", title=t.title(path.steps[0])) if cut_page.offset else ""
+        return with_more(t, t.lines(head, *steps, first), cut_page)
 
     return turn.close(
         turn.reply(answer(t), [start_choice(t, path.steps[0])], voice_text=answer(turn.speech))

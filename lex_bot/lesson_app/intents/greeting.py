@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD
-from lex_bot.lesson_app.lesson_slots import help_choices, yes_no_choices
+from lex_bot.lesson_app.lesson_slots import help_reply, yes_no_choices
 from lex_bot.lesson_app.messages import content_locale
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState, Intent, IntentState
@@ -50,4 +50,4 @@ def greeting(turn: LessonTurn) -> LexResponse:
         return turn.confirm_intent(
             turn.reply(text, yes_no_choices(t), voice_text=spoken, keys=True), intent=recommend
         )
-    return turn.close(turn.reply(text, help_choices(turn), voice_text=spoken))
+    return turn.close(help_reply(turn, text, voice_text=spoken))

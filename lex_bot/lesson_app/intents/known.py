@@ -26,7 +26,7 @@ from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
 if TYPE_CHECKING:  # pragma: no cover
-    from knowledge_graph import Lesson
+    from knowledge_graph import Lesson, LessonGraph
     from lex_bot.lesson_app.messages import Messages
 
 router = Router()
@@ -34,7 +34,8 @@ router = Router()
 SLOT = "KnownLessons"
 #: Lessons one answer may name (and one confirmation may list).
 MAX_KNOWN = 10
-TITLES_NAMED = 6
+#: A confirmation names every lesson it would mark (never "and N more").
+TITLES_NAMED = MAX_KNOWN
 
 
 def _items(slot: Slot | None) -> list[Slot]:
@@ -47,16 +48,37 @@ def _items(slot: Slot | None) -> list[Slot]:
 
 
 def _lesson(turn: LessonTurn, item: Slot) -> Lesson | None:
-    """An item's lesson, read in the order of ``lesson_slots``: resolvedValues first, then
+    """An item's lesson, read in the order of ``lesson_slots``: resolvedValues first (one
+    lesson; several that name different lessons are not settled on the first), then
     interpretedValue, then originalValue."""
     graph = turn.graph
     value = item.value
     if value is None:
         return None
-    for text in [*value.resolved_values[:1], value.interpreted_value, value.original_value]:
+    resolved = []
+    for text in value.resolved_values[:10]:
+        found = graph.find(text)
+        if found.is_confident and found.best is not None and found.best.lesson_id not in resolved:
+            resolved.append(found.best.lesson_id)
+    if len(resolved) == 1:
+        return graph.lesson(resolved[0])
+    if resolved:
+        return None  # several lessons: said back as not found, never one of them guessed
+    for text in [value.interpreted_value, value.original_value]:
         if text and (found := graph.find(text)).is_confident and found.best is not None:
             return graph.lesson(found.best.lesson_id)
     return None
+
+
+def _not_found(t: Messages, graph: LessonGraph, heard: str) -> str:
+    """A name that is no one lesson, said back (as ``t`` renders it) with the lessons it may
+    mean ("loop" (maybe For Loops or While Loops?)): a partial name that fits several
+    lessons is asked about."""
+    near = [graph.lesson(m.lesson_id) for m in graph.find(heard, limit=3).matches]
+    if not near:
+        return t.quoted(heard)
+    options = t.join([t.title(lesson) for lesson in near], "or")
+    return t("known.maybe", heard=t.quoted(heard), options=options)
 
 
 @router.intent("AlreadyKnow", slots=(SLOT,), dialog_hook=True)
@@ -82,7 +104,8 @@ def already_know(turn: LessonTurn) -> LexResponse:
     def not_found(t: Messages) -> str:
         if not missing:
             return ""
-        return t("known.not_found", names=t.join([t.quoted(n) for n in missing], "or"))
+        names = [_not_found(t, graph, n) for n in missing]
+        return t("known.not_found", names=t.join(names, "or"))
 
     if not lessons:
         if missing and count_failed_attempt(turn, SLOT):

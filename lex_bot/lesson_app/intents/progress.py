@@ -1,10 +1,14 @@
-"""ShowProgress (per module and toward the goal) and ResetProgress (asks first).
+"""ShowProgress (per module, the learner's scores, toward the goal) and ResetProgress (asks first).
 
 The progress answer names the :data:`MODULES_NAMED` modules where the learner has mastered
 most ("Objects: 2 of 5") and counts the others ("3 more modules under way", "Nothing
 mastered yet in 2 other modules"), names at most :data:`ATTEMPTED_NAMED` attempted lessons
 and counts the rest: short enough to be heard in under 30 seconds, with the same content on
 text and voice. Every module's lessons are one "show the modules" away.
+
+"What's my score?" is ShowProgress too: the bot has no other record of scores than the
+completions, so the progress answer names each completed lesson's score (the first
+:data:`SCORES_NAMED`; "more" names the rest).
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD
-from lex_bot.lesson_app.lesson_slots import help_choices, start_choice, yes_no_choices
+from lex_bot.lesson_app.lesson_slots import help_reply, start_choice, yes_no_choices
+from lex_bot.lesson_app.lists import cut
+from lex_bot.lesson_app.offers import percent
 from lex_bot.lesson_app.speech import module_name
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState
@@ -29,6 +35,10 @@ ATTEMPTED_NAMED = 2
 #: Modules named with their count in the progress answer (the modules with most mastered).
 MODULES_NAMED = 4
 
+#: Scores named in the progress answer (the rest: "more"); few enough that the whole
+#: answer is heard in under 30 seconds (speech_lint.MAX_SECONDS) with every module line.
+SCORES_NAMED = 3
+
 
 @router.intent("ShowProgress")
 def show_progress(turn: LessonTurn) -> LexResponse:
@@ -38,20 +48,18 @@ def show_progress(turn: LessonTurn) -> LexResponse:
     attempted = [i for i, m in mastery.items() if m < MASTERY_THRESHOLD]
     lessons = t.lessons(len(graph))
     if not mastered and not attempted:
-        return turn.close(turn.reply(t("progress.none", lessons=lessons), help_choices(turn)))
+        return turn.close(help_reply(turn, t("progress.none", lessons=lessons)))
     # Work is bounded by what the learner completed, plus one line per module.
     done_per_module = Counter(
         (graph.lesson(i).course, graph.lesson(i).module_key) for i in mastered
     )
-    percent = round(100 * len(mastered) / max(len(graph), 1))
+    share = round(100 * len(mastered) / max(len(graph), 1))
     goal = graph.lesson(progress.goal) if progress.goal and progress.goal in graph else None
     path = graph.path_to(goal.id, progress.mastery()) if goal is not None else None
     choices = [start_choice(t, path.steps[0])] if path is not None and path.steps else []
 
     def answer(t: Messages) -> str:
-        head = t(
-            "progress.head", done=len(mastered), lessons=t.lessons(len(graph)), percent=percent
-        )
+        head = t("progress.head", done=len(mastered), lessons=t.lessons(len(graph)), percent=share)
         if attempted:
             titles = t.join_some([t.title(graph.lesson(i)) for i in attempted], ATTEMPTED_NAMED)
             head = t.sentences(head, t("progress.attempted", titles=titles))
@@ -83,10 +91,30 @@ def show_progress(turn: LessonTurn) -> LexResponse:
                     title=t.title(goal),
                     lessons=t.lessons(len(path.steps)),
                     minutes=t.minutes(path.total_minutes),
+                    first=t.title(path.steps[0]),
                 )
-        return t.lines(t.listing(head, lines), rest, goal_text)
+        return t.lines(t.listing(head, lines), rest, scores_text(turn, t), goal_text)
 
     return turn.close(turn.reply(answer(t), choices, voice_text=answer(turn.speech)))
+
+
+def scores_text(turn: LessonTurn, t: Messages) -> str:
+    """The learner's scores, most recent first: the first :data:`SCORES_NAMED` named, the
+    rest kept for "more" (``lists``, kind ``scores``). A lesson finished without a score
+    was recorded as 100%, and the sentence says so. Rendered by ``t`` (text or speech)."""
+    graph = turn.graph
+    ids = [i for i in reversed(turn.progress.recent()) if i in graph]
+    scores = [score_line(turn, i, t) for i in ids]
+    if len(ids) > SCORES_NAMED:
+        cut(turn, ids, 0, SCORES_NAMED, "scores", "", ids=ids)
+    return t("progress.scores", scores=t.join_some(scores, SCORES_NAMED))
+
+
+def score_line(turn: LessonTurn, lesson_id: str, t: Messages | None = None) -> str:
+    """``Title 85%`` for a lesson the learner completed, rendered by ``t`` (default: text)."""
+    t = t or turn.t
+    mastery = turn.progress.mastery().get(lesson_id, 0.0)
+    return t("progress.score", title=t.title(turn.graph.lesson(lesson_id)), score=percent(mastery))
 
 
 @router.intent("ResetProgress", dialog_hook=True)

@@ -33,7 +33,11 @@ def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
         return turn.delegate()
     goal = progress.goal if progress.goal in graph else None
     recommendations = graph.recommend(
-        progress.mastery(), k=RECOMMENDATIONS, goal=goal, recent=progress.recent()
+        progress.mastery(),
+        k=RECOMMENDATIONS,
+        goal=goal,
+        recent=progress.recent(),
+        transitions=turn.transitions,
     )
     turn.session.last_recommendations = [r.lesson_id for r in recommendations]
     if not recommendations:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from knowledge_graph import LessonStatus
 from lex_bot.lesson_app.lesson_slots import action_choice, filled_slot, yes_no_choices
+from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.messages import content_locale
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, percent
 from lex_bot.lesson_app.turn import LessonTurn
@@ -55,12 +56,13 @@ def start_or_offer(turn: LessonTurn, lesson: Lesson) -> LexResponse:
     first = graph.lesson(state.first_step or lesson.id)
     turn.session.offered_lesson = first.id
     missing = [graph.lesson(i) for i in state.to_finish]
+    ids = [m.id for m in missing]
 
     def ask(t: Messages) -> str:
         return t(
             "start.locked",
             title=t.title(lesson),
-            missing=t.join_some([t.title(m) for m in missing], MISSING_NAMED),
+            missing=some(turn, t, ids, [t.title(m) for m in missing], MISSING_NAMED),
             lessons=t.lessons(len(missing)),
             minutes=t.minutes(state.minutes_to_finish),
             first=t.title(first),

@@ -46,9 +46,10 @@ completions are serialised by a compare-and-set on ``head_seq``.
 Reads are one strongly consistent ``Query``. The boto3 client is created on first use (not
 at import: cold starts stay short), with botocore's *standard* retry mode (exponential
 backoff with jitter on throttling, timeouts and 5xx) and short timeouts, because a Lex turn
-waits on us. Transactions need no IAM action of their own: DynamoDB checks ``UpdateItem``
-for each update inside (Amazon DynamoDB Developer Guide, "Using IAM with DynamoDB
-transactions", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+waits on us: ``knowledge_graph.aws_clients.DYNAMODB_TURN``, which says why two failing
+calls of a turn fit in the function's timeout. Transactions need no IAM action of their
+own: DynamoDB checks ``UpdateItem`` for each update inside (Amazon DynamoDB Developer
+Guide, "Using IAM with DynamoDB transactions", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from knowledge_graph import aws_clients
 from lex_bot.lesson_app.progress_store.errors import (
     ProgressNotConfirmedError,
     ProgressNotSavedError,
@@ -86,10 +88,6 @@ SORT_KEY = "sk"
 PROFILE = "PROFILE"
 LESSON_PREFIX = "LESSON#"
 
-#: botocore retry settings: attempts include the first call.
-MAX_ATTEMPTS = 4
-CONNECT_TIMEOUT_SECONDS = 1.0
-READ_TIMEOUT_SECONDS = 2.0
 #: How often a write is decided again when a concurrent change of the same learner made its
 #: condition fail (each round reads the learner again).
 MAX_CONFLICT_ROUNDS = 8
@@ -110,16 +108,9 @@ _CONFLICTS = frozenset({"ConditionalCheckFailed", "TransactionConflict", "None"}
 
 
 def make_client(region: str | None = None) -> Any:
-    """A DynamoDB client with standard retries and short timeouts (imports boto3 lazily)."""
-    import boto3
-    from botocore.config import Config
-
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-    )
-    return boto3.client("dynamodb", region_name=region, config=config)
+    """A DynamoDB client with the turn's timeouts and standard retries
+    (``knowledge_graph.aws_clients.DYNAMODB_TURN``; imports boto3 lazily)."""
+    return aws_clients.make_client("dynamodb", aws_clients.DYNAMODB_TURN, region_name=region)
 
 
 def create_table(client: Any, table: str) -> None:
@@ -320,6 +311,22 @@ class DynamoDBProgressStore:
         if state.stale:
             self._clean(state.stale[:CLEANUP_PER_READ], state.generation)
         return state.progress()
+
+    def read(self, learner_id: str) -> LearnerProgress:
+        """The learner's progress, read only: :meth:`get` without deleting the stale items
+        of older generations (they stay invisible). For readers granted ``dynamodb:Query``
+        alone, such as the transitions aggregator (``transitions_aggregator/``).
+
+        Raises
+        ------
+        ProgressUnavailableError
+            When the table cannot be read (after botocore's retries).
+        """
+        check_key("learner id", learner_id)
+        try:
+            return self._state(learner_id).progress()
+        except Exception as exc:
+            raise self._failure(ProgressUnavailableError, "read", exc) from exc
 
     def _clean(self, keys: list[dict[str, Any]], generation: int) -> None:
         """Delete items of generations before ``generation`` (best effort, never raises)."""

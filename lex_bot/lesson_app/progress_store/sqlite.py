@@ -276,6 +276,25 @@ class SqliteProgressStore:
             logger.error("progress unavailable", extra={"store": "sqlite", "error": str(exc)})
             raise ProgressUnavailableError(f"reading progress failed: {exc}") from exc
 
+    def learner_ids(self) -> list[str]:
+        """Every learner the file holds progress for, sorted (for offline tools such as
+        ``python -m lex_bot transitions rebuild``; not part of ``ProgressStore``: a
+        DynamoDB table would need a ``Scan``, which the bot never does).
+
+        Raises
+        ------
+        ProgressUnavailableError
+            When the file cannot be read.
+        """
+        try:
+            rows = self._connection().execute(
+                "SELECT learner_id FROM learners UNION SELECT learner_id FROM completions "
+                "ORDER BY 1"
+            )
+            return [learner_id for (learner_id,) in rows]
+        except sqlite3.Error as exc:
+            raise ProgressUnavailableError(f"listing learners failed: {exc}") from exc
+
     # ------------------------------------------------------------------ writes
 
     @staticmethod

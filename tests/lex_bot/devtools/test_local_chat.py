@@ -19,7 +19,13 @@ from lex_bot.lesson_app import services as services_module
 from lex_bot.lexv2.events import LexEvent
 
 CONVERSATIONS = sorted(CONVERSATIONS_DIR.glob("*.txt"))
-QUIET_ENV = ("LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED", "PROGRESS_STORE")
+QUIET_ENV = (
+    "LOG_LEVEL",
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_DISABLED",
+    "PROGRESS_STORE",
+    "TRANSITIONS_SNAPSHOT",
+)
 
 
 def test_there_are_conversations():
@@ -366,3 +372,26 @@ def test_the_chat_command_keeps_progress_across_processes(tmp_path: Path):
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_text_and_card_name_the_same_choices():
+    """Over every scripted conversation, each reply with a card (``choices_check``)."""
+    from choices_check import mismatches
+
+    checked = 0
+    for script in CONVERSATIONS:
+        lex = LocalLex()
+        original_send = lex.send
+
+        def send(text: str, lex: LocalLex = lex, original_send=original_send, name=script.name):
+            result = original_send(text)
+            nonlocal checked
+            if result.buttons and lex.input_mode == "Text":
+                problems = mismatches(result.messages, result.dialog_action, lex.locale)
+                assert not problems, f"{name}: {text!r}: {problems}"
+                checked += 1
+            return result
+
+        lex.send = send  # type: ignore[method-assign]
+        assert run_script(script.read_text(encoding="utf-8"), lex).ok
+    assert checked > 30

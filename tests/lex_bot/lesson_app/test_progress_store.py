@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from knowledge_graph.aws_clients import DYNAMODB_TURN
 from lex_bot.lesson_app.progress_store import (
     DEFAULT_LOCAL_STORE,
     InvalidProgressKeyError,
@@ -290,7 +291,7 @@ def test_dynamodb_client_is_created_on_first_use_with_standard_retries(
     assert made == ["eu-west-1"]
     monkeypatch.undo()
     config = dynamodb_store.make_client("us-east-1").meta.config
-    assert config.retries == {"mode": "standard", "total_max_attempts": dynamodb_store.MAX_ATTEMPTS}
+    assert config.retries == {"mode": "standard", "total_max_attempts": DYNAMODB_TURN.max_attempts}
 
 
 # ----------------------------------------------------------------------------- configuration

@@ -264,3 +264,24 @@ def test_a_blank_intent_name_is_counted_as_unknown(
         record_turn_metrics("  ", 1.0, error=False)
     blob = json.loads(next(x for x in capsys.readouterr().out.splitlines() if '"_aws"' in x))
     assert blob["intent"] == "unknown"
+
+
+def test_a_handler_can_hand_the_turn_to_another_intent_once() -> None:
+    from lex_bot.lexv2.events import Intent, IntentState
+    from lex_bot.lexv2.router import SwitchIntent
+
+    router = make_router()
+
+    @router.intent("Pick")
+    def pick(turn: Turn[Attrs]) -> LexResponse:
+        raise SwitchIntent(Intent(name="Greeting", state=IntentState.IN_PROGRESS))
+
+    @router.intent("Loop")
+    def loop(turn: Turn[Attrs]) -> LexResponse:
+        raise SwitchIntent(Intent(name="Loop", state=IntentState.IN_PROGRESS))
+
+    response = router.resolve(event_for("Pick"), CONTEXT)
+    assert response["sessionState"]["intent"]["name"] == "Greeting"
+    assert response["messages"][0]["content"] == "hello 1"
+    looped = router.resolve(event_for("Loop"), CONTEXT)  # a second switch is a bug: caught
+    assert looped["sessionState"]["dialogAction"]["type"] == "ElicitIntent"
