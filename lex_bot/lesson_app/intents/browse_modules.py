@@ -93,8 +93,8 @@ def modules_page(
         ]
         names = t.join([module_name(t, graph, m) for m in page.items], "or")
         if said is not None:
-            key = "modules.ambiguous" if among else "modules.unknown"
-            head = t(key, heard=said, options=names)
+            asked = "modules.ambiguous" if among else "modules.unknown"
+            head = t(asked, heard=said, options=names)
         elif page.offset:
             head = t("modules.rest")
         else:
