@@ -2,8 +2,10 @@
 
 * The repository root is importable.
 * Every response that goes through ``IntentRouter.resolve`` in any test is checked against
-  the Lex V2 contract (``lex_bot/devtools/lex_contract.py``): no test can produce an invalid
-  response unnoticed.
+  the Lex V2 contract (``lex_bot/devtools/lex_contract.py``), and each of its SSML messages
+  against the speech lint (``lex_bot/devtools/speech_lint.py``: valid Polly SSML, nothing
+  read aloud literally, at most 30 seconds): no test can produce an invalid response or an
+  unspeakable answer unnoticed.
 * Each test gets fresh services: the bundled lesson graph (loaded once per test session) and
   an empty in-memory progress store.
 """
@@ -36,6 +38,7 @@ def _known_slots() -> dict[str, set[str]] | None:
 @pytest.fixture(autouse=True)
 def _contract_checked_responses(monkeypatch: pytest.MonkeyPatch) -> None:
     from lex_bot.devtools.lex_contract import assert_lex_response
+    from lex_bot.devtools.speech_lint import lint_ssml
     from lex_bot.lexv2.router import IntentRouter
 
     original = IntentRouter.resolve
@@ -44,6 +47,10 @@ def _contract_checked_responses(monkeypatch: pytest.MonkeyPatch) -> None:
     def checked(self, event, context=None):  # type: ignore[no-untyped-def]
         response = original(self, event, context)
         assert_lex_response(response, known_slots=known_slots)
+        for message in response.get("messages") or []:
+            if message.get("contentType") == "SSML":
+                problems = lint_ssml(message["content"])
+                assert not problems, f"speech lint: {problems}: {message['content']!r}"
         return response
 
     monkeypatch.setattr(IntentRouter, "resolve", checked)

@@ -46,6 +46,7 @@ from typing import Any
 
 import pytest
 from choices_check import mismatches
+from course_names import content_names
 from course_oracle import Oracle, OracleTransitions, read_course_folder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -54,6 +55,7 @@ from paths import ROOT
 from knowledge_graph.transitions import TransitionsLoader, learn_transitions
 from lambda_function import lambda_handler
 from lex_bot.devtools.event_factory import lex_event, slot
+from lex_bot.devtools.speech_lint import compare_forms
 
 CI_EXAMPLES = 6
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", CI_EXAMPLES))
@@ -285,3 +287,57 @@ def test_the_synthetic_histories_give_both_kinds_of_claim(services) -> None:  # 
     shares = [(truth.learners(a, b), truth.finished(a)) for a in IDS for b in IDS if a != b]
     kept = [(n, m) for n, m in shares if n >= FLOOR]
     assert any(2 * n > m for n, m in kept) and any(2 * n <= m for n, m in kept)
+
+
+# --------------------------------------------------------------------------- spoken answers
+
+
+NAMES = content_names()
+VOICE_EXAMPLES = max(2, EXAMPLES // 2)
+
+
+def ask_in(intent: str, slots: dict[str, Any], locale: str, mode: str) -> dict[str, Any]:
+    event = lex_event(intent, slots, transcript="oracle", session_id=LEARNER, locale=locale,
+                      input_mode=mode)  # fmt: skip
+    return lambda_handler(event, None)
+
+
+def spoken_matches_text(intent: str, slots: dict[str, Any], locale: str) -> None:
+    """The same request on text and on voice: the voice answer is speakable SSML only (no
+    card), and says the same titles, module names and numbers as the text answer."""
+    text = ask_in(intent, slots, locale, "Text")
+    voice = ask_in(intent, slots, locale, "Speech")
+    kinds = {m["contentType"] for m in voice.get("messages") or []}
+    assert kinds == {"SSML"}, f"{intent} {slots} ({locale}) on voice: {kinds}"
+    spoken = [m["content"] for m in voice["messages"]]
+    offered = [b["text"] for b in buttons_of(text)]
+    problems = compare_forms(texts_of(text), spoken, NAMES, offered=offered)
+    assert not problems, f"{intent} {slots} ({locale}): {problems}\n{texts_of(text)}\n{spoken}"
+
+
+@settings(SETTINGS, max_examples=VOICE_EXAMPLES)
+@given(state=learner_states())
+@example(state=([], None))  # a new learner
+@example(state=([("python-intro/installing-python", 1), ("python-intro/hello-world", 0.4)], None))
+@example(state=([(lesson, 1.0) for lesson in IDS], "python-intro/classes"))  # all mastered
+def test_spoken_answers_say_what_the_text_says(state, store) -> None:  # type: ignore[no-untyped-def]
+    """Every SSML answer also passes the speech lint (the autouse check in conftest)."""
+    completions, goal = state
+    store.reset(LEARNER)
+    for lesson, mastery in completions:
+        store.complete_lesson(LEARNER, lesson, mastery)
+    if goal is not None:
+        store.set_goal(LEARNER, goal)
+    for locale in ("en_US", "es_US"):
+        for intent in ("RecommendNextLesson", "ShowProgress", "Greeting", "BrowseModules", "Help"):
+            spoken_matches_text(intent, {}, locale)
+        for module in sorted({lesson.module for lesson in LESSONS.values()}):
+            spoken_matches_text("BrowseModules", {"Module": slot(module)}, locale)
+        for lesson in LESSONS.values():
+            named = {"LessonName": slot(lesson.title)}
+            for intent in ("StartLesson", "ShowPrerequisites", "LessonInfo"):
+                spoken_matches_text(intent, named, locale)
+            spoken_matches_text("ShowLearningPath", {"GoalLesson": slot(lesson.title)}, locale)
+            spoken_matches_text("SetLearningGoal", {"GoalLesson": slot(lesson.title)}, locale)
+        if goal is not None:
+            store.set_goal(LEARNER, goal)

@@ -82,6 +82,7 @@ def lex_event(
     interpretations: Sequence[Mapping[str, Any]] | None = None,
     request_id: str = "test-request",
     bot: Mapping[str, str] | None = None,
+    response_content_type: str | None = None,
 ) -> dict[str, Any]:
     """A Lex V2 code hook event for ``intent``.
 
@@ -90,8 +91,11 @@ def lex_event(
         slots: slot name to a slot (:func:`slot`) or ``None``.
         source: ``"FulfillmentCodeHook"`` or ``"DialogCodeHook"``.
         state: the intent state; ``ReadyForFulfillment`` for fulfilment, else ``InProgress``.
-        input_mode: ``"Text"``, ``"Speech"`` or ``"DTMF"`` (the response content type and
-            the speech transcriptions follow it).
+        input_mode: ``"Text"``, ``"Speech"`` or ``"DTMF"`` (the speech transcriptions
+            follow it, and so does the response content type unless given).
+        response_content_type: what the client asked for back; default ``audio/pcm`` for
+            Speech and DTMF (a phone line hears the answer), ``text/plain; charset=utf-8``
+            for Text.
         interpretations: Lex's NLU results; by default the intent with confidence 0.91
             followed by ``FallbackIntent``.
         bot: the bot block without ``localeId`` (default :data:`BOT`).
@@ -111,7 +115,8 @@ def lex_event(
         "messageVersion": "1.0",
         "invocationSource": source,
         "inputMode": input_mode,
-        "responseContentType": SPEECH_CONTENT_TYPE if speech else TEXT_CONTENT_TYPE,
+        "responseContentType": response_content_type
+        or (SPEECH_CONTENT_TYPE if input_mode in ("Speech", "DTMF") else TEXT_CONTENT_TYPE),
         "sessionId": session_id,
         "inputTranscript": transcript,
         "invocationLabel": None,

@@ -501,12 +501,14 @@ SCRIPT_HELP = """A conversation script, one instruction per line:
   ?intent Name      the last turn's intent      ?action ElicitSlot   its dialog action
   ?state Fulfilled  the intent's state          ?slot LessonName     the slot being elicited
   ?card / ?no-card  the last reply has (not) a card with buttons
+  ?ssml text        the last reply's SSML, markup included, contains text
   @locale es_US     @voice    @text    @dtmf (key presses: "> 2" sends the digit)
   @session reset    (new Lex session, same learner)
   @session new      (a new learner)    @session NAME (that learner)
   @transitions FILE (serve this transitions snapshot from now on)   @transitions off
   # comment         blank lines are ignored
-Every code hook response is checked against the Lex V2 contract."""
+Every code hook response is checked against the Lex V2 contract, and every spoken answer
+against the speech lint (SSML Polly reads, nothing read aloud literally, at most 30 s)."""
 
 
 @dataclass
@@ -539,11 +541,22 @@ ContractCheck = Callable[[dict[str, Any]], list[str]]
 
 def contract_check() -> ContractCheck:
     """``check(response) -> [violation, ...]``: the Lex V2 contract validator
-    (:mod:`lex_bot.devtools.lex_contract`), with the bot definition's slots."""
+    (:mod:`lex_bot.devtools.lex_contract`), with the bot definition's slots, and the speech
+    lint (:mod:`lex_bot.devtools.speech_lint`) for every SSML message."""
     from lex_bot.devtools.lex_contract import validate_lex_response
+    from lex_bot.devtools.speech_lint import lint_ssml
 
     known = load_bot_definition().elicitable_slots()
-    return lambda response: [str(v) for v in validate_lex_response(response, known_slots=known)]
+
+    def check(response: dict[str, Any]) -> list[str]:
+        found = [str(v) for v in validate_lex_response(response, known_slots=known)]
+        for message in response.get("messages") or []:
+            if isinstance(message, dict) and message.get("contentType") == "SSML":
+                content = str(message.get("content") or "")
+                found += [f"speech lint: {p}: {content!r}" for p in lint_ssml(content)]
+        return found
+
+    return check
 
 
 def _script_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -663,6 +676,13 @@ def _expectation(last: LexTurnResult, expectation: str) -> str | None:
     if keyword in checks:
         if str(checks[keyword]) != argument:
             return f"expected {keyword} {argument}, got {checks[keyword]}"
+        return None
+    if keyword == "ssml" and argument:
+        markup = "\n".join(
+            str(m.get("content")) for m in last.messages if m.get("contentType") == "SSML"
+        )
+        if argument not in markup:
+            return f"SSML lacks {argument!r}: {markup!r}"
         return None
     if keyword in ("card", "no-card") and not argument:
         has = bool(last.buttons)

@@ -41,7 +41,9 @@ from lex_bot.lesson_app.answers import (
 )
 from lex_bot.lesson_app.lists import MAX_IDS, PAGE_CHOICES, cut, with_more
 from lex_bot.lesson_app.messages import Messages
-from lex_bot.lesson_app.presentation import button_value, reply, texts
+from lex_bot.lesson_app.presentation import Label, button_value, reply, speech_of, texts
+from lex_bot.lesson_app.speech import SSML, spoken_for
+from lex_bot.lesson_app.speech import heard as heard_part
 from lex_bot.lexv2.events import Intent, IntentState, Slot, SlotShape, SlotValue
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import EndTurn, Handler, Turn
@@ -68,23 +70,42 @@ def _log_unresolved(turn: Turn[Any], slot_name: str, raw: str, outcome: str) -> 
     )
 
 
-def lesson_choice(lesson: Lesson) -> tuple[str, str]:
-    """A ``(label, value)`` button for a lesson; the value resolves back to the lesson."""
-    return lesson.title, button_value(lesson.title, lesson.id, lesson.key)
+def lesson_choice(lesson: Lesson, t: Messages | None = None) -> tuple[str, str]:
+    """A ``(label, value)`` button for a lesson; the value resolves back to the lesson.
+
+    The label is the title; on voice it is said in its language (``t``'s locale decides
+    whether that needs marking).
+    """
+    s = spoken_for(t.locale if t is not None else "en_US")
+    label = Label(lesson.title, s.title(lesson), offer=False)
+    return label, button_value(lesson.title, lesson.id, lesson.key)
+
+
+def action_label(t: Messages, action: str, lesson: Lesson) -> Label:
+    """The label ``button.<action>`` for a lesson; said as ``button.<action>.spoken`` (an
+    action the spoken question offers) where the catalogue has one."""
+    s = spoken_for(t.locale)
+    text = t(f"button.{action}", title=lesson.title)
+    if s.has(f"button.{action}.spoken"):
+        title = s.title(lesson)
+        said = s(f"button.{action}.spoken", title=title)
+        return Label(text, said, subject=title, short=s(f"button.{action}.it"))
+    return Label(text, s(f"button.{action}", title=s.title(lesson)), offer=False)
 
 
 def action_choice(t: Messages, action: str, lesson: Lesson) -> tuple[str, str]:
     """A button for ``action`` ("start", "done", "info") on a lesson.
 
-    The label is ``button.<action>`` and the value the utterance ``button.<action>.value``,
-    naming the lesson by title, or by id when the title would make the value too long.
+    The label is ``button.<action>`` (:func:`action_label`) and the value the utterance
+    ``button.<action>.value``, naming the lesson by title, or by id when the title would
+    make the value too long.
     """
     value = button_value(
         t(f"button.{action}.value", name=lesson.title),
         t(f"button.{action}.value", name=lesson.id),
         t(f"button.{action}.value", name=lesson.key),
     )
-    return t(f"button.{action}", title=lesson.title), value
+    return action_label(t, action, lesson), value
 
 
 def start_choice(t: Messages, lesson: Lesson) -> tuple[str, str]:
@@ -114,23 +135,30 @@ def filled_slot(lesson: Lesson, original: str | None = None) -> Slot:
 
 
 def yes_no_choices(t: Messages) -> list[tuple[str, str]]:
-    """ "Yes" and "No" buttons for a yes/no question (ConfirmIntent)."""
-    return [(t("button.yes"), t("button.yes.value")), (t("button.no"), t("button.no.value"))]
-
-
-def help_choices(turn: Turn[Any]) -> list[tuple[str, str]]:
-    """The buttons of every "what now?" answer: what to learn next, the modules, help."""
-    t = texts(turn)
+    """ "Yes" and "No" buttons for a yes/no question (ConfirmIntent); on voice the question
+    itself is asked, and only their keys are read (on DTMF)."""
+    s = spoken_for(t.locale)
     return [
-        (t("button.next"), t("button.next.value")),
-        (t("button.modules"), t("button.modules.value")),
-        (t("button.help"), t("button.help.value")),
+        (Label(t("button.yes"), s("button.yes"), offer=False), t("button.yes.value")),
+        (Label(t("button.no"), s("button.no"), offer=False), t("button.no.value")),
     ]
 
 
-def help_reply(turn: Turn[Any], text: str, *, voice_text: str | None = None) -> list[Any]:
+def help_choices(turn: Turn[Any]) -> list[tuple[str, str]]:
+    """The buttons of every "what now?" answer: what to learn next, the modules, help (on
+    voice, offered as a question)."""
+    t, s = texts(turn), speech_of(turn)
+    return [
+        (Label(t(f"button.{name}"), s(f"button.{name}.spoken")), t(f"button.{name}.value"))
+        for name in ("next", "modules", "help")
+    ]
+
+
+def help_reply(turn: Turn[Any], text: str, *, voice_text: SSML | None = None) -> list[Any]:
     """``text`` with the help buttons, the text naming each of them ("You can pick “Help”"),
-    so that text and card name the same choices (voice reads them out itself)."""
+    so that text and card name the same choices. On voice the buttons are offered as one
+    question (``presentation.reply``) after ``voice_text``, the spoken form of ``text``
+    (default: ``text`` made speakable)."""
     t = texts(turn)
     choices = help_choices(turn)
     named = t.join([t("choices.quote", label=label) for label, _ in choices], "or")
@@ -339,7 +367,7 @@ def offer_lessons(
         message_key: ``lesson.ambiguous``, ``lesson.did_you_mean`` or ``lesson.unknown``.
         intent: the intent whose slot is asked (default: the turn's).
     """
-    t = texts(turn)
+    t, sp = texts(turn), speech_of(turn)
     lessons = [graph.lesson(i) for i in ids if i in graph]
     asked = f"{(intent or turn.intent).name}.{slot_name}"
     page = cut(
@@ -352,21 +380,23 @@ def offer_lessons(
         ids=[c.id for c in lessons],
     )
     turn.session.choices = [c.id for c in page.items]
-    names = t.join([c.title for c in page.items], "or")
+    said_back = heard_part(heard, turn.locale)
     if page.items:
+        names = t.join([c.title for c in page.items], "or")
         text = with_more(t, t(message_key, heard=heard, options=names), page)
+        spoken_names = sp.join([sp.title(c) for c in page.items], "or")
+        said = with_more(sp, sp(message_key, heard=said_back, options=spoken_names), page)
     else:  # nothing to suggest (every lesson mastered): just ask again
-        text = f"{t(f'{message_key}.voice', heard=heard)} {t('prompt.lesson_name')}"
+        text = t("lesson.unknown.none", heard=heard)
+        said = sp("lesson.unknown.none", heard=said_back)
     pending = intent or turn.intent
     return turn.elicit_slot(
         slot_name,
         reply(
             turn,
             text,
-            [lesson_choice(c) for c in page.items],
-            voice_text=with_more(t, t(f"{message_key}.voice", heard=heard), page).replace(
-                "\n", " "
-            ),
+            [lesson_choice(c, t) for c in page.items],
+            voice_text=said,
             keys=True,
         ),
         slots={**pending.slots, slot_name: None},

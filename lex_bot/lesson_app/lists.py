@@ -85,8 +85,10 @@ def more_line(t: Messages, rest: int) -> str:
 
 
 def with_more(t: Messages, text: str, page: Page[Any]) -> str:
-    """``text``, then the "…and N more" line when the page was cut."""
-    return f"{text}\n{more_line(t, page.rest)}" if page.rest > 0 else text
+    """``text``, then the "…and N more" line when the page was cut: on its own line on
+    text, said after it with ``turn.speech`` (``spoken.path.more``), so a voice learner
+    also hears that the list goes on and that "more" continues it."""
+    return t.lines(text, more_line(t, page.rest)) if page.rest > 0 else text
 
 
 def some(turn: Any, t: Messages, ids: Sequence[str], titles: Sequence[str], limit: int) -> str:

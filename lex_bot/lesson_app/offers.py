@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
-from lex_bot.lesson_app.lesson_slots import action_choice
+from lex_bot.lesson_app.lesson_slots import action_choice, action_label
 from lex_bot.lesson_app.messages import Messages
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,11 +35,11 @@ def offer_for(t: Messages, graph: LessonGraph, state: LessonState) -> Choice:
     lesson = graph.lesson(state.lesson_id)
     if state.status is LessonStatus.MASTERED:
         label, value = action_choice(t, "start", lesson)
-        return t("button.review", title=lesson.title), value
+        return action_label(t, "review", lesson), value
     if state.can_start:
         label, value = action_choice(t, "start", lesson)
         if state.status is LessonStatus.ATTEMPTED:
-            label = t("button.retake", title=lesson.title)
+            label = action_label(t, "retake", lesson)
         return label, value
     assert state.first_step is not None  # locked: the path's first lesson is open
     return action_choice(t, "start", graph.lesson(state.first_step))
@@ -51,8 +51,9 @@ def startable_choice(t: Messages, graph: LessonGraph, state: LessonState) -> Cho
 
 
 def marked_title(t: Messages, graph: LessonGraph, state: LessonState) -> str:
-    """The title with "(mastered)" or "(attempted, not mastered)" where that is true."""
-    title = graph.lesson(state.lesson_id).title
+    """The title with "(mastered)" or "(attempted, not mastered)" where that is true
+    (``t`` may be the spoken catalogue: ", mastered")."""
+    title = t.title(graph.lesson(state.lesson_id))
     if state.status is LessonStatus.MASTERED:
         return t("prereq.done_mark", title=title)
     if state.status is LessonStatus.ATTEMPTED:

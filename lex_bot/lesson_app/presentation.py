@@ -1,36 +1,95 @@
 """Channel-aware output: text channels get text and a card of buttons, voice gets SSML.
 
+Which one the client gets follows the content type it asked for (``LexEvent.is_voice``:
+Lex's ``responseContentType``, "AWS Lambda input event format for Lex V2",
+https://docs.aws.amazon.com/lexv2/latest/dg/lambda-input-format.html): ``audio/*`` gets one
+SSML answer and no card, also for a typed request; ``text/plain`` gets text and a card.
+
+On voice, choices become ONE short question made of the choices' spoken forms
+(:class:`Label`: "Would you like to start For Loops, or browse the modules?"), unless the
+answer already ends with its own question; a learner who answered with keys (DTMF input)
+also hears which key picks which choice ("Or press 1 for Yes, or 2 for No.").
+
 Example:
     >>> from lex_bot.devtools.event_factory import lex_event
     >>> from lex_bot.lexv2.events import LexEvent
     >>> from lex_bot.lexv2.router import Turn
     >>> from lex_bot.lesson_app.session import LessonSession
-    >>> def turn_on(mode):
-    ...     event = LexEvent.model_validate(lex_event("Help", input_mode=mode))
+    >>> def turn_on(mode, **kw):
+    ...     event = LexEvent.model_validate(lex_event("Help", input_mode=mode, **kw))
     ...     return Turn(event=event, session=LessonSession())
-    >>> [m.content_type.value for m in reply(turn_on("Text"), "Pick one.", [("For Loops", "x")])]
+    >>> go = Label("Start For Loops", SSML("start For Loops"))
+    >>> [m.content_type.value for m in reply(turn_on("Text"), "Ready.", [(go, "x")])]
     ['PlainText', 'ImageResponseCard']
-    >>> reply(turn_on("Speech"), "Pick one.", [("For Loops", "x")])[0].content
-    '<speak>Pick one. You can say For Loops.</speak>'
+    >>> reply(turn_on("Speech"), "Ready.", [(go, "x")])[0].content
+    '<speak>Ready. Shall we start For Loops?</speak>'
+    >>> typed_audio = turn_on("Text", response_content_type="audio/mpeg")
+    >>> [m.content_type.value for m in reply(typed_audio, "Ready.", [(go, "x")])]
+    ['SSML']
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from lex_bot.lesson_app.messages import Messages, messages_for
-from lex_bot.lexv2.limits import BUTTON_VALUE_MAX_CHARS, CARD_MAX_BUTTONS, MESSAGES_MAX
+from lex_bot.lesson_app.speech import SSML, SpokenMessages, spoken_for, spoken_text
+from lex_bot.lexv2.limits import (
+    BUTTON_VALUE_MAX_CHARS,
+    CARD_MAX_BUTTONS,
+    MESSAGE_MAX_CHARS,
+    MESSAGES_MAX,
+)
 from lex_bot.lexv2.responses import Message, card, ssml, to_messages
 from lex_bot.lexv2.router import Turn
 
+#: Choices whose keys are read on DTMF, and choices offered in the spoken question.
 VOICE_MAX_CHOICES = 3
+VOICE_MAX_OFFERS = 2
 Choice = tuple[str, str]
+_TAG = re.compile(r"<[^>]+>")
+
+
+class Label(str):
+    """A button label that also knows how it is said.
+
+    ``speech`` is the SSML a voice answer uses for the choice; ``offer`` says whether it is
+    an action the spoken question offers ("start For Loops", "browse the modules"); other
+    labels (a lesson title, "Yes") are only read with their key on DTMF. ``subject`` (the
+    lesson's spoken title) and ``short`` ("start it") let a lone offer whose lesson the
+    answer has just named be asked briefly: "Shall we start it?".
+    """
+
+    speech: SSML
+    offer: bool
+    subject: SSML | None
+    short: SSML | None
+
+    def __new__(
+        cls,
+        text: str,
+        speech: SSML,
+        offer: bool = True,
+        *,
+        subject: SSML | None = None,
+        short: SSML | None = None,
+    ) -> Label:
+        label = super().__new__(cls, text)
+        label.speech, label.offer, label.subject, label.short = speech, offer, subject, short
+        return label
 
 
 def texts(turn: Turn[Any]) -> Messages:
     """The message catalogue of this turn's locale."""
     return messages_for(turn.locale)
+
+
+def speech_of(turn: Turn[Any]) -> SpokenMessages:
+    """The spoken catalogue of this turn's locale (SSML; see ``speech``)."""
+    return spoken_for(turn.locale)
 
 
 def reply(
@@ -46,29 +105,107 @@ def reply(
 
     Parameters:
         text: what to say on a text channel (long text is split into several messages).
-        choices: button labels and the values they send back; at most 5 are shown as buttons,
-            and on voice at most 3 are read out.
+        choices: button labels and the values they send back; at most 5 are shown as buttons.
+            On voice, up to :data:`VOICE_MAX_OFFERS` :class:`Label` offers become one
+            question, unless the answer already asks one.
         title: the card title (default: the catalogue's ``card.choose``).
-        voice_text: a shorter sentence for voice; defaults to ``text``.
-        keys: on voice (Speech and DTMF), also read each choice's key ("press 1 for ...");
-            only for questions whose next answer maps a key press back to the choice.
+        voice_text: the spoken answer: :class:`~lex_bot.lesson_app.speech.SSML` built with
+            ``speech_of(turn)`` (the same content as ``text``), or plain text to be made
+            speakable; defaults to ``text`` made speakable.
+        keys: on DTMF input, also say each choice's key ("press 1 for ..."); only for
+            questions whose next answer maps a key press back to the choice.
     """
     t = texts(turn)
     if hasattr(turn.session, "offered"):  # for "the second one" after the card (``picks``)
         turn.session.offered = [value for _, value in list(choices)[:CARD_MAX_BUTTONS]]
     if turn.is_voice:
-        speech = voice_text or text
-        labels = [label for label, _ in choices[:VOICE_MAX_CHOICES]]
-        if labels:
-            speech = f"{speech} {t('voice.choices', options=t.join(labels, 'or'))}"
-        if labels and keys:
-            pressed = [t("voice.key", number=n, label=label) for n, label in enumerate(labels, 1)]
-            speech = f"{speech} {t('voice.keys', keys=t.join(pressed, 'or'))}"
-        return [ssml(speech)]
+        s = speech_of(turn)
+        said = voice_text if voice_text is not None else text
+        said = said if isinstance(said, SSML) else spoken_text(said, turn.locale)
+        shown = list(choices)[:VOICE_MAX_CHOICES]
+        offers = [label for label, _ in shown if isinstance(label, Label) and label.offer]
+        offers = [_offered(label, said, alone=len(offers) == 1) for label in offers]
+        if offers and not _asks(said):
+            question = s("voice.offer", options=s.join(offers[:VOICE_MAX_OFFERS], "or"))
+            said = SSML(f"{said} {question}")
+        if keys and shown and turn.is_dtmf:
+            pressed = [
+                s("voice.key", number=n, label=_spoken_label(s, label))
+                for n, (label, _) in enumerate(shown, 1)
+            ]
+            said = SSML(f"{said} {s('voice.keys', keys=s.join(pressed, 'or'))}")
+        return ssml_messages(said)
     messages = to_messages(text)[: MESSAGES_MAX - 1]
     if choices:
         messages.append(card(title or t("card.choose"), list(choices)[:CARD_MAX_BUTTONS]))
     return messages
+
+
+def _offered(label: Label, said: str, *, alone: bool) -> SSML:
+    """How the spoken question offers ``label``: briefly ("start it") when it is the only
+    offer and the answer has just ended by naming its lesson ("... is Hello, World!")."""
+    named_last = bool(label.subject) and re.search(
+        re.escape(label.subject or "") + r"[.!?]?\s*$", said
+    )
+    if alone and label.short and named_last:
+        return label.short
+    return label.speech
+
+
+def _spoken_label(s: SpokenMessages, label: str) -> SSML:
+    return label.speech if isinstance(label, Label) else s.content(label, s.locale)
+
+
+def _asks(said: str) -> bool:
+    """The spoken answer ends with a question of its own."""
+    return _TAG.sub("", said).rstrip().endswith("?")
+
+
+def ssml_messages(said: SSML) -> list[Message]:
+    """SSML content as ``<speak>`` messages: one, or several split at sentence ends (outside
+    any tag) when Lex's 1,024-character message limit needs it.
+
+    Example:
+        >>> [m.content for m in ssml_messages(SSML("One. Two."))]
+        ['<speak>One. Two.</speak>']
+    """
+    room = MESSAGE_MAX_CHARS - len("<speak></speak>")
+    chunks: list[str] = []
+    current = ""
+    for sentence in _top_level_sentences(said):
+        joined = f"{current} {sentence}".strip()
+        if len(joined) <= room:
+            current = joined
+            continue
+        if current:
+            chunks.append(current)
+        current = sentence
+    if current:
+        chunks.append(current)
+    out = []
+    for chunk in chunks[:MESSAGES_MAX]:
+        if len(chunk) <= room:
+            out.append(ssml(chunk, escaped=True))
+        else:  # one sentence longer than a message: say its words, shortened
+            out.append(ssml(html.unescape(_TAG.sub("", chunk))))
+    return out
+
+
+def _top_level_sentences(said: str) -> list[str]:
+    """``said`` cut after each sentence end that is not inside a tag's content."""
+    pieces: list[str] = []
+    depth, start = 0, 0
+    for match in re.finditer(r"<(/?)[^>]*?(/?)>|(?<=[.?!])\s+", said):
+        if match.group(0).startswith("<"):
+            if match.group(1):
+                depth -= 1
+            elif not match.group(2):
+                depth += 1
+        elif depth == 0:
+            pieces.append(said[start : match.start()])
+            start = match.end()
+    pieces.append(said[start:])
+    return [p for p in pieces if p.strip()]
 
 
 def button_value(*candidates: str) -> str:

@@ -23,10 +23,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import LessonGraph, Recommendation
 
 
-def recommendation_line(t: Messages, graph: LessonGraph, recommendation: Recommendation) -> str:
-    """``Title (15 min): because ...`` for lists of recommendations."""
+def recommendation_line(
+    t: Messages,
+    graph: LessonGraph,
+    recommendation: Recommendation,
+    key: str = "recommend.line",
+    *,
+    why: bool = True,
+) -> str:
+    """``Title (15 min): because ...`` for lists of recommendations (``key``; ``key.plain``
+    without a reason, or with ``why=False``). ``t`` may be the spoken catalogue: "Title,
+    15 minutes: because ...", with the titles the reason names marked with their language.
+    """
     lesson = graph.lesson(recommendation.lesson_id)
-    why = because(graph, recommendation, t.locale)
-    if why:
-        return t("recommend.line", title=lesson.title, minutes=lesson.minutes, why=why)
-    return t("recommend.line.plain", title=lesson.title, minutes=lesson.minutes)
+    reason = because(graph, recommendation, t.locale) if why else ""
+    values = {
+        "title": t.title(lesson),
+        "minutes": lesson.minutes,
+        "duration": t.minutes(lesson.minutes),
+    }
+    if reason:
+        named = [graph.lesson(i) for r in recommendation.reasons for i in r.lessons if i in graph]
+        return t(key, why=t.marked(reason, named), **values)
+    return t(f"{key}.plain", **values)

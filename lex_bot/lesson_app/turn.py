@@ -13,7 +13,9 @@ every lesson handler needs, each fetched on first use and kept for the turn:
   snapshot), for ``graph.recommend(..., transitions=turn.transitions)``;
 * ``turn.lesson_state(lesson_id)``: the lesson's state for this learner (mastered, attempted,
   locked with what stands in between, in progress, startable): the one source of truth;
-* ``turn.t``: the message catalogue of the turn's locale;
+* ``turn.t``: the message catalogue of the turn's locale; ``turn.speech``: the same
+  catalogue rendered as SSML (an answer built by a function of the catalogue is rendered
+  with both, so its spoken form carries the same content);
 * ``turn.reply(text, choices, ...)``: messages shaped for the channel (cards on text, SSML on
   voice);
 * ``turn.lesson_from_slot(slot, prompt_key=...)``: the lesson a slot names, or an early end
@@ -41,6 +43,7 @@ from lex_bot.lesson_app.presentation import Choice, reply
 from lex_bot.lesson_app.progress_store.base import RequestBoundStore
 from lex_bot.lesson_app.services import Services, get_services, learner_id
 from lex_bot.lesson_app.session import LessonSession
+from lex_bot.lesson_app.speech import SpokenMessages, spoken_for
 from lex_bot.lexv2.responses import Message
 from lex_bot.lexv2.router import Turn
 
@@ -102,6 +105,11 @@ class LessonTurn(Turn[LessonSession]):
     def t(self) -> Messages:
         """The message catalogue of this turn's locale."""
         return messages_for(self.locale)
+
+    @cached_property
+    def speech(self) -> SpokenMessages:
+        """The same catalogue rendered as SSML, for the spoken form of an answer."""
+        return spoken_for(self.locale)
 
     def lesson_state(self, lesson_id: str, *, with_path: bool = True) -> LessonState:
         """The lesson's state for this learner (``knowledge_graph.LessonGraph.state``): the

@@ -311,8 +311,33 @@ class LexEvent(LexModel):
 
     @property
     def is_voice(self) -> bool:
-        """True for Speech and DTMF input: answer in short sentences, no cards."""
+        """True when the answer will be heard: answer in SSML, with no card.
+
+        Lex sends ``responseContentType``, the content type the client asked for
+        ("AWS Lambda input event format for Lex V2",
+        https://docs.aws.amazon.com/lexv2/latest/dg/lambda-input-format.html:
+        ``audio/mpeg | audio/ogg | audio/pcm | text/plain; charset=utf-8``). An ``audio/*``
+        type is a spoken answer, also for a *typed* request that asks for audio back; a
+        ``text/*`` type is a text answer, also for spoken input. Without a content type the
+        input mode decides (Speech and DTMF are heard).
+
+        Example:
+            >>> from lex_bot.devtools.event_factory import lex_event
+            >>> typed = lex_event("Help", response_content_type="audio/pcm")
+            >>> LexEvent.model_validate(typed).is_voice
+            True
+        """
+        wanted = (self.response_content_type or "").strip().lower()
+        if wanted.startswith("audio/"):
+            return True
+        if wanted.startswith("text/"):
+            return False
         return self.input_mode in (InputMode.SPEECH, InputMode.DTMF)
+
+    @property
+    def is_dtmf(self) -> bool:
+        """True when the learner answered with key presses (read the keys to press back)."""
+        return self.input_mode is InputMode.DTMF
 
     @property
     def locale(self) -> str:

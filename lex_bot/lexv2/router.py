@@ -180,7 +180,12 @@ class Turn(Generic[S]):
 
     @property
     def is_voice(self) -> bool:
+        """The answer will be heard (``LexEvent.is_voice``: the requested content type)."""
         return self.event.is_voice
+
+    @property
+    def is_dtmf(self) -> bool:
+        return self.event.is_dtmf
 
     @property
     def locale(self) -> str:

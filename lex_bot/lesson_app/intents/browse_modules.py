@@ -24,9 +24,11 @@ from lex_bot.lesson_app.lesson_slots import (
     let_go,
     slot_text,
 )
-from lex_bot.lesson_app.lists import PAGE_CHOICES, cut, more_line, with_more
+from lex_bot.lesson_app.lists import PAGE_CHOICES, cut, with_more
 from lex_bot.lesson_app.offers import marked_title, startable_choice
-from lex_bot.lesson_app.presentation import bullet_list, button_value
+from lex_bot.lesson_app.presentation import button_value
+from lex_bot.lesson_app.speech import heard as heard_part
+from lex_bot.lesson_app.speech import module_name
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import Slot, SlotValue
 from lex_bot.lexv2.responses import LexResponse
@@ -34,6 +36,7 @@ from lex_bot.lexv2.router import Router
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import Module
+    from lex_bot.lesson_app.messages import Messages
 
 router = Router()
 
@@ -71,8 +74,8 @@ def browse_modules(turn: LessonTurn) -> LexResponse:
         if count_failed_attempt(turn, SLOT):
             return give_up(turn, "modules.give_up")
         if wanted.strip().isdigit() and offered:  # a key or number past the list
-            head = turn.t("modules.no_choice", number=wanted.strip(), count=len(offered))
-            return modules_page(turn, 0, head=head)
+            number = {"number": wanted.strip(), "count": len(offered)}
+            return modules_page(turn, 0, note=("modules.no_choice", number))
         return modules_page(turn, 0, heard=wanted, among=partial)
     if turn.is_dialog_hook:
         return turn.delegate(slots={**turn.intent.slots, SLOT: _module_slot(module.name)})
@@ -85,7 +88,7 @@ def modules_page(
     *,
     heard: str | None = None,
     among: list[Module] | None = None,
-    head: str | None = None,
+    note: tuple[str, dict[str, object]] | None = None,
 ) -> LexResponse:
     """The course's modules (or ``among``) from ``offset`` on, a page at a time, as a question
     for the Module slot: the text names exactly the page's modules and the card holds one
@@ -93,38 +96,47 @@ def modules_page(
 
     Parameters:
         heard: a module name that matched no module, or several (said in the question).
-        head: the line before the list, when something else must be said first.
+        note: a message key and its values said in place of the list's heading, when
+            something else must be said first ("There is no choice 9").
     """
-    t = turn.t
-    modules = turn.graph.modules()
+    t, graph = turn.t, turn.graph
+    modules = graph.modules()
     listed = among or modules
     key = "|".join(m.key for m in among) if among else ""
     page = cut(turn, listed, offset, PAGE_CHOICES, "modules", key)
     turn.session.choices = [m.key for m in page.items]
-    lines = [
-        t("modules.line", module=m.name, lessons=t.lessons(len(m.lesson_ids))) for m in page.items
-    ]
     choices = [
         (m.name, button_value(t("button.module.value", name=m.name), m.name)) for m in page.items
     ]
-    names = t.join([m.name for m in page.items], "or")
-    if head is None and heard is not None:
-        head = t("modules.ambiguous" if among else "modules.unknown", heard=heard)
-    elif head is None and page.offset:
-        head = t("modules.rest")
-    elif head is None:
-        head = t("modules.head", modules=t.plural("count.modules", len(modules)))
-    voice = f"{head.rstrip(':')}: {names}."
-    if page.rest:
-        voice = f"{voice} {more_line(t, page.rest)}"
+
+    def answer(t: Messages, said: str | None, *, spoken: bool = False) -> str:
+        """The page in ``t``'s rendering; spoken, a name not found (or fitting several)
+        names the page's modules inside its question (``spoken.modules.unknown``)."""
+        lines = [
+            t("modules.line", module=module_name(t, graph, m), lessons=t.lessons(len(m.lesson_ids)))
+            for m in page.items
+        ]
+        names = t.join([module_name(t, graph, m) for m in page.items], "or")
+        if note is not None:  # something to say first, in place of the list's heading
+            head = t(note[0], **note[1])
+        elif said is not None:
+            asked = "modules.ambiguous" if among else "modules.unknown"
+            head = t(asked, heard=said, options=names)
+        elif page.offset:
+            head = t("modules.rest")
+        else:
+            head = t("modules.head", modules=t.plural("count.modules", len(modules)))
+        named_in_head = spoken and said is not None
+        return with_more(t, head if named_in_head else t.listing(head, lines), page)
+
+    s = turn.speech
+    said_back = None if heard is None else heard_part(heard, turn.locale)
+    spoken = answer(s, said_back, spoken=True)
+    if heard is None:  # the list's question (an unknown or partial name asks its own)
+        spoken = s.sentences(spoken, s("modules.ask"))
     return turn.elicit_slot(
         SLOT,
-        turn.reply(
-            with_more(t, f"{head}\n{bullet_list(lines)}", page),
-            choices,
-            voice_text=f"{voice} {t('prompt.module')}",
-            keys=True,
-        ),
+        turn.reply(answer(t, heard), choices, voice_text=spoken, keys=True),
         slots={**turn.intent.slots, SLOT: None},
     )
 
@@ -141,13 +153,20 @@ def module_page(turn: LessonTurn, key: str, offset: int) -> LexResponse:
     states = [turn.lesson_state(lesson.id, with_path=False) for lesson in lessons]
     cut_page = cut(turn, states, offset, LESSON_LINES, "module", module.key)
     page = cut_page.items
-    lines = [marked_title(t, graph, state) for state in page]
     mastered = sum(state.status is LessonStatus.MASTERED for state in states)
-    head = t("modules.lessons", module=module.name, lessons=t.lessons(len(lessons)), done=mastered)
     choices = [c for state in page if (c := startable_choice(t, graph, state))][:5]
-    voice = f"{head.rstrip(':')}."  # the list the colon announces is not read on voice
-    text = with_more(t, f"{head}\n{bullet_list(lines)}", cut_page)
-    return turn.close(turn.reply(text, choices, voice_text=voice))
+
+    def answer(t: Messages) -> str:
+        lines = [marked_title(t, graph, state) for state in page]
+        head = t(
+            "modules.lessons",
+            module=module_name(t, graph, module),
+            lessons=t.lessons(len(lessons)),
+            done=mastered,
+        )
+        return with_more(t, t.listing(head, lines), cut_page)
+
+    return turn.close(turn.reply(answer(t), choices, voice_text=answer(turn.speech)))
 
 
 def _module_slot(name: str) -> Slot:

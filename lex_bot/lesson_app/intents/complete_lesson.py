@@ -32,7 +32,6 @@ from lex_bot.lesson_app.lesson_slots import (
 )
 from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, offer_for, percent
-from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.recommendation_text import recommendation_line
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState
@@ -40,6 +39,9 @@ from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
+    from lex_bot.lesson_app.messages import Messages
     from lex_bot.lesson_app.progress_store import LearnerProgress
 
 router = Router()
@@ -69,10 +71,11 @@ def parse_score(text: str | None) -> float | None:
     return value if value <= 1 and "." in text else value / 100
 
 
-def _titles(turn: LessonTurn, ids: list[str]) -> str:
-    """The lessons' titles, the first few named, "and N more" kept for "more" (``lists``)."""
-    titles = [turn.graph.lesson(i).title for i in ids]
-    return some(turn, turn.t, ids, titles, TITLES_NAMED)
+def _titles(turn: LessonTurn, t: Messages, ids: list[str]) -> str:
+    """The lessons' titles as ``t`` renders them, the first few named, "and N more" kept for
+    "more" (``lists``)."""
+    titles = [t.title(turn.graph.lesson(i)) for i in ids]
+    return some(turn, t, ids, titles, TITLES_NAMED)
 
 
 @router.intent("CompleteLesson", slots=(SLOT, SCORE), dialog_hook=True)
@@ -127,19 +130,24 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         and before.status is not LessonStatus.MASTERED
         and answer is not ConfirmationState.CONFIRMED
     ):
-        missing = _titles(turn, list(before.to_finish))
         turn.session.choices = [lesson.id]  # for a key press answering the question
+
+        def ask(t: Messages) -> str:
+            missing = _titles(turn, t, list(before.to_finish))
+            return t("complete.locked_confirm", title=t.title(lesson), missing=missing)
+
         return turn.confirm_intent(
-            turn.reply(
-                t("complete.locked_confirm", title=lesson.title, missing=missing),
-                yes_no_choices(t),
-                keys=True,
-            )
+            turn.reply(ask(t), yes_no_choices(t), voice_text=ask(turn.speech), keys=True)
         )
     if partial:
         turn.session.choices = [lesson.id]  # for a key press answering the question
         return turn.confirm_intent(
-            turn.reply(t("complete.confirm", title=lesson.title), yes_no_choices(t), keys=True),
+            turn.reply(
+                t("complete.confirm", title=t.title(lesson)),
+                yes_no_choices(t),
+                voice_text=turn.speech("complete.confirm", title=turn.speech.title(lesson)),
+                keys=True,
+            ),
             slots={**turn.intent.slots, SLOT: filled_slot(lesson)},
         )
     given = 1.0 if mastery is None else mastery
@@ -154,39 +162,42 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
     was = LessonStatus.STARTABLE if result.newly_completed else before.status
     opens = graph.opens(lesson.id, prior)
     mastered = graph.mastered_count(progress.mastery())  # vectorised: tens of thousands at 90 %
-    count = t.lessons(len(graph))
-    if was is LessonStatus.MASTERED:
-        if given > before.mastery:
-            head = t("complete.better", title=lesson.title, score=percent(given))
+    after = graph.state(lesson.id, progress.mastery())
+
+    def head(t: Messages) -> str:
+        """What the completion changed, in ``t``'s rendering (text or speech)."""
+        title, count = t.title(lesson), t.lessons(len(graph))
+        unlocked = ""
+        if was is LessonStatus.MASTERED:
+            if given > before.mastery:
+                said = t("complete.better", title=title, score=percent(given))
+            else:
+                said = t("complete.again", title=title)
+        elif given < MASTERY_THRESHOLD:
+            best = percent(max(given, prior.get(lesson.id, 0.0)))
+            said = t("complete.low_score", title=title, score=best, threshold=THRESHOLD_PERCENT)
+            if opens:
+                unlocked = t("complete.would_unlock", titles=_titles(turn, t, opens))
+            retry = t("complete.retry") if after.can_start else ""
+            return t.sentences(said, unlocked, retry)
+        elif was is LessonStatus.ATTEMPTED:
+            said = t(
+                "complete.mastered_retake",
+                title=title,
+                score=percent(given),
+                done=mastered,
+                lessons=count,
+            )
         else:
-            head = t("complete.again", title=lesson.title)
-    elif given < MASTERY_THRESHOLD:
-        head = t(
-            "complete.low_score",
-            title=lesson.title,
-            score=percent(max(given, prior.get(lesson.id, 0.0))),
-            threshold=THRESHOLD_PERCENT,
-        )
-        if opens:
-            head = f"{head} {t('complete.would_unlock', titles=_titles(turn, opens))}"
-        after = graph.state(lesson.id, progress.mastery())
-        if after.can_start:  # a retake; else the first lesson of the path to it
-            head = f"{head} {t('complete.retry')}"
-        return turn.close(turn.reply(head, [offer_for(t, graph, after)], voice_text=head))
-    elif was is LessonStatus.ATTEMPTED:
-        head = t(
-            "complete.mastered_retake",
-            title=lesson.title,
-            score=percent(given),
-            done=mastered,
-            lessons=count,
-        )
-    else:
-        head = t("complete.ok", title=lesson.title, done=mastered, lessons=count)
-    if opens and was is not LessonStatus.MASTERED:
-        head = f"{head} {t('complete.unlocked', titles=_titles(turn, opens))}"
-    if note:
-        head = f"{note} {head}"
+            said = t("complete.ok", title=title, done=mastered, lessons=count)
+        if opens and was is not LessonStatus.MASTERED:
+            unlocked = t("complete.unlocked", titles=_titles(turn, t, opens))
+        return t.sentences(t("complete.score_skipped") if note else "", said, unlocked)
+
+    if was is not LessonStatus.MASTERED and given < MASTERY_THRESHOLD:
+        # a retake; else the first lesson of the path to it
+        offer = [offer_for(t, graph, after)]
+        return turn.close(turn.reply(head(t), offer, voice_text=head(turn.speech)))
     return _with_next_lessons(turn, head, progress)
 
 
@@ -217,7 +228,9 @@ def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
     return turn.elicit_slot(SCORE, turn.reply(t("complete.bad_score"))), None
 
 
-def _with_next_lessons(turn: LessonTurn, head: str, progress: LearnerProgress) -> LexResponse:
+def _with_next_lessons(
+    turn: LessonTurn, head: Callable[[Messages], str], progress: LearnerProgress
+) -> LexResponse:
     """``head``, then the best next lessons (startable by construction) or "all done"."""
     graph, t = turn.graph, turn.t
     goal = progress.goal if progress.goal in graph else None
@@ -229,12 +242,15 @@ def _with_next_lessons(turn: LessonTurn, head: str, progress: LearnerProgress) -
         transitions=turn.transitions,
     )
     turn.session.last_recommendations = [r.lesson_id for r in recommendations]
-    if not recommendations:
-        done = t("recommend.all_done", lessons=t.lessons(len(graph)))
-        return turn.close(turn.reply(f"{head} {done}"))
-    lines = [recommendation_line(t, graph, r) for r in recommendations]
-    first = graph.lesson(recommendations[0].lesson_id)
-    text = f"{head}\n{t('complete.next')}\n{bullet_list(lines)}"
-    voice = f"{head} {t('complete.next.voice', title=first.title)}"
+
+    def answer(t: Messages) -> str:
+        if not recommendations:
+            return t.sentences(head(t), t("recommend.all_done", lessons=t.lessons(len(graph))))
+        # Titles and minutes: the reasons are one question away ("what should I learn
+        # next?"), and the whole answer stays short enough to be heard.
+        lines = [recommendation_line(t, graph, r, why=False) for r in recommendations]
+        return t.lines(head(t), t.listing(t("complete.next"), lines))
+
     choices = [start_choice(t, graph.lesson(r.lesson_id)) for r in recommendations]
-    return turn.close(turn.reply(text, choices, title=t("recommend.card"), voice_text=voice))
+    title = t("recommend.card") if choices else None
+    return turn.close(turn.reply(answer(t), choices, title=title, voice_text=answer(turn.speech)))

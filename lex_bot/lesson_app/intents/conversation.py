@@ -14,7 +14,7 @@ router = Router()
 @router.intent("Help")
 def help_intent(turn: LessonTurn) -> LexResponse:
     t = turn.t
-    return turn.close(help_reply(turn, t("help"), voice_text=t("help.voice")))
+    return turn.close(help_reply(turn, t("help"), voice_text=turn.speech("help")))
 
 
 @router.intent("Goodbye")
@@ -31,7 +31,7 @@ def fallback_intent(turn: LessonTurn) -> LexResponse:
     picked = picked_intent(turn)
     if picked is not None:
         raise SwitchIntent(picked)
-    return turn.elicit_intent(help_reply(turn, t("fallback"), voice_text=t("fallback.voice")))
+    return turn.elicit_intent(help_reply(turn, t("fallback"), voice_text=turn.speech("fallback")))
 
 
 @router.fallback

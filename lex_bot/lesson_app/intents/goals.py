@@ -12,12 +12,12 @@ from lex_bot.lexv2.router import Router
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import Lesson
+    from lex_bot.lesson_app.messages import Messages
 
 router = Router()
 
 SLOT = "GoalLesson"
 PATH_LINES = 8
-VOICE_STEPS = 3
 
 
 @router.intent("SetLearningGoal", slots=(SLOT,), dialog_hook=True)
@@ -27,16 +27,26 @@ def set_learning_goal(turn: LessonTurn) -> LexResponse:
     progress = turn.store.set_goal(turn.learner_id, goal.id)
     path = graph.path_to(goal.id, progress.mastery())
     if path.already_done:
-        return turn.close(turn.reply(t("goal.already_done", title=goal.title)))
+        return _already_done(turn, goal)
     first = path.steps[0]
-    text = t(
-        "goal.set",
-        title=goal.title,
-        lessons=t.lessons(len(path.steps)),
-        minutes=t.minutes(path.total_minutes),
-        first=first.title,
+
+    def answer(t: Messages) -> str:
+        return t(
+            "goal.set",
+            title=t.title(goal),
+            lessons=t.lessons(len(path.steps)),
+            minutes=t.minutes(path.total_minutes),
+            first=t.title(first),
+        )
+
+    return turn.close(
+        turn.reply(answer(t), [start_choice(t, first)], voice_text=answer(turn.speech))
     )
-    return turn.close(turn.reply(text, [start_choice(t, first)]))
+
+
+def _already_done(turn: LessonTurn, goal: Lesson) -> LexResponse:
+    said = turn.speech("goal.already_done", title=turn.speech.title(goal))
+    return turn.close(turn.reply(turn.t("goal.already_done", title=goal.title), voice_text=said))
 
 
 @router.intent("ShowLearningPath", slots=(SLOT,), dialog_hook=True)
@@ -59,27 +69,31 @@ def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
     graph, t = turn.graph, turn.t
     path = graph.path_to(goal.id, turn.progress.mastery())
     if path.already_done:
-        return turn.close(turn.reply(t("goal.already_done", title=goal.title)))
+        return _already_done(turn, goal)
     cut_page = cut(turn, path.steps, offset, PATH_LINES, "path", goal.id)
     page = cut_page.items
-    steps = [
-        t("path.step", number=n, title=s.title, minutes=s.minutes)
-        for n, s in enumerate(page, cut_page.offset + 1)
-    ]
-    head = t(
-        "path.head",
-        title=goal.title,
-        lessons=t.lessons(len(path.steps)),
-        minutes=t.minutes(path.total_minutes),
-    )
-    # A later page still offers the first step: the text names it too.
-    first = f"\n{t('path.voice_first', lessons=path.steps[0].title)}" if cut_page.offset else ""
-    spoken = t.join([s.title for s in page[:VOICE_STEPS]])
-    voice = f"{head} {t('path.voice_first', lessons=spoken)}"
-    return turn.close(
-        turn.reply(
-            with_more(t, head + "\n" + "\n".join(steps) + first, cut_page),
-            [start_choice(t, path.steps[0])],
-            voice_text=voice,
+
+    def answer(t: Messages) -> str:
+        head = t(
+            "path.head",
+            title=t.title(goal),
+            lessons=t.lessons(len(path.steps)),
+            minutes=t.minutes(path.total_minutes),
         )
+        steps = [
+            t(
+                "path.step",
+                number=n,
+                title=t.title(s),
+                minutes=s.minutes,
+                duration=t.minutes(s.minutes),
+            )
+            for n, s in enumerate(page, cut_page.offset + 1)
+        ]
+        # A later page still offers the first step: the answer names it too.
+        first = t("path.first", title=t.title(path.steps[0])) if cut_page.offset else ""
+        return with_more(t, t.lines(head, *steps, first), cut_page)
+
+    return turn.close(
+        turn.reply(answer(t), [start_choice(t, path.steps[0])], voice_text=answer(turn.speech))
     )

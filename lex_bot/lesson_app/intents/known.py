@@ -28,7 +28,8 @@ from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
 if TYPE_CHECKING:  # pragma: no cover
-    from knowledge_graph import Lesson
+    from knowledge_graph import Lesson, LessonGraph
+    from lex_bot.lesson_app.messages import Messages
 
 router = Router()
 
@@ -71,14 +72,15 @@ def _lesson(turn: LessonTurn, item: Slot) -> Lesson | None:
     return None
 
 
-def _not_found(turn: LessonTurn, heard: str) -> str:
-    """A name that is no one lesson, said back with the lessons it may mean ("loop" (For
-    Loops or While Loops?)): a partial name that fits several lessons is asked about."""
-    t, graph = turn.t, turn.graph
-    near = [graph.lesson(m.lesson_id).title for m in graph.find(heard, limit=3).matches]
+def _not_found(t: Messages, graph: LessonGraph, heard: str) -> str:
+    """A name that is no one lesson, said back (as ``t`` renders it) with the lessons it may
+    mean ("loop" (maybe For Loops or While Loops?)): a partial name that fits several
+    lessons is asked about."""
+    near = [graph.lesson(m.lesson_id) for m in graph.find(heard, limit=3).matches]
     if not near:
-        return f'"{heard}"'
-    return t("known.maybe", heard=heard, options=t.join(near, "or"))
+        return t.quoted(heard)
+    options = t.join([t.title(lesson) for lesson in near], "or")
+    return t("known.maybe", heard=t.quoted(heard), options=options)
 
 
 @router.intent("AlreadyKnow", slots=(SLOT,), dialog_hook=True)
@@ -97,24 +99,40 @@ def already_know(turn: LessonTurn) -> LexResponse:
         lesson = _lesson(turn, item)
         if lesson is None:
             if item.original:
-                missing.append(_not_found(turn, item.original))
+                missing.append(item.original)
         elif lesson not in lessons:
             lessons.append(lesson)
+
+    def not_found(t: Messages) -> str:
+        if not missing:
+            return ""
+        names = [_not_found(t, graph, n) for n in missing]
+        return t("known.not_found", names=t.join(names, "or"))
+
     if not lessons:
         if lets_question_go(turn.event.input_transcript, turn.locale):  # "skip", "no"
             return let_go(turn)
         if missing and count_failed_attempt(turn, SLOT):
             return give_up(turn)
-        head = t("known.not_found", names=t.join(missing, "or")) if missing else ""
-        text = f"{head} {t('prompt.known_lessons')}".strip()
-        return turn.elicit_slot(SLOT, turn.reply(text), slots={**turn.intent.slots, SLOT: None})
+
+        def ask(t: Messages) -> str:
+            return t.sentences(not_found(t), t("prompt.known_lessons"))
+
+        return turn.elicit_slot(
+            SLOT,
+            turn.reply(ask(t), voice_text=ask(turn.speech)),
+            slots={**turn.intent.slots, SLOT: None},
+        )
     forget_failed_attempts(turn)
     turn.session.known = ["named", *[lesson.id for lesson in lessons]]
-    titles = t.join_some([lesson.title for lesson in lessons], TITLES_NAMED)
-    text = t.plural("known.confirm", len(lessons), titles=titles)
-    if missing:
-        text = f"{t('known.not_found', names=t.join(missing, 'or'))} {text}"
-    return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True))
+
+    def confirm(t: Messages) -> str:
+        titles = t.join_some([t.title(lesson) for lesson in lessons], TITLES_NAMED)
+        return t.sentences(not_found(t), t.plural("known.confirm", len(lessons), titles=titles))
+
+    return turn.confirm_intent(
+        turn.reply(confirm(t), yes_no_choices(t), voice_text=confirm(turn.speech), keys=True)
+    )
 
 
 def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
@@ -125,8 +143,12 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
         progress = turn.store.complete_lesson(turn.learner_id, lesson_id, 1.0).progress
     mastery = progress.mastery()
     done = sum(1 for i, m in mastery.items() if m >= MASTERY_THRESHOLD and i in graph)
-    titles = t.join_some([graph.lesson(i).title for i in ids], TITLES_NAMED)
-    head = t.plural("known.done", len(ids), titles=titles, done=done, lessons=t.lessons(len(graph)))
+
+    def head(t: Messages) -> str:
+        titles = t.join_some([t.title(graph.lesson(i)) for i in ids], TITLES_NAMED)
+        count = t.lessons(len(graph))
+        return t.plural("known.done", len(ids), titles=titles, done=done, lessons=count)
+
     implied: list[str] = []
     if stage == "named":
         # What each named lesson builds on, as if it were not finished yet.
@@ -136,10 +158,14 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
                 if step not in implied and step not in ids:
                     implied.append(step)
     if not implied:
-        return turn.close(turn.reply(head))
+        return turn.close(turn.reply(head(t), voice_text=head(turn.speech)))
     implied = implied[:MAX_KNOWN]
     turn.session.known = ["implied", *implied]
-    names = t.join_some([graph.lesson(i).title for i in implied], TITLES_NAMED)
-    named = len(ids)
-    text = f"{head} {t.plural('known.offer_implied', named, missing=names)}"
-    return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True))
+
+    def offer(t: Messages) -> str:
+        names = t.join_some([t.title(graph.lesson(i)) for i in implied], TITLES_NAMED)
+        return t.sentences(head(t), t.plural("known.offer_implied", len(ids), missing=names))
+
+    return turn.confirm_intent(
+        turn.reply(offer(t), yes_no_choices(t), voice_text=offer(turn.speech), keys=True)
+    )

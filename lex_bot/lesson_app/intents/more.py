@@ -13,18 +13,22 @@ list the learner has left.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lex_bot.lesson_app.intents.browse_modules import module_page, modules_page
 from lex_bot.lesson_app.intents.goals import path_page
 from lex_bot.lesson_app.intents.progress import score_line
 from lex_bot.lesson_app.lesson_slots import help_reply, offer_lessons, yes_no_choices
 from lex_bot.lesson_app.lists import PAGE_CHOICES, continued, cut, with_more
 from lex_bot.lesson_app.offers import marked_title, startable_choice
-from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.dialog_policy import CONFIRM_MARK
 from lex_bot.lexv2.events import Intent, IntentState
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Handler, Router, Turn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lex_bot.lesson_app.messages import Messages
 
 router = Router()
 
@@ -68,7 +72,7 @@ def show_more(turn: LessonTurn) -> LexResponse:
             ids = [i for i in ids if i in graph]
             return _lessons_page(turn, kind, ids, offset, confirming=confirming)
     if confirming is not None:  # nothing left to show: the question still is
-        return _ask_again(turn, confirming, turn.t("more.none"))
+        return _ask_again(turn, confirming, turn.t("more.none"), turn.speech("more.none"))
     return turn.close(help_reply(turn, turn.t("more.none")))
 
 
@@ -83,28 +87,33 @@ def _as_pending(turn: LessonTurn, name: str, answer: object) -> LexResponse:
     return answer()  # type: ignore[operator]
 
 
-def _ask_again(turn: LessonTurn, pending: str, text: str, voice: str | None = None) -> LexResponse:
-    """``text``, then the yes/no question still pending on intent ``pending`` asked again
-    (a ConfirmIntent on it, as the first time; its subject is kept in the session)."""
-    t, graph = turn.t, turn.graph
-    question = t("more.yes_or_no")
-    if pending == "StartLesson" and turn.session.offered_lesson in graph:
-        question = t("start.again", title=graph.lesson(turn.session.offered_lesson).title)
-    elif pending == "CompleteLesson" and len(turn.session.choices) == 1:
-        if turn.session.choices[0] in graph:
-            question = t("complete.confirm", title=graph.lesson(turn.session.choices[0]).title)
-    elif pending == "AlreadyKnow" and turn.session.known[1:]:
-        titles = [graph.lesson(i).title for i in turn.session.known[1:] if i in graph]
-        question = t.plural("known.confirm", len(titles), titles=t.join(titles))
-    elif pending == "ResetProgress":
-        question = t("reset.confirm")
-    elif pending == "RecommendNextLesson":
-        question = t("greeting.again")
+def _ask_again(turn: LessonTurn, pending: str, text: str, spoken: str) -> LexResponse:
+    """``text`` (``spoken`` on voice), then the yes/no question still pending on intent
+    ``pending`` asked again (a ConfirmIntent on it, as the first time; its subject is kept in
+    the session)."""
+    graph = turn.graph
+
+    def question(t: Messages) -> str:
+        if pending == "StartLesson" and turn.session.offered_lesson in graph:
+            return t("start.again", title=t.title(graph.lesson(turn.session.offered_lesson)))
+        choices = turn.session.choices
+        if pending == "CompleteLesson" and len(choices) == 1 and choices[0] in graph:
+            return t("complete.confirm", title=t.title(graph.lesson(choices[0])))
+        if pending == "AlreadyKnow" and turn.session.known[1:]:
+            titles = [t.title(graph.lesson(i)) for i in turn.session.known[1:] if i in graph]
+            return t.plural("known.confirm", len(titles), titles=t.join(titles))
+        if pending == "ResetProgress":
+            return t("reset.confirm")
+        if pending == "RecommendNextLesson":
+            return t("greeting.again")
+        return t("more.yes_or_no")
+
+    s = turn.speech
     return turn.confirm_intent(
         turn.reply(
-            f"{text}\n{question}",
-            yes_no_choices(t),
-            voice_text=f"{voice or text} {question}",
+            f"{text}\n{question(turn.t)}",
+            yes_no_choices(turn.t),
+            voice_text=s.sentences(spoken, question(s)),
             keys=True,
         ),
         intent=_pending(pending),
@@ -122,15 +131,18 @@ def _lessons_page(
     t, graph = turn.t, turn.graph
     page = cut(turn, ids, offset, PAGE_CHOICES, kind, "", ids=ids)
     states = [turn.lesson_state(i, with_path=False) for i in page.items]
-    if kind == "scores":
-        lines = [score_line(turn, i) for i in page.items]
-    else:
-        lines = [marked_title(t, graph, state) for state in states]
     choices = [c for state in states if (c := startable_choice(t, graph, state))]
-    text = with_more(t, f"{t('more.head')}\n{bullet_list(lines)}", page)
+
+    def answer(t: Messages) -> str:
+        if kind == "scores":
+            lines = [score_line(turn, i, t) for i in page.items]
+        else:
+            lines = [marked_title(t, graph, state) for state in states]
+        return with_more(t, t.listing(t("more.head"), lines), page)
+
     if confirming is not None:
-        return _ask_again(turn, confirming, text, t.join(lines))
-    return turn.close(turn.reply(text, choices, voice_text=t.join(lines)))
+        return _ask_again(turn, confirming, answer(t), answer(turn.speech))
+    return turn.close(turn.reply(answer(t), choices, voice_text=answer(turn.speech)))
 
 
 def forget_finished_lists(turn: Turn[object], call_next: Handler) -> LexResponse:

@@ -1,26 +1,44 @@
 """ShowProgress (per module, the learner's scores, toward the goal) and ResetProgress (asks first).
 
+The progress answer names the :data:`MODULES_NAMED` modules where the learner has mastered
+most ("Objects: 2 of 5") and counts the others ("3 more modules under way", "Nothing
+mastered yet in 2 other modules"), names at most :data:`ATTEMPTED_NAMED` attempted lessons
+and counts the rest: short enough to be heard in under 30 seconds, with the same content on
+text and voice. Every module's lessons are one "show the modules" away.
+
 "What's my score?" is ShowProgress too: the bot has no other record of scores than the
-completions, so the progress answer names each completed lesson's score.
+completions, so the progress answer names each completed lesson's score (the first
+:data:`SCORES_NAMED`; "more" names the rest).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD
 from lex_bot.lesson_app.lesson_slots import help_reply, start_choice, yes_no_choices
 from lex_bot.lesson_app.lists import cut
 from lex_bot.lesson_app.offers import percent
-from lex_bot.lesson_app.presentation import bullet_list
+from lex_bot.lesson_app.speech import module_name
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
-router = Router()
+if TYPE_CHECKING:  # pragma: no cover
+    from lex_bot.lesson_app.messages import Messages
 
-SCORES_NAMED = 5
+router = Router()
+#: Attempted lessons named in the progress answer (the rest are counted: "and 3 more").
+ATTEMPTED_NAMED = 2
+#: Modules named with their count in the progress answer (the modules with most mastered).
+MODULES_NAMED = 3
+
+#: Scores named in the progress answer (the rest: "more"). With the modules, the attempted
+#: lessons and the goal, the fullest answer is still heard in under 30 seconds
+#: (``speech_lint.MAX_SECONDS``; the oracle's spoken-answers test checks every state).
+SCORES_NAMED = 2
 
 
 @router.intent("ShowProgress")
@@ -36,63 +54,68 @@ def show_progress(turn: LessonTurn) -> LexResponse:
     done_per_module = Counter(
         (graph.lesson(i).course, graph.lesson(i).module_key) for i in mastered
     )
-    lines = [
-        t(
-            "progress.module",
-            module=m.name,
-            done=done_per_module.get((m.course, m.key), 0),
-            total=len(m.lesson_ids),
+    share = round(100 * len(mastered) / max(len(graph), 1))
+    goal = graph.lesson(progress.goal) if progress.goal and progress.goal in graph else None
+    path = graph.path_to(goal.id, progress.mastery()) if goal is not None else None
+    choices = [start_choice(t, path.steps[0])] if path is not None and path.steps else []
+
+    def answer(t: Messages) -> str:
+        head = t("progress.head", done=len(mastered), lessons=t.lessons(len(graph)), percent=share)
+        if attempted:
+            titles = t.join_some([t.title(graph.lesson(i)) for i in attempted], ATTEMPTED_NAMED)
+            head = t.sentences(head, t("progress.attempted", titles=titles))
+        # The modules with the most mastered first; at most MODULES_NAMED, the rest counted.
+        started = sorted(
+            (m for m in graph.modules() if done_per_module.get((m.course, m.key))),
+            key=lambda m: -done_per_module[(m.course, m.key)],
         )
-        for m in graph.modules()
-    ]
-    percent = round(100 * len(mastered) / max(len(graph), 1))
-    head = t("progress.head", done=len(mastered), lessons=lessons, percent=percent)
-    voice = head
-    if attempted:
-        titles = t.join([graph.lesson(i).title for i in attempted])
-        head = f"{head} {t('progress.attempted', titles=titles)}"
-        voice = head
-    scores = scores_text(turn)
-    text = f"{head}\n{bullet_list(lines)}\n{scores}"
-    voice = f"{voice} {scores}"
-    choices = []
-    if progress.goal and progress.goal in graph:
-        path = graph.path_to(progress.goal, progress.mastery())
-        goal = graph.lesson(progress.goal)
-        if path.already_done:
-            goal_text = t("progress.goal_done", title=goal.title)
-        else:
-            goal_text = t(
-                "progress.goal",
-                title=goal.title,
-                lessons=t.lessons(len(path.steps)),
-                minutes=t.minutes(path.total_minutes),
-                first=path.steps[0].title,
+        lines = [
+            t(
+                "progress.module",
+                module=module_name(t, graph, m),
+                done=done_per_module[(m.course, m.key)],
+                total=len(m.lesson_ids),
             )
-            choices.append(start_choice(t, path.steps[0]))
-        text = f"{text}\n{goal_text}"
-        voice = f"{voice} {goal_text}"
-    return turn.close(turn.reply(text, choices, voice_text=voice))
+            for m in started[:MODULES_NAMED]
+        ]
+        if len(started) > MODULES_NAMED:
+            lines.append(t.plural("progress.more_modules", len(started) - MODULES_NAMED))
+        untouched = len(graph.modules()) - len(started)
+        rest = t.plural("progress.untouched", untouched) if untouched and started else ""
+        goal_text = ""
+        if goal is not None and path is not None:
+            if path.already_done:
+                goal_text = t("progress.goal_done", title=t.title(goal))
+            else:
+                goal_text = t(
+                    "progress.goal",
+                    title=t.title(goal),
+                    lessons=t.lessons(len(path.steps)),
+                    minutes=t.minutes(path.total_minutes),
+                    first=t.title(path.steps[0]),
+                )
+        return t.lines(t.listing(head, lines), rest, scores_text(turn, t), goal_text)
+
+    return turn.close(turn.reply(answer(t), choices, voice_text=answer(turn.speech)))
 
 
-def scores_text(turn: LessonTurn) -> str:
+def scores_text(turn: LessonTurn, t: Messages) -> str:
     """The learner's scores, most recent first: the first :data:`SCORES_NAMED` named, the
     rest kept for "more" (``lists``, kind ``scores``). A lesson finished without a score
-    was recorded as 100%, and the sentence says so."""
-    t, graph = turn.t, turn.graph
+    was recorded as 100%, and the sentence says so. Rendered by ``t`` (text or speech)."""
+    graph = turn.graph
     ids = [i for i in reversed(turn.progress.recent()) if i in graph]
-    scores = [score_line(turn, i) for i in ids]
+    scores = [score_line(turn, i, t) for i in ids]
     if len(ids) > SCORES_NAMED:
         cut(turn, ids, 0, SCORES_NAMED, "scores", "", ids=ids)
     return t("progress.scores", scores=t.join_some(scores, SCORES_NAMED))
 
 
-def score_line(turn: LessonTurn, lesson_id: str) -> str:
-    """``Title: 85%`` for a lesson the learner completed."""
+def score_line(turn: LessonTurn, lesson_id: str, t: Messages | None = None) -> str:
+    """``Title 85%`` for a lesson the learner completed, rendered by ``t`` (default: text)."""
+    t = t or turn.t
     mastery = turn.progress.mastery().get(lesson_id, 0.0)
-    return turn.t(
-        "progress.score", title=turn.graph.lesson(lesson_id).title, score=percent(mastery)
-    )
+    return t("progress.score", title=t.title(turn.graph.lesson(lesson_id)), score=percent(mastery))
 
 
 @router.intent("ResetProgress", dialog_hook=True)

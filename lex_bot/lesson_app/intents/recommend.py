@@ -7,14 +7,17 @@ dialog code hook is left to Lex.
 
 from __future__ import annotations
 
-from knowledge_graph.reason_text import because
+from typing import TYPE_CHECKING
+
 from lex_bot.lesson_app.lesson_slots import start_choice
-from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.recommendation_text import recommendation_line
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lex_bot.lesson_app.messages import Messages
 
 router = Router()
 
@@ -40,15 +43,13 @@ def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
     if not recommendations:
         # Nothing can be started and nothing is locked: every lesson is mastered.
         return turn.close(turn.reply(t("recommend.all_done", lessons=t.lessons(len(graph)))))
-    best = recommendations[0]
-    lesson = graph.lesson(best.lesson_id)
-    why = because(graph, best, t.locale)
-    head = (
-        t("recommend.best", title=lesson.title, minutes=lesson.minutes, why=why)
-        if why
-        else t("recommend.best.plain", title=lesson.title, minutes=lesson.minutes)
-    )
-    others = [recommendation_line(t, graph, r) for r in recommendations[1:]]
-    text = head if not others else f"{head}\n{t('recommend.also')}\n{bullet_list(others)}"
     choices = [start_choice(t, graph.lesson(r.lesson_id)) for r in recommendations]
-    return turn.close(turn.reply(text, choices, title=t("recommend.card"), voice_text=head))
+
+    def answer(t: Messages) -> str:
+        best = recommendation_line(t, graph, recommendations[0], "recommend.best")
+        others = [recommendation_line(t, graph, r) for r in recommendations[1:]]
+        return t.lines(best, t.listing(t("recommend.also"), others)) if others else best
+
+    return turn.close(
+        turn.reply(answer(t), choices, title=t("recommend.card"), voice_text=answer(turn.speech))
+    )

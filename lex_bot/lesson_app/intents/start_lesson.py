@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from knowledge_graph import LessonStatus
 from lex_bot.lesson_app.lesson_slots import action_choice, filled_slot, yes_no_choices
 from lex_bot.lesson_app.lists import some
+from lex_bot.lesson_app.messages import content_locale
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, percent
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState, IntentState
@@ -22,6 +23,7 @@ from lex_bot.lexv2.router import Router
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import Lesson
+    from lex_bot.lesson_app.messages import Messages
 
 router = Router()
 
@@ -53,53 +55,53 @@ def start_or_offer(turn: LessonTurn, lesson: Lesson) -> LexResponse:
         return _start(turn, lesson)
     first = graph.lesson(state.first_step or lesson.id)
     turn.session.offered_lesson = first.id
-    ids = list(state.to_finish)
-    names = [graph.lesson(i).title for i in ids]
-    count, minutes = t.lessons(len(names)), t.minutes(state.minutes_to_finish)
-    return turn.confirm_intent(
-        turn.reply(
-            t(
-                "start.locked",
-                title=lesson.title,
-                missing=some(turn, t, ids, names, MISSING_NAMED),
-                lessons=count,
-                minutes=minutes,
-                first=first.title,
-            ),
-            yes_no_choices(t),
-            voice_text=t(
-                "start.locked.voice", title=lesson.title, lessons=count, first=first.title
-            ),
-            keys=True,
+    missing = [graph.lesson(i) for i in state.to_finish]
+    ids = [m.id for m in missing]
+
+    def ask(t: Messages) -> str:
+        return t(
+            "start.locked",
+            title=t.title(lesson),
+            missing=some(turn, t, ids, [t.title(m) for m in missing], MISSING_NAMED),
+            lessons=t.lessons(len(missing)),
+            minutes=t.minutes(state.minutes_to_finish),
+            first=t.title(first),
         )
+
+    return turn.confirm_intent(
+        turn.reply(ask(t), yes_no_choices(t), voice_text=ask(turn.speech), keys=True)
     )
 
 
 def _start(turn: LessonTurn, lesson: Lesson) -> LexResponse:
-    t = turn.t
     state = turn.lesson_state(lesson.id)
-    minutes = t.minutes(lesson.minutes)
-    if state.status is LessonStatus.MASTERED:
-        head = t("start.review", title=lesson.title, minutes=minutes)
-    elif state.status is LessonStatus.ATTEMPTED:
-        head = t(
-            "start.retake",
-            title=lesson.title,
-            score=percent(state.mastery),
-            threshold=THRESHOLD_PERCENT,
-            minutes=minutes,
+
+    def answer(t: Messages) -> str:
+        values = {"title": t.title(lesson), "minutes": t.minutes(lesson.minutes)}
+        if state.status is LessonStatus.MASTERED:
+            head = t("start.review", **values)
+        elif state.status is LessonStatus.ATTEMPTED:
+            score = percent(state.mastery)
+            head = t("start.retake", score=score, threshold=THRESHOLD_PERCENT, **values)
+        else:
+            head = t("start.ok", **values)
+        summary = (
+            t.content(lesson.summary, content_locale(lesson, "summary")) if lesson.summary else ""
         )
-    else:
-        head = t("start.ok", title=lesson.title, minutes=minutes)
+        return t.sentences(head, summary)
+
+    t = turn.t
     turn.store.set_current_lesson(turn.learner_id, lesson.id)
-    text = f"{head} {lesson.summary}" if lesson.summary else head
-    if lesson.url and not turn.is_voice:
+    text = answer(t)
+    if lesson.url:  # a link is for reading: text only
         text = f"{text}\n{t('start.link', url=lesson.url)}"
+    s = turn.speech
+    spoken = s.lines(answer(s), s("start.when_done", title=s.title(lesson)))
     started = turn.intent.model_copy(
         update={"slots": {**turn.intent.slots, SLOT: filled_slot(lesson)}}
     )
     return turn.close(
-        turn.reply(text, [action_choice(t, "done", lesson)], voice_text=head),
+        turn.reply(text, [action_choice(t, "done", lesson)], voice_text=spoken),
         state=IntentState.FULFILLED,
         intent=started,
     )

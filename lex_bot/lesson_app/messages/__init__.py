@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -24,6 +24,28 @@ from knowledge_graph.wording import format_list, plural_form, tidy_punctuation
 
 DEFAULT_LOCALE = "en_US"
 CATALOGUE_DIR = Path(__file__).parent
+#: The locale course content is written in when a lesson does not say (``title_locale``).
+DEFAULT_CONTENT_LOCALE = "en_US"
+
+
+def content_locale(item: object, part: str = "title") -> str:
+    """The locale of a course text as the bot got it: the ``<part>_locale`` of a lesson
+    (``title``, ``summary``, ``module``), module (``name``) or course (``title``): the
+    course's translation for the turn's locale, or the course's own locale when there is
+    none (``knowledge_graph.Lesson``); else :data:`DEFAULT_CONTENT_LOCALE`.
+
+    The one place that decides which language course content is in; speech marks content
+    whose language differs from the turn's with SSML ``<lang>``.
+
+    Example:
+        >>> content_locale(object())
+        'en_US'
+    """
+    for name in (f"{part}_locale", "title_locale", "name_locale", "locale"):
+        value = getattr(item, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return DEFAULT_CONTENT_LOCALE
 
 
 class MissingMessageError(KeyError):
@@ -116,6 +138,41 @@ class Messages:
         if len(items) > limit:
             shown.append(self("list.more", count=len(items) - limit))
         return self.join(shown)
+
+    def title(self, lesson: object) -> str:
+        """A lesson's title as this catalogue writes it (speech marks its language)."""
+        return lesson if isinstance(lesson, str) else str(getattr(lesson, "title", lesson))
+
+    def content(self, text: str, locale: str) -> str:
+        """Course content (a summary, a module name) written in ``locale``: as it is here."""
+        return text
+
+    def quoted(self, said: str) -> str:
+        """What the learner said, quoted (speech says a short, speakable part of it)."""
+        return f'"{said}"'
+
+    def marked(self, text: str, lessons: Iterable[object]) -> str:
+        """Text that may name ``lessons`` (speech marks their language): as it is here."""
+        return text
+
+    def sentences(self, *parts: str) -> str:
+        """Parts of one paragraph, joined by spaces (empty parts left out)."""
+        return " ".join(p for p in parts if p)
+
+    def lines(self, *parts: str) -> str:
+        """Parts of one answer, one per line (speech says them one after the other)."""
+        return "\n".join(p for p in parts if p)
+
+    def listing(self, head: str, items: Sequence[str]) -> str:
+        """``head`` and the items as a list: one bulleted line each on text.
+
+        Example:
+            >>> print(messages_for("en_US").listing("Two:", ["A", "B"]))
+            Two:
+            • A
+            • B
+        """
+        return "\n".join([head, *(f"• {item}" for item in items)])
 
     def join(self, items: Sequence[str], conjunction: Literal["and", "or"] = "and") -> str:
         """``a, b, and c`` (or ``a, b, or c``) in this locale, by Babel's list rules.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from paths import CONVERSATIONS as CONVERSATIONS_DIR
 from paths import ROOT
 
 from lex_bot.devtools.cli import main
-from lex_bot.devtools.local_chat import LocalLex, run_script
+from lex_bot.devtools.local_chat import LexTurnResult, LocalLex, run_script
 from lex_bot.lesson_app import services as services_module
 from lex_bot.lexv2.events import LexEvent
 
@@ -38,26 +39,162 @@ def test_scripted_conversation_passes(script: Path):
     assert result.responses >= result.turns > 10
 
 
-def test_conversations_use_every_intent_in_both_locales():
+def _run_recording(script: Path) -> tuple[dict[tuple[str, bool], set[str]], list[str]]:
+    """Run a script; return the intents called per (locale, voice) and every SSML message
+    said in es_US."""
+    seen: dict[tuple[str, bool], set[str]] = {}
+    spanish_speech: list[str] = []
+    lex = LocalLex()
+    original_send = lex.send
+
+    def send(text: str) -> LexTurnResult:
+        result = original_send(text)
+        seen.setdefault((lex.locale, lex.is_voice), set()).update(
+            c.event["sessionState"]["intent"]["name"] for c in result.calls
+        )
+        if lex.locale == "es_US":
+            spanish_speech.extend(
+                m["content"] for m in result.messages if m.get("contentType") == "SSML"
+            )
+        return result
+
+    lex.send = send  # type: ignore[method-assign]
+    assert run_script(script.read_text(encoding="utf-8"), lex).ok
+    return seen, spanish_speech
+
+
+def test_conversations_use_every_intent_in_both_locales_and_by_voice():
     from lex_bot.devtools.bot_definition import load_bot_definition
 
-    seen: dict[str, set[str]] = {}
+    seen: dict[tuple[str, bool], set[str]] = {}
     for script in CONVERSATIONS:
-        lex = LocalLex()
-        original_send = lex.send
-
-        def send(text: str, lex: LocalLex = lex, original_send=original_send):
-            result = original_send(text)
-            seen.setdefault(lex.locale, set()).update(
-                c.event["sessionState"]["intent"]["name"] for c in result.calls
-            )
-            return result
-
-        lex.send = send  # type: ignore[method-assign]
-        assert run_script(script.read_text(encoding="utf-8"), lex).ok
+        for key, intents in _run_recording(script)[0].items():
+            seen.setdefault(key, set()).update(intents)
     intents = set(load_bot_definition().intents)
-    assert seen["en_US"] == intents
-    assert seen["es_US"] == intents
+    for locale in ("en_US", "es_US"):
+        assert seen.get((locale, False), set()) | seen.get((locale, True), set()) == intents
+        assert seen.get((locale, True)) == intents, f"{locale} by voice"
+
+
+#: Words of English that no Spanish answer uses: outside a <lang xml:lang="en-US"> element
+#: (course content a course does not translate), a Spanish voice answer must not say them.
+ENGLISH_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "you",
+        "your",
+        "lesson",
+        "lessons",
+        "minute",
+        "minutes",
+        "module",
+        "modules",
+        "start",
+        "started",
+        "what",
+        "which",
+        "with",
+        "would",
+        "like",
+        "shall",
+        "we",
+        "mastered",
+        "finish",
+        "finished",
+        "next",
+        "help",
+        "about",
+        "learn",
+        "progress",
+        "goal",
+        "yes",
+        "of",
+        "to",
+        "is",
+        "it",
+        "in",
+        "on",
+        "or",
+        "say",
+        "press",
+    ]
+)
+
+
+def _outside_lang(ssml: str) -> str:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(ssml)
+    parts = [root.text or ""]
+    for child in root:
+        if child.tag != "lang":
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return " ".join(parts)
+
+
+def test_spanish_voice_says_no_english_outside_lang_marks():
+    said = [m for script in CONVERSATIONS for m in _run_recording(script)[1]]
+    assert len(said) > 30
+    for ssml in said:
+        words = set(re.findall(r"[a-záéíóúñü]+", _outside_lang(ssml).casefold()))
+        assert not words & ENGLISH_WORDS, (sorted(words & ENGLISH_WORDS), ssml)
+
+
+@pytest.mark.parametrize("script", CONVERSATIONS, ids=lambda p: p.name)
+def test_each_spoken_answer_says_what_the_text_answer_says(script: Path):
+    """Every voice turn of a script is also sent, by a second learner with the same history,
+    on text: where both turns end the same way, the spoken answer names the same titles,
+    modules and numbers as the text answer (``speech_lint.compare_forms``)."""
+    from html import escape
+
+    from course_names import content_names
+
+    from lex_bot.devtools.speech_lint import compare_forms
+
+    names = content_names()
+    voice, text = LocalLex(), LocalLex(input_mode="Text")
+    compared: list[str] = []
+    problems: list[str] = []
+    original_send, original_reset = voice.send, voice.reset_session
+
+    def reset_session() -> None:
+        original_reset()
+        text.reset_session()
+
+    def send(said: str) -> LexTurnResult:
+        if text.session_id != f"{voice.session_id}~text":
+            text.session_id = f"{voice.session_id}~text"
+            text.reset_session()
+        text.locale = voice.locale
+        shown = text.send(said)
+        heard = original_send(said)
+        same_turn = (shown.intent, shown.dialog_action) == (heard.intent, heard.dialog_action)
+        if voice.input_mode == "Speech" and same_turn:
+            spoken = [
+                m["content"]
+                if m.get("contentType") == "SSML"
+                else f"<speak>{escape(m['content'])}</speak>"
+                for m in heard.messages
+                if m.get("content")
+            ]
+            plain = "\n".join(
+                m["content"] for m in shown.messages if m.get("contentType") == "PlainText"
+            )
+            offered = [b["text"] for b in shown.buttons]
+            compared.append(said)
+            problems.extend(
+                f"{said!r}: {p}" for p in compare_forms(plain, spoken, names, offered=offered)
+            )
+        return heard
+
+    voice.send = send  # type: ignore[method-assign]
+    voice.reset_session = reset_session  # type: ignore[method-assign]
+    run_script(script.read_text(encoding="utf-8"), voice)
+    assert not problems
+    if "@voice" in script.read_text(encoding="utf-8"):
+        assert compared
 
 
 def test_a_failed_expectation_fails_the_script_naming_the_line():

@@ -36,7 +36,7 @@ def test_same_placeholders_as_english(locale: str) -> None:
 
 def _keys_used_in_code() -> set[str]:
     used: set[str] = set()
-    pattern = re.compile(r"""\bt\(\s*f?["']([a-z_.{}]+)["']""")
+    pattern = re.compile(r"""\b(?:t|s|sp|speech)\(\s*f?["']([a-z_.{}]+)["']""")
     for path in (ROOT / "lex_bot").rglob("*.py"):
         for key in pattern.findall(path.read_text()):
             used.add(key)
