@@ -31,14 +31,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 router = Router()
 #: Attempted lessons named in the progress answer (the rest are counted: "and 3 more").
-ATTEMPTED_NAMED = 2
+ATTEMPTED_NAMED = 1
 #: Modules named with their count in the progress answer (the modules with most mastered).
-MODULES_NAMED = 3
+MODULES_NAMED = 2
 
 #: Scores named in the progress answer (the rest: "more"). With the modules, the attempted
 #: lessons and the goal, the fullest answer is still heard in under 30 seconds
 #: (``speech_lint.MAX_SECONDS``; the oracle's spoken-answers test checks every state).
-SCORES_NAMED = 2
+SCORES_NAMED = 1
 
 
 @router.intent("ShowProgress")
