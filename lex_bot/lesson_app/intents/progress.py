@@ -33,7 +33,7 @@ router = Router()
 #: Attempted lessons named in the progress answer (the rest are counted: "and 3 more").
 ATTEMPTED_NAMED = 1
 #: Modules named with their count in the progress answer (the modules with most mastered).
-MODULES_NAMED = 2
+MODULES_NAMED = 1
 
 #: Scores named in the progress answer (the rest: "more"). With the modules, the attempted
 #: lessons and the goal, the fullest answer is still heard in under 30 seconds
