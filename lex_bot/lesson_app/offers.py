@@ -18,7 +18,10 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
+
+from babel.numbers import format_decimal
 
 from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
 from lex_bot.lesson_app.lesson_slots import action_choice
@@ -60,10 +63,20 @@ def marked_title(t: Messages, graph: LessonGraph, state: LessonState) -> str:
     return title
 
 
-def percent(mastery: float) -> int:
-    """A mastery in [0, 1] as the whole-number score learners give (0.85 -> 85)."""
-    return round(mastery * 100)
+def percent(mastery: float, locale: str = "en_US") -> str:
+    """A mastery in [0, 1] as a score to say, by ``locale``'s CLDR number rules ("85", "59.9").
+
+    Rounded DOWN to one decimal, and the decimal shown only when it is not zero, so a score
+    below the mastery threshold never reads as the threshold (0.5999 is "59.9", never "60").
+    Babel formats the number (https://babel.pocoo.org/en/latest/api/numbers.html).
+
+    Example:
+        >>> percent(0.85), percent(0.5999), percent(0.595, "es_ES"), percent(1.0)
+        ('85', '59.9', '59,5', '100')
+    """
+    tenths = math.floor(mastery * 1000 + 1e-6)  # 1e-6: 0.57 * 1000 is 569.999...
+    return format_decimal(tenths / 10, format="0.#", locale=locale.replace("-", "_"))
 
 
-#: The score that masters a lesson, as learners say it (60).
+#: The score that masters a lesson, as learners say it ("60").
 THRESHOLD_PERCENT = percent(MASTERY_THRESHOLD)

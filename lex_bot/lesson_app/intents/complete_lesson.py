@@ -18,6 +18,7 @@ What the learner hears follows the lesson's state before and after (``turn.lesso
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
@@ -48,24 +49,51 @@ SCORE = "Score"
 TITLES_NAMED = 3
 
 
-def parse_score(text: str | None) -> float | None:
-    """A mastery in [0, 1] from a score slot ("85", "85%", "0.85"); ``None`` if unusable.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
+#: "8/10", "8 out of 10", "8 of 10", "8 de 10", "8 sobre 10": a score given as a fraction.
+_OUT_OF = r"\s*(?:/|out\s+of|of|de|sobre)\s*([0-9]+(?:[.,][0-9]+)?)(?![\w.,]*[0-9])"
+
+
+def parse_score(text: str | None, transcript: str | None = None) -> float | None:
+    """A mastery in [0, 1] from a score slot; ``None`` if unusable.
+
+    The one rule: a score is a percentage from 0 to 100, written as a plain number ("85",
+    "85%", "59.5", "59,5"). "1", "1.0" and "1.5" are 1%, 1% and 1.5%; "0.5" is 0.5%, never
+    50% (a fraction below 1 is not read as a share, so "1.0" and "1" never differ).
+    Anything else ("1e2", "NaN", "١٠٠", "-5", "150") is unusable.
+
+    ``transcript`` (what the learner said) settles what the number alone cannot: "8/10",
+    "30 out of 50" or "30 de 50" around the slot's number make it a fraction (80%, 60%), and
+    a minus sign before it ("-5", which a number slot may hear as 5) makes it unusable.
 
     Example:
-        >>> parse_score("85")
-        0.85
-        >>> parse_score("0.85"), parse_score("150")
-        (0.85, None)
+        >>> parse_score("85"), parse_score("1"), parse_score("1.0"), parse_score("0.5")
+        (0.85, 0.01, 0.01, 0.005)
+        >>> parse_score("150"), parse_score("1e2"), parse_score("-5")
+        (None, None, None)
+        >>> parse_score("8", "I got 8/10 on loops"), parse_score("30", "saqué 30 de 50")
+        (0.8, 0.6)
+        >>> parse_score("5", "I got -5 on loops")
     """
     if text is None:
         return None
-    try:
-        value = float(text.strip().rstrip("%").replace(",", "."))
-    except ValueError:
+    number = text.strip().rstrip("%").strip()
+    if not _PLAIN_NUMBER.fullmatch(number):
         return None
+    value = float(number.replace(",", "."))
+    heard = (transcript or "").replace(",", ".")
+    said = re.escape(number.replace(",", "."))
+    if heard and re.search(rf"(?<![\w.])-\s*{said}(?![\w.]*[0-9])", heard):
+        return None
+    fraction = heard and re.search(rf"(?<![\w.]){said}{_OUT_OF}", heard, re.IGNORECASE)
+    if fraction:
+        total = float(fraction.group(1))
+        if total <= 0 or value > total:
+            return None
+        value = round(100 * value / total, 6)
     if not math.isfinite(value) or value < 0 or value > 100:
         return None
-    return value if value <= 1 and "." in text else value / 100
+    return value / 100
 
 
 def _titles(turn: LessonTurn, ids: list[str]) -> str:
@@ -129,27 +157,32 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
     count = t.lessons(len(graph))
     if was is LessonStatus.MASTERED:
         if given > before.mastery:
-            head = t("complete.better", title=lesson.title, score=percent(given))
+            head = t("complete.better", title=lesson.title, score=percent(given, t.locale))
         else:
             head = t("complete.again", title=lesson.title)
     elif given < MASTERY_THRESHOLD:
+        best = prior.get(lesson.id, 0.0)
         head = t(
-            "complete.low_score",
+            "complete.low_score" if given >= best else "complete.low_kept",
             title=lesson.title,
-            score=percent(max(given, prior.get(lesson.id, 0.0))),
+            score=percent(given, t.locale),
+            best=percent(best, t.locale),
             threshold=THRESHOLD_PERCENT,
         )
         if opens:
             head = f"{head} {t('complete.would_unlock', titles=_titles(turn, opens))}"
         after = graph.state(lesson.id, progress.mastery())
-        if after.can_start:  # a retake; else the first lesson of the path to it
+        if after.can_start:  # a retake; else the first lesson of the path to it, named
             head = f"{head} {t('complete.retry')}"
+        elif after.first_step is not None:
+            first = graph.lesson(after.first_step).title
+            head = f"{head} {t('complete.first_step', first=first)}"
         return turn.close(turn.reply(head, [offer_for(t, graph, after)], voice_text=head))
     elif was is LessonStatus.ATTEMPTED:
         head = t(
             "complete.mastered_retake",
             title=lesson.title,
-            score=percent(given),
+            score=percent(given, t.locale),
             done=len(mastered),
             lessons=count,
         )
@@ -180,7 +213,7 @@ def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
     if is_skip(heard, turn.locale) or (text is not None and is_skip(text, turn.locale)):
         turn.intent.slots[SCORE] = None
         return None, None
-    mastery = parse_score(text)
+    mastery = parse_score(text, turn.event.input_transcript)
     if mastery is not None:
         return mastery, None
     turn.intent.slots[SCORE] = None

@@ -36,7 +36,9 @@ def _status_sentence(turn: LessonTurn, state: LessonState) -> str:
             first=graph.lesson(state.first_step or state.lesson_id).title,
         )
     if state.status is LessonStatus.ATTEMPTED:
-        return t("info.attempted", score=percent(state.mastery), threshold=THRESHOLD_PERCENT)
+        return t(
+            "info.attempted", score=percent(state.mastery, t.locale), threshold=THRESHOLD_PERCENT
+        )
     return t("info.startable")
 
 

@@ -91,7 +91,9 @@ def score_line(turn: LessonTurn, lesson_id: str) -> str:
     """``Title: 85%`` for a lesson the learner completed."""
     mastery = turn.progress.mastery().get(lesson_id, 0.0)
     return turn.t(
-        "progress.score", title=turn.graph.lesson(lesson_id).title, score=percent(mastery)
+        "progress.score",
+        title=turn.graph.lesson(lesson_id).title,
+        score=percent(mastery, turn.t.locale),
     )
 
 

@@ -85,7 +85,7 @@ def _start(turn: LessonTurn, lesson: Lesson) -> LexResponse:
         head = t(
             "start.retake",
             title=lesson.title,
-            score=percent(state.mastery),
+            score=percent(state.mastery, t.locale),
             threshold=THRESHOLD_PERCENT,
             minutes=minutes,
         )
