@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD
+from lex_bot.lesson_app.answers import choice_index, yes_or_no
 from lex_bot.lesson_app.lesson_slots import (
     count_failed_attempt,
     forget_failed_attempts,
@@ -33,7 +34,9 @@ router = Router()
 SLOT = "KnownLessons"
 #: Lessons one answer may name (and one confirmation may list).
 MAX_KNOWN = 10
-#: A confirmation names every lesson it would mark (never "and N more").
+#: Lessons one "yes" may mark as what the named ones build on (``session.known`` holds them).
+MAX_IMPLIED = 40
+#: Titles a confirmation names; the count of the rest is said ("and 5 more").
 TITLES_NAMED = MAX_KNOWN
 
 
@@ -69,6 +72,20 @@ def _lesson(turn: LessonTurn, item: Slot) -> Lesson | None:
     return None
 
 
+def _suggestion_taken(turn: LessonTurn, suggested: list[str], item: Slot) -> Lesson | None:
+    """The lesson of the bot's own suggestion ("maybe X?") that ``item`` takes: "yes" to a
+    single one, or its number or ordinal ("the second one") among several (docs/DIALOG.md)."""
+    said = item.original
+    if not suggested or not said:
+        return None
+    index = choice_index(said, turn.locale, len(suggested))
+    if index is not None:
+        return turn.graph.lesson(suggested[index])
+    if len(suggested) == 1 and yes_or_no(said, turn.locale) is True:
+        return turn.graph.lesson(suggested[0])
+    return None
+
+
 def _not_found(turn: LessonTurn, heard: str) -> str:
     """A name that is no one lesson, said back with the lessons it may mean ("loop" (For
     Loops or While Loops?)): a partial name that fits several lessons is asked about."""
@@ -91,8 +108,10 @@ def already_know(turn: LessonTurn) -> LexResponse:
         return _record(turn, stage, ids)
     lessons: list[Lesson] = []
     missing: list[str] = []
+    suggested = [i for i in turn.session.choices if i in graph]
+    turn.session.choices = []
     for item in _items(turn.slot(SLOT)):
-        lesson = _lesson(turn, item)
+        lesson = _suggestion_taken(turn, suggested, item) or _lesson(turn, item)
         if lesson is None:
             if item.original:
                 missing.append(_not_found(turn, item.original))
@@ -103,6 +122,9 @@ def already_know(turn: LessonTurn) -> LexResponse:
             return give_up(turn)
         head = t("known.not_found", names=t.join(missing, "or")) if missing else ""
         text = f"{head} {t('prompt.known_lessons')}".strip()
+        heard = [i.original for i in _items(turn.slot(SLOT)) if i.original]
+        if len(heard) == 1:  # "yes" / "the second one" then answers the suggestion
+            turn.session.choices = [m.lesson_id for m in graph.find(heard[0], limit=3).matches]
         return turn.elicit_slot(SLOT, turn.reply(text), slots={**turn.intent.slots, SLOT: None})
     forget_failed_attempts(turn)
     turn.session.known = ["named", *[lesson.id for lesson in lessons]]
@@ -124,18 +146,65 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
     titles = t.join_some([graph.lesson(i).title for i in ids], TITLES_NAMED)
     head = t.plural("known.done", len(ids), titles=titles, done=done, lessons=t.lessons(len(graph)))
     implied: list[str] = []
+    groups: list[str] = []
     if stage == "named":
-        # What each named lesson builds on, as if it were not finished yet.
-        before = {i: m for i, m in mastery.items() if i not in ids}
-        for lesson_id in ids:
-            for step in graph.state(lesson_id, before).to_finish:
-                if step not in implied and step not in ids:
-                    implied.append(step)
+        implied, groups = _built_on(turn, ids, mastery)
+    note = " ".join(groups)
     if not implied:
-        return turn.close(turn.reply(head))
-    implied = implied[:MAX_KNOWN]
+        return turn.close(turn.reply(f"{head} {note}".strip()))
+    if len(implied) > MAX_IMPLIED:  # too many to hold for one "yes": said, not offered
+        names = t.join_some([graph.lesson(i).title for i in implied], TITLES_NAMED)
+        many = t("known.implied_many", lessons=t.lessons(len(implied)), missing=names)
+        return turn.close(turn.reply(" ".join(part for part in (head, note, many) if part)))
     turn.session.known = ["implied", *implied]
+    # The count of any lessons not named is said ("and 5 more"); "yes" records them all.
     names = t.join_some([graph.lesson(i).title for i in implied], TITLES_NAMED)
     named = len(ids)
-    text = f"{head} {t.plural('known.offer_implied', named, missing=names)}"
+    offer = t.plural("known.offer_implied", named, missing=names)
+    text = " ".join(part for part in (head, note, offer) if part)
     return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True))
+
+
+def _built_on(
+    turn: LessonTurn, ids: list[str], mastery: dict[str, float]
+) -> tuple[list[str], list[str]]:
+    """What the named lessons ``ids`` build on that the learner has not mastered: the lessons
+    they surely need (offered to mark), and a sentence for each "one of" group none of whose
+    lessons is mastered (said, never marked: which one the learner knows is theirs to say).
+
+    Each named lesson's minimal path is the one state rule's (``LessonGraph.state``), with
+    the OTHER named lessons counted as mastered (For Loops, named, settles Defining
+    Functions' "For Loops or While Loops"). A lesson of that path is surely needed only when
+    it is reached through ``requires`` alone; one reached through a ``requires_any`` group
+    is the planner's cheaper choice, not something the learner said.
+    """
+    t, graph = turn.t, turn.graph
+
+    def mastered(lesson_id: str) -> bool:
+        return mastery.get(lesson_id, 0.0) >= MASTERY_THRESHOLD
+
+    implied: list[str] = []
+    needed: set[str] = set()  # reached from a named lesson through unmet ``requires`` only
+    for lesson_id in ids:
+        others = {i: m for i, m in mastery.items() if i != lesson_id}
+        path = graph.state(lesson_id, others).to_finish
+        stack = [lesson_id]
+        while stack:
+            for required in graph.prerequisites(stack.pop()).requires:
+                if required not in needed and not mastered(required):
+                    needed.add(required)
+                    stack.append(required)
+        implied += [i for i in path if i in needed and i not in implied]
+    groups: list[str] = []
+    for holder in [*ids, *implied]:
+        for group in graph.prerequisites(holder).requires_any:
+            if any(mastered(i) or i in needed for i in group):
+                continue
+            sentence = t(
+                "known.one_of",
+                title=graph.lesson(holder).title,
+                options=t.join([graph.lesson(i).title for i in group], "or"),
+            )
+            if sentence not in groups:
+                groups.append(sentence)
+    return implied, groups
