@@ -87,11 +87,6 @@ def action_choice(t: Messages, action: str, lesson: Lesson) -> tuple[str, str]:
     return t(f"button.{action}", title=lesson.title), value
 
 
-def start_choice(t: Messages, lesson: Lesson) -> tuple[str, str]:
-    """A "Start <lesson>" button whose value is an utterance that starts the lesson."""
-    return action_choice(t, "start", lesson)
-
-
 def slot_text(turn: Turn[Any], slot_name: str) -> str | None:
     """What the slot holds: the interpreted value, else what the learner said."""
     slot = turn.slot(slot_name)

@@ -29,12 +29,20 @@ from lex_bot.lesson_app.messages import Messages
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import LessonGraph, LessonState
+    from knowledge_graph.index import Progress
 
 Choice = tuple[str, str]
 
 
-def offer_for(t: Messages, graph: LessonGraph, state: LessonState) -> Choice:
-    """The one button that is true for this lesson and learner (see the module docstring)."""
+def offer_for(
+    t: Messages, graph: LessonGraph, state: LessonState, progress: Progress | None = None
+) -> Choice:
+    """The one button that is true for this lesson and learner (see the module docstring).
+
+    ``progress`` (the learner's, as ``LessonGraph.state`` takes it) lets a locked lesson's
+    button for the path's first lesson say "Retake" when that lesson was attempted; pass it
+    wherever ``state`` may be locked.
+    """
     lesson = graph.lesson(state.lesson_id)
     if state.status is LessonStatus.MASTERED:
         label, value = action_choice(t, "start", lesson)
@@ -45,6 +53,8 @@ def offer_for(t: Messages, graph: LessonGraph, state: LessonState) -> Choice:
             label = t("button.retake", title=lesson.title)
         return label, value
     assert state.first_step is not None  # locked: the path's first lesson is open
+    if progress is not None:
+        return offer_for(t, graph, graph.state(state.first_step, progress))
     return action_choice(t, "start", graph.lesson(state.first_step))
 
 

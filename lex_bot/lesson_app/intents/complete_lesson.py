@@ -27,7 +27,6 @@ from lex_bot.lesson_app.lesson_slots import (
     count_failed_attempt,
     filled_slot,
     slot_text,
-    start_choice,
     yes_no_choices,
 )
 from lex_bot.lesson_app.lists import some
@@ -177,7 +176,9 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         elif after.first_step is not None:
             first = graph.lesson(after.first_step).title
             head = f"{head} {t('complete.first_step', first=first)}"
-        return turn.close(turn.reply(head, [offer_for(t, graph, after)], voice_text=head))
+        return turn.close(
+            turn.reply(head, [offer_for(t, graph, after, progress.mastery())], voice_text=head)
+        )
     elif was is LessonStatus.ATTEMPTED:
         head = t(
             "complete.mastered_retake",
@@ -241,5 +242,7 @@ def _with_next_lessons(turn: LessonTurn, head: str, progress: LearnerProgress) -
     first = graph.lesson(recommendations[0].lesson_id)
     text = f"{head}\n{t('complete.next')}\n{bullet_list(lines)}"
     voice = f"{head} {t('complete.next.voice', title=first.title)}"
-    choices = [start_choice(t, graph.lesson(r.lesson_id)) for r in recommendations]
+    # Their states after this completion (the turn's cached states are from before it).
+    mastery = progress.mastery()
+    choices = [offer_for(t, graph, graph.state(r.lesson_id, mastery)) for r in recommendations]
     return turn.close(turn.reply(text, choices, title=t("recommend.card"), voice_text=voice))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lex_bot.lesson_app.lesson_slots import slot_text, start_choice
+from lex_bot.lesson_app.lesson_slots import slot_text
 from lex_bot.lesson_app.lists import cut, with_more
+from lex_bot.lesson_app.offers import offer_for
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
@@ -36,7 +37,7 @@ def set_learning_goal(turn: LessonTurn) -> LexResponse:
         minutes=t.minutes(path.total_minutes),
         first=first.title,
     )
-    return turn.close(turn.reply(text, [start_choice(t, first)]))
+    return turn.close(turn.reply(text, [offer_for(t, turn.graph, turn.lesson_state(first.id))]))
 
 
 @router.intent("ShowLearningPath", slots=(SLOT,), dialog_hook=True)
@@ -79,7 +80,7 @@ def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
     return turn.close(
         turn.reply(
             with_more(t, head + "\n" + "\n".join(steps) + first, cut_page),
-            [start_choice(t, path.steps[0])],
+            [offer_for(t, turn.graph, turn.lesson_state(path.steps[0].id))],
             voice_text=voice,
         )
     )

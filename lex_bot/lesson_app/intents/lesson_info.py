@@ -71,7 +71,7 @@ def lesson_info(turn: LessonTurn) -> LexResponse:
     if needs:
         text = f"{text} {t('info.needs', lessons=t.join(needs))}"
     status = _status_sentence(turn, state)
-    choice = offer_for(t, turn.graph, state)
+    choice = offer_for(t, turn.graph, state, turn.progress.mastery())
     return turn.close(
         turn.reply(f"{text} {status}", [choice], title=lesson.title, voice_text=f"{head} {status}")
     )
@@ -83,7 +83,7 @@ def show_prerequisites(turn: LessonTurn) -> LexResponse:
     lesson = turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name")
     state = turn.lesson_state(lesson.id)
     prerequisites = graph.prerequisites(lesson.id)
-    choice = offer_for(t, graph, state)
+    choice = offer_for(t, graph, state, turn.progress.mastery())
     if not (prerequisites.requires or prerequisites.requires_any or prerequisites.recommends):
         none = t("prereq.none", title=lesson.title)
         return turn.close(turn.reply(none, [choice]))

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 
 from knowledge_graph import MASTERY_THRESHOLD
-from lex_bot.lesson_app.lesson_slots import help_reply, start_choice, yes_no_choices
+from lex_bot.lesson_app.lesson_slots import help_reply, yes_no_choices
 from lex_bot.lesson_app.lists import cut
-from lex_bot.lesson_app.offers import percent
+from lex_bot.lesson_app.offers import offer_for, percent
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState
@@ -69,7 +69,7 @@ def show_progress(turn: LessonTurn) -> LexResponse:
                 minutes=t.minutes(path.total_minutes),
                 first=path.steps[0].title,
             )
-            choices.append(start_choice(t, path.steps[0]))
+            choices.append(offer_for(t, turn.graph, turn.lesson_state(path.steps[0].id)))
         text = f"{text}\n{goal_text}"
         voice = f"{voice} {goal_text}"
     return turn.close(turn.reply(text, choices, voice_text=voice))

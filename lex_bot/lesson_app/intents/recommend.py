@@ -8,7 +8,7 @@ dialog code hook is left to Lex.
 from __future__ import annotations
 
 from knowledge_graph.reason_text import because
-from lex_bot.lesson_app.lesson_slots import start_choice
+from lex_bot.lesson_app.offers import offer_for
 from lex_bot.lesson_app.presentation import bullet_list
 from lex_bot.lesson_app.recommendation_text import recommendation_line
 from lex_bot.lesson_app.turn import LessonTurn
@@ -50,5 +50,5 @@ def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
     )
     others = [recommendation_line(t, graph, r) for r in recommendations[1:]]
     text = head if not others else f"{head}\n{t('recommend.also')}\n{bullet_list(others)}"
-    choices = [start_choice(t, graph.lesson(r.lesson_id)) for r in recommendations]
+    choices = [offer_for(t, graph, turn.lesson_state(r.lesson_id)) for r in recommendations]
     return turn.close(turn.reply(text, choices, title=t("recommend.card"), voice_text=head))
