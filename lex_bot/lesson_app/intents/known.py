@@ -132,6 +132,10 @@ def already_know(turn: LessonTurn) -> LexResponse:
     text = t.plural("known.confirm", len(lessons), titles=titles)
     if missing:
         text = f"{t('known.not_found', names=t.join(missing, 'or'))} {text}"
+    slot = turn.slot(SLOT)
+    left_out = len(slot.values) - MAX_KNOWN if slot is not None and slot.values else 0
+    if left_out > 0:  # said, never dropped silently
+        text = f"{t('known.too_many', limit=MAX_KNOWN, rest=t.lessons(left_out))} {text}"
     return turn.confirm_intent(turn.reply(text, yes_no_choices(t), keys=True))
 
 
