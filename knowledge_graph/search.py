@@ -54,6 +54,11 @@ MIN_TOKEN_SIMILARITY: Final[float] = 0.4
 MAX_TOKEN_EXPANSIONS: Final[int] = 5
 #: Names scored with difflib per query.
 MAX_FUZZY_CANDIDATES: Final[int] = 40
+#: A query of at least this many whole words that begins the names of exactly one lesson
+#: ("capstone project" of "Capstone Project: Text Adventure") finds it confidently.
+MIN_PREFIX_WORDS: Final[int] = 2
+#: The confidence of such a title-prefix match (confident, below an exact match).
+PREFIX_CONFIDENCE: Final[float] = 0.9
 
 
 @dataclass(frozen=True)
@@ -391,6 +396,23 @@ class LessonSearch:
                 found.append(name)
         return found
 
+    def _prefix(self, key: str, allowed: np.ndarray) -> list[int]:
+        """Names (of those ``allowed``) that begin with the whole words of ``key``, when
+        ``key`` has at least :data:`MIN_PREFIX_WORDS` words and they all name one lesson;
+        else none (a prefix of several lessons' names is left to the fuzzy match). Only
+        the names holding ``key``'s first word are read (its posting list)."""
+        words = key.split()
+        if len(words) < MIN_PREFIX_WORDS:
+            return []
+        k = self._find_key(self._vocab, key_of(words[0]))
+        if k < 0:
+            return []
+        names = self._post_name[self._vocab_start[k] : self._vocab_start[k + 1]].tolist()
+        found = [n for n in names if allowed[n] and self._normalized[n].startswith(key + " ")]
+        if len({int(self._name_lesson[n]) for n in found}) != 1:
+            return []
+        return found
+
     # ------------------------------------------------------------------ query
 
     def find(self, text: str, limit: int = 5, locale: str | None = None) -> FindResult:
@@ -415,7 +437,12 @@ class LessonSearch:
         exact = self._exact(normalized, allowed) or self._exact(
             normalized.replace(" ", ""), allowed
         )
-        scored = [(n, 1.0) for n in exact] if exact else self._fuzzy(normalized, allowed)
+        if exact:
+            scored = [(n, 1.0) for n in exact]
+        elif prefix := self._prefix(normalized, allowed):
+            scored = [(n, PREFIX_CONFIDENCE) for n in prefix]
+        else:
+            scored = self._fuzzy(normalized, allowed)
         return FindResult(query[:MAX_QUERY_CHARS], self._matches(scored, limit))
 
     def _matches(self, scored: list[tuple[int, float]], limit: int) -> tuple[LessonMatch, ...]:

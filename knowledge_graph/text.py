@@ -30,6 +30,8 @@ FILLER_WORDS: Final[frozenset[str]] = frozenset(
         *("the", "a", "an", "lesson", "lessons", "on", "about"),
         *("el", "la", "los", "las", "un", "una", "unos", "unas", "leccion", "lecciones"),
         *("sobre", "de", "del"),
+        # Courtesy around a name ("recursion please", "recursión, por favor").
+        *("please", "pls", "thanks", "thank", "por", "favor", "gracias"),
     }
 )
 
@@ -83,3 +85,18 @@ def drop_filler_words(folded: str) -> str:
     tokens = folded.split()
     kept = [t for t in tokens if t not in FILLER_WORDS]
     return " ".join(kept or tokens)
+
+
+def is_only_filler(text: object) -> bool:
+    """True when ``text`` has words and every one is a :data:`FILLER_WORDS` word ("a
+    lesson", "the lesson please"): it names no lesson.
+
+    Example
+    -------
+    >>> is_only_filler("a lesson"), is_only_filler("la lección, por favor"), is_only_filler("")
+    (True, True, False)
+    >>> is_only_filler("the loops lesson")
+    False
+    """
+    tokens = fold_text(text).split()
+    return bool(tokens) and all(t in FILLER_WORDS for t in tokens)

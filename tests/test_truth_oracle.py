@@ -168,6 +168,10 @@ class Checker:
                 assert lesson in oracle.mastered, where
             else:
                 assert oracle.can_start(lesson), f"offers {lesson}: {where}"
+                # "Retake" exactly for a lesson attempted below the threshold, on every card.
+                attempted = oracle.mastery.get(lesson, 0.0) > 0
+                label = button["text"]
+                assert label.startswith("Retake ") == attempted, f"{label!r}: {where}"
         action = response["sessionState"]["dialogAction"]["type"]
         offered = (response["sessionState"].get("sessionAttributes") or {}).get(
             "lessonbot.offered_lesson"

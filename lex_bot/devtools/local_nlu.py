@@ -203,7 +203,8 @@ def normalise(text: str) -> str:
     return " ".join(token.text for token in tokenize(text))
 
 
-_DECIMAL = re.compile(r"(?<![\w.,])\d+[.,]\d+(?![\w.,]*\d)")
+_DECIMAL = re.compile(r"(?<![\w.,])-?\d+[.,]\d+(?![\w.,]*\d)")
+_SIGNED = re.compile(r"(?<![\w.,-])-\d+(?![\w.,]*\d)")
 
 
 def parse_number(text: str) -> str | None:
@@ -212,12 +213,15 @@ def parse_number(text: str) -> str | None:
     Example:
         >>> parse_number("I got 85"), parse_number("ninety five"), parse_number("lots")
         ('85', '95', None)
-        >>> parse_number("I got 0.5"), parse_number("saqué 92,5")
-        ('0.5', '92.5')
+        >>> parse_number("I got 0.5"), parse_number("saqué 92,5"), parse_number("-5")
+        ('0.5', '92.5', '-5')
     """
     decimal = _DECIMAL.search(text)  # "0.5", "92,5": before folding splits them at the mark
     if decimal:
         return decimal.group().replace(",", ".")
+    signed = _SIGNED.search(text)  # "-5": folding would drop the minus sign
+    if signed:
+        return signed.group()
     words = normalise(text).split()
     for word in words:
         if _NUMBER.match(word):

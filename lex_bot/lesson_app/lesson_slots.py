@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from knowledge_graph.text import is_only_filler
 from lex_bot.lesson_app.answers import (
     choice_index,
     lets_question_go,
@@ -106,11 +107,6 @@ def action_choice(t: Messages, action: str, lesson: Lesson) -> tuple[str, str]:
         t(f"button.{action}.value", name=lesson.key),
     )
     return action_label(t, action, lesson), value
-
-
-def start_choice(t: Messages, lesson: Lesson) -> tuple[str, str]:
-    """A "Start <lesson>" button whose value is an utterance that starts the lesson."""
-    return action_choice(t, "start", lesson)
 
 
 def slot_text(turn: Turn[Any], slot_name: str) -> str | None:
@@ -323,6 +319,13 @@ def lesson_from_slot(
         raise EndTurn(turn.elicit_slot(slot_name, reply(turn, t(key, score=score)), slots=slots))
     if lets_question_go(raw, turn.locale):  # "never mind", "skip", "no": let it go
         raise EndTurn(let_go(turn))
+    if not resolved and is_only_filler(raw):
+        # "I finished a lesson" names none: asked which, not counted as a failure.
+        raise EndTurn(
+            turn.elicit_slot(
+                slot_name, reply(turn, t(prompt_key)), slots={**turn.intent.slots, slot_name: None}
+            )
+        )
     result = graph.find(raw, limit=MAX_IDS)
     candidates = resolved[:MAX_IDS] or [graph.lesson(m.lesson_id) for m in result.matches]
     repeated = bool(candidates) and {c.id for c in candidates[:PAGE_CHOICES]} == set(

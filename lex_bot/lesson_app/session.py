@@ -59,5 +59,5 @@ class LessonSession(TypedSessionAttributes):
     asked: str | None = Field(default=None, max_length=200)
     choices: list[str] = Field(default_factory=list, max_length=5)
     more: list[str] = Field(default_factory=list, max_length=3 + MAX_IDS)
-    known: list[str] = Field(default_factory=list, max_length=11)
+    known: list[str] = Field(default_factory=list, max_length=41)  # known.MAX_IMPLIED + 1
     offered: list[str] = Field(default_factory=list, max_length=CARD_MAX_BUTTONS)

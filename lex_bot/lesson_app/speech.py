@@ -24,9 +24,9 @@ https://docs.aws.amazon.com/polly/latest/dg/supportedtags.html):
 Example:
     >>> from types import SimpleNamespace
     >>> s = spoken_for("es_US")
-    >>> loops = SimpleNamespace(title="For Loops & <Lists>", title_locale="en_US")
+    >>> loops = SimpleNamespace(title="Loops & <Lists>", title_locale="en_US")
     >>> s("start.ok", title=s.title(loops), minutes=s.minutes(15))
-    'Empecemos <lang xml:lang="en-US">For Loops &amp; &lt;Lists&gt;</lang>. Dura unos 15 minutos.'
+    'Empecemos <lang xml:lang="en-US">Loops &amp; &lt;Lists&gt;</lang>. Dura cerca de 15 minutos.'
     >>> spoken_for("en_US").join(["Variables and Assignment", "Booleans and Comparisons"])
     'Variables and Assignment<break time="200ms"/> and Booleans and Comparisons'
 """

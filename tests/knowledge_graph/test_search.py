@@ -130,3 +130,22 @@ def test_find_never_raises(text: str):
 def test_normalize_is_fold_text_without_filler_words():
     text = "The lesson on Les Boucles « Énumérées » !"
     assert normalize(text) == drop_filler_words(fold_text(text)) == "les boucles enumerees"
+
+
+def test_a_title_prefix_of_two_words_finds_its_one_lesson():
+    """ "the capstone project" begins one lesson's title: found confidently, below an exact
+    match; a prefix that begins two lessons' titles is not settled on either."""
+    graph = LessonGraph.from_networkx(
+        make_graph(
+            [
+                *LESSONS,
+                {"id": "py/capstone", "title": "Capstone Project: Text Adventure"},
+                {"id": "ds/basics", "title": "Data Science Basics"},
+                {"id": "ds/projects", "title": "Data Science Projects"},
+            ]
+        )
+    )
+    found = graph.find("the capstone project")
+    assert best_id(found) == "py/capstone" and found.is_confident
+    assert found.best.confidence < 1.0
+    assert not graph.find("data science").is_confident

@@ -19,6 +19,7 @@ What the learner hears follows the lesson's state before and after (``turn.lesso
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
@@ -27,7 +28,6 @@ from lex_bot.lesson_app.lesson_slots import (
     count_failed_attempt,
     filled_slot,
     slot_text,
-    start_choice,
     yes_no_choices,
 )
 from lex_bot.lesson_app.lists import some
@@ -51,24 +51,51 @@ SCORE = "Score"
 TITLES_NAMED = 3
 
 
-def parse_score(text: str | None) -> float | None:
-    """A mastery in [0, 1] from a score slot ("85", "85%", "0.85"); ``None`` if unusable.
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
+#: "8/10", "8 out of 10", "8 of 10", "8 de 10", "8 sobre 10": a score given as a fraction.
+_OUT_OF = r"\s*(?:/|out\s+of|of|de|sobre)\s*([0-9]+(?:[.,][0-9]+)?)(?![\w.,]*[0-9])"
+
+
+def parse_score(text: str | None, transcript: str | None = None) -> float | None:
+    """A mastery in [0, 1] from a score slot; ``None`` if unusable.
+
+    The one rule: a score is a percentage from 0 to 100, written as a plain number ("85",
+    "85%", "59.5", "59,5"). "1", "1.0" and "1.5" are 1%, 1% and 1.5%; "0.5" is 0.5%, never
+    50% (a fraction below 1 is not read as a share, so "1.0" and "1" never differ).
+    Anything else ("1e2", "NaN", "١٠٠", "-5", "150") is unusable.
+
+    ``transcript`` (what the learner said) settles what the number alone cannot: "8/10",
+    "30 out of 50" or "30 de 50" around the slot's number make it a fraction (80%, 60%), and
+    a minus sign before it ("-5", which a number slot may hear as 5) makes it unusable.
 
     Example:
-        >>> parse_score("85")
-        0.85
-        >>> parse_score("0.85"), parse_score("150")
-        (0.85, None)
+        >>> parse_score("85"), parse_score("1"), parse_score("1.0"), parse_score("0.5")
+        (0.85, 0.01, 0.01, 0.005)
+        >>> parse_score("150"), parse_score("1e2"), parse_score("-5")
+        (None, None, None)
+        >>> parse_score("8", "I got 8/10 on loops"), parse_score("30", "saqué 30 de 50")
+        (0.8, 0.6)
+        >>> parse_score("5", "I got -5 on loops")
     """
     if text is None:
         return None
-    try:
-        value = float(text.strip().rstrip("%").replace(",", "."))
-    except ValueError:
+    number = text.strip().rstrip("%").strip()
+    if not _PLAIN_NUMBER.fullmatch(number):
         return None
+    value = float(number.replace(",", "."))
+    heard = (transcript or "").replace(",", ".")
+    said = re.escape(number.replace(",", "."))
+    if heard and re.search(rf"(?<![\w.])-\s*{said}(?![\w.]*[0-9])", heard):
+        return None
+    fraction = heard and re.search(rf"(?<![\w.]){said}{_OUT_OF}", heard, re.IGNORECASE)
+    if fraction:
+        total = float(fraction.group(1))
+        if total <= 0 or value > total:
+            return None
+        value = round(100 * value / total, 6)
     if not math.isfinite(value) or value < 0 or value > 100:
         return None
-    return value if value <= 1 and "." in text else value / 100
+    return value / 100
 
 
 def _titles(turn: LessonTurn, t: Messages, ids: list[str]) -> str:
@@ -170,21 +197,33 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         unlocked = ""
         if was is LessonStatus.MASTERED:
             if given > before.mastery:
-                said = t("complete.better", title=title, score=percent(given))
+                said = t("complete.better", title=title, score=percent(given, t.locale))
             else:
                 said = t("complete.again", title=title)
         elif given < MASTERY_THRESHOLD:
-            best = percent(max(given, prior.get(lesson.id, 0.0)))
-            said = t("complete.low_score", title=title, score=best, threshold=THRESHOLD_PERCENT)
+            best = prior.get(lesson.id, 0.0)
+            said = t(
+                "complete.low_score" if given >= best else "complete.low_kept",
+                title=title,
+                score=percent(given, t.locale),
+                best=percent(best, t.locale),
+                threshold=THRESHOLD_PERCENT,
+            )
             if opens:
                 unlocked = t("complete.would_unlock", titles=_titles(turn, t, opens))
-            retry = t("complete.retry") if after.can_start else ""
-            return t.sentences(said, unlocked, retry)
+            if after.can_start:  # a retake; else the first lesson of the path to it, named
+                next_step = t("complete.retry")
+            elif after.first_step is not None:
+                first = t.title(graph.lesson(after.first_step))
+                next_step = t("complete.first_step", first=first)
+            else:
+                next_step = ""
+            return t.sentences(said, unlocked, next_step)
         elif was is LessonStatus.ATTEMPTED:
             said = t(
                 "complete.mastered_retake",
                 title=title,
-                score=percent(given),
+                score=percent(given, t.locale),
                 done=mastered,
                 lessons=count,
             )
@@ -195,8 +234,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         return t.sentences(t("complete.score_skipped") if note else "", said, unlocked)
 
     if was is not LessonStatus.MASTERED and given < MASTERY_THRESHOLD:
-        # a retake; else the first lesson of the path to it
-        offer = [offer_for(t, graph, after)]
+        offer = [offer_for(t, graph, after, progress.mastery())]
         return turn.close(turn.reply(head(t), offer, voice_text=head(turn.speech)))
     return _with_next_lessons(turn, head, progress)
 
@@ -219,7 +257,7 @@ def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
     if is_skip(heard, turn.locale) or (text is not None and is_skip(text, turn.locale)):
         turn.intent.slots[SCORE] = None
         return None, None
-    mastery = parse_score(text)
+    mastery = parse_score(text, turn.event.input_transcript)
     if mastery is not None:
         return mastery, None
     turn.intent.slots[SCORE] = None
@@ -251,6 +289,8 @@ def _with_next_lessons(
         lines = [recommendation_line(t, graph, r, why=False) for r in recommendations]
         return t.lines(head(t), t.listing(t("complete.next"), lines))
 
-    choices = [start_choice(t, graph.lesson(r.lesson_id)) for r in recommendations]
+    # Their states after this completion (the turn's cached states are from before it).
+    mastery = progress.mastery()
+    choices = [offer_for(t, graph, graph.state(r.lesson_id, mastery)) for r in recommendations]
     title = t("recommend.card") if choices else None
     return turn.close(turn.reply(answer(t), choices, title=title, voice_text=answer(turn.speech)))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lex_bot.lesson_app.lesson_slots import slot_text, start_choice
+from lex_bot.lesson_app.lesson_slots import slot_text
 from lex_bot.lesson_app.lists import cut, with_more
+from lex_bot.lesson_app.offers import offer_for
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
@@ -31,6 +32,8 @@ def set_learning_goal(turn: LessonTurn) -> LexResponse:
     first = path.steps[0]
 
     def answer(t: Messages) -> str:
+        if first.id == goal.id:  # the goal itself can be started: not named twice
+            return t("goal.set_ready", title=t.title(goal), minutes=t.minutes(goal.minutes))
         return t(
             "goal.set",
             title=t.title(goal),
@@ -40,7 +43,11 @@ def set_learning_goal(turn: LessonTurn) -> LexResponse:
         )
 
     return turn.close(
-        turn.reply(answer(t), [start_choice(t, first)], voice_text=answer(turn.speech))
+        turn.reply(
+            answer(t),
+            [offer_for(t, graph, turn.lesson_state(first.id))],
+            voice_text=answer(turn.speech),
+        )
     )
 
 
@@ -95,5 +102,9 @@ def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
         return with_more(t, t.lines(head, *steps, first), cut_page)
 
     return turn.close(
-        turn.reply(answer(t), [start_choice(t, path.steps[0])], voice_text=answer(turn.speech))
+        turn.reply(
+            answer(t),
+            [offer_for(t, graph, turn.lesson_state(path.steps[0].id))],
+            voice_text=answer(turn.speech),
+        )
     )

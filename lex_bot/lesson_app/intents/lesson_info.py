@@ -36,7 +36,9 @@ def _status_sentence(t: Messages, graph: LessonGraph, state: LessonState) -> str
             first=t.title(graph.lesson(state.first_step or state.lesson_id)),
         )
     if state.status is LessonStatus.ATTEMPTED:
-        return t("info.attempted", score=percent(state.mastery), threshold=THRESHOLD_PERCENT)
+        return t(
+            "info.attempted", score=percent(state.mastery, t.locale), threshold=THRESHOLD_PERCENT
+        )
     return t("info.startable")
 
 
@@ -72,7 +74,7 @@ def lesson_info(turn: LessonTurn) -> LexResponse:
         needed = t("info.needs", lessons=t.join(needs)) if needs else ""
         return t.sentences(head, summary, needed, _status_sentence(t, graph, state))
 
-    choice = offer_for(t, graph, state)
+    choice = offer_for(t, graph, state, turn.progress.mastery())
     return turn.close(
         turn.reply(answer(t), [choice], title=lesson.title, voice_text=answer(turn.speech))
     )
@@ -84,7 +86,7 @@ def show_prerequisites(turn: LessonTurn) -> LexResponse:
     lesson = turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name")
     state = turn.lesson_state(lesson.id)
     prerequisites = graph.prerequisites(lesson.id)
-    choice = offer_for(t, graph, state)
+    choice = offer_for(t, graph, state, turn.progress.mastery())
 
     def answer(t: Messages) -> str:
         title = t.title(lesson)

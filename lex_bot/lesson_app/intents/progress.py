@@ -17,9 +17,9 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD
-from lex_bot.lesson_app.lesson_slots import help_reply, start_choice, yes_no_choices
+from lex_bot.lesson_app.lesson_slots import help_reply, yes_no_choices
 from lex_bot.lesson_app.lists import cut
-from lex_bot.lesson_app.offers import percent
+from lex_bot.lesson_app.offers import offer_for, percent
 from lex_bot.lesson_app.speech import module_name
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState
@@ -57,7 +57,11 @@ def show_progress(turn: LessonTurn) -> LexResponse:
     share = round(100 * len(mastered) / max(len(graph), 1))
     goal = graph.lesson(progress.goal) if progress.goal and progress.goal in graph else None
     path = graph.path_to(goal.id, progress.mastery()) if goal is not None else None
-    choices = [start_choice(t, path.steps[0])] if path is not None and path.steps else []
+    choices = (
+        [offer_for(t, graph, turn.lesson_state(path.steps[0].id))]
+        if path is not None and path.steps
+        else []
+    )
 
     def answer(t: Messages) -> str:
         head = t("progress.head", done=len(mastered), lessons=t.lessons(len(graph)), percent=share)
@@ -86,6 +90,10 @@ def show_progress(turn: LessonTurn) -> LexResponse:
         if goal is not None and path is not None:
             if path.already_done:
                 goal_text = t("progress.goal_done", title=t.title(goal))
+            elif path.steps[0].id == goal.id:  # the goal itself can be started: named once
+                goal_text = t(
+                    "progress.goal_ready", title=t.title(goal), minutes=t.minutes(goal.minutes)
+                )
             else:
                 goal_text = t(
                     "progress.goal",
@@ -115,7 +123,11 @@ def score_line(turn: LessonTurn, lesson_id: str, t: Messages | None = None) -> s
     """``Title 85%`` for a lesson the learner completed, rendered by ``t`` (default: text)."""
     t = t or turn.t
     mastery = turn.progress.mastery().get(lesson_id, 0.0)
-    return t("progress.score", title=t.title(turn.graph.lesson(lesson_id)), score=percent(mastery))
+    return t(
+        "progress.score",
+        title=t.title(turn.graph.lesson(lesson_id)),
+        score=percent(mastery, t.locale),
+    )
 
 
 @router.intent("ResetProgress", dialog_hook=True)

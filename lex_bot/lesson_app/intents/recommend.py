@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lex_bot.lesson_app.lesson_slots import start_choice
+from lex_bot.lesson_app.offers import offer_for
 from lex_bot.lesson_app.recommendation_text import recommendation_line
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState
@@ -43,7 +43,7 @@ def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
     if not recommendations:
         # Nothing can be started and nothing is locked: every lesson is mastered.
         return turn.close(turn.reply(t("recommend.all_done", lessons=t.lessons(len(graph)))))
-    choices = [start_choice(t, graph.lesson(r.lesson_id)) for r in recommendations]
+    choices = [offer_for(t, graph, turn.lesson_state(r.lesson_id)) for r in recommendations]
 
     def answer(t: Messages) -> str:
         best = recommendation_line(t, graph, recommendations[0], "recommend.best")

@@ -81,7 +81,7 @@ def _start(turn: LessonTurn, lesson: Lesson) -> LexResponse:
         if state.status is LessonStatus.MASTERED:
             head = t("start.review", **values)
         elif state.status is LessonStatus.ATTEMPTED:
-            score = percent(state.mastery)
+            score = percent(state.mastery, t.locale)
             head = t("start.retake", score=score, threshold=THRESHOLD_PERCENT, **values)
         else:
             head = t("start.ok", **values)

@@ -63,3 +63,32 @@ def test_unknown_locale_falls_back_to_english() -> None:
 def test_lists_are_joined_in_the_locale() -> None:
     assert messages_for("es_US").join(["a", "b", "c"], "or") == "a, b o c"
     assert messages_for("en_US").join(["a", "b"], "and") == "a and b"
+
+
+#: Words that need a plural noun after them ("faltan", "son", "las", "unos", "otras"): in
+#: front of a count that may be 1 they make "te faltan 1 lección" (the wording must not
+#: depend on the count unless it goes through a plural form).
+_PLURAL_ONLY = {
+    "es_US": r"\b(?:faltan|quedan|son|las|los|unos|unas|otras|otros|estas|estos)\s+1\b",
+    "en_US": r"\b(?:these|those|are|other|all)\s+1\b",
+}
+
+
+@pytest.mark.parametrize("locale", sorted(_PLURAL_ONLY))
+def test_counts_of_one_read_in_the_singular(locale: str) -> None:
+    """Every template filled with counts of 1 (one lesson, one minute, one more) reads in
+    the singular: no plural word stands in front of the number."""
+    t = messages_for(locale)
+    counts = {"lessons": t.lessons(1), "minutes": t.minutes(1), "rest": t.lessons(1)}
+    wrong = {}
+    for key, template in load_catalogue(locale).items():
+        if key.rsplit(".", 1)[-1] in {"other", "few", "many", "two", "zero"}:
+            continue  # a plural form chosen only for counts other than 1
+        values = {
+            name: counts.get(name, "1" if name in {"count", "done"} else "X")
+            for name in placeholders(template)
+        }
+        text = template.format(**values)
+        if re.search(_PLURAL_ONLY[locale], text, re.IGNORECASE):
+            wrong[key] = text
+    assert not wrong

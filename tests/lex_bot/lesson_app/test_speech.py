@@ -18,7 +18,8 @@ def test_content_in_another_language_is_marked_and_escaped():
     s = spoken_for("es_US")
     said = s("start.ok", title=s.title(ENGLISH), minutes=s.minutes(15))
     assert said == (
-        'Empecemos <lang xml:lang="en-US">Loops &amp; &lt;Lists&gt;</lang>. Dura unos 15 minutos.'
+        'Empecemos <lang xml:lang="en-US">Loops &amp; &lt;Lists&gt;</lang>. '
+        "Dura cerca de 15 minutos."
     )
     assert lint_ssml(f"<speak>{said}</speak>") == []
     # In its own language a title is not marked.
