@@ -15,10 +15,11 @@
 =================================================  ===========================================
 
 The chat keeps progress in ``PROGRESS_STORE`` (default ``sqlite://.lessonbot/progress.db``,
-so it survives a restart), reads the course from ``LESSON_GRAPH_PATH`` (default: the
-bundled ``data/lessons``) and what learners took next from ``TRANSITIONS_SNAPSHOT``
-(default ``.lessonbot/transitions`` when that snapshot exists: no learned next steps
-otherwise). Unless ``--verbose``, handler logs and metrics are silenced.
+so it survives a restart; a ``--script`` run starts from a fresh one), reads the course
+from ``LESSON_GRAPH_PATH`` (default: the bundled ``data/lessons``) and what learners took
+next from ``TRANSITIONS_SNAPSHOT`` (default ``.lessonbot/transitions`` when that snapshot
+exists, not for a script: no learned next steps otherwise). Unless ``--verbose``, handler
+logs and metrics are silenced.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,10 +37,18 @@ from lex_bot.lesson_app.progress_store import DEFAULT_LOCAL_STORE
 from lex_bot.lesson_app.services import DEFAULT_LOCAL_TRANSITIONS
 
 
-def _quiet_environment(verbose: bool) -> None:
-    """Defaults for a local run; must happen before the handler is imported."""
+def _quiet_environment(verbose: bool, scripted: bool = False) -> None:
+    """Defaults for a local run; must happen before the handler is imported.
+
+    ``scripted``: a script starts from nothing, as the tests run it: a fresh progress file
+    (unless ``PROGRESS_STORE`` is set) and no learned next steps (a script's
+    ``@transitions`` brings its own), so running it twice gives the same answers.
+    """
+    if scripted and "PROGRESS_STORE" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="lessonbot-script-")
+        os.environ["PROGRESS_STORE"] = f"sqlite://{folder}/progress.db"
     os.environ.setdefault("PROGRESS_STORE", DEFAULT_LOCAL_STORE)
-    if Path(DEFAULT_LOCAL_TRANSITIONS).exists():
+    if not scripted and Path(DEFAULT_LOCAL_TRANSITIONS).exists():
         os.environ.setdefault("TRANSITIONS_SNAPSHOT", DEFAULT_LOCAL_TRANSITIONS)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     if not verbose:
@@ -57,7 +67,7 @@ def _console() -> Any:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    _quiet_environment(args.verbose)
+    _quiet_environment(args.verbose, scripted=args.script is not None)
     from lex_bot.devtools.local_chat import LocalLex, chat, run_script
 
     try:

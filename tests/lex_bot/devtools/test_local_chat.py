@@ -374,6 +374,20 @@ def test_the_chat_command_keeps_progress_across_processes(tmp_path: Path):
         assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_a_script_starts_from_a_fresh_learner_every_run(tmp_path: Path):
+    """Without ``PROGRESS_STORE``, ``chat --script`` keeps no progress between runs (as the
+    tests run scripts), so a script that records a completion passes every time."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PROGRESS_STORE", "LESSON_GRAPH_PATH"}}
+    script = tmp_path / "once.txt"
+    script.write_text("> I finished what is programming\n? Well done on finishing What Is\n")
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "lex_bot", "chat", "--script", str(script), "--quiet"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_text_and_card_name_the_same_choices():
     """Over every scripted conversation, each reply with a card (``choices_check``)."""
     from choices_check import mismatches
