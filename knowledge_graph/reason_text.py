@@ -161,18 +161,23 @@ def reason_text(graph: LessonGraph, reason: Reason, locale: str = DEFAULT_LOCALE
 
 
 def because(
-    graph: LessonGraph, recommendation: Recommendation, locale: str = DEFAULT_LOCALE
+    graph: LessonGraph,
+    recommendation: Recommendation,
+    locale: str = DEFAULT_LOCALE,
+    limit: int = 2,
 ) -> str:
-    """Phrase the first two reasons of a recommendation as one clause (``""`` when none).
+    """Phrase the first ``limit`` (1 or 2) reasons of a recommendation as one clause (``""``
+    when none).
 
     Two reasons are joined by the locale's ``reason.and``; more would make a sentence too
-    long to listen to. See the module docstring for an example.
+    long to listen to (the alternatives of a list give one each, for the same reason). See
+    the module docstring for an example.
     """
     clauses: list[str] = []
     for reason in recommendation.reasons:  # phrased only as far as they are said
         if clause := reason_text(graph, reason, locale):
             clauses.append(clause)
-            if len(clauses) == 2:
+            if len(clauses) >= min(limit, 2):
                 break
     if len(clauses) >= 2:
         return str(_template("reason.and", locale)).format(first=clauses[0], second=clauses[1])

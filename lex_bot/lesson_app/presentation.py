@@ -141,12 +141,19 @@ def reply(
     return messages
 
 
+#: What may follow the offered lesson's title in the answer's last sentence for "start it"
+#: to be clear: no sentence break, no capital (so no other title), a few words ("...
+#: Capstone Project already; you can review it any time.").
+_AFTER_SUBJECT = re.compile(r"[^.!?A-ZÁÉÍÓÚÑ<]{0,60}[.!?]?\s*$")
+
+
 def _offered(label: Label, said: str, *, alone: bool) -> SSML:
     """How the spoken question offers ``label``: briefly ("start it") when it is the only
-    offer and the answer has just ended by naming its lesson ("... is Hello, World!")."""
-    named_last = bool(label.subject) and re.search(
-        re.escape(label.subject or "") + r"[.!?]?\s*$", said
-    )
+    offer and the answer's last sentence names its lesson and no other ("... is Hello,
+    World!", "You've mastered Recursion already; you can review it any time.")."""
+    subject = label.subject or ""
+    at = said.rfind(subject) if subject else -1
+    named_last = at >= 0 and _AFTER_SUBJECT.fullmatch(said[at + len(subject) :]) is not None
     if alone and label.short and named_last:
         return label.short
     return label.speech

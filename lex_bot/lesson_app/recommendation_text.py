@@ -30,13 +30,15 @@ def recommendation_line(
     key: str = "recommend.line",
     *,
     why: bool = True,
+    reasons: int = 2,
 ) -> str:
     """``Title (15 min): because ...`` for lists of recommendations (``key``; ``key.plain``
-    without a reason, or with ``why=False``). ``t`` may be the spoken catalogue: "Title,
-    15 minutes: because ...", with the titles the reason names marked with their language.
+    without a reason, or with ``why=False``), with up to ``reasons`` (1 or 2) reasons.
+    ``t`` may be the spoken catalogue: "Title, 15 minutes: because ...", with the titles
+    the reason names marked with their language.
     """
     lesson = graph.lesson(recommendation.lesson_id)
-    reason = because(graph, recommendation, t.locale) if why else ""
+    reason = because(graph, recommendation, t.locale, limit=reasons) if why else ""
     values = {
         "title": t.title(lesson),
         "minutes": lesson.minutes,

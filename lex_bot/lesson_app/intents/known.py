@@ -210,7 +210,8 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
     def offer(t: Messages) -> str:
         # The count of any lessons not named is said ("and 5 more"); "yes" records them all.
         names = t.join_some([t.title(graph.lesson(i)) for i in implied], TITLES_NAMED)
-        return t.sentences(said(t), t.plural("known.offer_implied", len(ids), missing=names))
+        built_on = t.plural("known.offer_implied", len(ids), missing=names)
+        return t.sentences(said(t), built_on, t.plural("known.offer_implied_ask", len(implied)))
 
     return turn.confirm_intent(
         turn.reply(offer(t), yes_no_choices(t), voice_text=offer(turn.speech), keys=True)

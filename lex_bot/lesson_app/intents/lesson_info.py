@@ -71,7 +71,8 @@ def lesson_info(turn: LessonTurn) -> LexResponse:
             t.content(lesson.summary, content_locale(lesson, "summary")) if lesson.summary else ""
         )
         needs = _needs(t, graph, lesson)
-        needed = t("info.needs", lessons=t.join(needs)) if needs else ""
+        # When it is locked, the status sentence says what is still needed instead.
+        needed = t("info.needs", lessons=t.join(needs)) if needs and not state.to_finish else ""
         return t.sentences(head, summary, needed, _status_sentence(t, graph, state))
 
     choice = offer_for(t, graph, state, turn.progress.mastery())

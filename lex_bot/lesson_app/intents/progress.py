@@ -110,13 +110,16 @@ def show_progress(turn: LessonTurn) -> LexResponse:
 def scores_text(turn: LessonTurn, t: Messages) -> str:
     """The learner's scores, most recent first: the first :data:`SCORES_NAMED` named, the
     rest kept for "more" (``lists``, kind ``scores``). A lesson finished without a score
-    was recorded as 100%, and the sentence says so. Rendered by ``t`` (text or speech)."""
-    graph = turn.graph
+    was recorded as 100%, and the sentence says so when a score is 100%. Rendered by ``t``
+    (text or speech)."""
+    graph, mastery = turn.graph, turn.progress.mastery()
     ids = [i for i in reversed(turn.progress.recent()) if i in graph]
     scores = [score_line(turn, i, t) for i in ids]
     if len(ids) > SCORES_NAMED:
         cut(turn, ids, 0, SCORES_NAMED, "scores", "", ids=ids)
-    return t("progress.scores", scores=t.join_some(scores, SCORES_NAMED))
+    full = any(mastery.get(i, 0.0) >= 1.0 for i in ids)  # may be a lesson without a score
+    key = "progress.scores" if full else "progress.scores_plain"
+    return t(key, scores=t.join_some(scores, SCORES_NAMED))
 
 
 def score_line(turn: LessonTurn, lesson_id: str, t: Messages | None = None) -> str:

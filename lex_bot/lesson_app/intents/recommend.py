@@ -47,7 +47,8 @@ def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
 
     def answer(t: Messages) -> str:
         best = recommendation_line(t, graph, recommendations[0], "recommend.best")
-        others = [recommendation_line(t, graph, r) for r in recommendations[1:]]
+        # The alternatives with their first reason only: the answer stays short to hear.
+        others = [recommendation_line(t, graph, r, reasons=1) for r in recommendations[1:]]
         return t.lines(best, t.listing(t("recommend.also"), others)) if others else best
 
     return turn.close(
