@@ -1,7 +1,7 @@
 """Reproducible Lambda zips with bytecode for the target Python: one helper for every package.
 
 Every zip the stack deploys (``function.zip`` and ``layer.zip`` from ``deploy/package.py``,
-``publisher.zip`` from ``deploy/package_publisher.py``, and any later function's) is written
+``publisher.zip`` and ``transitions.zip``, each described by a :class:`SourceZip`) is written
 by :func:`write_package_zip`:
 
 * **Bytecode for the Lambda runtime.** Each ``.py`` gets its ``__pycache__/<name>.<tag>.pyc``
@@ -32,13 +32,16 @@ Example
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path, PurePosixPath
@@ -299,3 +302,82 @@ def write_package_zip(
             entries, Path(scratch), interpreter=interpreter, install_root=install_root
         )
         return write_deterministic_zip([*entries, *bytecode], out)
+
+
+@dataclass(frozen=True)
+class SourceZip:
+    """A function zip of our own Python sources only (its third-party packages come from the
+    bot's ``layer.zip``): the publisher's and the learned-next-steps aggregator's.
+
+    ``sources`` are files or folders (their ``.py`` files, recursively) relative to the
+    repository root. Only git-tracked files are taken in a git checkout (an untracked
+    scratch file never ships), except under ``own_prefix``: the function's own package,
+    whose new files count before they are committed (local builds).
+    """
+
+    zip_name: str
+    sources: tuple[str, ...]
+    own_prefix: str
+
+    def _tracked(self, root: Path) -> set[str] | None:
+        """The git-tracked files of the sources (POSIX paths), or None outside a checkout."""
+        try:
+            listed = subprocess.run(
+                ["git", "ls-files", "-z", "--", *self.sources],
+                cwd=root,
+                capture_output=True,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        return {name for name in listed.decode().split("\0") if name}
+
+    def files(self, root: Path) -> list[tuple[str, Path]]:
+        """``(archive name, path)`` of every Python file of the sources, sorted."""
+        tracked = self._tracked(root)
+        found: dict[str, Path] = {}
+        for source in self.sources:
+            base = root / source
+            paths = [base] if base.is_file() else sorted(base.rglob("*.py"))
+            for path in paths:
+                name = path.relative_to(root).as_posix()
+                if "__pycache__" in name or not name.endswith(".py"):
+                    continue
+                untracked = tracked is not None and name not in tracked
+                if untracked and not name.startswith(self.own_prefix):
+                    continue
+                found[name] = path
+        return sorted(found.items())
+
+    def build(self, out: Path, root: Path, *, interpreter: str) -> Path:
+        """Write ``out/<zip_name>`` (sources and their bytecode) and return its path.
+
+        Raises
+        ------
+        PackageError
+            When a file does not compile.
+        """
+        entries = [ZipEntry(name, path) for name, path in self.files(root)]
+        target = out / self.zip_name
+        write_package_zip(entries, target, interpreter=interpreter, install_root=FUNCTION_ROOT)
+        return target
+
+
+def source_zip_main(
+    prog: str, build: Callable[[Path], Path], default_out: Path, argv: Sequence[str] | None
+) -> int:
+    """The command line of a :class:`SourceZip` packager: ``prog [--out FOLDER]``; prints
+    the zip's file count, size and SHA-256; exit 1 (with the reason) when the build fails."""
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}")
+    parser.add_argument("--out", type=Path, default=default_out)
+    args = parser.parse_args(argv)
+    try:
+        target = build(args.out)
+    except PackageError as exc:
+        print(f"{prog.rsplit('.', 1)[-1]}: FAILED\n{exc}", file=sys.stderr)
+        return 1
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    with zipfile.ZipFile(target) as archive:
+        count = len(archive.namelist())
+    print(f"{target}: {count} files, {target.stat().st_size:,} bytes, sha256 {digest}")
+    return 0

@@ -9,7 +9,7 @@ modules, not the explorer's assets) and, of the bot, only the progress store
 (``lex_bot/lesson_app/progress_store``: the DynamoDB layout the aggregator reads) with the
 two package ``__init__`` files above it. Third-party packages come from the bot's
 ``build/layer.zip``. Files are chosen as for the publisher's zip
-(:mod:`deploy.package_publisher`: git-tracked files) and the archive is written by the same
+(:class:`deploy.artefacts.SourceZip`: git-tracked files) and the archive is written by the same
 helper as every zip of the stack (``deploy/artefacts.py``: the runtime's bytecode, sorted
 entries, fixed timestamps and modes), so it is reproducible.
 
@@ -24,21 +24,10 @@ False
 
 from __future__ import annotations
 
-import argparse
-import hashlib
-import subprocess
-import sys
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from deploy.artefacts import (
-    FUNCTION_ROOT,
-    PackageError,
-    ZipEntry,
-    require_target_python,
-    write_package_zip,
-)
+from deploy.artefacts import SourceZip, require_target_python, source_zip_main
 from deploy.package import DEFAULT_PYTHON_VERSION  # the template's Globals Runtime
 from deploy.package_publisher import REPO_ROOT
 
@@ -51,43 +40,12 @@ TRANSITIONS_SOURCES = (
     "lex_bot/lesson_app/progress_store",
 )
 ZIP_NAME = "transitions.zip"
-
-
-def _tracked(root: Path) -> set[str] | None:
-    """The git-tracked files of the sources (POSIX paths), or None outside a git checkout."""
-    try:
-        listed = subprocess.run(
-            ["git", "ls-files", "-z", "--", *TRANSITIONS_SOURCES],
-            cwd=root,
-            capture_output=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return {name for name in listed.decode().split("\0") if name}
+TRANSITIONS_ZIP = SourceZip(ZIP_NAME, TRANSITIONS_SOURCES, own_prefix="transitions_aggregator/")
 
 
 def transitions_files(root: Path = REPO_ROOT) -> list[tuple[str, Path]]:
     """``(archive name, path)`` of every Python file the aggregator needs, sorted."""
-    tracked = _tracked(root)
-    found: dict[str, Path] = {}
-    for source in TRANSITIONS_SOURCES:
-        base = root / source
-        paths = [base] if base.is_file() else sorted(base.rglob("*.py"))
-        for path in paths:
-            name = path.relative_to(root).as_posix()
-            if "__pycache__" in name or not name.endswith(".py"):
-                continue
-            if (
-                tracked is not None
-                and name not in tracked
-                and not name.startswith(
-                    "transitions_aggregator/"  # its own files count before they are committed
-                )
-            ):
-                continue
-            found[name] = path
-    return sorted(found.items())
+    return TRANSITIONS_ZIP.files(root)
 
 
 def build(out: Path, root: Path = REPO_ROOT, *, interpreter: str | None = None) -> Path:
@@ -102,26 +60,11 @@ def build(out: Path, root: Path = REPO_ROOT, *, interpreter: str | None = None) 
         When no CPython of the runtime's version is found or a file does not compile.
     """
     interpreter = interpreter or require_target_python(DEFAULT_PYTHON_VERSION)
-    entries = [ZipEntry(name, path) for name, path in transitions_files(root)]
-    target = out / ZIP_NAME
-    write_package_zip(entries, target, interpreter=interpreter, install_root=FUNCTION_ROOT)
-    return target
+    return TRANSITIONS_ZIP.build(out, root, interpreter=interpreter)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m deploy.package_transitions")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "build")
-    args = parser.parse_args(argv)
-    try:
-        target = build(args.out)
-    except PackageError as exc:
-        print(f"package_transitions: FAILED\n{exc}", file=sys.stderr)
-        return 1
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    with zipfile.ZipFile(target) as archive:
-        count = len(archive.namelist())
-    print(f"{target}: {count} files, {target.stat().st_size:,} bytes, sha256 {digest}")
-    return 0
+    return source_zip_main("deploy.package_transitions", build, REPO_ROOT / "build", argv)
 
 
 if __name__ == "__main__":  # pragma: no cover
