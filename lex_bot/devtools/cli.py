@@ -191,8 +191,6 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--verbose", action="store_true", help="keep the handler's logs")
     replay.set_defaults(run=_replay)
 
-    from lex_bot.devtools.transitions import DEFAULT_SNAPSHOT
-
     transitions = commands.add_parser(
         "transitions", help="learned next steps: what this course's learners took next"
     )
@@ -204,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--store",
         help="the SQLite progress file (default: PROGRESS_STORE or .lessonbot/progress.db)",
     )
-    rebuild.add_argument("--out", default=DEFAULT_SNAPSHOT, help=f"default {DEFAULT_SNAPSHOT}")
+    rebuild.add_argument(
+        "--out", default=DEFAULT_LOCAL_TRANSITIONS, help=f"default {DEFAULT_LOCAL_TRANSITIONS}"
+    )
     rebuild.add_argument(
         "--min-learners",
         type=int,

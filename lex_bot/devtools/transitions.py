@@ -28,14 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge_graph.transitions import DEFAULT_MIN_LEARNERS, TransitionModel, learn_transitions
+from lex_bot.lesson_app.progress_store import DEFAULT_LOCAL_STORE
 from lex_bot.lesson_app.progress_store.sqlite import SqliteProgressStore
 from lex_bot.lesson_app.services import DEFAULT_LOCAL_TRANSITIONS
 from transitions_aggregator.snapshot import now_iso
 
-#: Where the local chat reads the snapshot (``TRANSITIONS_SNAPSHOT`` overrides it there).
-DEFAULT_SNAPSHOT = DEFAULT_LOCAL_TRANSITIONS
-#: The local progress file (``make chat``'s ``sqlite://.lessonbot/progress.db``).
-DEFAULT_STORE_FILE = ".lessonbot/progress.db"
+_SQLITE = "sqlite://"
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ def histories(store: SqliteProgressStore) -> list[list[str]]:
 
 def rebuild(
     store_path: str | os.PathLike[str],
-    out: str | os.PathLike[str] = DEFAULT_SNAPSHOT,
+    out: str | os.PathLike[str] = DEFAULT_LOCAL_TRANSITIONS,
     *,
     min_learners: int = DEFAULT_MIN_LEARNERS,
     generated_at: str | None = None,
@@ -79,6 +77,6 @@ def rebuild(
 def default_store_file() -> str:
     """The SQLite file of ``PROGRESS_STORE`` when it is a ``sqlite://`` URL, else the default."""
     url = os.environ.get("PROGRESS_STORE", "").strip()
-    if url.lower().startswith("sqlite://"):
-        return url[len("sqlite://") :]
-    return DEFAULT_STORE_FILE
+    if not url.lower().startswith(_SQLITE):
+        url = DEFAULT_LOCAL_STORE  # make chat's file
+    return url[len(_SQLITE) :]
