@@ -123,3 +123,28 @@ def make_client(service: str, budget: CallBudget, **kwargs: Any) -> Any:
     import boto3
 
     return boto3.client(service, config=budget.config(), **kwargs)
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ``ClientError`` (``"ThrottlingException"``), else
+    the exception's class name (a timeout, a connection error).
+
+    Example
+    -------
+    >>> error_code(TimeoutError())
+    'TimeoutError'
+    """
+    response = getattr(exc, "response", None)
+    response = response if isinstance(response, dict) else {}
+    return response.get("Error", {}).get("Code") or type(exc).__name__
+
+
+def cancellation_codes(exc: BaseException) -> set[str]:
+    """The per-item codes of a cancelled DynamoDB transaction (``TransactionCanceledException``:
+    ``"ConditionalCheckFailed"``, ``"None"`` for an item that did not fail, ...), or ``set()``.
+
+    "TransactWriteItems", Errors: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+    """
+    response = getattr(exc, "response", None)
+    reasons = response.get("CancellationReasons") if isinstance(response, dict) else None
+    return {str(r.get("Code", "None")) for r in reasons or [] if isinstance(r, dict)}

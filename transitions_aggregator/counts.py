@@ -64,6 +64,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, NamedTuple
 
+from knowledge_graph.aws_clients import cancellation_codes, error_code
+
 logger = logging.getLogger(__name__)
 
 PARTITION_KEY = "pk"
@@ -179,18 +181,6 @@ def _fact_attributes(fact: Fact) -> dict[str, Any]:
     if fact.next:
         attributes["next"] = {"S": fact.next}
     return attributes
-
-
-def _error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    response = response if isinstance(response, dict) else {}
-    return response.get("Error", {}).get("Code") or type(exc).__name__
-
-
-def _cancellation_codes(exc: BaseException) -> set[str]:
-    response = getattr(exc, "response", None)
-    reasons = response.get("CancellationReasons") if isinstance(response, dict) else None
-    return {str(r.get("Code", "None")) for r in reasons or [] if isinstance(r, dict)}
 
 
 class CountsTable:
@@ -347,8 +337,8 @@ class CountsTable:
                     result.added += sum("Put" in item for item in changes)
                     result.removed += sum("Delete" in item for item in changes)
             except ClientError as exc:
-                if _error_code(exc) != "TransactionCanceledException" or not (
-                    _cancellation_codes(exc) <= _CONFLICTS
+                if error_code(exc) != "TransactionCanceledException" or not (
+                    cancellation_codes(exc) <= _CONFLICTS
                 ):
                     raise
                 result.conflicts += 1

@@ -64,6 +64,7 @@ from decimal import Decimal
 from typing import Any
 
 from knowledge_graph import aws_clients
+from knowledge_graph.aws_clients import cancellation_codes, error_code
 from lex_bot.lesson_app.progress_store.errors import (
     ProgressNotConfirmedError,
     ProgressNotSavedError,
@@ -146,18 +147,6 @@ def _int(item: dict[str, Any], name: str) -> int:
         return int(item[name]["N"])
     except (KeyError, TypeError, ValueError):
         return 0
-
-
-def _error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    response = response if isinstance(response, dict) else {}
-    return response.get("Error", {}).get("Code") or type(exc).__name__
-
-
-def _cancellation_codes(exc: BaseException) -> set[str]:
-    response = getattr(exc, "response", None)
-    reasons = response.get("CancellationReasons") if isinstance(response, dict) else None
-    return {str(r.get("Code", "None")) for r in reasons or [] if isinstance(r, dict)}
 
 
 @dataclass
@@ -345,7 +334,7 @@ class DynamoDBProgressStore:
                     extra={
                         "store": "dynamodb",
                         "table": self.table,
-                        "error_code": _error_code(exc),
+                        "error_code": error_code(exc),
                     },
                 )
                 return
@@ -357,7 +346,7 @@ class DynamoDBProgressStore:
         response = getattr(exc, "response", None)
         response = response if isinstance(response, dict) else {}
         attempts = response.get("ResponseMetadata", {}).get("RetryAttempts")
-        code = _error_code(exc)
+        code = error_code(exc)
         logger.error(
             "progress unavailable" if kind is ProgressUnavailableError else "progress not saved",
             extra={
@@ -396,7 +385,7 @@ class DynamoDBProgressStore:
         except Exception as read_exc:
             self._failure(ProgressNotConfirmedError, operation, exc)
             raise ProgressNotConfirmedError(
-                f"{operation} on {self.table}: outcome unknown ({_error_code(read_exc)})"
+                f"{operation} on {self.table}: outcome unknown ({error_code(read_exc)})"
             ) from exc
         if applied(state):
             logger.warning(
@@ -405,7 +394,7 @@ class DynamoDBProgressStore:
                     "store": "dynamodb",
                     "table": self.table,
                     "operation": operation,
-                    "error_code": _error_code(exc),
+                    "error_code": error_code(exc),
                 },
             )
             return state
@@ -501,8 +490,8 @@ class DynamoDBProgressStore:
             try:
                 self.client.transact_write_items(TransactItems=items)
             except ClientError as exc:
-                if _error_code(exc) == "TransactionCanceledException" and (
-                    _cancellation_codes(exc) <= _CONFLICTS
+                if error_code(exc) == "TransactionCanceledException" and (
+                    cancellation_codes(exc) <= _CONFLICTS
                 ):
                     self._pause(round_number)
                     continue  # the learner changed meanwhile: decide again
@@ -528,7 +517,7 @@ class DynamoDBProgressStore:
         except Exception as exc:
             logger.warning(
                 "progress re-read failed after a saved completion",
-                extra={"store": "dynamodb", "table": self.table, "error_code": _error_code(exc)},
+                extra={"store": "dynamodb", "table": self.table, "error_code": error_code(exc)},
             )
         existing = state.lessons.get(lesson_id)
         at = existing.completion.completed_at if existing else self._clock()
@@ -585,7 +574,7 @@ class DynamoDBProgressStore:
                     ExpressionAttributeValues=values,
                 )
             except ClientError as exc:
-                if _error_code(exc) == "ConditionalCheckFailedException":
+                if error_code(exc) == "ConditionalCheckFailedException":
                     self._pause(round_number)
                     continue
                 return self._verify(learner_id, operation, exc, lambda s: op in s.recent), False
