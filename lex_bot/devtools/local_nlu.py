@@ -567,7 +567,8 @@ class LocalNlu:
     def _similarity(self, text: str, tokens: list[Token], words: str) -> dict[str, IntentMatch]:
         """Each intent's score: its best utterance's cosine, blended with its centroid's.
 
-        Slots are filled when the variant with slot-type tokens scored higher.
+        Slots are filled when the variant with slot-type tokens scored higher (the only
+        variant when a value of several words was found).
         """
         values = self._find_values(tokens)
         replaced_words = [t.text for t in tokens]
@@ -576,6 +577,11 @@ class LocalNlu:
         variants = [self._model.vector(words)]
         if values:
             variants.append(self._model.vector(" ".join(replaced_words)))
+        with_slots = 1
+        if any(end - start > 1 for start, end, _, _ in values):
+            # A name of several words ("hello world") is a value, not the intent's own words
+            # ("hello" of Greeting): scored as the slot it fills, as Lex reads slot values.
+            variants, with_slots = variants[1:], 0
         scored: dict[str, IntentMatch] = {}
         for intent, rows in self._intent_rows.items():
             best_score, use_slots = -1.0, False
@@ -584,7 +590,7 @@ class LocalNlu:
                 centroid = float(self._centroids[intent] @ vector)
                 score = (1 - _CENTROID_WEIGHT) * per_utterance + _CENTROID_WEIGHT * centroid
                 if score > best_score:
-                    best_score, use_slots = score, number == 1
+                    best_score, use_slots = score, number == with_slots
             slots = self._slots_from_values(intent, text, tokens, values, use_slots)
             scored[intent] = IntentMatch(intent, round(max(best_score, 0.0), 2), slots)
         return scored

@@ -187,16 +187,41 @@ _SCORE_WORDS = {
 _SCORE_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d+)?)\s*(%?)")
 
 
+#: "with 85", "with a score of 85", "con 85", "con un 85": a score given after a lesson's name,
+#: with the fraction that may follow it ("with 30 out of 50").
+_WITH_SCORE = {
+    "en": re.compile(
+        r"[,\s]*\b(?:with|(?:and\s+)?i\s+(?:got|scored)|and\s+(?:got|scored))\s+(?:a\s+)?"
+        r"(?:score\s+of\s+)?"
+        r"(\d{1,3}(?:[.,]\d+)?)\s*%?(?:\s*(?:/|out\s+of|of)\s*\d{1,3}(?:[.,]\d+)?)?"
+        r"(?:\s*(?:percent|points))?\s*$",
+        re.IGNORECASE,
+    ),
+    "es": re.compile(
+        r"[,\s]*\b(?:con|(?:y\s+)?saqu[eé])\s+(?:un\s+|una\s+nota\s+de\s+)?"
+        r"(\d{1,3}(?:[.,]\d+)?)\s*%?(?:\s*(?:/|de|sobre)\s*\d{1,3}(?:[.,]\d+)?)?"
+        r"(?:\s*(?:por\s+ciento|puntos))?\s*$",
+        re.IGNORECASE,
+    ),
+}
+
+
 def score_said(text: str, locale: str) -> str | None:
-    """The score in an answer that says one ("I scored 70", "I got 85%", "saqué 90"), as
-    digits; ``None`` for anything else (a bare number may pick a choice, and is left alone).
+    """The score in an answer that says one ("I scored 70", "I got 85%", "saqué 90",
+    "hello world with 85"), as digits; ``None`` for anything else (a bare number may pick a
+    choice, and is left alone).
 
     Example:
         >>> score_said("I scored 70", "en_US"), score_said("saqué 90", "es_US")
         ('70', '90')
         >>> score_said("85%", "en_US"), score_said("2", "en_US"), score_said("loops", "en_US")
         ('85', None, None)
+        >>> score_said("the repl with 40", "en_US"), score_said("hola mundo con 85", "es_US")
+        ('40', '85')
     """
+    trailing = _WITH_SCORE[_lang(locale)].search(text)
+    if trailing is not None:
+        return trailing.group(1).replace(",", ".")
     found = _SCORE_NUMBER.search(text)
     if found is None:
         return None
@@ -204,6 +229,19 @@ def score_said(text: str, locale: str) -> str | None:
     if found.group(2) or said & _SCORE_WORDS[_lang(locale)]:
         return found.group(1).replace(",", ".")
     return None
+
+
+def without_score(text: str, locale: str) -> str:
+    """``text`` without a trailing score ("the repl with 40" -> "the repl"), so the lesson's
+    name can be read apart from it (:func:`score_said` reads the score).
+
+    Example:
+        >>> without_score("the repl with a score of 40", "en_US")
+        'the repl'
+        >>> without_score("hola mundo con 30 de 50", "es_US"), without_score("loops", "en_US")
+        ('hola mundo', 'loops')
+    """
+    return _WITH_SCORE[_lang(locale)].sub("", text).strip()
 
 
 def is_dismissal(text: str, locale: str) -> bool:
@@ -249,3 +287,54 @@ def lets_question_go(text: str, locale: str) -> bool:
         False
     """
     return is_dismissal(text, locale) or is_skip(text, locale) or yes_or_no(text, locale) is False
+
+
+#: First words of a yes/no question about oneself in English ("did I ...", "have I ...");
+#: a Spanish question is told by its marks only ("¿terminé X?"; "ya terminé X" tells).
+_QUESTION_START = {"en": {"did", "have", "has", "do", "am", "was", "should", "can", "could"}}
+#: Words that say a lesson is only nearly done ("I almost finished").
+_NEARLY = {"en": {"almost", "nearly"}, "es": {"casi"}}
+#: "want to finish", "voy a terminar": a lesson meant, not finished.
+_MEANT = {
+    "en": re.compile(
+        r"\b(?:want|wanna|going|gonna|will|plan|planning|hope|hoping|trying|try|about|need)"
+        r"(?:\s+to)?\s+(?:finish|complete|end|do)\b"
+    ),
+    "es": re.compile(
+        r"\b(?:quiero|quisiera|voy\s+a|vamos\s+a|pienso|espero|intento|intentando|necesito|"
+        r"a\s+punto\s+de|estoy\s+por)\s+(?:terminar|acabar|completar|hacer)\b"
+    ),
+}
+
+
+def asks_whether(text: str, locale: str) -> bool:
+    """``text`` asks rather than tells ("did I finish hello world?", "¿terminé variables?"):
+    it never records a completion.
+
+    Example:
+        >>> asks_whether("did I finish hello world", "en_US"), asks_whether("¿terminé?", "es_US")
+        (True, True)
+        >>> asks_whether("I finished hello world!", "en_US"), asks_whether("ya terminé", "es_US")
+        (False, False)
+    """
+    # Not a final "?" alone: a title may end with one ("I finished What Is Programming?").
+    if text.strip().startswith("¿"):
+        return True
+    said = words(text)
+    starts = _QUESTION_START.get(_lang(locale), set())
+    return len(said) > 1 and said[0] in starts and said[1] == "i"
+
+
+def only_intends(text: str, locale: str) -> bool:
+    """``text`` says the lesson is meant or nearly done, not finished ("I almost finished
+    comments", "quiero terminar cadenas"): it never records a completion.
+
+    Example:
+        >>> only_intends("I almost finished it", "en_US"), only_intends("casi terminé", "es_US")
+        (True, True)
+        >>> only_intends("I want to mark loops as done", "en_US")
+        False
+    """
+    lang = _lang(locale)
+    said = words(text)
+    return bool(set(said) & _NEARLY[lang]) or _MEANT[lang].search(" ".join(said)) is not None

@@ -38,6 +38,7 @@ from lex_bot.lesson_app.answers import (
     lets_question_go,
     means_this_lesson,
     score_said,
+    without_score,
     yes_or_no,
 )
 from lex_bot.lesson_app.lists import MAX_IDS, PAGE_CHOICES, cut, with_more
@@ -53,6 +54,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import Lesson, LessonGraph
 
 MAX_FAILED_ATTEMPTS = 3
+#: The optional score slot of the intents that take one (CompleteLesson).
+SCORE_SLOT = "Score"
 
 logger = logging.getLogger("lessonbot")
 
@@ -242,6 +245,22 @@ def _offered_answer(turn: Turn[Any], graph: LessonGraph, raw: str) -> Lesson | N
     return None
 
 
+def _lesson_with_score(turn: Turn[Any], graph: LessonGraph, raw: str) -> Lesson | None:
+    """The lesson of "the repl with 40" (a score said after the name, which Lex may leave in
+    the slot); the score goes to the intent's empty Score slot, never lost."""
+    name = without_score(raw, turn.locale)
+    if name == raw or not name:
+        return None
+    lesson = _lesson_of(graph, name)
+    slots = turn.intent.slots
+    if lesson is not None and SCORE_SLOT in slots and slots[SCORE_SLOT] is None:
+        said = score_said(raw, turn.locale)
+        slots[SCORE_SLOT] = Slot(
+            value=SlotValue(originalValue=raw, interpretedValue=said, resolvedValues=[])
+        )
+    return lesson
+
+
 def _current_lesson(turn: Turn[Any]) -> str | None:
     progress = getattr(turn, "progress", None)
     return getattr(progress, "current_lesson", None)
@@ -286,6 +305,8 @@ def lesson_from_slot(
         lesson = _lesson_of(graph, raw)
         if lesson is None and slot is not None and slot.original not in (None, raw):
             lesson = _lesson_of(graph, slot.original)
+        if lesson is None:
+            lesson = _lesson_with_score(turn, graph, raw)
     if lesson is not None:
         forget_failed_attempts(turn)
         if turn.is_dialog_hook and not turn.state.get("answer_now"):
@@ -309,10 +330,10 @@ def lesson_from_slot(
     if score is not None and _lesson_of(graph, raw) is None:
         # "I scored 70" names no lesson: it answers the intent's Score slot if it has one
         # (kept, and the lesson asked again), else the bot says what it heard; no failure.
-        has_score = "Score" in turn.intent.slots
+        has_score = SCORE_SLOT in turn.intent.slots
         slots: dict[str, Slot | None] = {**turn.intent.slots, slot_name: None}
         if has_score:
-            slots["Score"] = Slot(
+            slots[SCORE_SLOT] = Slot(
                 value=SlotValue(originalValue=score, interpretedValue=score, resolvedValues=[])
             )
         key = "lesson.score_kept" if has_score else "lesson.score_not_lesson"

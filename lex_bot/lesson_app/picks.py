@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lex_bot.lesson_app.answers import choice_index
+from lex_bot.lesson_app.answers import choice_index, yes_or_no
 from lex_bot.lesson_app.lesson_slots import filled_slot
 from lex_bot.lexv2.events import ConfirmationState, Intent, IntentState, Slot, SlotValue
 
@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from lex_bot.lesson_app.turn import LessonTurn
 
 CONFIRM_MARK = "?"
+#: ``turn.state`` key: the buttons of the reply before this turn, kept by the middleware
+#: that forgets them (``more.forget_finished_lists``) for "start it" after a lone offer.
+LAST_OFFERED = "last_offered"
 #: The catalogue's fixed button utterances and the intent each asks for.
 FIXED = {"next": "RecommendNextLesson", "modules": "BrowseModules", "help": "Help"}
 #: Button templates naming one thing: (catalogue action, intent, slot). "I finished X" is
@@ -43,6 +46,31 @@ def picked_intent(turn: LessonTurn) -> Intent | None:
     offered = list(turn.session.offered)
     index = choice_index(turn.event.input_transcript, turn.locale, len(offered))
     return None if index is None else intent_of_button(turn, offered[index])
+
+
+def sole_offer(turn: LessonTurn) -> Intent | None:
+    """The intent of the last reply's only button, when it had exactly one ("Shall we start
+    it?" on voice, "Want to try it again?" with its Retake button), else ``None``."""
+    offered = list(turn.state.get(LAST_OFFERED, turn.session.offered))
+    return intent_of_button(turn, offered[0]) if len(offered) == 1 else None
+
+
+def accepted_offer(turn: LessonTurn) -> Intent | None:
+    """What a bare "yes" (or "start it") accepts when no question is pending: the last
+    reply's only offer (docs/DIALOG.md, "Offers"). Several offers need a choice, not a yes."""
+    said = turn.event.input_transcript
+    if yes_or_no(said, turn.locale) is not True:
+        return None
+    return sole_offer(turn)
+
+
+def offered_lesson_meant(turn: LessonTurn) -> Intent | None:
+    """ "Start it" right after a reply whose only button starts a lesson: that lesson (when no
+    lesson is under way, "it" can mean nothing else)."""
+    intent = sole_offer(turn)
+    if intent is None or intent.name != "StartLesson":
+        return None
+    return intent
 
 
 def intent_of_button(turn: LessonTurn, value: str) -> Intent | None:

@@ -39,6 +39,9 @@ class LessonSession(TypedSessionAttributes):
             "the second one", a key press or "yes" (to one offer) can answer it.
         offered: the values of the buttons the last reply showed, in order, so that "the
             second one" after a card with no question pending picks one (``picks``).
+        score: the score (a percentage, "80" for "8/10") given with a completion that waits
+            for "yes" ("Mark it finished anyway?"), so a key press, "more" or a "yes" that
+            carries no slots still records it.
     """
 
     namespace: ClassVar[str] = NAMESPACE
@@ -61,3 +64,4 @@ class LessonSession(TypedSessionAttributes):
     more: list[str] = Field(default_factory=list, max_length=3 + MAX_IDS)
     known: list[str] = Field(default_factory=list, max_length=41)  # known.MAX_IMPLIED + 1
     offered: list[str] = Field(default_factory=list, max_length=CARD_MAX_BUTTONS)
+    score: str | None = Field(default=None, max_length=20)

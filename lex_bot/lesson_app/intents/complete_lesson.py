@@ -23,7 +23,14 @@ import re
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
-from lex_bot.lesson_app.answers import DIALOG_POLICY, is_negated, is_skip
+from lex_bot.lesson_app.answers import (
+    DIALOG_POLICY,
+    asks_whether,
+    is_negated,
+    is_skip,
+    only_intends,
+    score_said,
+)
 from lex_bot.lesson_app.lesson_slots import (
     count_failed_attempt,
     filled_slot,
@@ -34,7 +41,7 @@ from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, offer_for, percent
 from lex_bot.lesson_app.recommendation_text import recommendation_line
 from lex_bot.lesson_app.turn import LessonTurn
-from lex_bot.lexv2.events import ConfirmationState
+from lex_bot.lexv2.events import ConfirmationState, Slot, SlotValue
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
@@ -118,12 +125,24 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         and asked[0] in graph
     ):
         turn.intent.slots[SLOT] = filled_slot(graph.lesson(asked[0]))
+    pending_score, turn.session.score = turn.session.score, None
+    if (
+        turn.confirmation_state is ConfirmationState.CONFIRMED
+        and slot_text(turn, SCORE) is None
+        and pending_score is not None
+    ):  # the score given with the question ("8/10"), read when it was asked
+        turn.intent.slots[SCORE] = _score_slot(pending_score)
     if (
         turn.confirmation_state is ConfirmationState.NONE
         and turn.session.asked != f"{turn.intent.name}.{SCORE}"
         and is_negated(turn.event.input_transcript, turn.locale)
     ):  # "I didn't finish hello world", "not hello world": nothing to record
         return turn.close(turn.reply(t("complete.locked_declined")))
+    if turn.confirmation_state is ConfirmationState.NONE and (
+        asks_whether(turn.event.input_transcript, turn.locale)
+        or only_intends(turn.event.input_transcript, turn.locale)
+    ):  # "did I finish X?", "I almost finished X": answered, nothing recorded
+        return _not_a_completion(turn)
     if turn.is_dialog_hook and slot_text(turn, SLOT) is None:
         current = turn.progress.current_lesson
         if current and current in graph:
@@ -158,28 +177,49 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         and answer is not ConfirmationState.CONFIRMED
     ):
         turn.session.choices = [lesson.id]  # for a key press answering the question
+        score_slots = _keep_score(turn, mastery)
 
         def ask(t: Messages) -> str:
             missing = _titles(turn, t, list(before.to_finish))
-            return t("complete.locked_confirm", title=t.title(lesson), missing=missing)
+            if mastery is None:
+                return t("complete.locked_confirm", title=t.title(lesson), missing=missing)
+            return t(
+                "complete.locked_confirm_score",
+                title=t.title(lesson),
+                missing=missing,
+                score=percent(mastery, t.locale),
+            )
 
         return turn.confirm_intent(
-            turn.reply(ask(t), yes_no_choices(t), voice_text=ask(turn.speech), keys=True)
+            turn.reply(ask(t), yes_no_choices(t), voice_text=ask(turn.speech), keys=True),
+            slots={**turn.intent.slots, **score_slots} if score_slots else None,
         )
     if partial:
         turn.session.choices = [lesson.id]  # for a key press answering the question
+        score_slots = _keep_score(turn, mastery)
+
+        def confirm(t: Messages) -> str:
+            if mastery is None:
+                return t("complete.confirm", title=t.title(lesson))
+            score = percent(mastery, t.locale)
+            return t("complete.confirm_score", title=t.title(lesson), score=score)
+
         return turn.confirm_intent(
             turn.reply(
-                t("complete.confirm", title=t.title(lesson)),
+                confirm(t),
                 yes_no_choices(t),
-                voice_text=turn.speech("complete.confirm", title=turn.speech.title(lesson)),
+                voice_text=confirm(turn.speech),
                 keys=True,
             ),
-            slots={**turn.intent.slots, SLOT: filled_slot(lesson)},
+            slots={**turn.intent.slots, **score_slots, SLOT: filled_slot(lesson)},
         )
     given = 1.0 if mastery is None else mastery
     result = turn.store.complete_lesson(turn.learner_id, lesson.id, given)
     progress = result.progress
+    if progress.current_lesson == lesson.id:
+        # Finished, so no longer under way: a later "I got 50" is asked about, never
+        # taken as this lesson's score.
+        progress = turn.store.set_current_lesson(turn.learner_id, None)
     # What the learner had before this request's first application: a retried or
     # redelivered request is answered as its first application was (the store says whether
     # that application created the completion).
@@ -239,6 +279,67 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
     return _with_next_lessons(turn, head, progress)
 
 
+def _not_a_completion(turn: LessonTurn) -> LexResponse:
+    """A question about a lesson ("did I finish X?") answered from the learner's record, or
+    a lesson only meant or nearly done ("I almost finished X"): nothing is recorded, and the
+    lesson's one true offer is made (``offers.offer_for``)."""
+    turn.state["answer_now"] = True  # answered in the dialog code hook, never delegated
+    lesson = turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name")
+    state = turn.lesson_state(lesson.id)
+    asked = asks_whether(turn.event.input_transcript, turn.locale)
+
+    def answer(t: Messages) -> str:
+        first = ""  # a locked lesson's offer is the path's first step: named too
+        if not state.can_start and state.first_step is not None:
+            first = t("complete.first_step", first=t.title(turn.graph.lesson(state.first_step)))
+        return t.sentences(said(t), first)
+
+    def said(t: Messages) -> str:
+        title = t.title(lesson)
+        if not asked:
+            return t("complete.not_yet_said", title=title)
+        if state.status is LessonStatus.MASTERED:
+            return t("complete.asked_mastered", title=title, score=percent(state.mastery, t.locale))
+        if state.status is LessonStatus.ATTEMPTED:
+            score = percent(state.mastery, t.locale)
+            return t(
+                "complete.asked_attempted", title=title, score=score, threshold=THRESHOLD_PERCENT
+            )
+        return t("complete.asked_not_yet", title=title)
+
+    offer = [offer_for(turn.t, turn.graph, state, turn.progress.mastery())]
+    return turn.close(turn.reply(answer(turn.t), offer, voice_text=answer(turn.speech)))
+
+
+def _score_beside_lesson(turn: LessonTurn) -> str | None:
+    """The score the transcript says next to the lesson's name, if any (a number that is
+    part of the name, "Python 3", is not one)."""
+    said = score_said(turn.event.input_transcript, turn.locale)
+    name = slot_text(turn, SLOT) or ""
+    if said is None or re.search(rf"(?<![\d.,]){re.escape(said)}(?![\d.,])", name):
+        return None
+    turn.intent.slots[SCORE] = _score_slot(said)
+    return said
+
+
+def _score_slot(percentage: str) -> Slot:
+    """A Score slot holding ``percentage`` as the bot read it ("80")."""
+    return Slot(
+        value=SlotValue(originalValue=percentage, interpretedValue=percentage, resolvedValues=[])
+    )
+
+
+def _keep_score(turn: LessonTurn, mastery: float | None) -> dict[str, Slot]:
+    """Before a yes/no question: the score read from THIS turn ("8/10" is 80 only with its
+    transcript) kept as a plain percentage, in the question's slots and in the session (a key
+    press or "more" brings the intent back without slots)."""
+    if mastery is None:
+        return {}
+    percentage = f"{mastery * 100:.6g}"
+    turn.session.score = percentage
+    return {SCORE: _score_slot(percentage)}
+
+
 def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
     """The mastery the optional Score slot gives, or the response that asks for it again.
 
@@ -251,6 +352,9 @@ def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
     t = turn.t
     text = slot_text(turn, SCORE)
     asked_for_score = turn.session.asked == f"{turn.intent.name}.{SCORE}"
+    if text is None and turn.session.asked == f"{turn.intent.name}.{SLOT}":
+        # "I got 40 on the repl" answering "Which lesson?": Lex fills the asked slot only.
+        text = _score_beside_lesson(turn)
     heard = text if text is not None else turn.event.input_transcript
     if text is None and not asked_for_score:
         return None, None

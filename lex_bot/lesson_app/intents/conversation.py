@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lex_bot.lesson_app.lesson_slots import help_reply
-from lex_bot.lesson_app.picks import picked_intent
+from lex_bot.lesson_app.picks import accepted_offer, picked_intent
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router, SwitchIntent
@@ -28,7 +28,7 @@ def fallback_intent(turn: LessonTurn) -> LexResponse:
     """Not understood; but "2", "the second one" or a key press right after a card picks
     that button, and the turn is answered as the intent the button asks for (``picks``)."""
     t = turn.t
-    picked = picked_intent(turn)
+    picked = picked_intent(turn) or accepted_offer(turn)  # "2", a key, or "yes" to one offer
     if picked is not None:
         raise SwitchIntent(picked)
     return turn.elicit_intent(help_reply(turn, t("fallback"), voice_text=turn.speech("fallback")))

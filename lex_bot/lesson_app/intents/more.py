@@ -21,6 +21,7 @@ from lex_bot.lesson_app.intents.progress import score_line
 from lex_bot.lesson_app.lesson_slots import help_reply, offer_lessons, yes_no_choices
 from lex_bot.lesson_app.lists import PAGE_CHOICES, continued, cut, with_more
 from lex_bot.lesson_app.offers import marked_title, startable_choice
+from lex_bot.lesson_app.picks import LAST_OFFERED
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.dialog_policy import CONFIRM_MARK
 from lex_bot.lexv2.events import Intent, IntentState
@@ -153,5 +154,7 @@ def forget_finished_lists(turn: Turn[object], call_next: Handler) -> LexResponse
         turn.session.more = []  # type: ignore[attr-defined]
     if turn.intent_name != "FallbackIntent":
         turn.session.last_recommendations = []  # type: ignore[attr-defined]
+        # "start it" right after a lone offer still reads it (``picks.sole_offer``).
+        turn.state[LAST_OFFERED] = list(turn.session.offered)  # type: ignore[attr-defined]
         turn.session.offered = []  # type: ignore[attr-defined]
     return call_next(turn)

@@ -12,14 +12,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from knowledge_graph import LessonStatus
-from lex_bot.lesson_app.lesson_slots import action_choice, filled_slot, yes_no_choices
+from lex_bot.lesson_app.answers import means_this_lesson
+from lex_bot.lesson_app.lesson_slots import action_choice, filled_slot, slot_text, yes_no_choices
 from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.messages import content_locale
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, percent
+from lex_bot.lesson_app.picks import offered_lesson_meant
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState, IntentState
 from lex_bot.lexv2.responses import LexResponse
-from lex_bot.lexv2.router import Router
+from lex_bot.lexv2.router import Router, SwitchIntent
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import Lesson
@@ -40,6 +42,11 @@ def start_lesson(turn: LessonTurn) -> LexResponse:
         if answer is ConfirmationState.CONFIRMED and offered in turn.graph:
             return start_or_offer(turn, turn.graph.lesson(offered))
         return turn.close(turn.reply(turn.t("start.declined")))
+    said = slot_text(turn, SLOT)
+    if said and means_this_lesson(said, turn.locale) and not turn.progress.current_lesson:
+        offered = offered_lesson_meant(turn)  # "start it" after "Shall we start it?"
+        if offered is not None:
+            raise SwitchIntent(offered)
     return start_or_offer(turn, turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name"))
 
 
