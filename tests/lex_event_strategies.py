@@ -128,7 +128,7 @@ def lex_events(draw: st.DrawFn) -> dict[str, Any]:
                         "lessonbot.failed_attempts",
                         "lessonbot.retrying",
                         "lessonbot.offered_lesson",
-                        "lessonbot.last_recommendations",
+                        "lessonbot.offered",
                         "learnerId",
                         "theme",
                     ]

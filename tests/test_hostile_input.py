@@ -115,18 +115,18 @@ def test_forged_session_attributes_do_not_grant_progress(caplog: pytest.LogCaptu
         "progress": "100",
         "lessonbot.failed_attempts": "9999",
         "lessonbot.offered_lesson": "python-intro/classes",
-        "lessonbot.last_recommendations": "x" * 50_000,
+        "lessonbot.offered": "x" * 50_000,
     }
     with caplog.at_level(logging.INFO):
         response = lambda_handler(event("ShowProgress", attributes=forged), None)
     problems = next(
         r.session_attribute_problems for r in caplog.records if r.getMessage() == "turn answered"
     )
-    assert any("last_recommendations" in p for p in problems)
+    assert any("offered" in p for p in problems)
     assert any("failed_attempts" in p for p in problems)
     assert "haven't mastered any" in contents(response)
     attributes = response["sessionState"]["sessionAttributes"]
-    assert len(attributes.get("lessonbot.last_recommendations", "")) < 2_048
+    assert len(attributes.get("lessonbot.offered", "")) < 2_048
     assert attributes["lessonbot.failed_attempts"] == "0"
 
 

@@ -179,7 +179,7 @@ def test_typed_attributes_that_fail_to_parse_are_dropped_and_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     attributes = {  # the bot's own attributes live under "lessonbot."
-        "lessonbot.last_recommendations": "[" * 1000 + "]" * 1000,
+        "lessonbot.offered": "[" * 1000 + "]" * 1000,
         "lessonbot.failed_attempts": "NaN",
         "lessonbot.offered_lesson": "x" * 300,
         "lessonbot.retrying": "StartLesson.LessonName",
@@ -189,7 +189,7 @@ def test_typed_attributes_that_fail_to_parse_are_dropped_and_logged(
     assert response["sessionState"]["dialogAction"]["type"] in ("Close", "ElicitIntent")
     (turn,) = [r for r in caplog.records if r.getMessage() == "turn answered"]
     problems = " ".join(turn.session_attribute_problems)
-    assert "last_recommendations" in problems and "failed_attempts" in problems
+    assert "offered" in problems and "failed_attempts" in problems
     assert "offered_lesson" in problems
 
 

@@ -29,7 +29,6 @@ class LessonSession(TypedSessionAttributes):
             resolved.
         retrying: the lesson slot being asked again, as ``Intent.Slot``.
         offered_lesson: the lesson offered in the pending yes/no question (ConfirmIntent).
-        last_recommendations: lesson ids recommended last (for the log and the next turn).
         asked: the slot the last response left asked for, as ``Intent.Slot`` (kept by the
             router for its dialog policy, ``lex_bot.lexv2.dialog_policy``).
         more: the last list the bot cut and where it stopped, ``[kind, key, offset, *ids]``
@@ -46,7 +45,6 @@ class LessonSession(TypedSessionAttributes):
 
     namespace: ClassVar[str] = NAMESPACE
     drop_order: ClassVar[tuple[str, ...]] = (
-        "last_recommendations",
         "offered",
         "more",
         "choices",
@@ -58,7 +56,6 @@ class LessonSession(TypedSessionAttributes):
     failed_attempts: Counter(0, 100) = 0  # type: ignore[valid-type]
     retrying: str | None = Field(default=None, max_length=200)
     offered_lesson: str | None = Field(default=None, max_length=200)
-    last_recommendations: list[str] = Field(default_factory=list, max_length=5)
     asked: str | None = Field(default=None, max_length=200)
     choices: list[str] = Field(default_factory=list, max_length=5)
     more: list[str] = Field(default_factory=list, max_length=3 + MAX_IDS)

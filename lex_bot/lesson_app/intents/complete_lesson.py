@@ -383,7 +383,6 @@ def _with_next_lessons(
         recent=progress.recent(),
         transitions=turn.transitions,
     )
-    turn.session.last_recommendations = [r.lesson_id for r in recommendations]
 
     def answer(t: Messages) -> str:
         if not recommendations:

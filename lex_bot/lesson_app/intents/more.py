@@ -153,7 +153,6 @@ def forget_finished_lists(turn: Turn[object], call_next: Handler) -> LexResponse
     if turn.intent_name != INTENT:
         turn.session.more = []  # type: ignore[attr-defined]
     if turn.intent_name != "FallbackIntent":
-        turn.session.last_recommendations = []  # type: ignore[attr-defined]
         # "start it" right after a lone offer still reads it (``picks.sole_offer``).
         turn.state[LAST_OFFERED] = list(turn.session.offered)  # type: ignore[attr-defined]
         turn.session.offered = []  # type: ignore[attr-defined]

@@ -140,7 +140,6 @@ def reset_progress(turn: LessonTurn) -> LexResponse:
     if answer is ConfirmationState.CONFIRMED:
         turn.store.reset(turn.learner_id)
         turn.session.offered_lesson = None
-        turn.session.last_recommendations = []
         return turn.close(turn.reply(t("reset.done")))
     if answer is ConfirmationState.DENIED:
         return turn.close(turn.reply(t("reset.kept")))

@@ -39,7 +39,6 @@ def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
         recent=progress.recent(),
         transitions=turn.transitions,
     )
-    turn.session.last_recommendations = [r.lesson_id for r in recommendations]
     if not recommendations:
         # Nothing can be started and nothing is locked: every lesson is mastered.
         return turn.close(turn.reply(t("recommend.all_done", lessons=t.lessons(len(graph)))))

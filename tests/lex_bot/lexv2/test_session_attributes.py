@@ -14,14 +14,14 @@ from lex_bot.lesson_app.session import LessonSession
 
 def test_round_trip_through_strings() -> None:
     session = LessonSession(
-        failed_attempts=2, offered_lesson="python-intro/loops", last_recommendations=["a/b", "a/c"]
+        failed_attempts=2, offered_lesson="python-intro/loops", offered=["a/b", "a/c"]
     )
     wire = session.to_lex()
     assert all(isinstance(v, str) for v in wire.values())
     assert wire == {
         "lessonbot.failed_attempts": "2",
         "lessonbot.offered_lesson": "python-intro/loops",
-        "lessonbot.last_recommendations": '["a/b","a/c"]',
+        "lessonbot.offered": '["a/b","a/c"]',
     }
     again = LessonSession.parse(wire)
     assert again == session
@@ -39,14 +39,14 @@ def test_hostile_values_are_dropped_and_reported() -> None:
         {
             "lessonbot.failed_attempts": 7,  # not a string
             "lessonbot.offered_lesson": "x" * 10_000,  # oversized
-            "lessonbot.last_recommendations": "{not json",
+            "lessonbot.offered": "{not json",
             "": "an empty key (never from Lex)",
             "ok": "fine",
         }
     )
     assert session.failed_attempts == 0
     assert session.offered_lesson is None
-    assert session.last_recommendations == []
+    assert session.offered == []
     assert len(session.problems) == 4
     assert session.to_lex() == {
         "ok": "fine",
@@ -91,13 +91,13 @@ def test_the_bot_drops_its_own_optional_state_first(caplog: pytest.LogCaptureFix
     client["filler"] = "x" * (LessonSession.budget_bytes - len(json.dumps(client)) - 40)
     assert len(json.dumps(client)) <= LessonSession.budget_bytes  # the client's fit, just
     session = LessonSession.parse(client)
-    session.last_recommendations = ["python-intro/loops"]
+    session.offered = ["python-intro/loops"]
     with caplog.at_level(logging.WARNING, logger="lessonbot"):
         wire = session.to_lex()
     assert {k: v for k, v in wire.items() if k in client} == client
-    assert "lessonbot.last_recommendations" not in wire
+    assert "lessonbot.offered" not in wire
     record = next(r for r in caplog.records if "dropped" in r.getMessage())
-    assert record.dropped[0] == "last_recommendations"
+    assert record.dropped[0] == "offered"
 
 
 @pytest.mark.parametrize(
