@@ -338,3 +338,40 @@ def only_intends(text: str, locale: str) -> bool:
     lang = _lang(locale)
     said = words(text)
     return bool(set(said) & _NEARLY[lang]) or _MEANT[lang].search(" ".join(said)) is not None
+
+
+#: "no, I meant X", "sorry, X", "actually X", "no, quise decir X": the learner corrects what
+#: the bot heard or asked about; X is what they meant.
+_CORRECTION = {
+    "en": re.compile(
+        r"^\s*(?:(?:no|nope|oops|sorry|actually|wait)\b[\s,.!]*)+"
+        r"(?:i\s+(?:meant|mean|said)\s+|not\s+that\s*,?\s*)?(?P<meant>\S.*)$",
+        re.IGNORECASE,
+    ),
+    "es": re.compile(
+        r"^\s*(?:(?:no|perd[oó]n|uy|mejor|espera)\b[\s,.!]*)+"
+        r"(?:quise\s+decir\s+|quer[ií]a\s+decir\s+|digo\s+|dije\s+)?(?P<meant>\S.*)$",
+        re.IGNORECASE,
+    ),
+}
+
+
+def corrected(text: str, locale: str) -> str | None:
+    """What a correction means ("no, I meant loops" -> "loops", "perdón, quise decir
+    bucles" -> "bucles"), else ``None`` (a plain "no" corrects nothing).
+
+    Example:
+        >>> corrected("no, I meant installing python", "en_US"), corrected("no", "en_US")
+        ('installing python', None)
+        >>> corrected("actually, recursion please", "en_US")
+        'recursion please'
+        >>> corrected("no, quise decir bucles", "es_US"), corrected("loops", "en_US")
+        ('bucles', None)
+    """
+    found = _CORRECTION[_lang(locale)].match(text)
+    if found is None:
+        return None
+    meant = found.group("meant").strip(" ,.!")
+    if not meant or yes_or_no(meant, locale) is not None or is_dismissal(meant, locale):
+        return None
+    return meant

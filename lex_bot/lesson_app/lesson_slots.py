@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from knowledge_graph.text import is_only_filler
 from lex_bot.lesson_app.answers import (
     choice_index,
+    corrected,
     lets_question_go,
     means_this_lesson,
     score_said,
@@ -297,6 +298,9 @@ def lesson_from_slot(
     raw = slot_text(turn, slot_name)
     if raw is None:
         raise EndTurn(turn.elicit_slot(slot_name, reply(turn, t(prompt_key))))
+    meant = corrected(raw, turn.locale)  # "no, I meant loops": the name is what follows
+    if meant is not None:
+        raw, slot = meant, None
     lesson = _offered_answer(turn, graph, slot.original or raw if slot else raw)
     resolved = [] if lesson is not None else _resolved_lessons(graph, slot)
     if lesson is None and len(resolved) == 1:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from knowledge_graph import LessonStatus
-from lex_bot.lesson_app.answers import means_this_lesson
+from lex_bot.lesson_app.answers import corrected, means_this_lesson
 from lex_bot.lesson_app.lesson_slots import action_choice, filled_slot, slot_text, yes_no_choices
 from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.messages import content_locale
@@ -41,6 +41,11 @@ def start_lesson(turn: LessonTurn) -> LexResponse:
         turn.session.offered_lesson = None
         if answer is ConfirmationState.CONFIRMED and offered in turn.graph:
             return start_or_offer(turn, turn.graph.lesson(offered))
+        meant = corrected(turn.event.input_transcript, turn.locale)
+        found = turn.graph.find(meant) if meant else None
+        if found is not None and found.is_confident and found.best is not None:
+            # "no, I meant installing python": that lesson, as if it had been asked for
+            return start_or_offer(turn, turn.graph.lesson(found.best.lesson_id))
         return turn.close(turn.reply(turn.t("start.declined")))
     said = slot_text(turn, SLOT)
     if said and means_this_lesson(said, turn.locale) and not turn.progress.current_lesson:
