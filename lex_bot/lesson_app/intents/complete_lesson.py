@@ -136,9 +136,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
             missing = _titles(turn, t, list(before.to_finish))
             return t("complete.locked_confirm", title=t.title(lesson), missing=missing)
 
-        return turn.confirm_intent(
-            turn.reply(ask(t), yes_no_choices(t), voice_text=ask(turn.speech), keys=True)
-        )
+        return turn.confirm_intent(turn.reply(ask(t), yes_no_choices(t), voice_text=ask, keys=True))
     if partial:
         turn.session.choices = [lesson.id]  # for a key press answering the question
         return turn.confirm_intent(
@@ -197,7 +195,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
     if was is not LessonStatus.MASTERED and given < MASTERY_THRESHOLD:
         # a retake; else the first lesson of the path to it
         offer = [offer_for(t, graph, after)]
-        return turn.close(turn.reply(head(t), offer, voice_text=head(turn.speech)))
+        return turn.close(turn.reply(head(t), offer, voice_text=head))
     return _with_next_lessons(turn, head, progress)
 
 
@@ -253,4 +251,4 @@ def _with_next_lessons(
 
     choices = [start_choice(t, graph.lesson(r.lesson_id)) for r in recommendations]
     title = t("recommend.card") if choices else None
-    return turn.close(turn.reply(answer(t), choices, title=title, voice_text=answer(turn.speech)))
+    return turn.close(turn.reply(answer(t), choices, title=title, voice_text=answer))

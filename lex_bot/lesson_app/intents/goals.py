@@ -39,9 +39,7 @@ def set_learning_goal(turn: LessonTurn) -> LexResponse:
             first=t.title(first),
         )
 
-    return turn.close(
-        turn.reply(answer(t), [start_choice(t, first)], voice_text=answer(turn.speech))
-    )
+    return turn.close(turn.reply(answer(t), [start_choice(t, first)], voice_text=answer))
 
 
 def _already_done(turn: LessonTurn, goal: Lesson) -> LexResponse:
@@ -94,6 +92,4 @@ def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
         first = t("path.first", title=t.title(path.steps[0])) if cut_page.offset else ""
         return with_more(t, t.lines(head, *steps, first), cut_page)
 
-    return turn.close(
-        turn.reply(answer(t), [start_choice(t, path.steps[0])], voice_text=answer(turn.speech))
-    )
+    return turn.close(turn.reply(answer(t), [start_choice(t, path.steps[0])], voice_text=answer))

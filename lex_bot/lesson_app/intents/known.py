@@ -120,7 +120,7 @@ def already_know(turn: LessonTurn) -> LexResponse:
 
         return turn.elicit_slot(
             SLOT,
-            turn.reply(ask(t), voice_text=ask(turn.speech)),
+            turn.reply(ask(t), voice_text=ask),
             slots={**turn.intent.slots, SLOT: None},
         )
     forget_failed_attempts(turn)
@@ -131,7 +131,7 @@ def already_know(turn: LessonTurn) -> LexResponse:
         return t.sentences(not_found(t), t.plural("known.confirm", len(lessons), titles=titles))
 
     return turn.confirm_intent(
-        turn.reply(confirm(t), yes_no_choices(t), voice_text=confirm(turn.speech), keys=True)
+        turn.reply(confirm(t), yes_no_choices(t), voice_text=confirm, keys=True)
     )
 
 
@@ -158,7 +158,7 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
                 if step not in implied and step not in ids:
                     implied.append(step)
     if not implied:
-        return turn.close(turn.reply(head(t), voice_text=head(turn.speech)))
+        return turn.close(turn.reply(head(t), voice_text=head))
     implied = implied[:MAX_KNOWN]
     turn.session.known = ["implied", *implied]
 
@@ -166,6 +166,4 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
         names = t.join_some([t.title(graph.lesson(i)) for i in implied], TITLES_NAMED)
         return t.sentences(head(t), t.plural("known.offer_implied", len(ids), missing=names))
 
-    return turn.confirm_intent(
-        turn.reply(offer(t), yes_no_choices(t), voice_text=offer(turn.speech), keys=True)
-    )
+    return turn.confirm_intent(turn.reply(offer(t), yes_no_choices(t), voice_text=offer, keys=True))
