@@ -92,10 +92,13 @@ class Csr:
     def from_edges(cls, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> Csr:
         """Build the CSR of ``n`` rows from parallel edge arrays (row, col, weight)."""
         # one int64 key (row, col) sorts faster than a two-key lexsort, in the same order
-        order = np.argsort(rows.astype(_INT) * max(n, 1) + cols, kind="stable")
+        key = rows.astype(_INT) * max(n, 1) + cols
         counts = np.bincount(rows, minlength=n) if rows.size else np.zeros(n, dtype=_INT)
         indptr = np.zeros(n + 1, dtype=_INT)
         np.cumsum(counts, out=indptr[1:])
+        if key.size < 2 or not np.any(key[1:] < key[:-1]):  # in order already (merged edges)
+            return cls(indptr, cols.astype(_INT), weights.astype(np.float64))
+        order = np.argsort(key, kind="stable")
         return cls(indptr, cols[order].astype(_INT), weights[order].astype(np.float64))
 
     def row(self, i: int) -> np.ndarray:
@@ -393,8 +396,9 @@ class GraphIndex:
             for k, (s, t, w) in arrays.items()
             if k in MOMENTUM_KIND_FACTORS
         ]
-        momentum = _merged_edges(n, scaled)
-        self.momentum_out = Csr.from_edges(n, momentum.src, momentum.dst, momentum.w)
+        # merged in (src, dst) order: the rows of the out-CSR, without a second sort
+        momentum = _merged_edges(n, [(t, s, w) for s, t, w in scaled])
+        self.momentum_out = Csr.from_edges(n, momentum.dst, momentum.src, momentum.w)
 
     def _group_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flatten the ``requires_any`` node attributes into (owner, indptr, members)."""
