@@ -58,7 +58,6 @@ import numpy as np
 from knowledge_graph.file_format import DEFAULT_WEIGHTS, EdgeKind
 from knowledge_graph.index import (
     COMPONENTS,
-    MASTERY_THRESHOLD,
     Csr,
     GraphIndex,
     Progress,
@@ -210,9 +209,7 @@ def recommend(
     """
     if k <= 0 or index.n == 0:
         return []
-    mastery = index.mastery_vector(progress)
-    met = mastery >= MASTERY_THRESHOLD
-    mastered = np.flatnonzero(met)
+    mastery, met, mastered = index.mastery_state(progress)
     if strategy == "auto":
         strategy = "dense" if mastered.size > max(SPARSE_MIN_LESSONS, index.n // 20) else "sparse"
     if strategy == "sparse":
@@ -223,7 +220,7 @@ def recommend(
         return []
     seeds = _seeds(index, progress, recent, met)
     # the lessons of the goal's path, as a set (its order, plan_path's work, is not needed)
-    goal_path = minimal_plan(index, goal, mastery) if goal is not None else frozenset()
+    goal_path = minimal_plan(index, goal, mastery, met) if goal is not None else frozenset()
     level = float(index.difficulty[mastered].mean()) + 0.5 if mastered.size else NEW_LEARNER_LEVEL
     on_goal_path = _goal_mask(goal_path, candidates)
     if strategy == "sparse":
@@ -324,7 +321,7 @@ def _momentum(index: GraphIndex, seeds: list[int], candidates: np.ndarray) -> np
         owner, targets, weights = index.momentum_out.gather(frontier)
         if targets.size == 0:
             break
-        reached, where = np.unique(targets, return_inverse=True)
+        reached, where = _unique_inverse(targets)
         arrived = np.bincount(where, weights=push[owner] * weights, minlength=reached.size)
         at = np.minimum(np.searchsorted(candidates, reached), last)
         hit = candidates[at] == reached
@@ -405,6 +402,64 @@ def _unlock_value(index: GraphIndex, met: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------- the learner's neighbourhood
 
+# ``np.unique`` of the few hundred values of a learner's neighbourhood spends most of its
+# time in Python-level set-up (numpy 2's hash-based path); one sort and a mask give the same
+# arrays several times faster, and the neighbourhood walk calls it five times per turn.
+
+
+def _sorted_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(values sorted, True where a run of equal values starts)``."""
+    ordered = np.sort(values)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered, first
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)``: the distinct values, ascending.
+
+    Example
+    -------
+    >>> _unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    ordered, first = _sorted_runs(values)
+    return ordered[first]
+
+
+def _unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_counts=True)``.
+
+    Example
+    -------
+    >>> [a.tolist() for a in _unique_counts(np.array([3, 1, 3, 2]))]
+    [[1, 2, 3], [1, 1, 2]]
+    """
+    ordered, first = _sorted_runs(values)
+    starts = np.flatnonzero(first)
+    return ordered[starts], np.diff(np.append(starts, ordered.size))
+
+
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)``: the distinct values ascending, and the
+    position of each value among them.
+
+    Example
+    -------
+    >>> [a.tolist() for a in _unique_inverse(np.array([3, 1, 3, 2]))]
+    [[1, 2, 3], [2, 0, 2, 1]]
+    """
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(ordered.size, dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
 _ROOTS: WeakKeyDictionary[GraphIndex, np.ndarray] = WeakKeyDictionary()
 
 
@@ -449,7 +504,7 @@ def _blocker_counts(index: GraphIndex, lessons: np.ndarray, met: np.ndarray) -> 
 def _sparse_candidates(index: GraphIndex, met: np.ndarray, mastered: np.ndarray) -> np.ndarray:
     """The startable, not mastered lessons, found from the roots and the learner's frontier."""
     _, dependents, _ = index.hard_out.gather(mastered)
-    pool = np.union1d(_roots(index), dependents)
+    pool = _unique(np.concatenate([_roots(index), dependents]))
     pool = pool[~met[pool]]
     return pool[_blocker_counts(index, pool, met) == 0]
 
@@ -475,7 +530,7 @@ def _sparse_unlock_value(index: GraphIndex, met: np.ndarray, cands: np.ndarray) 
     if index.max_unlock <= 0 or cands.size == 0:
         return np.zeros(cands.size)
     _, dependents, _ = index.hard_out.gather(cands)
-    dependents = np.unique(dependents)
+    dependents = _unique(dependents)
     dependents = dependents[~met[dependents]]
     if dependents.size == 0:
         return np.zeros(cands.size)
@@ -491,7 +546,7 @@ def _sparse_unlock_value(index: GraphIndex, met: np.ndarray, cands: np.ndarray) 
     src.append(members)
     dst.append(open_owner[position])
     sources, targets = np.concatenate(src), np.concatenate(dst)  # targets: rows of dependents
-    pairs, resolved = np.unique(sources * dependents.size + targets, return_counts=True)
+    pairs, resolved = _unique_counts(sources * dependents.size + targets)
     sources, targets = pairs // dependents.size, pairs % dependents.size
     opens = resolved == blockers[targets]
     at = np.searchsorted(cands, sources[opens])
