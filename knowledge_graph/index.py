@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeAlias
 
 import numpy as np
 
@@ -151,6 +151,39 @@ class EdgeList:
     src: np.ndarray
     dst: np.ndarray
     w: np.ndarray
+
+
+class MasteryState(NamedTuple):
+    """A learner's mastery (:meth:`GraphIndex.mastery_state`).
+
+    ``lessons`` (ascending) with their ``levels`` in (0, 1] are every lesson the learner
+    has a mastery of; ``met`` is the mask of the graph's lessons at or above
+    :data:`MASTERY_THRESHOLD` and ``mastered`` their positions, ascending. ``dense`` is the
+    whole mastery vector when it was built anyway (a long history), else None.
+    """
+
+    lessons: np.ndarray
+    levels: np.ndarray
+    met: np.ndarray
+    mastered: np.ndarray
+    dense: np.ndarray | None
+
+    def of(self, lessons: np.ndarray) -> np.ndarray:
+        """The mastery of each of ``lessons`` (0 where the learner has none)."""
+        if self.dense is not None:
+            return self.dense[lessons]
+        if self.lessons.size == 0:
+            return np.zeros(lessons.shape)
+        at = np.minimum(self.lessons.searchsorted(lessons), self.lessons.size - 1)
+        return np.where(self.lessons[at] == lessons, self.levels[at], 0.0)
+
+    def vector(self) -> np.ndarray:
+        """The mastery of every lesson (:meth:`GraphIndex.mastery_vector`)."""
+        if self.dense is not None:
+            return self.dense
+        vector = np.zeros(self.met.size)
+        vector[self.lessons] = self.levels
+        return vector
 
 
 class GraphData:
@@ -587,32 +620,44 @@ class GraphIndex:
         """
         return self._mastery(progress)[0]
 
-    def mastery_state(self, progress: Progress | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return ``(mastery, met, mastered)``: :meth:`mastery_vector`, the lessons at or
-        above :data:`MASTERY_THRESHOLD` as a mask, and their positions ascending.
+    def mastery_state(self, progress: Progress | None) -> MasteryState:
+        """The learner's mastery as :class:`MasteryState`: the lessons they have a mastery
+        of, the mask of those at or above :data:`MASTERY_THRESHOLD` and their positions.
 
-        The same as ``mastery >= MASTERY_THRESHOLD`` and ``np.flatnonzero`` of it, found
-        from the learner's entries instead of two passes over every lesson of the graph.
+        The same values as :meth:`mastery_vector` (an entry named twice, by qualified and
+        bare id, keeps the later value, as there), found from the learner's entries: no
+        vector of the graph's size is written or read but the mask, so a learner's
+        neighbourhood costs what the learner has done, not the graph's size.
 
         Example
         -------
         >>> from knowledge_graph.examples import example_graph
         >>> index = example_graph().index
-        >>> mastery, met, mastered = index.mastery_state({"demo/loops": 0.5, "strings": 1})
-        >>> met.tolist(), mastered.tolist()
-        ([False, False, True, False, False], [2])
+        >>> state = index.mastery_state({"demo/loops": 0.5, "strings": 1, "loops": 0.4})
+        >>> state.met.tolist(), state.mastered.tolist(), state.of(np.array([1, 2, 3])).tolist()
+        ([False, False, True, False, False], [2], [0.4, 1.0, 0.0])
+        >>> state.vector().tolist() == index.mastery_vector(
+        ...     {"demo/loops": 0.5, "strings": 1, "loops": 0.4}).tolist()
+        True
         """
-        mastery, at = self._mastery(progress)
-        met = np.zeros(self.n, dtype=bool)
-        held = at[mastery[at] >= MASTERY_THRESHOLD]
-        met[held] = True
-        if held.size * 64 > self.n:  # many: one pass over the mask is cheaper than a sort
-            return mastery, met, np.flatnonzero(met)
-        held = np.sort(held)  # the same lesson may be named twice (qualified and bare id)
-        first = np.empty(held.size, dtype=bool)
-        first[:1] = True
-        np.not_equal(held[1:], held[:-1], out=first[1:])
-        return mastery, met, held[first]
+        n = self.n
+        met = np.zeros(n, dtype=bool)
+        vector, at = self._mastery(progress)
+        if at.size * 64 > n:  # many entries: passes over the vector beat sorting them
+            np.greater_equal(vector, MASTERY_THRESHOLD, out=met)
+            held = np.flatnonzero(vector)
+            return MasteryState(held, vector[held], met, np.flatnonzero(met), vector)
+        levels = vector[at]  # after the assignment: the value each lesson kept
+        order = np.argsort(at, kind="stable")
+        at, levels = at[order], levels[order]
+        distinct = np.empty(at.size, dtype=bool)
+        distinct[:1] = True
+        np.not_equal(at[1:], at[:-1], out=distinct[1:])
+        distinct &= levels > 0
+        at, levels = at[distinct], levels[distinct]
+        mastered = at[levels >= MASTERY_THRESHOLD]
+        met[mastered] = True
+        return MasteryState(at, levels, met, mastered, None)
 
     def _mastery(self, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
         """The mastery vector and the positions the entries of ``progress`` set."""

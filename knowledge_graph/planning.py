@@ -78,7 +78,7 @@ def _plan_key(index: GraphIndex, chosen: frozenset[int]) -> tuple[int, int, tupl
 
 
 def minimal_plan(
-    index: GraphIndex, goal: int, mastery: np.ndarray, met: np.ndarray | None = None
+    index: GraphIndex, goal: int, mastery: np.ndarray | None = None, met: np.ndarray | None = None
 ) -> frozenset[int]:
     """Return the minimal set of lessons to master to reach ``goal`` (see module docstring).
 
@@ -90,7 +90,8 @@ def minimal_plan(
     mastery : numpy array of length ``index.n``
         Mastery per lesson; at or above the threshold counts as mastered.
     met : numpy bool array of length ``index.n``, optional
-        ``mastery >= MASTERY_THRESHOLD`` when the caller has it already.
+        ``mastery >= MASTERY_THRESHOLD``, given instead of ``mastery`` when the caller has
+        it already.
 
     Returns
     -------
@@ -105,6 +106,8 @@ def minimal_plan(
     ['demo/functions']
     """
     if met is None:
+        if mastery is None:
+            raise TypeError("minimal_plan needs the mastery vector or the mask of met lessons")
         met = mastery >= MASTERY_THRESHOLD
     if met[goal]:
         return frozenset()

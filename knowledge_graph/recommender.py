@@ -60,6 +60,7 @@ from knowledge_graph.index import (
     COMPONENTS,
     Csr,
     GraphIndex,
+    MasteryState,
     Progress,
     ranges,
 )
@@ -149,7 +150,7 @@ class Recommendation:
 class _Context:
     """What the reasons of the top results need to know about the learner."""
 
-    mastery: np.ndarray
+    mastery: MasteryState
     met: np.ndarray
     seeds: list[int]
     goal: int | None
@@ -209,7 +210,8 @@ def recommend(
     """
     if k <= 0 or index.n == 0:
         return []
-    mastery, met, mastered = index.mastery_state(progress)
+    mastery = index.mastery_state(progress)
+    met, mastered = mastery.met, mastery.mastered
     if strategy == "auto":
         strategy = "dense" if mastered.size > max(SPARSE_MIN_LESSONS, index.n // 20) else "sparse"
     if strategy == "sparse":
@@ -220,14 +222,14 @@ def recommend(
         return []
     seeds = _seeds(index, progress, recent, met)
     # the lessons of the goal's path, as a set (its order, plan_path's work, is not needed)
-    goal_path = minimal_plan(index, goal, mastery, met) if goal is not None else frozenset()
+    goal_path = minimal_plan(index, goal, met=met) if goal is not None else frozenset()
     level = float(index.difficulty[mastered].mean()) + 0.5 if mastered.size else NEW_LEARNER_LEVEL
     on_goal_path = _goal_mask(goal_path, candidates)
     if strategy == "sparse":
         readiness = _sparse_readiness(index, mastery, candidates)
         unlock = _sparse_unlock_value(index, met, candidates)
     else:
-        readiness = _readiness(index, mastery)[candidates]
+        readiness = _readiness(index, mastery.vector())[candidates]
         unlock = _unlock_value(index, met)[candidates]
     components = np.column_stack(
         [
@@ -509,7 +511,7 @@ def _sparse_candidates(index: GraphIndex, met: np.ndarray, mastered: np.ndarray)
     return pool[_blocker_counts(index, pool, met) == 0]
 
 
-def _sparse_readiness(index: GraphIndex, mastery: np.ndarray, cands: np.ndarray) -> np.ndarray:
+def _sparse_readiness(index: GraphIndex, mastery: MasteryState, cands: np.ndarray) -> np.ndarray:
     """:func:`_readiness` of ``cands`` only, from their slices of the same merged edge list
     (sorted by target: one binary search per candidate finds its prerequisite edges)."""
     edges = index.prereq_edges
@@ -521,7 +523,7 @@ def _sparse_readiness(index: GraphIndex, mastery: np.ndarray, cands: np.ndarray)
         return np.ones(cands.size)
     weight = edges.w[at]
     total = np.bincount(owner, weights=weight, minlength=cands.size)
-    have = np.bincount(owner, weights=weight * mastery[edges.src[at]], minlength=cands.size)
+    have = np.bincount(owner, weights=weight * mastery.of(edges.src[at]), minlength=cands.size)
     return np.divide(have, total, out=np.ones(cands.size), where=total > 0)
 
 
