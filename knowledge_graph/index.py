@@ -42,6 +42,10 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Mastery at or above which a lesson counts as completed (a met prerequisite).
 #: This is the one place that defines it; readiness uses the mastery values themselves.
 MASTERY_THRESHOLD: Final[float] = 0.6
+#: :meth:`GraphIndex.mastery_state` sorts a learner's entries up to one per this many lessons
+#: of the graph, and passes over a vector of the graph's size beyond (measured: sorting 2,000
+#: entries costs about what two passes over 100,000 lessons do).
+DENSE_MASTERY_SHARE = 64
 
 #: Learner progress: ``lesson id -> mastery in [0, 1]`` or an iterable of completed ids.
 Progress: TypeAlias = Mapping[str, float] | Iterable[str]
@@ -642,29 +646,37 @@ class GraphIndex:
         """
         n = self.n
         met = np.zeros(n, dtype=bool)
-        vector, at = self._mastery(progress)
-        if at.size * 64 > n:  # many entries: passes over the vector beat sorting them
+        at, levels = self._entries(progress)
+        if at.size * DENSE_MASTERY_SHARE > n:  # many entries: passes over a vector beat sorting
+            vector = np.zeros(n)
+            vector[at] = levels
             np.greater_equal(vector, MASTERY_THRESHOLD, out=met)
             held = np.flatnonzero(vector)
             return MasteryState(held, vector[held], met, np.flatnonzero(met), vector)
-        levels = vector[at]  # after the assignment: the value each lesson kept
         order = np.argsort(at, kind="stable")
         at, levels = at[order], levels[order]
-        distinct = np.empty(at.size, dtype=bool)
-        distinct[:1] = True
-        np.not_equal(at[1:], at[:-1], out=distinct[1:])
-        distinct &= levels > 0
-        at, levels = at[distinct], levels[distinct]
+        kept = np.empty(at.size, dtype=bool)  # the last entry of each lesson, as assigned
+        kept[-1:] = True
+        np.not_equal(at[1:], at[:-1], out=kept[:-1])
+        kept &= levels > 0
+        at, levels = at[kept], levels[kept]
         mastered = at[levels >= MASTERY_THRESHOLD]
         met[mastered] = True
         return MasteryState(at, levels, met, mastered, None)
 
     def _mastery(self, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
         """The mastery vector and the positions the entries of ``progress`` set."""
+        at, levels = self._entries(progress)
         mastery = np.zeros(self.n)
+        mastery[at] = levels
+        return mastery, at
+
+    def _entries(self, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of the known lessons of ``progress`` and their mastery, clipped to
+        [0, 1], in the order of the entries (unknown ids and non-numeric values left out)."""
         none = np.zeros(0, dtype=np.intp)
         if progress is None:
-            return mastery, none
+            return none, np.zeros(0)
         if isinstance(progress, str):
             progress = (progress,)
         if isinstance(progress, Mapping):
@@ -679,12 +691,10 @@ class GraphIndex:
             keys = list(progress)
             levels = np.ones(len(keys))
         if not keys:
-            return mastery, none
+            return none, np.zeros(0)
         at = self.positions_of(keys)
         keep = (at >= 0) & np.isfinite(levels)
-        at = at[keep]
-        mastery[at] = np.clip(levels[keep], 0.0, 1.0)
-        return mastery, at
+        return at[keep], np.clip(levels[keep], 0.0, 1.0)
 
     def positions_of(self, ids: Sequence[object]) -> np.ndarray:
         """Return the index of each id (qualified or unique bare), -1 where unknown.
