@@ -387,7 +387,7 @@ def newly_startable(index: GraphIndex, met: np.ndarray) -> tuple[np.ndarray, np.
     sources, targets = np.concatenate(src), np.concatenate(dst)
     if sources.size == 0:
         return sources, targets
-    pairs, resolved = np.unique(sources * index.n + targets, return_counts=True)
+    pairs, resolved = _unique_counts(sources * index.n + targets)
     sources, targets = pairs // index.n, pairs % index.n
     opens = (resolved == _blockers(index, met)[targets]) & ~met[targets]
     return sources[opens], targets[opens]
