@@ -514,10 +514,53 @@ def apply_changes(
         arrays = spill(arrays)
         tables.release_pages()
         draft = LessonTables(arrays, new_meta)
+    if _same_links(tables, draft):
+        # derive_index would give the served index's arrays again, and the served ranks
+        # still hold: an edit of texts only (a title, a summary) re-derives nothing
+        arrays["lesson.rank"] = np.asarray(a["lesson.rank"], dtype=_I8)
+        served = {k: v for k, v in a.items() if k.startswith("index.")}
+        return LessonTables(
+            {**arrays, **served}, {**draft.meta, "index_layout": meta["index_layout"]}
+        ), report
     arrays["lesson.rank"] = np.zeros(n, dtype=_I8)
     index = derive_index(draft)
     arrays["lesson.rank"] = _ranks(index, rank, [i for i, _, _ in changed_specs])
     return with_index_arrays(draft, index), report
+
+
+#: The lesson columns :func:`~knowledge_graph.tables.derive_index` reads, with the links.
+_DERIVED_FROM = (
+    "lesson.difficulty",
+    "lesson.minutes",
+    "lesson.course",
+    "decl.lesson",
+    "decl.kind",
+    "decl.target",
+    "decl.weight",
+    "decl.group",
+)
+
+
+def _same_links(old: LessonTables, new: LessonTables) -> bool:
+    """Would :func:`~knowledge_graph.tables.derive_index` of ``new`` give ``old``'s index?
+
+    It reads the lesson count, each lesson's difficulty, minutes and course, the courses'
+    ids and weights, and the link declarations: when all of those are equal, so are the
+    index arrays (an edit of a title, a summary or an alias). Compared element by element
+    (about 10 ms for 485,000 links).
+    """
+    if old.n != new.n or old.meta["course_ids"] != new.meta["course_ids"]:
+        return False
+    weights = [
+        [(courses.get(cid) or {}).get("weights") for cid in table.meta["course_ids"]]
+        for table, courses in ((old, old.meta["courses"]), (new, new.meta["courses"]))
+    ]
+    if weights[0] != weights[1]:
+        return False
+    return all(
+        np.array_equal(np.asarray(old.arrays[name]), np.asarray(new.arrays[name]))
+        for name in _DERIVED_FROM
+    )
 
 
 def _splice_search(
