@@ -507,7 +507,12 @@ def apply_changes(
     }
     new_meta.update(lessons=n, course_ids=course_ids, courses=courses, files=files)
     draft = LessonTables(arrays, new_meta)
-    arrays.update(_name_arrays(draft))
+    if all(
+        np.array_equal(np.asarray(a[f"lesson.{c}"]), arrays[f"lesson.{c}"]) for c in ID_COLUMNS
+    ):  # the same ids in the same places: the same sorted names
+        arrays["names.key"], arrays["names.pos"] = a["names.key"], a["names.pos"]
+    else:
+        arrays.update(_name_arrays(draft))
     if spill is not None:  # hold no second reference to what goes to disk
         del blob, offsets, search, columns, list_items, list_lengths, decl_parts
         del d_lesson, d_kind, d_target, d_weight, d_group, order, draft
