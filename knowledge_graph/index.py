@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeAlias
 
 import numpy as np
 
@@ -42,6 +42,10 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Mastery at or above which a lesson counts as completed (a met prerequisite).
 #: This is the one place that defines it; readiness uses the mastery values themselves.
 MASTERY_THRESHOLD: Final[float] = 0.6
+#: :meth:`GraphIndex.mastery_state` sorts a learner's entries up to one per this many lessons
+#: of the graph, and passes over a vector of the graph's size beyond (measured: sorting 2,000
+#: entries costs about what two passes over 100,000 lessons do).
+DENSE_MASTERY_SHARE = 64
 
 #: Learner progress: ``lesson id -> mastery in [0, 1]`` or an iterable of completed ids.
 Progress: TypeAlias = Mapping[str, float] | Iterable[str]
@@ -92,10 +96,13 @@ class Csr:
     def from_edges(cls, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> Csr:
         """Build the CSR of ``n`` rows from parallel edge arrays (row, col, weight)."""
         # one int64 key (row, col) sorts faster than a two-key lexsort, in the same order
-        order = np.argsort(rows.astype(_INT) * max(n, 1) + cols, kind="stable")
+        key = rows.astype(_INT) * max(n, 1) + cols
         counts = np.bincount(rows, minlength=n) if rows.size else np.zeros(n, dtype=_INT)
         indptr = np.zeros(n + 1, dtype=_INT)
         np.cumsum(counts, out=indptr[1:])
+        if key.size < 2 or not np.any(key[1:] < key[:-1]):  # in order already (merged edges)
+            return cls(indptr, cols.astype(_INT), weights.astype(np.float64))
+        order = np.argsort(key, kind="stable")
         return cls(indptr, cols[order].astype(_INT), weights[order].astype(np.float64))
 
     def row(self, i: int) -> np.ndarray:
@@ -111,7 +118,8 @@ class Csr:
 
         Vectorised: no Python loop over the rows.
         """
-        owner, edge = ranges(self.indptr[rows], self.indptr[rows + 1])
+        indptr = self.indptr
+        owner, edge = ranges(indptr[rows], indptr[rows + 1])
         return owner, self.indices[edge], self.weights[edge]
 
 
@@ -126,14 +134,18 @@ def ranges(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarra
     >>> [a.tolist() for a in ranges(np.array([5, 0, 2]), np.array([7, 0, 3]))]
     [[0, 0, 2], [5, 6, 2]]
     """
+    # ndarray methods rather than the np.* wrappers: this runs about a dozen times per
+    # recommendation on a few hundred rows, where the wrappers' own cost shows
     counts = stops - starts
-    total = int(counts.sum())
-    owner = np.repeat(np.arange(starts.size, dtype=_INT), counts)
-    if total == 0:
+    owner = np.arange(starts.size, dtype=_INT).repeat(counts)
+    if owner.size == 0:
         return owner, np.zeros(0, dtype=_INT)
     # each range's first position, minus where its entries begin in the output
-    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return owner, shift + np.arange(total, dtype=_INT)
+    begins = counts.cumsum()
+    begins -= counts
+    edge = np.arange(owner.size, dtype=_INT)
+    edge += (starts - begins).repeat(counts)
+    return owner, edge
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,39 @@ class EdgeList:
     src: np.ndarray
     dst: np.ndarray
     w: np.ndarray
+
+
+class MasteryState(NamedTuple):
+    """A learner's mastery (:meth:`GraphIndex.mastery_state`).
+
+    ``lessons`` (ascending) with their ``levels`` in (0, 1] are every lesson the learner
+    has a mastery of; ``met`` is the mask of the graph's lessons at or above
+    :data:`MASTERY_THRESHOLD` and ``mastered`` their positions, ascending. ``dense`` is the
+    whole mastery vector when it was built anyway (a long history), else None.
+    """
+
+    lessons: np.ndarray
+    levels: np.ndarray
+    met: np.ndarray
+    mastered: np.ndarray
+    dense: np.ndarray | None
+
+    def of(self, lessons: np.ndarray) -> np.ndarray:
+        """The mastery of each of ``lessons`` (0 where the learner has none)."""
+        if self.dense is not None:
+            return self.dense[lessons]
+        if self.lessons.size == 0:
+            return np.zeros(lessons.shape)
+        at = np.minimum(self.lessons.searchsorted(lessons), self.lessons.size - 1)
+        return np.where(self.lessons[at] == lessons, self.levels[at], 0.0)
+
+    def vector(self) -> np.ndarray:
+        """The mastery of every lesson (:meth:`GraphIndex.mastery_vector`)."""
+        if self.dense is not None:
+            return self.dense
+        vector = np.zeros(self.met.size)
+        vector[self.lessons] = self.levels
+        return vector
 
 
 class GraphData:
@@ -393,8 +438,9 @@ class GraphIndex:
             for k, (s, t, w) in arrays.items()
             if k in MOMENTUM_KIND_FACTORS
         ]
-        momentum = _merged_edges(n, scaled)
-        self.momentum_out = Csr.from_edges(n, momentum.src, momentum.dst, momentum.w)
+        # merged in (src, dst) order: the rows of the out-CSR, without a second sort
+        momentum = _merged_edges(n, [(t, s, w) for s, t, w in scaled])
+        self.momentum_out = Csr.from_edges(n, momentum.dst, momentum.src, momentum.w)
 
     def _group_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flatten the ``requires_any`` node attributes into (owner, indptr, members)."""
@@ -576,9 +622,61 @@ class GraphIndex:
         >>> index.mastery_vector(["variables"]).tolist()
         [1.0, 0.0, 0.0, 0.0, 0.0]
         """
+        return self._mastery(progress)[0]
+
+    def mastery_state(self, progress: Progress | None) -> MasteryState:
+        """The learner's mastery as :class:`MasteryState`: the lessons they have a mastery
+        of, the mask of those at or above :data:`MASTERY_THRESHOLD` and their positions.
+
+        The same values as :meth:`mastery_vector` (an entry named twice, by qualified and
+        bare id, keeps the later value, as there), found from the learner's entries: no
+        vector of the graph's size is written or read but the mask, so a learner's
+        neighbourhood costs what the learner has done, not the graph's size.
+
+        Example
+        -------
+        >>> from knowledge_graph.examples import example_graph
+        >>> index = example_graph().index
+        >>> state = index.mastery_state({"demo/loops": 0.5, "strings": 1, "loops": 0.4})
+        >>> state.met.tolist(), state.mastered.tolist(), state.of(np.array([1, 2, 3])).tolist()
+        ([False, False, True, False, False], [2], [0.4, 1.0, 0.0])
+        >>> state.vector().tolist() == index.mastery_vector(
+        ...     {"demo/loops": 0.5, "strings": 1, "loops": 0.4}).tolist()
+        True
+        """
+        n = self.n
+        met = np.zeros(n, dtype=bool)
+        at, levels = self._entries(progress)
+        if at.size * DENSE_MASTERY_SHARE > n:  # many entries: passes over a vector beat sorting
+            vector = np.zeros(n)
+            vector[at] = levels
+            np.greater_equal(vector, MASTERY_THRESHOLD, out=met)
+            held = np.flatnonzero(vector)
+            return MasteryState(held, vector[held], met, np.flatnonzero(met), vector)
+        order = np.argsort(at, kind="stable")
+        at, levels = at[order], levels[order]
+        kept = np.empty(at.size, dtype=bool)  # the last entry of each lesson, as assigned
+        kept[-1:] = True
+        np.not_equal(at[1:], at[:-1], out=kept[:-1])
+        kept &= levels > 0
+        at, levels = at[kept], levels[kept]
+        mastered = at[levels >= MASTERY_THRESHOLD]
+        met[mastered] = True
+        return MasteryState(at, levels, met, mastered, None)
+
+    def _mastery(self, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
+        """The mastery vector and the positions the entries of ``progress`` set."""
+        at, levels = self._entries(progress)
         mastery = np.zeros(self.n)
+        mastery[at] = levels
+        return mastery, at
+
+    def _entries(self, progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of the known lessons of ``progress`` and their mastery, clipped to
+        [0, 1], in the order of the entries (unknown ids and non-numeric values left out)."""
+        none = np.zeros(0, dtype=np.intp)
         if progress is None:
-            return mastery
+            return none, np.zeros(0)
         if isinstance(progress, str):
             progress = (progress,)
         if isinstance(progress, Mapping):
@@ -593,11 +691,10 @@ class GraphIndex:
             keys = list(progress)
             levels = np.ones(len(keys))
         if not keys:
-            return mastery
+            return none, np.zeros(0)
         at = self.positions_of(keys)
         keep = (at >= 0) & np.isfinite(levels)
-        mastery[at[keep]] = np.clip(levels[keep], 0.0, 1.0)
-        return mastery
+        return at[keep], np.clip(levels[keep], 0.0, 1.0)
 
     def positions_of(self, ids: Sequence[object]) -> np.ndarray:
         """Return the index of each id (qualified or unique bare), -1 where unknown.

@@ -91,7 +91,12 @@ def apply_changes(
     in-memory copy of the index next to the one being served."""
     from knowledge_graph.incremental import apply_changes as apply
 
-    return spill_tables(lambda spill: apply(tables, changed, spill))  # type: ignore[no-any-return]
+    result = spill_tables(lambda spill: apply(tables, changed, spill))
+    # A text-only edit writes the served index arrays into the new index: drop the pages
+    # of the served index that this read (the page cache keeps them; turns map back what
+    # they read), so they do not stay resident next to the new index's.
+    tables.release_pages()
+    return result  # type: ignore[no-any-return]
 
 
 #: Where Lambda functions find the lesson files (an EFS mount) by default.

@@ -77,7 +77,9 @@ def _plan_key(index: GraphIndex, chosen: frozenset[int]) -> tuple[int, int, tupl
     return minutes, len(chosen), tuple(sorted(chosen))
 
 
-def minimal_plan(index: GraphIndex, goal: int, mastery: np.ndarray) -> frozenset[int]:
+def minimal_plan(
+    index: GraphIndex, goal: int, mastery: np.ndarray | None = None, met: np.ndarray | None = None
+) -> frozenset[int]:
     """Return the minimal set of lessons to master to reach ``goal`` (see module docstring).
 
     Parameters
@@ -87,6 +89,9 @@ def minimal_plan(index: GraphIndex, goal: int, mastery: np.ndarray) -> frozenset
         Lesson index of the goal.
     mastery : numpy array of length ``index.n``
         Mastery per lesson; at or above the threshold counts as mastered.
+    met : numpy bool array of length ``index.n``, optional
+        ``mastery >= MASTERY_THRESHOLD``, given instead of ``mastery`` when the caller has
+        it already.
 
     Returns
     -------
@@ -100,7 +105,10 @@ def minimal_plan(index: GraphIndex, goal: int, mastery: np.ndarray) -> frozenset
     >>> sorted(index.ids[i] for i in minimal_plan(index, 3, index.mastery_vector(["strings"])))
     ['demo/functions']
     """
-    met = mastery >= MASTERY_THRESHOLD
+    if met is None:
+        if mastery is None:
+            raise TypeError("minimal_plan needs the mastery vector or the mask of met lessons")
+        met = mastery >= MASTERY_THRESHOLD
     if met[goal]:
         return frozenset()
     best: frozenset[int] | None = None

@@ -58,9 +58,9 @@ import numpy as np
 from knowledge_graph.file_format import DEFAULT_WEIGHTS, EdgeKind
 from knowledge_graph.index import (
     COMPONENTS,
-    MASTERY_THRESHOLD,
     Csr,
     GraphIndex,
+    MasteryState,
     Progress,
     ranges,
 )
@@ -150,7 +150,7 @@ class Recommendation:
 class _Context:
     """What the reasons of the top results need to know about the learner."""
 
-    mastery: np.ndarray
+    mastery: MasteryState
     met: np.ndarray
     seeds: list[int]
     goal: int | None
@@ -210,9 +210,8 @@ def recommend(
     """
     if k <= 0 or index.n == 0:
         return []
-    mastery = index.mastery_vector(progress)
-    met = mastery >= MASTERY_THRESHOLD
-    mastered = np.flatnonzero(met)
+    mastery = index.mastery_state(progress)
+    met, mastered = mastery.met, mastery.mastered
     if strategy == "auto":
         strategy = "dense" if mastered.size > max(SPARSE_MIN_LESSONS, index.n // 20) else "sparse"
     if strategy == "sparse":
@@ -223,14 +222,14 @@ def recommend(
         return []
     seeds = _seeds(index, progress, recent, met)
     # the lessons of the goal's path, as a set (its order, plan_path's work, is not needed)
-    goal_path = minimal_plan(index, goal, mastery) if goal is not None else frozenset()
+    goal_path = minimal_plan(index, goal, met=met) if goal is not None else frozenset()
     level = float(index.difficulty[mastered].mean()) + 0.5 if mastered.size else NEW_LEARNER_LEVEL
     on_goal_path = _goal_mask(goal_path, candidates)
     if strategy == "sparse":
         readiness = _sparse_readiness(index, mastery, candidates)
         unlock = _sparse_unlock_value(index, met, candidates)
     else:
-        readiness = _readiness(index, mastery)[candidates]
+        readiness = _readiness(index, mastery.vector())[candidates]
         unlock = _unlock_value(index, met)[candidates]
     components = np.column_stack(
         [
@@ -324,7 +323,7 @@ def _momentum(index: GraphIndex, seeds: list[int], candidates: np.ndarray) -> np
         owner, targets, weights = index.momentum_out.gather(frontier)
         if targets.size == 0:
             break
-        reached, where = np.unique(targets, return_inverse=True)
+        reached, where = _unique_inverse(targets)
         arrived = np.bincount(where, weights=push[owner] * weights, minlength=reached.size)
         at = np.minimum(np.searchsorted(candidates, reached), last)
         hit = candidates[at] == reached
@@ -388,7 +387,7 @@ def newly_startable(index: GraphIndex, met: np.ndarray) -> tuple[np.ndarray, np.
     sources, targets = np.concatenate(src), np.concatenate(dst)
     if sources.size == 0:
         return sources, targets
-    pairs, resolved = np.unique(sources * index.n + targets, return_counts=True)
+    pairs, resolved = _unique_counts(sources * index.n + targets)
     sources, targets = pairs // index.n, pairs % index.n
     opens = (resolved == _blockers(index, met)[targets]) & ~met[targets]
     return sources[opens], targets[opens]
@@ -404,6 +403,64 @@ def _unlock_value(index: GraphIndex, met: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------- the learner's neighbourhood
+
+# ``np.unique`` of the few hundred values of a learner's neighbourhood spends most of its
+# time in Python-level set-up (numpy 2's hash-based path); one sort and a mask give the same
+# arrays several times faster, and the neighbourhood walk calls it five times per turn.
+
+
+def _sorted_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(values sorted, True where a run of equal values starts)``."""
+    ordered = np.sort(values)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered, first
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)``: the distinct values, ascending.
+
+    Example
+    -------
+    >>> _unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    ordered, first = _sorted_runs(values)
+    return ordered[first]
+
+
+def _unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_counts=True)``.
+
+    Example
+    -------
+    >>> [a.tolist() for a in _unique_counts(np.array([3, 1, 3, 2]))]
+    [[1, 2, 3], [1, 1, 2]]
+    """
+    ordered, first = _sorted_runs(values)
+    starts = np.flatnonzero(first)
+    return ordered[starts], np.diff(np.append(starts, ordered.size))
+
+
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)``: the distinct values ascending, and the
+    position of each value among them.
+
+    Example
+    -------
+    >>> [a.tolist() for a in _unique_inverse(np.array([3, 1, 3, 2]))]
+    [[1, 2, 3], [2, 0, 2, 1]]
+    """
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(ordered.size, dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
 
 _ROOTS: WeakKeyDictionary[GraphIndex, np.ndarray] = WeakKeyDictionary()
 
@@ -449,12 +506,12 @@ def _blocker_counts(index: GraphIndex, lessons: np.ndarray, met: np.ndarray) -> 
 def _sparse_candidates(index: GraphIndex, met: np.ndarray, mastered: np.ndarray) -> np.ndarray:
     """The startable, not mastered lessons, found from the roots and the learner's frontier."""
     _, dependents, _ = index.hard_out.gather(mastered)
-    pool = np.union1d(_roots(index), dependents)
+    pool = _unique(np.concatenate([_roots(index), dependents]))
     pool = pool[~met[pool]]
     return pool[_blocker_counts(index, pool, met) == 0]
 
 
-def _sparse_readiness(index: GraphIndex, mastery: np.ndarray, cands: np.ndarray) -> np.ndarray:
+def _sparse_readiness(index: GraphIndex, mastery: MasteryState, cands: np.ndarray) -> np.ndarray:
     """:func:`_readiness` of ``cands`` only, from their slices of the same merged edge list
     (sorted by target: one binary search per candidate finds its prerequisite edges)."""
     edges = index.prereq_edges
@@ -466,7 +523,7 @@ def _sparse_readiness(index: GraphIndex, mastery: np.ndarray, cands: np.ndarray)
         return np.ones(cands.size)
     weight = edges.w[at]
     total = np.bincount(owner, weights=weight, minlength=cands.size)
-    have = np.bincount(owner, weights=weight * mastery[edges.src[at]], minlength=cands.size)
+    have = np.bincount(owner, weights=weight * mastery.of(edges.src[at]), minlength=cands.size)
     return np.divide(have, total, out=np.ones(cands.size), where=total > 0)
 
 
@@ -475,7 +532,7 @@ def _sparse_unlock_value(index: GraphIndex, met: np.ndarray, cands: np.ndarray) 
     if index.max_unlock <= 0 or cands.size == 0:
         return np.zeros(cands.size)
     _, dependents, _ = index.hard_out.gather(cands)
-    dependents = np.unique(dependents)
+    dependents = _unique(dependents)
     dependents = dependents[~met[dependents]]
     if dependents.size == 0:
         return np.zeros(cands.size)
@@ -491,7 +548,7 @@ def _sparse_unlock_value(index: GraphIndex, met: np.ndarray, cands: np.ndarray) 
     src.append(members)
     dst.append(open_owner[position])
     sources, targets = np.concatenate(src), np.concatenate(dst)  # targets: rows of dependents
-    pairs, resolved = np.unique(sources * dependents.size + targets, return_counts=True)
+    pairs, resolved = _unique_counts(sources * dependents.size + targets)
     sources, targets = pairs // dependents.size, pairs % dependents.size
     opens = resolved == blockers[targets]
     at = np.searchsorted(cands, sources[opens])

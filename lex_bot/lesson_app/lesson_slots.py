@@ -30,6 +30,7 @@ Then it decides the next step:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from knowledge_graph.text import is_only_filler
@@ -45,7 +46,7 @@ from lex_bot.lesson_app.answers import (
 from lex_bot.lesson_app.lists import MAX_IDS, PAGE_CHOICES, cut, with_more
 from lex_bot.lesson_app.messages import Messages
 from lex_bot.lesson_app.presentation import Label, button_value, reply, speech_of, texts
-from lex_bot.lesson_app.speech import SSML, spoken_for
+from lex_bot.lesson_app.speech import SSML, SpokenMessages, spoken_for
 from lex_bot.lesson_app.speech import heard as heard_part
 from lex_bot.lexv2.events import Intent, IntentState, Slot, SlotShape, SlotValue
 from lex_bot.lexv2.responses import LexResponse
@@ -82,7 +83,7 @@ def lesson_choice(lesson: Lesson, t: Messages | None = None) -> tuple[str, str]:
     whether that needs marking).
     """
     s = spoken_for(t.locale if t is not None else "en_US")
-    label = Label(lesson.title, s.title(lesson), offer=False)
+    label = Label(lesson.title, lambda: s.title(lesson), offer=False)
     return label, button_value(lesson.title, lesson.id, lesson.key)
 
 
@@ -91,11 +92,15 @@ def action_label(t: Messages, action: str, lesson: Lesson) -> Label:
     action the spoken question offers) where the catalogue has one."""
     s = spoken_for(t.locale)
     text = t(f"button.{action}", title=lesson.title)
+    # Said only on voice: rendered when a voice answer first asks for them.
     if s.has(f"button.{action}.spoken"):
-        title = s.title(lesson)
-        said = s(f"button.{action}.spoken", title=title)
-        return Label(text, said, subject=title, short=s(f"button.{action}.it"))
-    return Label(text, s(f"button.{action}", title=s.title(lesson)), offer=False)
+        return Label(
+            text,
+            lambda: s(f"button.{action}.spoken", title=s.title(lesson)),
+            subject=lambda: s.title(lesson),
+            short=lambda: s(f"button.{action}.it"),
+        )
+    return Label(text, lambda: s(f"button.{action}", title=s.title(lesson)), offer=False)
 
 
 def action_choice(t: Messages, action: str, lesson: Lesson) -> tuple[str, str]:
@@ -139,8 +144,8 @@ def yes_no_choices(t: Messages) -> list[tuple[str, str]]:
     itself is asked, and only their keys are read (on DTMF)."""
     s = spoken_for(t.locale)
     return [
-        (Label(t("button.yes"), s("button.yes"), offer=False), t("button.yes.value")),
-        (Label(t("button.no"), s("button.no"), offer=False), t("button.no.value")),
+        (Label(t("button.yes"), lambda: s("button.yes"), offer=False), t("button.yes.value")),
+        (Label(t("button.no"), lambda: s("button.no"), offer=False), t("button.no.value")),
     ]
 
 
@@ -149,9 +154,14 @@ def help_choices(turn: Turn[Any]) -> list[tuple[str, str]]:
     voice, offered as a question)."""
     t, s = texts(turn), speech_of(turn)
     return [
-        (Label(t(f"button.{name}"), s(f"button.{name}.spoken")), t(f"button.{name}.value"))
+        (Label(t(f"button.{name}"), _said(s, f"button.{name}.spoken")), t(f"button.{name}.value"))
         for name in ("next", "modules", "help")
     ]
+
+
+def _said(s: SpokenMessages, key: str) -> Callable[[], SSML]:
+    """``s(key)``, rendered when a voice answer first asks for it."""
+    return lambda: s(key)
 
 
 def help_reply(turn: Turn[Any], text: str, *, voice_text: SSML | None = None) -> list[Any]:

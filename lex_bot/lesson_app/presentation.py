@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from lex_bot.lesson_app.messages import Messages, messages_for
@@ -50,6 +50,11 @@ from lex_bot.lexv2.router import Turn
 VOICE_MAX_CHOICES = 3
 VOICE_MAX_OFFERS = 2
 Choice = tuple[str, str]
+#: A spoken answer: SSML (or plain text to be made speakable), or the function of the spoken
+#: catalogue that renders it, called only when the turn is answered by voice.
+VoiceText = str | Callable[[SpokenMessages], str]
+#: Spoken SSML, or a function returning it, called the first time a voice answer needs it.
+Said = SSML | Callable[[], SSML]
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -61,25 +66,56 @@ class Label(str):
     labels (a lesson title, "Yes") are only read with their key on DTMF. ``subject`` (the
     lesson's spoken title) and ``short`` ("start it") let a lone offer whose lesson the
     answer has just named be asked briefly: "Shall we start it?".
+
+    ``speech``, ``subject`` and ``short`` may be given as functions returning the SSML: they
+    are rendered on first use, so a text turn, which never says its buttons, does not pay
+    for rendering them.
+
+    Example:
+        >>> label = Label("Start Loops", lambda: SSML("start Loops"))
+        >>> label, label.speech
+        ('Start Loops', 'start Loops')
     """
 
-    speech: SSML
     offer: bool
-    subject: SSML | None
-    short: SSML | None
+    _said: dict[str, Said | None]
 
     def __new__(
         cls,
         text: str,
-        speech: SSML,
+        speech: Said,
         offer: bool = True,
         *,
-        subject: SSML | None = None,
-        short: SSML | None = None,
+        subject: Said | None = None,
+        short: Said | None = None,
     ) -> Label:
         label = super().__new__(cls, text)
-        label.speech, label.offer, label.subject, label.short = speech, offer, subject, short
+        label.offer = offer
+        label._said = {"speech": speech, "subject": subject, "short": short}
         return label
+
+    def _rendered(self, name: str) -> SSML | None:
+        value = self._said[name]
+        if callable(value):
+            value = self._said[name] = value()
+        return value
+
+    @property
+    def speech(self) -> SSML:
+        """How the choice is said (SSML)."""
+        speech = self._rendered("speech")
+        assert speech is not None
+        return speech
+
+    @property
+    def subject(self) -> SSML | None:
+        """The lesson's spoken title, for the brief question ("Shall we start it?")."""
+        return self._rendered("subject")
+
+    @property
+    def short(self) -> SSML | None:
+        """The brief spoken offer ("start it")."""
+        return self._rendered("short")
 
 
 def texts(turn: Turn[Any]) -> Messages:
@@ -98,7 +134,7 @@ def reply(
     choices: Sequence[Choice] = (),
     *,
     title: str | None = None,
-    voice_text: str | None = None,
+    voice_text: VoiceText | None = None,
     keys: bool = False,
 ) -> list[Message]:
     """Messages for ``text`` and optional ``(label, value)`` choices, shaped for the channel.
@@ -111,7 +147,10 @@ def reply(
         title: the card title (default: the catalogue's ``card.choose``).
         voice_text: the spoken answer: :class:`~lex_bot.lesson_app.speech.SSML` built with
             ``speech_of(turn)`` (the same content as ``text``), or plain text to be made
-            speakable; defaults to ``text`` made speakable.
+            speakable, or the function of the spoken catalogue that builds it (the same
+            function that built ``text`` from the text catalogue; called only on voice, so
+            a text turn does not render an answer it never sends); defaults to ``text``
+            made speakable.
         keys: on DTMF input, also say each choice's key ("press 1 for ..."); only for
             questions whose next answer maps a key press back to the choice.
     """
@@ -121,6 +160,8 @@ def reply(
     if turn.is_voice:
         s = speech_of(turn)
         said = voice_text if voice_text is not None else text
+        if callable(said):
+            said = said(s)
         said = said if isinstance(said, SSML) else spoken_text(said, turn.locale)
         shown = list(choices)[:VOICE_MAX_CHOICES]
         offers = [label for label, _ in shown if isinstance(label, Label) and label.offer]

@@ -70,6 +70,15 @@ _SYMBOL_WORDS = {
     "en": {"#": "hash", "+": "plus", "%": "percent"},
     "es": {"#": "almohadilla", "+": "más", "%": "por ciento"},
 }
+_SYMBOL_PATTERNS = {
+    lang: [
+        (symbol, re.compile(rf"(\w?)\s*{re.escape(symbol)}\s*(\w?)"), word)
+        for symbol, word in words.items()
+    ]
+    for lang, words in _SYMBOL_WORDS.items()
+}
+_EDGE_MARK = re.compile(r"^[,;:]\s*|\s*[,;:]$")
+_COMMA_CLOSE = re.compile(r",(?=[^\s])")
 
 
 def module_name(t: Messages, graph: LessonGraph, module: Module) -> str:
@@ -108,24 +117,39 @@ def speakable(text: str, locale: str = "en_US") -> str:
         >>> speakable("Leave notes with '#'.", "es_US")
         "Leave notes with 'almohadilla'."
     """
-    text = _URL.sub(" ", text)
-    text = _CALL.sub(r"\1", text)
-    text = _DUNDER.sub(r"\1", text)
-    text = _BRACKETED.sub(lambda m: f", {m.group(1).strip()}," if m.group(1).strip() else "", text)
-    for symbol, word in _SYMBOL_WORDS.get(_lang(locale), _SYMBOL_WORDS["en"]).items():
-        text = re.sub(
-            rf"(\w?)\s*{re.escape(symbol)}\s*(\w?)",
-            lambda m, w=word: f"{m[1]}{' ' if m[1] else ''}{w}{' ' if m[2] else ''}{m[2]}",
-            text,
-        )
+    # Each step runs only where its pattern can match (the same result, a few times faster:
+    # every answer's titles and reasons pass here, on text turns too).
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    if "()" in text:
+        text = _CALL.sub(r"\1", text)
+    if "__" in text:
+        text = _DUNDER.sub(r"\1", text)
+    if "(" in text or "[" in text:
+        text = _BRACKETED.sub(_paused, text)
+    for symbol, pattern, word in _SYMBOL_PATTERNS.get(_lang(locale), _SYMBOL_PATTERNS["en"]):
+        if symbol in text:
+            text = pattern.sub(
+                lambda m, w=word: f"{m[1]}{' ' if m[1] else ''}{w}{' ' if m[2] else ''}{m[2]}",
+                text,
+            )
     text = _LITERAL.sub(" ", text)
-    text = "".join(c for c in text if not _is_emoji(c))
+    if not text.isascii():  # "^" and "`", the only ASCII symbols, are literals removed above
+        emoji = {ord(c) for c in set(text) if not c.isascii() and _is_emoji(c)}
+        if emoji:
+            text = text.translate(dict.fromkeys(emoji))
     text = text.replace("...", "…")
     text = _SPACES.sub(" ", text).strip()
     text = _SPACE_BEFORE_MARK.sub(r"\1", text)
     text = _DOUBLED.sub(_one_mark, text)
-    text = re.sub(r"^[,;:]\s*|\s*[,;:]$", "", text)
-    return re.sub(r",(?=[^\s])", ", ", text).strip()
+    text = _EDGE_MARK.sub("", text)
+    return _COMMA_CLOSE.sub(", ", text).strip()
+
+
+def _paused(bracketed: re.Match[str]) -> str:
+    """A parenthesis or bracket as a pause between commas (nothing when it is empty)."""
+    inside = bracketed.group(1).strip()
+    return f", {inside}," if inside else ""
 
 
 def _one_mark(run: re.Match[str]) -> str:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 
 from lex_bot.lesson_app.lesson_slots import lesson_from_slot
 from lex_bot.lesson_app.messages import Messages, messages_for
-from lex_bot.lesson_app.presentation import Choice, reply
+from lex_bot.lesson_app.presentation import Choice, VoiceText, reply
 from lex_bot.lesson_app.progress_store.base import RequestBoundStore
 from lex_bot.lesson_app.services import Services, get_services, learner_id
 from lex_bot.lesson_app.session import LessonSession
@@ -130,7 +130,7 @@ class LessonTurn(Turn[LessonSession]):
         choices: Sequence[Choice] = (),
         *,
         title: str | None = None,
-        voice_text: str | None = None,
+        voice_text: VoiceText | None = None,
         keys: bool = False,
     ) -> list[Message]:
         """Messages for ``text`` and choices, shaped for the channel (see ``presentation``)."""

@@ -116,6 +116,11 @@ EDITS = {
     ),
     "a prerequisite removed": lambda t: t.replace("requires: [hello-world]", "requires: []", 1),
     "course weights": lambda t: t.replace("    goal: 2.0", "    goal: 2.0\n    unlock: 2.5", 1),
+    # the names of the other lessons of the file are reused from the served tables; these
+    # change only a name of a translation, an alias, or no name at all
+    "a translated title": lambda t: t.replace('title: "¿Qué es programar?"', "title: Programar", 1),
+    "an alias": lambda t: t.replace("aliases: [install python,", "aliases: [python install,", 1),
+    "a summary only": lambda t: t.replace("Write and run your first", "Write your first", 1),
 }
 
 

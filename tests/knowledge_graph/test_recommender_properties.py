@@ -10,10 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lesson_graphs import lesson_specs, make_graph, progresses
 
+import knowledge_graph.index as index_module
 from knowledge_graph.model import MASTERY_THRESHOLD, LessonGraph
 from knowledge_graph.recommender import recommend
 
@@ -143,6 +145,39 @@ def test_vectorised_mastery_matches_the_reference(data: st.DataObject):
     first = graph.index.ids[:1]
     odd = [42, None, *first, "nope"]
     assert graph.index.positions_of(odd).tolist() == [-1, -1, *[0 for _ in first], -1]
+
+
+def expected_entries(graph: LessonGraph, progress: Any) -> bool:
+    """Does ``progress`` name a lesson of ``graph`` with a numeric mastery?"""
+    keys = progress.keys() if isinstance(progress, Mapping) else progress
+    return bool((graph.index.positions_of(list(keys)) >= 0).any())
+
+
+@SETTINGS
+@given(st.data())
+def test_the_learners_own_mastery_entries_match_the_reference(data: st.DataObject):
+    """``mastery_state`` (the neighbourhood walk's view: the learner's entries, sorted, and the
+    mask of what is met) gives the reference mastery, whether it sorts the entries or, for a
+    long history, passes over a vector."""
+    _, G, graph, progress = draw_case(data)
+    expected = reference_mastery(G, progress)
+    sort_entries = data.draw(st.booleans())
+    try:  # the test graphs are small: choose the way explicitly
+        index_module.DENSE_MASTERY_SHARE = 0 if sort_entries else 10**9
+        state = graph.index.mastery_state(progress)
+    finally:
+        index_module.DENSE_MASTERY_SHARE = 64
+    assert (state.dense is None) == (sort_entries or not expected_entries(graph, progress))
+    positions = np.arange(graph.index.n)
+    assert {i: float(v) for i, v in zip(graph.index.ids, state.of(positions), strict=True)} == (
+        expected
+    )
+    assert state.vector().tolist() == graph.index.mastery_vector(progress).tolist()
+    met = [expected[i] >= MASTERY_THRESHOLD for i in graph.index.ids]
+    assert state.met.tolist() == met
+    assert state.mastered.tolist() == [i for i, m in enumerate(met) if m]
+    assert state.lessons.tolist() == sorted(state.lessons.tolist())
+    assert all(0 < v <= 1 for v in state.levels.tolist())
 
 
 @SETTINGS

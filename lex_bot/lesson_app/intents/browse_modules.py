@@ -166,7 +166,7 @@ def module_page(turn: LessonTurn, key: str, offset: int) -> LexResponse:
         )
         return with_more(t, t.listing(head, lines), cut_page)
 
-    return turn.close(turn.reply(answer(t), choices, voice_text=answer(turn.speech)))
+    return turn.close(turn.reply(answer(t), choices, voice_text=answer))
 
 
 def _module_slot(name: str) -> Slot:

@@ -191,7 +191,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
             )
 
         return turn.confirm_intent(
-            turn.reply(ask(t), yes_no_choices(t), voice_text=ask(turn.speech), keys=True),
+            turn.reply(ask(t), yes_no_choices(t), voice_text=ask, keys=True),
             slots={**turn.intent.slots, **score_slots} if score_slots else None,
         )
     if partial:
@@ -208,7 +208,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
             turn.reply(
                 confirm(t),
                 yes_no_choices(t),
-                voice_text=confirm(turn.speech),
+                voice_text=confirm,
                 keys=True,
             ),
             slots={**turn.intent.slots, **score_slots, SLOT: filled_slot(lesson)},
@@ -275,7 +275,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
 
     if was is not LessonStatus.MASTERED and given < MASTERY_THRESHOLD:
         offer = [offer_for(t, graph, after, progress.mastery())]
-        return turn.close(turn.reply(head(t), offer, voice_text=head(turn.speech)))
+        return turn.close(turn.reply(head(t), offer, voice_text=head))
     return _with_next_lessons(turn, head, progress)
 
 
@@ -308,7 +308,7 @@ def _not_a_completion(turn: LessonTurn) -> LexResponse:
         return t("complete.asked_not_yet", title=title)
 
     offer = [offer_for(turn.t, turn.graph, state, turn.progress.mastery())]
-    return turn.close(turn.reply(answer(turn.t), offer, voice_text=answer(turn.speech)))
+    return turn.close(turn.reply(answer(turn.t), offer, voice_text=answer))
 
 
 def _score_beside_lesson(turn: LessonTurn) -> str | None:
@@ -396,4 +396,4 @@ def _with_next_lessons(
     mastery = progress.mastery()
     choices = [offer_for(t, graph, graph.state(r.lesson_id, mastery)) for r in recommendations]
     title = t("recommend.card") if choices else None
-    return turn.close(turn.reply(answer(t), choices, title=title, voice_text=answer(turn.speech)))
+    return turn.close(turn.reply(answer(t), choices, title=title, voice_text=answer))

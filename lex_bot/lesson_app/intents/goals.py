@@ -46,7 +46,7 @@ def set_learning_goal(turn: LessonTurn) -> LexResponse:
         turn.reply(
             answer(t),
             [offer_for(t, graph, turn.lesson_state(first.id))],
-            voice_text=answer(turn.speech),
+            voice_text=answer,
         )
     )
 
@@ -105,6 +105,6 @@ def path_page(turn: LessonTurn, goal: Lesson, offset: int) -> LexResponse:
         turn.reply(
             answer(t),
             [offer_for(t, graph, turn.lesson_state(path.steps[0].id))],
-            voice_text=answer(turn.speech),
+            voice_text=answer,
         )
     )

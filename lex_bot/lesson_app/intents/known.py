@@ -141,7 +141,7 @@ def already_know(turn: LessonTurn) -> LexResponse:
             turn.session.choices = [m.lesson_id for m in graph.find(heard[0], limit=3).matches]
         return turn.elicit_slot(
             SLOT,
-            turn.reply(ask(t), voice_text=ask(turn.speech)),
+            turn.reply(ask(t), voice_text=ask),
             slots={**turn.intent.slots, SLOT: None},
         )
     forget_failed_attempts(turn)
@@ -159,7 +159,7 @@ def already_know(turn: LessonTurn) -> LexResponse:
         return t.sentences(too_many, not_found(t), asked)
 
     return turn.confirm_intent(
-        turn.reply(confirm(t), yes_no_choices(t), voice_text=confirm(turn.speech), keys=True)
+        turn.reply(confirm(t), yes_no_choices(t), voice_text=confirm, keys=True)
     )
 
 
@@ -195,7 +195,7 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
         return t.sentences(head(t), *notes)
 
     if not implied:
-        return turn.close(turn.reply(said(t), voice_text=said(turn.speech)))
+        return turn.close(turn.reply(said(t), voice_text=said))
     if len(implied) > MAX_IMPLIED:  # too many to hold for one "yes": said, not offered
 
         def many(t: Messages) -> str:
@@ -204,7 +204,7 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
                 said(t), t("known.implied_many", lessons=t.lessons(len(implied)), missing=names)
             )
 
-        return turn.close(turn.reply(many(t), voice_text=many(turn.speech)))
+        return turn.close(turn.reply(many(t), voice_text=many))
     turn.session.known = ["implied", *implied]
 
     def offer(t: Messages) -> str:
@@ -213,9 +213,7 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
         built_on = t.plural("known.offer_implied", len(ids), missing=names)
         return t.sentences(said(t), built_on, t.plural("known.offer_implied_ask", len(implied)))
 
-    return turn.confirm_intent(
-        turn.reply(offer(t), yes_no_choices(t), voice_text=offer(turn.speech), keys=True)
-    )
+    return turn.confirm_intent(turn.reply(offer(t), yes_no_choices(t), voice_text=offer, keys=True))
 
 
 def _built_on(

@@ -76,9 +76,7 @@ def lesson_info(turn: LessonTurn) -> LexResponse:
         return t.sentences(head, summary, needed, _status_sentence(t, graph, state))
 
     choice = offer_for(t, graph, state, turn.progress.mastery())
-    return turn.close(
-        turn.reply(answer(t), [choice], title=lesson.title, voice_text=answer(turn.speech))
-    )
+    return turn.close(turn.reply(answer(t), [choice], title=lesson.title, voice_text=answer))
 
 
 @router.intent("ShowPrerequisites", slots=(SLOT,), dialog_hook=True)
@@ -122,4 +120,4 @@ def show_prerequisites(turn: LessonTurn) -> LexResponse:
             )
         return t.lines(needed, soft, summary)
 
-    return turn.close(turn.reply(answer(t), [choice], voice_text=answer(turn.speech)))
+    return turn.close(turn.reply(answer(t), [choice], voice_text=answer))

@@ -143,7 +143,7 @@ def _lessons_page(
 
     if confirming is not None:
         return _ask_again(turn, confirming, answer(t), answer(turn.speech))
-    return turn.close(turn.reply(answer(t), choices, voice_text=answer(turn.speech)))
+    return turn.close(turn.reply(answer(t), choices, voice_text=answer))
 
 
 def forget_finished_lists(turn: Turn[object], call_next: Handler) -> LexResponse:

@@ -104,7 +104,7 @@ def show_progress(turn: LessonTurn) -> LexResponse:
                 )
         return t.lines(t.listing(head, lines), rest, scores_text(turn, t), goal_text)
 
-    return turn.close(turn.reply(answer(t), choices, voice_text=answer(turn.speech)))
+    return turn.close(turn.reply(answer(t), choices, voice_text=answer))
 
 
 def scores_text(turn: LessonTurn, t: Messages) -> str:

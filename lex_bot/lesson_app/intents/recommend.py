@@ -50,6 +50,4 @@ def recommend_next_lesson(turn: LessonTurn) -> LexResponse:
         others = [recommendation_line(t, graph, r, reasons=1) for r in recommendations[1:]]
         return t.lines(best, t.listing(t("recommend.also"), others)) if others else best
 
-    return turn.close(
-        turn.reply(answer(t), choices, title=t("recommend.card"), voice_text=answer(turn.speech))
-    )
+    return turn.close(turn.reply(answer(t), choices, title=t("recommend.card"), voice_text=answer))

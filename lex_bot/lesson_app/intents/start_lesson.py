@@ -80,9 +80,7 @@ def start_or_offer(turn: LessonTurn, lesson: Lesson) -> LexResponse:
             first=t.title(first),
         )
 
-    return turn.confirm_intent(
-        turn.reply(ask(t), yes_no_choices(t), voice_text=ask(turn.speech), keys=True)
-    )
+    return turn.confirm_intent(turn.reply(ask(t), yes_no_choices(t), voice_text=ask, keys=True))
 
 
 def _start(turn: LessonTurn, lesson: Lesson) -> LexResponse:
