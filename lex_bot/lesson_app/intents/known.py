@@ -3,10 +3,13 @@
 One confirmation names every lesson heard ("Mark Variables and Assignment, For Loops and
 Defining Functions as finished?"); "yes" records them all (mastery 1.0, as "I finished" does).
 The prerequisites they build on that the learner has not finished are then *offered*, in a
-second question, never assumed. Names that match no lesson are said, not dropped silently.
+second question, never assumed; the "one of" groups still open are asked last ("tell me which
+you know"), a question the lesson's name answers. Names that match no lesson are said, not
+dropped silently. Answers stay short enough to say (docs/DIALOG.md, "Several lessons at once").
 
 The pending lessons ride in ``session.known`` (``[stage, id, ...]``, stage ``named`` or
-``implied``); a confirmed answer re-reads them from the graph, so a forged id does nothing.
+``implied``; an offer adds :data:`NAMED_MARK` and the lessons named, whose groups are asked
+after it); a confirmed answer re-reads them from the graph, so a forged id does nothing.
 """
 
 from __future__ import annotations
@@ -48,9 +51,9 @@ IMPLIED_NAMED = 3
 #: Recorded lessons named again after "yes" (all were named in the confirmation just
 #: before); the others are counted ("and the other 7 lessons").
 DONE_NAMED = 3
-#: Names beyond :data:`MAX_KNOWN` said back ("tell me these again afterwards: A, B"); the
+#: Names beyond :data:`MAX_KNOWN` said back ("tell me these again later: A, B"); the
 #: count of any others is said.
-LEFT_NAMED = 3
+LEFT_NAMED = 2
 #: "One of" groups said in one answer; the count of the rest is said.
 GROUPS_SAID = 2
 #: In ``session.known`` of the offer, the mark after which the named lessons follow (whose
@@ -208,8 +211,7 @@ def already_know(turn: LessonTurn) -> LexResponse:
         rest = [left(t, item) for item in left_out[:LEFT_NAMED]]
         if len(left_out) > LEFT_NAMED:  # the count of any others, to keep the answer short
             rest.append(t.plural("known.others_left", len(left_out) - LEFT_NAMED))
-        rest = t.join(rest)
-        too_many = t("known.too_many", limit=MAX_KNOWN, rest=rest) if left_out else ""
+        too_many = t("known.too_many", limit=MAX_KNOWN, rest=t.join(rest)) if left_out else ""
         asked = t.plural("known.confirm", len(lessons), titles=titles)
         return t.sentences(too_many, not_found(t), asked)
 
