@@ -28,8 +28,12 @@ from babel.lists import format_list as _babel_format_list
 DEFAULT_LOCALE: Final[str] = "en_US"
 
 #: A sentence mark right after a title or clause that already ends in one ("World!!",
-#: "World!.", "ready?."): the second mark is dropped; an ellipsis "..." is left alone.
-_DOUBLED: Final[re.Pattern[str]] = re.compile(r"(?<=[!?])[.!]|(?<=[.])[.!](?![.])(?<![.]{2})")
+#: "World!.", "ready?.", "Programming??"), or a period after an English closing quote that
+#: has one ("“Hello, World!”." : American style ends the sentence inside the quotes; a
+#: Spanish «…» keeps its period): the second mark is dropped; an ellipsis "..." is left alone.
+_DOUBLED: Final[re.Pattern[str]] = re.compile(
+    r"(?<=[!?])[.!]|(?<=[?])[?]|(?<=[!?][”\"])[.]|(?<=[.])[.!](?![.])(?<![.]{2})"
+)
 
 
 @cache
@@ -73,5 +77,7 @@ def tidy_punctuation(text: str) -> str:
     -------
     >>> tidy_punctuation("Ready?. Go... now.")
     'Ready? Go... now.'
+    >>> tidy_punctuation("Start “What Is Programming?”. Or (maybe What Is Programming??)")
+    'Start “What Is Programming?” Or (maybe What Is Programming?)'
     """
     return _DOUBLED.sub("", text)

@@ -67,7 +67,7 @@ def lambda_context(request_id: str) -> SimpleNamespace:
     return SimpleNamespace(aws_request_id=request_id)
 
 
-WELL_DONE = "Well done on finishing What Is Programming?"
+WELL_DONE = "Well done on finishing “What Is Programming?”!"
 
 
 # ----------------------------------------------------------------------------- throttling

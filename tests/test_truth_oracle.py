@@ -136,7 +136,10 @@ class Checker:
         self.titles = titles
 
     def lesson_named(self, text: str) -> str:
-        """The lesson whose title (or id) ``text`` is, or starts with (longest title first)."""
+        """The lesson whose title (or id) ``text`` is, or starts with (longest title first); a
+        title the answer quotes (one ending in "!" or "?" where a sentence ends) is read
+        without its quotes."""
+        text = text.removeprefix("“").removeprefix("«")
         folded = text.casefold()
         if folded in self.oracle.by_title:
             return self.oracle.by_title[folded]

@@ -164,7 +164,7 @@ def test_a_session_id_with_a_trailing_newline_still_saves(
         session_id="learner-A\n",
     )
     response = lambda_handler(event, None)
-    assert "Well done on finishing What Is Programming?" in text(response)
+    assert "Well done on finishing \\u201cWhat Is Programming?\\u201d!" in text(response)
     assert services.store.get("learner-A").completed == {}
 
 

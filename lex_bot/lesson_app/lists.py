@@ -44,13 +44,20 @@ PAGE_CHOICES = CARD_MAX_BUTTONS
 MAX_IDS = 25
 
 
+#: The "…and N more" line of each kind of list whose wording differs from the lessons'
+#: (``path.more``): Spanish agrees with what is listed ("Di «más» para verlos", módulos).
+MORE_LINE = {"modules": "modules.more"}
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a list: its ``items``, where it starts, and how many are left after it."""
+    """One page of a list: its ``items``, where it starts, how many are left after it, and
+    the ``kind`` of list it is (as ``session.more`` names it)."""
 
     items: list[T]
     offset: int
     rest: int
+    kind: str = "lessons"
 
 
 def cut(
@@ -76,19 +83,19 @@ def cut(
     rest = len(items) - offset - len(shown)
     if rest > 0:
         turn.session.more = [kind, key, str(offset + len(shown)), *list(ids)[:MAX_IDS]]
-    return Page(shown, offset, rest)
+    return Page(shown, offset, rest, kind)
 
 
-def more_line(t: Messages, rest: int) -> str:
-    """The line that ends a cut list: "…and 3 more. Say "more" to see them."."""
-    return t("path.more", count=rest)
+def more_line(t: Messages, rest: int, kind: str = "lessons") -> str:
+    """The line that ends a cut list of ``kind``: "…and 3 more. Say "more" to see them."."""
+    return t(MORE_LINE.get(kind, "path.more"), count=rest)
 
 
 def with_more(t: Messages, text: str, page: Page[Any]) -> str:
     """``text``, then the "…and N more" line when the page was cut: on its own line on
     text, said after it with ``turn.speech`` (``spoken.path.more``), so a voice learner
     also hears that the list goes on and that "more" continues it."""
-    return t.lines(text, more_line(t, page.rest)) if page.rest > 0 else text
+    return t.lines(text, more_line(t, page.rest, page.kind)) if page.rest > 0 else text
 
 
 def some(turn: Any, t: Messages, ids: Sequence[str], titles: Sequence[str], limit: int) -> str:

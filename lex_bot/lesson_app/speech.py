@@ -51,6 +51,9 @@ if TYPE_CHECKING:  # pragma: no cover
 LIST_BREAK = '<break time="200ms"/>'
 #: Words of learner input said back at most ("I couldn't find ...").
 HEARD_MAX_WORDS = 8
+#: What is said back for an answer with nothing speakable in it (a link, only emoji or
+#: marks), so that no voice reads 'a lesson called ""': per language, a link and the rest.
+UNSPEAKABLE_HEARD = {"en": ("that link", "that"), "es": ("ese enlace", "eso")}
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _CALL = re.compile(r"(\w)\(\)")  # print() -> print
@@ -168,11 +171,19 @@ def heard(text: str, locale: str = "en_US") -> str:
     """What the learner said, short enough to say back (at most :data:`HEARD_MAX_WORDS`
     words, nothing a synthesiser reads literally).
 
+    An answer with nothing speakable in it is said as "that link" (a link) or "that"
+    (:data:`UNSPEAKABLE_HEARD`), never as empty quotes.
+
     Example:
         >>> heard("start (the) 🎉 loops please now and then again and again and again")
         'start, the, loops please now and then again'
+        >>> heard("https://example.com"), heard("🎉", "es_US")
+        ('that link', 'eso')
     """
     words = _NOT_PLAIN.sub(" ", speakable(text, locale)).split()
+    if not words and text.strip():
+        link, other = UNSPEAKABLE_HEARD.get(_lang(locale), UNSPEAKABLE_HEARD["en"])
+        return link if _URL.search(text) else other
     return " ".join(words[:HEARD_MAX_WORDS])
 
 

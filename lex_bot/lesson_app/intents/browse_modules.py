@@ -159,7 +159,7 @@ def module_page(turn: LessonTurn, key: str, offset: int) -> LexResponse:
     def answer(t: Messages) -> str:
         lines = [marked_title(t, graph, state) for state in page]
         head = t(
-            "modules.lessons",
+            "modules.lessons" if mastered else "modules.lessons_none",
             module=module_name(t, graph, module),
             lessons=t.lessons(len(lessons)),
             done=mastered,

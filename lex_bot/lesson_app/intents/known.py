@@ -3,14 +3,18 @@
 One confirmation names every lesson heard ("Mark Variables and Assignment, For Loops and
 Defining Functions as finished?"); "yes" records them all (mastery 1.0, as "I finished" does).
 The prerequisites they build on that the learner has not finished are then *offered*, in a
-second question, never assumed. Names that match no lesson are said, not dropped silently.
+second question, never assumed; the "one of" groups still open are asked last ("tell me which
+you know"), a question the lesson's name answers. Names that match no lesson are said, not
+dropped silently. Answers stay short enough to say (docs/DIALOG.md, "Several lessons at once").
 
 The pending lessons ride in ``session.known`` (``[stage, id, ...]``, stage ``named`` or
-``implied``); a confirmed answer re-reads them from the graph, so a forged id does nothing.
+``implied``; an offer adds :data:`NAMED_MARK` and the lessons named, whose groups are asked
+after it); a confirmed answer re-reads them from the graph, so a forged id does nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD
@@ -22,6 +26,7 @@ from lex_bot.lesson_app.lesson_slots import (
     let_go,
     yes_no_choices,
 )
+from lex_bot.lesson_app.lists import MAX_IDS, some
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState, Slot, SlotShape
 from lex_bot.lexv2.responses import LexResponse
@@ -36,10 +41,41 @@ router = Router()
 SLOT = "KnownLessons"
 #: Lessons one answer may name (and one confirmation may list).
 MAX_KNOWN = 10
-#: Lessons one "yes" may mark as what the named ones build on (``session.known`` holds them).
-MAX_IMPLIED = 40
-#: Titles a confirmation names; the count of the rest is said ("and 5 more").
-TITLES_NAMED = MAX_KNOWN
+#: Lessons one "yes" may mark as what the named ones build on (``session.known`` holds them);
+#: no more than a cut list can carry for "more" (``lists.MAX_IDS``), so "more" names them all.
+MAX_IMPLIED = MAX_IDS
+#: Titles the offer of what they build on names; "and N more" is said, and "more" names the
+#: rest with the question asked again (``intents/more.py``). Few, so that the answer after
+#: "yes" stays well under the 30 s a spoken answer may take (``devtools/speech_lint``).
+IMPLIED_NAMED = 3
+#: Recorded lessons named again after "yes" (all were named in the confirmation just
+#: before); the others are counted ("and the other 7 lessons").
+DONE_NAMED = 3
+#: Names beyond :data:`MAX_KNOWN` said back ("tell me these again later: A, B"); the
+#: count of any others is said.
+LEFT_NAMED = 2
+#: "One of" groups said in one answer; the count of the rest is said.
+GROUPS_SAID = 2
+#: In ``session.known`` of the offer, the mark after which the named lessons follow (whose
+#: "one of" groups are said once the offer is answered). Lesson ids are slugs: never "+".
+NAMED_MARK = "+"
+
+
+def pending_lessons(known: list[str], graph: object) -> tuple[str, list[str], list[str]]:
+    """``session.known`` read back: ``(stage, ids to mark, ids named)``; ids the graph does
+    not hold are left out (a forged id does nothing).
+
+    Example:
+        >>> pending_lessons(["implied", "a", "b", NAMED_MARK, "c"], {"a", "c"})
+        ('implied', ['a'], ['c'])
+    """
+    stage, *rest = known or [""]
+    marked, _, named = (
+        (rest[: rest.index(NAMED_MARK)], NAMED_MARK, rest[rest.index(NAMED_MARK) + 1 :])
+        if NAMED_MARK in rest
+        else (rest, "", [])
+    )
+    return stage, [i for i in marked if i in graph], [i for i in named if i in graph]
 
 
 def _items(slot: Slot | None) -> list[Slot]:
@@ -88,6 +124,15 @@ def _suggestion_taken(turn: LessonTurn, suggested: list[str], item: Slot) -> Les
     return None
 
 
+def _suggestions(graph: LessonGraph, names: list[str]) -> list[str]:
+    """The lessons the question suggests for ``names`` (each name's near matches, as
+    :func:`_not_found` says them), in order, at most a card's worth (``session.choices``)."""
+    out: list[str] = []
+    for name in names:
+        out += [m.lesson_id for m in graph.find(name, limit=3).matches if m.lesson_id not in out]
+    return out[:5]
+
+
 def _not_found(t: Messages, graph: LessonGraph, heard: str) -> str:
     """A name that is no one lesson, said back (as ``t`` renders it) with the lessons it may
     mean ("loop" (maybe For Loops or While Loops?)): a partial name that fits several
@@ -104,14 +149,20 @@ def already_know(turn: LessonTurn) -> LexResponse:
     t, graph = turn.t, turn.graph
     answer, pending = turn.confirmation_state, turn.session.known
     if answer is not ConfirmationState.NONE and pending:
-        stage, ids = pending[0], [i for i in pending[1:] if i in graph]
+        stage, ids, named = pending_lessons(pending, graph)
         turn.session.known = []
+        if answer is ConfirmationState.DENIED and stage == "implied":
+            mastery = turn.progress.mastery()
+            return _ask_groups(turn, lambda t: t("known.declined_implied"), named, mastery)
         if answer is ConfirmationState.DENIED or not ids:
             return turn.close(turn.reply(t("known.declined")))
-        return _record(turn, stage, ids)
+        return _record(turn, stage, ids, named)
     lessons: list[Lesson] = []
     missing: list[str] = []
-    suggested = [i for i in turn.session.choices if i in graph]
+    answering = turn.session.asked == f"{turn.intent.name}.{SLOT}"
+    suggested = [i for i in turn.session.choices if i in graph] if answering else []
+    if not answering:  # a fresh "I already know ...", not an answer to the question: no retry
+        forget_failed_attempts(turn)
     turn.session.choices = []
     for item in _items(turn.slot(SLOT)):
         lesson = _suggestion_taken(turn, suggested, item) or _lesson(turn, item)
@@ -130,15 +181,16 @@ def already_know(turn: LessonTurn) -> LexResponse:
     if not lessons:
         if lets_question_go(turn.event.input_transcript, turn.locale):  # "skip", "no"
             return let_go(turn)
-        if missing and count_failed_attempt(turn, SLOT):
-            return give_up(turn)
+        # What the names may mean, as the question says them ("maybe Dictionaries?"): "yes"
+        # then takes a single suggestion, "the second one" one of several.
+        suggestions = _suggestions(graph, missing)
+        if missing and count_failed_attempt(turn, SLOT) and set(suggestions) <= set(suggested):
+            return give_up(turn)  # spent, and nothing new to suggest
 
         def ask(t: Messages) -> str:
             return t.sentences(not_found(t), t("prompt.known_lessons"))
 
-        heard = [i.original for i in _items(turn.slot(SLOT)) if i.original]
-        if len(heard) == 1:  # "yes" / "the second one" then answers the suggestion
-            turn.session.choices = [m.lesson_id for m in graph.find(heard[0], limit=3).matches]
+        turn.session.choices = suggestions
         return turn.elicit_slot(
             SLOT,
             turn.reply(ask(t), voice_text=ask),
@@ -147,14 +199,19 @@ def already_know(turn: LessonTurn) -> LexResponse:
     forget_failed_attempts(turn)
     turn.session.known = ["named", *[lesson.id for lesson in lessons]]
     slot = turn.slot(SLOT)
-    left_out = len(slot.values) - MAX_KNOWN if slot is not None and slot.values else 0
+    left_out = list(slot.values[MAX_KNOWN:]) if slot is not None and slot.values else []
+
+    def left(t: Messages, item: Slot) -> str:
+        lesson = _lesson(turn, item)
+        return t.title(lesson) if lesson is not None else t.quoted(item.original or "")
 
     def confirm(t: Messages) -> str:
-        titles = t.join_some([t.title(lesson) for lesson in lessons], TITLES_NAMED)
-        # Names beyond MAX_KNOWN are said, never dropped silently.
-        too_many = (
-            t("known.too_many", limit=MAX_KNOWN, rest=t.lessons(left_out)) if left_out > 0 else ""
-        )
+        titles = t.join([t.title(lesson) for lesson in lessons])
+        # Names beyond MAX_KNOWN are said, each of them: never dropped silently.
+        rest = [left(t, item) for item in left_out[:LEFT_NAMED]]
+        if len(left_out) > LEFT_NAMED:  # the count of any others, to keep the answer short
+            rest.append(t.plural("known.others_left", len(left_out) - LEFT_NAMED))
+        too_many = t("known.too_many", limit=MAX_KNOWN, rest=t.join(rest)) if left_out else ""
         asked = t.plural("known.confirm", len(lessons), titles=titles)
         return t.sentences(too_many, not_found(t), asked)
 
@@ -163,8 +220,12 @@ def already_know(turn: LessonTurn) -> LexResponse:
     )
 
 
-def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
-    """Record ``ids`` as finished; after the named lessons, offer what they build on."""
+def _record(turn: LessonTurn, stage: str, ids: list[str], named: list[str]) -> LexResponse:
+    """Record ``ids`` as finished. After the named lessons, offer what they build on; the
+    "one of" groups the lessons still need are said once nothing else is asked, as the
+    question "tell me which you know" (after the offer's answer when there is an offer, so
+    that one spoken answer never says both). ``named``: the lessons the learner named, when
+    ``ids`` are what they build on."""
     t, graph = turn.t, turn.graph
     progress = turn.progress
     for lesson_id in ids:
@@ -173,56 +234,108 @@ def _record(turn: LessonTurn, stage: str, ids: list[str]) -> LexResponse:
     done = sum(1 for i, m in mastery.items() if m >= MASTERY_THRESHOLD and i in graph)
 
     def head(t: Messages) -> str:
-        titles = t.join_some([t.title(graph.lesson(i)) for i in ids], TITLES_NAMED)
+        titles = [t.title(graph.lesson(i)) for i in ids]
+        if len(titles) > DONE_NAMED + 1:  # all were named in the question just answered
+            others = t.plural("known.others", len(titles) - DONE_NAMED)
+            titles = [*titles[:DONE_NAMED], others]
         count = t.lessons(len(graph))
-        return t.plural("known.done", len(ids), titles=titles, done=done, lessons=count)
+        return t.plural("known.done", len(ids), titles=t.join(titles), done=done, lessons=count)
 
-    implied: list[str] = []
-    groups: list[tuple[str, tuple[str, ...]]] = []
-    if stage == "named":
-        implied, groups = _built_on(turn, ids, mastery)
+    if stage != "named":
+        return _ask_groups(turn, head, [*named, *ids], mastery)
+    implied = _built_on(turn, ids, mastery)
+    if not implied:
+        return _ask_groups(turn, head, ids, mastery)
+    subject = graph.lesson(ids[0]) if len(ids) == 1 else None
+    if len(implied) > MAX_IMPLIED:  # too many to hold for one "yes": said, not offered
 
-    def said(t: Messages) -> str:
-        """What was recorded, and each "one of" group left for the learner to name."""
+        def many(t: Messages) -> str:
+            # The first of them on the way (path order), never "and N more" with no way on.
+            names = t.join([t.title(graph.lesson(i)) for i in implied[:IMPLIED_NAMED]])
+            return t.sentences(
+                head(t),
+                t.plural(
+                    "known.implied_many",
+                    len(ids),
+                    title=t.title(subject) if subject else "",
+                    lessons=t.lessons(len(implied)),
+                    missing=names,
+                ),
+            )
+
+        return _ask_groups(turn, many, ids, mastery)
+    turn.session.known = ["implied", *implied, NAMED_MARK, *ids]
+
+    def offer(t: Messages) -> str:
+        # The count of any lessons not named is said ("and 5 more"), "more" names them (the
+        # cut list is kept, ``lists.some``), and "yes" records them all.
+        titles = [t.title(graph.lesson(i)) for i in implied]
+        names = some(turn, t, implied, titles, IMPLIED_NAMED)
+        built_on = t.plural(
+            "known.offer_implied",
+            len(ids),
+            title=t.title(subject) if subject else "",
+            missing=names,
+        )
+        return t.sentences(head(t), built_on, t.plural("known.offer_implied_ask", len(implied)))
+
+    return turn.confirm_intent(turn.reply(offer(t), yes_no_choices(t), voice_text=offer, keys=True))
+
+
+def _ask_groups(
+    turn: LessonTurn,
+    said: Callable[[Messages], str],
+    holders: list[str],
+    mastery: dict[str, float],
+) -> LexResponse:
+    """``said``, then each "one of" group of ``holders`` none of whose lessons is mastered
+    (:data:`GROUPS_SAID` of them; the count of the rest) as the question "tell me which you
+    know", which the lesson's name answers (the slot is asked again, its choices the
+    groups' lessons); with no group, the answer closes."""
+    graph = turn.graph
+    groups = _open_groups(graph, holders, mastery)
+
+    def answer(t: Messages) -> str:
         notes = [
             t(
                 "known.one_of",
                 title=t.title(graph.lesson(holder)),
                 options=t.join([t.title(graph.lesson(i)) for i in group], "or"),
             )
-            for holder, group in groups
+            for holder, group in groups[:GROUPS_SAID]
         ]
-        return t.sentences(head(t), *notes)
+        rest = len(groups) - GROUPS_SAID
+        more = t.plural("known.more_groups", rest) if rest > 0 else ""
+        return t.sentences(said(t), *notes, more)
 
-    if not implied:
-        return turn.close(turn.reply(said(t), voice_text=said))
-    if len(implied) > MAX_IMPLIED:  # too many to hold for one "yes": said, not offered
-
-        def many(t: Messages) -> str:
-            names = t.join_some([t.title(graph.lesson(i)) for i in implied], TITLES_NAMED)
-            return t.sentences(
-                said(t), t("known.implied_many", lessons=t.lessons(len(implied)), missing=names)
-            )
-
-        return turn.close(turn.reply(many(t), voice_text=many))
-    turn.session.known = ["implied", *implied]
-
-    def offer(t: Messages) -> str:
-        # The count of any lessons not named is said ("and 5 more"); "yes" records them all.
-        names = t.join_some([t.title(graph.lesson(i)) for i in implied], TITLES_NAMED)
-        built_on = t.plural("known.offer_implied", len(ids), missing=names)
-        return t.sentences(said(t), built_on, t.plural("known.offer_implied_ask", len(implied)))
-
-    return turn.confirm_intent(turn.reply(offer(t), yes_no_choices(t), voice_text=offer, keys=True))
+    reply = turn.reply(answer(turn.t), voice_text=answer)
+    if not groups:
+        return turn.close(reply)
+    turn.session.choices = [i for _, group in groups[:GROUPS_SAID] for i in group][:5]
+    return turn.elicit_slot(SLOT, reply, slots={**turn.intent.slots, SLOT: None})
 
 
-def _built_on(
-    turn: LessonTurn, ids: list[str], mastery: dict[str, float]
-) -> tuple[list[str], list[tuple[str, tuple[str, ...]]]]:
+def _open_groups(
+    graph: LessonGraph, holders: list[str], mastery: dict[str, float]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Each ``requires_any`` group of ``holders`` none of whose lessons is mastered, as
+    ``(holder, group)``, each group once (said, never marked: which one the learner knows
+    is theirs to say)."""
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    for holder in holders:
+        if holder not in graph:
+            continue
+        for group in graph.prerequisites(holder).requires_any:
+            if any(mastery.get(i, 0.0) >= MASTERY_THRESHOLD for i in group):
+                continue
+            if all(tuple(group) != g for _, g in groups):
+                groups.append((holder, tuple(group)))
+    return groups
+
+
+def _built_on(turn: LessonTurn, ids: list[str], mastery: dict[str, float]) -> list[str]:
     """What the named lessons ``ids`` build on that the learner has not mastered: the lessons
-    they surely need (offered to mark), and each "one of" group none of whose lessons is
-    mastered, as ``(holder, group)`` (said, never marked: which one the learner knows is
-    theirs to say).
+    they surely need (offered to mark), in path order.
 
     Each named lesson's minimal path is the one state rule's (``LessonGraph.state``), with
     the OTHER named lessons counted as mastered (For Loops, named, settles Defining
@@ -247,11 +360,4 @@ def _built_on(
                     needed.add(required)
                     stack.append(required)
         implied += [i for i in path if i in needed and i not in implied]
-    groups: list[tuple[str, tuple[str, ...]]] = []
-    for holder in [*ids, *implied]:
-        for group in graph.prerequisites(holder).requires_any:
-            if any(mastered(i) or i in needed for i in group):
-                continue
-            if all(tuple(group) != g for _, g in groups):
-                groups.append((holder, tuple(group)))
-    return implied, groups
+    return implied

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from lex_bot.lesson_app.intents.browse_modules import module_page, modules_page
 from lex_bot.lesson_app.intents.goals import path_page
+from lex_bot.lesson_app.intents.known import pending_lessons
 from lex_bot.lesson_app.intents.progress import score_line
 from lex_bot.lesson_app.lesson_slots import help_reply, offer_lessons, yes_no_choices
 from lex_bot.lesson_app.lists import PAGE_CHOICES, continued, cut, with_more
@@ -100,8 +101,11 @@ def _ask_again(turn: LessonTurn, pending: str, text: str, spoken: str) -> LexRes
         choices = turn.session.choices
         if pending == "CompleteLesson" and len(choices) == 1 and choices[0] in graph:
             return t("complete.confirm", title=t.title(graph.lesson(choices[0])))
-        if pending == "AlreadyKnow" and turn.session.known[1:]:
-            titles = [t.title(graph.lesson(i)) for i in turn.session.known[1:] if i in graph]
+        stage, ids, _ = pending_lessons(turn.session.known, graph)
+        if pending == "AlreadyKnow" and ids:
+            titles = [t.title(graph.lesson(i)) for i in ids]
+            if stage == "implied":  # the list just shown (and the page before): counted
+                return t.plural("known.offer_implied_ask", len(titles))
             return t.plural("known.confirm", len(titles), titles=t.join(titles))
         if pending == "ResetProgress":
             return t("reset.confirm")

@@ -67,7 +67,7 @@ def show_progress(turn: LessonTurn) -> LexResponse:
         head = t("progress.head", done=len(mastered), lessons=t.lessons(len(graph)), percent=share)
         if attempted:
             titles = t.join_some([t.title(graph.lesson(i)) for i in attempted], ATTEMPTED_NAMED)
-            head = t.sentences(head, t("progress.attempted", titles=titles))
+            head = t.sentences(head, t.plural("progress.attempted", len(attempted), titles=titles))
         # The modules with the most mastered first; at most MODULES_NAMED, the rest counted.
         started = sorted(
             (m for m in graph.modules() if done_per_module.get((m.course, m.key))),

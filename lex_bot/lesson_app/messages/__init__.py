@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -46,6 +47,20 @@ def content_locale(item: object, part: str = "title") -> str:
         if isinstance(value, str) and value:
             return value
     return DEFAULT_CONTENT_LOCALE
+
+
+#: Fields that hold one title. A title with its own closing mark ("¡Hola, mundo!", "What Is
+#: Programming?") where the template ends a sentence after it is quoted (``title.quoted``):
+#: unquoted, the template's mark is lost ("¡Muy bien, terminaste ¡Hola, mundo! Dominas",
+#: an exclamation never closed) or the statement reads as a question ("Well done on finishing
+#: What Is Programming? You've mastered").
+TITLE_FIELDS = ("title", "first")
+
+
+@cache
+def _fields_ending_sentence(template: str) -> frozenset[str]:
+    """The :data:`TITLE_FIELDS` that ``template`` follows with a sentence mark (``.`` ``!``)."""
+    return frozenset(field for field in TITLE_FIELDS if re.search(rf"\{{{field}\}}[.!]", template))
 
 
 class MissingMessageError(KeyError):
@@ -89,7 +104,14 @@ class Messages:
     """Look up and fill templates for one locale: ``messages("key", name=value)``.
 
     Filled text goes through :func:`knowledge_graph.wording.tidy_punctuation`, so a title that
-    ends in its own mark ("Hello, World!") never gets a second one from the template.
+    ends in its own mark ("Hello, World!") never gets a second one from the template; such a
+    title where the template ends a sentence after it is quoted (:data:`TITLE_FIELDS`).
+
+    Example:
+        >>> messages_for("es_US")("complete.ok", title="¡Hola, mundo!", done=2, lessons="52")
+        '¡Muy bien, terminaste «¡Hola, mundo!»! Dominas 2 de 52.'
+        >>> messages_for("en_US")("start.ok", title="What Is Programming?", minutes="10")
+        "Let's start “What Is Programming?” It takes about 10."
     """
 
     def __init__(self, locale: str) -> None:
@@ -101,6 +123,10 @@ class Messages:
         template = self._own.get(key) or self._default.get(key)
         if template is None:
             raise MissingMessageError(key)
+        for field in _fields_ending_sentence(template):
+            value = values.get(field)
+            if isinstance(value, str) and value.endswith(("!", "?")):
+                values[field] = self("title.quoted", title=value)
         return tidy_punctuation(template.format(**values))
 
     def has(self, key: str) -> bool:

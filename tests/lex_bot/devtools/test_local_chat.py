@@ -364,7 +364,7 @@ def test_the_chat_command_keeps_progress_across_processes(tmp_path: Path):
     env = {**os.environ, "PROGRESS_STORE": f"sqlite:///{tmp_path / 'progress.db'}"}
     env.pop("LESSON_GRAPH_PATH", None)
     first, second = tmp_path / "first.txt", tmp_path / "second.txt"
-    first.write_text("> I finished what is programming\n? Well done on finishing What Is\n")
+    first.write_text("> I finished what is programming\n? Well done on finishing “What Is\n")
     second.write_text("> how am I doing\n? 1 of 52 lessons\n")
     for script in (first, second):
         done = subprocess.run(
@@ -379,7 +379,7 @@ def test_a_script_starts_from_a_fresh_learner_every_run(tmp_path: Path):
     tests run scripts), so a script that records a completion passes every time."""
     env = {k: v for k, v in os.environ.items() if k not in {"PROGRESS_STORE", "LESSON_GRAPH_PATH"}}
     script = tmp_path / "once.txt"
-    script.write_text("> I finished what is programming\n? Well done on finishing What Is\n")
+    script.write_text("> I finished what is programming\n? Well done on finishing “What Is\n")
     for _ in range(2):
         done = subprocess.run(
             [sys.executable, "-m", "lex_bot", "chat", "--script", str(script), "--quiet"],
