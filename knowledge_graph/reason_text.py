@@ -62,6 +62,7 @@ TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
     "en_US": {
         "reason.continues": "it follows {lessons}, which you just finished",
         "reason.toward_goal": "it is the next step toward your goal, {lessons}",
+        "reason.is_goal": "it is your goal",
         "reason.unlocks.one": "it unlocks {count} more lesson",
         "reason.unlocks.other": "it unlocks {count} more lessons",
         "reason.ready": "you've mastered what it builds on",
@@ -79,6 +80,7 @@ TEMPLATES: Final[Mapping[str, Mapping[str, str]]] = {
     "es_US": {
         "reason.continues": "sigue a {lessons}, que acabas de terminar",
         "reason.toward_goal": "es el siguiente paso hacia tu meta, {lessons}",
+        "reason.is_goal": "es tu meta",
         "reason.unlocks.one": "desbloquea {count} lección más",
         "reason.unlocks.other": "desbloquea {count} lecciones más",
         "reason.ready": "ya dominas lo que necesita",

@@ -97,6 +97,8 @@ class ReasonKind(StrEnum):
     """It is the ``next`` of the learner's most recent completion (``lessons``: that one)."""
     TOWARD_GOAL = "toward_goal"
     """It is a next step toward the learner's goal (``lessons``: the goal)."""
+    IS_GOAL = "is_goal"
+    """It is the learner's goal itself, and can be started (``lessons``: it)."""
     UNLOCKS = "unlocks"
     """Mastering it makes other lessons startable for this learner (``count``: how many;
     ``lessons``: up to 3 of them)."""
@@ -659,7 +661,9 @@ def _reasons(index: GraphIndex, i: int, ctx: _Context) -> tuple[Reason, ...]:
     """The reasons for recommending lesson ``i``, most telling first."""
     ids = index.ids
     reasons: list[Reason] = []
-    if ctx.goal is not None and i in ctx.goal_path:
+    if ctx.goal is not None and i == ctx.goal:
+        reasons.append(Reason(ReasonKind.IS_GOAL, (ids[ctx.goal],)))
+    elif ctx.goal is not None and i in ctx.goal_path:
         reasons.append(Reason(ReasonKind.TOWARD_GOAL, (ids[ctx.goal],)))
     recency = {s: r for r, s in enumerate(reversed(ctx.seeds))}
     before = set(index.in_edges[EdgeKind.NEXT].row(i).tolist())

@@ -254,7 +254,9 @@ def test_a_goal_closure_lesson_ranks_first_when_one_is_unlocked(data: st.DataObj
     top = graph.recommend(progress, k=3, goal=goal)
     if unlocked_in_closure and goal not in done:
         assert top[0].lesson_id in closure
-        assert top[0].reasons[0].kind == "toward_goal"
+        # The goal itself is "your goal", never "the next step toward your goal, <itself>".
+        expected = "is_goal" if top[0].lesson_id == goal else "toward_goal"
+        assert top[0].reasons[0].kind == expected
         assert top[0].reasons[0].lessons == (goal,)
         assert top[0].lesson_id in {s.id for s in graph.path_to(goal, progress).steps}
 

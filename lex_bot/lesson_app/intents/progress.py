@@ -48,13 +48,6 @@ def show_progress(turn: LessonTurn) -> LexResponse:
     mastered = [i for i, m in mastery.items() if m >= MASTERY_THRESHOLD]
     attempted = [i for i, m in mastery.items() if m < MASTERY_THRESHOLD]
     lessons = t.lessons(len(graph))
-    if not mastered and not attempted:
-        return turn.close(help_reply(turn, t("progress.none", lessons=lessons)))
-    # Work is bounded by what the learner completed, plus one line per module.
-    done_per_module = Counter(
-        (graph.lesson(i).course, graph.lesson(i).module_key) for i in mastered
-    )
-    share = round(100 * len(mastered) / max(len(graph), 1))
     goal = graph.lesson(progress.goal) if progress.goal and progress.goal in graph else None
     path = graph.path_to(goal.id, progress.mastery()) if goal is not None else None
     choices = (
@@ -62,6 +55,35 @@ def show_progress(turn: LessonTurn) -> LexResponse:
         if path is not None and path.steps
         else []
     )
+
+    def toward_goal(t: Messages) -> str:
+        if goal is None or path is None:
+            return ""
+        if path.already_done:
+            return t("progress.goal_done", title=t.title(goal))
+        if path.steps[0].id == goal.id:  # the goal itself can be started: named once
+            return t("progress.goal_ready", title=t.title(goal), minutes=t.minutes(goal.minutes))
+        return t(
+            "progress.goal",
+            title=t.title(goal),
+            lessons=t.lessons(len(path.steps)),
+            minutes=t.minutes(path.total_minutes),
+            first=t.title(path.steps[0]),
+        )
+
+    if not mastered and not attempted:
+        if goal is None:
+            return turn.close(help_reply(turn, t("progress.none", lessons=lessons)))
+
+        def nothing_yet(t: Messages) -> str:  # ... but the goal and its first step are said
+            return t.sentences(t("progress.none", lessons=t.lessons(len(graph))), toward_goal(t))
+
+        return turn.close(turn.reply(nothing_yet(t), choices, voice_text=nothing_yet))
+    # Work is bounded by what the learner completed, plus one line per module.
+    done_per_module = Counter(
+        (graph.lesson(i).course, graph.lesson(i).module_key) for i in mastered
+    )
+    share = round(100 * len(mastered) / max(len(graph), 1))
 
     def answer(t: Messages) -> str:
         head = t("progress.head", done=len(mastered), lessons=t.lessons(len(graph)), percent=share)
@@ -86,23 +108,7 @@ def show_progress(turn: LessonTurn) -> LexResponse:
             lines.append(t.plural("progress.more_modules", len(started) - MODULES_NAMED))
         untouched = len(graph.modules()) - len(started)
         rest = t.plural("progress.untouched", untouched) if untouched and started else ""
-        goal_text = ""
-        if goal is not None and path is not None:
-            if path.already_done:
-                goal_text = t("progress.goal_done", title=t.title(goal))
-            elif path.steps[0].id == goal.id:  # the goal itself can be started: named once
-                goal_text = t(
-                    "progress.goal_ready", title=t.title(goal), minutes=t.minutes(goal.minutes)
-                )
-            else:
-                goal_text = t(
-                    "progress.goal",
-                    title=t.title(goal),
-                    lessons=t.lessons(len(path.steps)),
-                    minutes=t.minutes(path.total_minutes),
-                    first=t.title(path.steps[0]),
-                )
-        return t.lines(t.listing(head, lines), rest, scores_text(turn, t), goal_text)
+        return t.lines(t.listing(head, lines), rest, scores_text(turn, t), toward_goal(t))
 
     return turn.close(turn.reply(answer(t), choices, voice_text=answer))
 
