@@ -292,8 +292,12 @@ def lets_question_go(text: str, locale: str) -> bool:
 #: First words of a yes/no question about oneself in English ("did I ...", "have I ...");
 #: a Spanish question is told by its marks only ("¿terminé X?"; "ya terminé X" tells).
 _QUESTION_START = {"en": {"did", "have", "has", "do", "am", "was", "should", "can", "could"}}
-#: Words that say a lesson is only nearly done ("I almost finished").
-_NEARLY = {"en": {"almost", "nearly"}, "es": {"casi"}}
+#: Words that say a lesson is only nearly done or still under way ("I almost finished",
+#: "I'm finishing it", "estoy terminando").
+_NEARLY = {
+    "en": {"almost", "nearly", "finishing", "completing"},
+    "es": {"casi", "terminando", "acabando", "completando"},
+}
 #: "want to finish", "voy a terminar": a lesson meant, not finished.
 _MEANT = {
     "en": re.compile(
