@@ -191,16 +191,16 @@ _SCORE_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:[.,]\d+)?)\s*(%?)")
 #: with the fraction that may follow it ("with 30 out of 50").
 _WITH_SCORE = {
     "en": re.compile(
-        r"[,\s]*\b(?:with|(?:and\s+)?i\s+(?:got|scored)|and\s+(?:got|scored))\s+(?:a\s+)?"
-        r"(?:score\s+of\s+)?"
+        r"(?:[,\s]*\b(?:with|(?:and\s+)?i\s+(?:got|scored)|and\s+(?:got|scored)|score|scored)"
+        r"\s+(?:a\s+)?(?:score\s+of\s+)?"
         r"(\d{1,3}(?:[.,]\d+)?)\s*%?(?:\s*(?:/|out\s+of|of)\s*\d{1,3}(?:[.,]\d+)?)?"
-        r"(?:\s*(?:percent|points))?\s*$",
+        r"(?:\s*(?:percent|points))?|[,:\s]+(\d{1,3}(?:[.,]\d+)?)\s*%)\s*$",
         re.IGNORECASE,
     ),
     "es": re.compile(
-        r"[,\s]*\b(?:con|(?:y\s+)?saqu[eé])\s+(?:un\s+|una\s+nota\s+de\s+)?"
+        r"(?:[,\s]*\b(?:con|(?:y\s+)?saqu[eé]|nota)\s+(?:un\s+|una\s+nota\s+de\s+)?"
         r"(\d{1,3}(?:[.,]\d+)?)\s*%?(?:\s*(?:/|de|sobre)\s*\d{1,3}(?:[.,]\d+)?)?"
-        r"(?:\s*(?:por\s+ciento|puntos))?\s*$",
+        r"(?:\s*(?:por\s+ciento|puntos))?|[,:\s]+(\d{1,3}(?:[.,]\d+)?)\s*%)\s*$",
         re.IGNORECASE,
     ),
 }
@@ -218,17 +218,49 @@ def score_said(text: str, locale: str) -> str | None:
         ('85', None, None)
         >>> score_said("the repl with 40", "en_US"), score_said("hola mundo con 85", "es_US")
         ('40', '85')
+        >>> score_said("30 out of 50", "en_US"), score_said("hello with 30 out of 50", "en_US")
+        ('60', '60')
+        >>> score_said("hello world: 85%", "en_US"), score_said("hello world, score 85", "en_US")
+        ('85', '85')
     """
     trailing = _WITH_SCORE[_lang(locale)].search(text)
     if trailing is not None:
-        return trailing.group(1).replace(",", ".")
+        number = trailing.group(1) or trailing.group(2)
+        return _as_percentage(number, text[trailing.start() :], locale)
     found = _SCORE_NUMBER.search(text)
     if found is None:
         return None
     said = set(words(text))
+    fraction = _FRACTION[_lang(locale)].search(text)
+    if fraction is not None:  # "30 out of 50", "8/10", "30 de 50": a score in itself
+        return _as_percentage(fraction.group(1), fraction.group(0), locale)
     if found.group(2) or said & _SCORE_WORDS[_lang(locale)]:
         return found.group(1).replace(",", ".")
     return None
+
+
+#: A score given as a fraction: "30 out of 50", "8/10", "30 de 50", "8 sobre 10".
+_FRACTION = {
+    "en": re.compile(
+        r"(?<![\w.,])(\d{1,3}(?:[.,]\d+)?)\s*(?:/|out\s+of)\s*(\d{1,3}(?:[.,]\d+)?)\b"
+    ),
+    "es": re.compile(
+        r"(?<![\w.,])(\d{1,3}(?:[.,]\d+)?)\s*(?:/|de|sobre)\s*(\d{1,3}(?:[.,]\d+)?)\b"
+    ),
+}
+
+
+def _as_percentage(number: str, said: str, locale: str) -> str | None:
+    """``number`` as a percentage: itself, or out of the total ``said`` gives right after it
+    ("30 out of 50" is "60"); ``None`` for a fraction above its total or over nothing."""
+    value = number.replace(",", ".")
+    fraction = _FRACTION[_lang(locale)].search(said)
+    if fraction is None or fraction.group(1) != number:
+        return value
+    total = float(fraction.group(2).replace(",", "."))
+    if total <= 0 or float(value) > total:
+        return None
+    return f"{100 * float(value) / total:.6g}"
 
 
 def without_score(text: str, locale: str) -> str:
@@ -296,16 +328,18 @@ _QUESTION_START = {"en": {"did", "have", "has", "do", "am", "was", "should", "ca
 #: "I'm finishing it", "estoy terminando").
 _NEARLY = {
     "en": {"almost", "nearly", "finishing", "completing"},
-    "es": {"casi", "terminando", "acabando", "completando"},
+    "es": {"casi", "terminando", "acabando", "completando", "terminare", "acabare", "completare"},
 }
 #: "want to finish", "voy a terminar": a lesson meant, not finished.
 _MEANT = {
     "en": re.compile(
-        r"\b(?:want|wanna|going|gonna|will|plan|planning|hope|hoping|trying|try|about|need)"
+        r"\b(?:want|wanna|going|gonna|will|plan|planning|hope|hoping|trying|try|tried|about|"
+        r"need|should|would|d|must|might)"
         r"(?:\s+to)?\s+(?:finish|complete|end|do)\b"
     ),
     "es": re.compile(
         r"\b(?:quiero|quisiera|voy\s+a|vamos\s+a|pienso|espero|intento|intentando|necesito|"
+        r"deberia|debo|tengo\s+que|intente|"
         r"a\s+punto\s+de|estoy\s+por)\s+(?:terminar|acabar|completar|hacer)\b"
     ),
 }
@@ -348,12 +382,14 @@ def only_intends(text: str, locale: str) -> bool:
 #: the bot heard or asked about; X is what they meant.
 _CORRECTION = {
     "en": re.compile(
-        r"^\s*(?:(?:no|nope|oops|sorry|actually|wait)\b[\s,.!]*)+"
-        r"(?:i\s+(?:meant|mean|said)\s+|not\s+that\s*,?\s*)?(?P<meant>\S.*)$",
+        # "no" needs a pause or "I meant" after it ("no terminé" / "no hello world" deny)
+        r"^\s*(?:(?:(?:no|nope)\s*[,.!]+|(?:no|nope)(?=\s+i\s+mean)|(?:oops|sorry|actually|wait)\b)"
+        r"[\s,.!]*)+(?:i\s+(?:meant|mean|said)\s+|not\s+that\s*,?\s*)?(?P<meant>\S.*)$",
         re.IGNORECASE,
     ),
     "es": re.compile(
-        r"^\s*(?:(?:no|perd[oó]n|uy|mejor|espera)\b[\s,.!]*)+"
+        r"^\s*(?:(?:no\s*[,.!]+|no(?=\s+(?:quise|quer[ií]a)\s+decir)|"
+        r"(?:perd[oó]n|uy|mejor|espera|en\s+realidad)\b)[\s,.!]*)+"
         r"(?:quise\s+decir\s+|quer[ií]a\s+decir\s+|digo\s+|dije\s+)?(?P<meant>\S.*)$",
         re.IGNORECASE,
     ),
@@ -371,6 +407,8 @@ def corrected(text: str, locale: str) -> str | None:
         'recursion please'
         >>> corrected("no, quise decir bucles", "es_US"), corrected("loops", "en_US")
         ('bucles', None)
+        >>> corrected("no terminé", "es_US"), corrected("no hello world", "en_US")
+        (None, None)
     """
     found = _CORRECTION[_lang(locale)].match(text)
     if found is None:

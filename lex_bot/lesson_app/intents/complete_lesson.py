@@ -26,6 +26,7 @@ from knowledge_graph import MASTERY_THRESHOLD, LessonStatus
 from lex_bot.lesson_app.answers import (
     DIALOG_POLICY,
     asks_whether,
+    corrected,
     is_negated,
     is_skip,
     only_intends,
@@ -132,10 +133,18 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         and pending_score is not None
     ):  # the score given with the question ("8/10"), read when it was asked
         turn.intent.slots[SCORE] = _score_slot(pending_score)
+    transcript = turn.event.input_transcript
+    meant = corrected(transcript, turn.locale)  # "no, I meant hello world"
+    if turn.confirmation_state is ConfirmationState.DENIED and meant is not None:
+        found = graph.find(meant)
+        if found.is_confident and found.best is not None:  # that lesson, asked afresh
+            turn.intent.slots[SLOT] = filled_slot(graph.lesson(found.best.lesson_id))
+            turn.intent.confirmation_state = ConfirmationState.NONE
     if (
         turn.confirmation_state is ConfirmationState.NONE
         and turn.session.asked != f"{turn.intent.name}.{SCORE}"
-        and is_negated(turn.event.input_transcript, turn.locale)
+        and meant is None
+        and is_negated(transcript, turn.locale)
     ):  # "I didn't finish hello world", "not hello world": nothing to record
         return turn.close(turn.reply(t("complete.locked_declined")))
     if turn.confirmation_state is ConfirmationState.NONE and (
@@ -284,6 +293,12 @@ def _not_a_completion(turn: LessonTurn) -> LexResponse:
     a lesson only meant or nearly done ("I almost finished X"): nothing is recorded, and the
     lesson's one true offer is made (``offers.offer_for``)."""
     turn.state["answer_now"] = True  # answered in the dialog code hook, never delegated
+    current = turn.progress.current_lesson
+    if slot_text(turn, SLOT) is None:
+        if not current or current not in turn.graph:
+            # No lesson named: nothing to look up, and a name said next must not complete it
+            return turn.close(turn.reply(turn.t("complete.nothing_named")))
+        turn.intent.slots[SLOT] = filled_slot(turn.graph.lesson(current))  # "... it"
     lesson = turn.lesson_from_slot(SLOT, prompt_key="prompt.lesson_name")
     state = turn.lesson_state(lesson.id)
     asked = asks_whether(turn.event.input_transcript, turn.locale)
@@ -352,8 +367,9 @@ def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
     t = turn.t
     text = slot_text(turn, SCORE)
     asked_for_score = turn.session.asked == f"{turn.intent.name}.{SCORE}"
-    if text is None and turn.session.asked == f"{turn.intent.name}.{SLOT}":
-        # "I got 40 on the repl" answering "Which lesson?": Lex fills the asked slot only.
+    if text is None and turn.confirmation_state is ConfirmationState.NONE and not asked_for_score:
+        # "I got 40 on the repl" answering "Which lesson?" (Lex fills the asked slot only),
+        # "working with csv and json with 40" (the name took the "with"): the score said.
         text = _score_beside_lesson(turn)
     heard = text if text is not None else turn.event.input_transcript
     if text is None and not asked_for_score:
@@ -363,6 +379,8 @@ def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
         return None, None
     mastery = parse_score(text, turn.event.input_transcript)
     if mastery is not None:
+        # Kept as read ("30" of "30 de 50" is 60) for a turn that asks which lesson first.
+        turn.intent.slots[SCORE] = _score_slot(f"{mastery * 100:.6g}")
         return mastery, None
     turn.intent.slots[SCORE] = None
     if count_failed_attempt(turn, SCORE):

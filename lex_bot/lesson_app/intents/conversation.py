@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lex_bot.lesson_app.answers import lets_question_go
 from lex_bot.lesson_app.lesson_slots import help_reply, let_go
-from lex_bot.lesson_app.picks import CONFIRM_MARK, accepted_offer, picked_intent
+from lex_bot.lesson_app.picks import CONFIRM_MARK, accepted_offer, picked_intent, sole_offer
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router, SwitchIntent
@@ -33,8 +33,9 @@ def fallback_intent(turn: LessonTurn) -> LexResponse:
     if picked is not None:
         raise SwitchIntent(picked)
     asked = turn.session.asked or ""
-    if asked.endswith(CONFIRM_MARK) and lets_question_go(turn.event.input_transcript, turn.locale):
-        return let_go(turn)  # "skip" / "never mind" to a yes/no question: nothing changed
+    pending = asked.endswith(CONFIRM_MARK) or sole_offer(turn) is not None
+    if pending and lets_question_go(turn.event.input_transcript, turn.locale):
+        return let_go(turn)  # "skip" / "never mind" to a question or offer: nothing changed
     return turn.elicit_intent(help_reply(turn, t("fallback"), voice_text=turn.speech("fallback")))
 
 

@@ -100,7 +100,10 @@ def _ask_again(turn: LessonTurn, pending: str, text: str, spoken: str) -> LexRes
             return t("start.again", title=t.title(graph.lesson(turn.session.offered_lesson)))
         choices = turn.session.choices
         if pending == "CompleteLesson" and len(choices) == 1 and choices[0] in graph:
-            return t("complete.confirm", title=t.title(graph.lesson(choices[0])))
+            title = t.title(graph.lesson(choices[0]))
+            if turn.session.score is not None:  # the score kept with the question, said again
+                return t("complete.confirm_score", title=title, score=turn.session.score)
+            return t("complete.confirm", title=title)
         stage, ids, _ = pending_lessons(turn.session.known, graph)
         if pending == "AlreadyKnow" and ids:
             titles = [t.title(graph.lesson(i)) for i in ids]

@@ -17,6 +17,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD
+from lex_bot.lesson_app.answers import is_dismissal
 from lex_bot.lesson_app.lesson_slots import help_reply, yes_no_choices
 from lex_bot.lesson_app.lists import cut
 from lex_bot.lesson_app.offers import offer_for, percent
@@ -149,4 +150,7 @@ def reset_progress(turn: LessonTurn) -> LexResponse:
         return turn.close(turn.reply(t("reset.done")))
     if answer is ConfirmationState.DENIED:
         return turn.close(turn.reply(t("reset.kept")))
+    if is_dismissal(turn.event.input_transcript, turn.locale):
+        # "forget it" / "olvídalo" lets a question go; it never asks to erase progress
+        return turn.close(turn.reply(t("start.declined")))
     return turn.confirm_intent(turn.reply(t("reset.confirm"), yes_no_choices(t), keys=True))
