@@ -46,7 +46,7 @@ from lex_bot.lexv2.limits import (
 from lex_bot.lexv2.responses import Message, card, ssml, to_messages
 from lex_bot.lexv2.router import Turn
 
-#: Choices whose keys are read on DTMF, and choices offered in the spoken question.
+#: Choices offered in the spoken question (on DTMF every named choice gets its key).
 VOICE_MAX_CHOICES = 3
 VOICE_MAX_OFFERS = 2
 Choice = tuple[str, str]
@@ -170,9 +170,11 @@ def reply(
             question = s("voice.offer", options=s.join(offers[:VOICE_MAX_OFFERS], "or"))
             said = SSML(f"{said} {question}")
         if keys and shown and turn.is_dtmf:
+            # Every choice the answer named gets its key (a page of candidates has up to
+            # CARD_MAX_BUTTONS), not only the ones offered in the spoken question.
             pressed = [
                 s("voice.key", number=n, label=_spoken_label(s, label))
-                for n, (label, _) in enumerate(shown, 1)
+                for n, (label, _) in enumerate(list(choices)[:CARD_MAX_BUTTONS], 1)
             ]
             said = SSML(f"{said} {s('voice.keys', keys=s.join(pressed, 'or'))}")
         return ssml_messages(said)
