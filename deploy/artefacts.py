@@ -41,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path, PurePosixPath
@@ -309,15 +309,19 @@ class SourceZip:
     """A function zip of our own Python sources only (its third-party packages come from the
     bot's ``layer.zip``): the publisher's and the learned-next-steps aggregator's.
 
-    ``sources`` are files or folders (their ``.py`` files, recursively) relative to the
-    repository root. Only git-tracked files are taken in a git checkout (an untracked
+    ``sources`` are files or folders (their ``.py`` files, recursively) relative to ``root``
+    (the repository). Only git-tracked files are taken in a git checkout (an untracked
     scratch file never ships), except under ``own_prefix``: the function's own package,
-    whose new files count before they are committed (local builds).
+    whose new files count before they are committed (local builds). ``prog`` is the module
+    that builds it (``python -m <prog> [--out FOLDER]``), ``python_version`` the runtime's.
     """
 
     zip_name: str
     sources: tuple[str, ...]
     own_prefix: str
+    root: Path
+    prog: str
+    python_version: str
 
     def _tracked(self, root: Path) -> set[str] | None:
         """The git-tracked files of the sources (POSIX paths), or None outside a checkout."""
@@ -332,8 +336,9 @@ class SourceZip:
             return None
         return {name for name in listed.decode().split("\0") if name}
 
-    def files(self, root: Path) -> list[tuple[str, Path]]:
+    def files(self, root: Path | None = None) -> list[tuple[str, Path]]:
         """``(archive name, path)`` of every Python file of the sources, sorted."""
+        root = root or self.root
         tracked = self._tracked(root)
         found: dict[str, Path] = {}
         for source in self.sources:
@@ -349,35 +354,36 @@ class SourceZip:
                 found[name] = path
         return sorted(found.items())
 
-    def build(self, out: Path, root: Path, *, interpreter: str) -> Path:
+    def build(self, out: Path, root: Path | None = None, *, interpreter: str | None = None) -> Path:
         """Write ``out/<zip_name>`` (sources and their bytecode) and return its path.
+
+        ``interpreter`` compiles the bytecode; by default the runtime's CPython found on this
+        machine (:func:`require_target_python`).
 
         Raises
         ------
         PackageError
-            When a file does not compile.
+            When no CPython of the runtime's version is found or a file does not compile.
         """
+        interpreter = interpreter or require_target_python(self.python_version)
         entries = [ZipEntry(name, path) for name, path in self.files(root)]
         target = out / self.zip_name
         write_package_zip(entries, target, interpreter=interpreter, install_root=FUNCTION_ROOT)
         return target
 
-
-def source_zip_main(
-    prog: str, build: Callable[[Path], Path], default_out: Path, argv: Sequence[str] | None
-) -> int:
-    """The command line of a :class:`SourceZip` packager: ``prog [--out FOLDER]``; prints
-    the zip's file count, size and SHA-256; exit 1 (with the reason) when the build fails."""
-    parser = argparse.ArgumentParser(prog=f"python -m {prog}")
-    parser.add_argument("--out", type=Path, default=default_out)
-    args = parser.parse_args(argv)
-    try:
-        target = build(args.out)
-    except PackageError as exc:
-        print(f"{prog.rsplit('.', 1)[-1]}: FAILED\n{exc}", file=sys.stderr)
-        return 1
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    with zipfile.ZipFile(target) as archive:
-        count = len(archive.namelist())
-    print(f"{target}: {count} files, {target.stat().st_size:,} bytes, sha256 {digest}")
-    return 0
+    def main(self, argv: Sequence[str] | None = None) -> int:
+        """The command line: ``python -m <prog> [--out FOLDER]`` (default ``build/``); prints
+        the zip's file count, size and SHA-256; exit 1 (with the reason) when it fails."""
+        parser = argparse.ArgumentParser(prog=f"python -m {self.prog}")
+        parser.add_argument("--out", type=Path, default=self.root / "build")
+        args = parser.parse_args(argv)
+        try:
+            target = self.build(args.out)
+        except PackageError as exc:
+            print(f"{self.prog.rsplit('.', 1)[-1]}: FAILED\n{exc}", file=sys.stderr)
+            return 1
+        digest = hashlib.sha256(target.read_bytes()).hexdigest()
+        with zipfile.ZipFile(target) as archive:
+            count = len(archive.namelist())
+        print(f"{target}: {count} files, {target.stat().st_size:,} bytes, sha256 {digest}")
+        return 0

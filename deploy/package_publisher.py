@@ -21,10 +21,9 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-from deploy.artefacts import SourceZip, require_target_python, source_zip_main
+from deploy.artefacts import SourceZip
 from deploy.package import DEFAULT_PYTHON_VERSION  # the template's Globals Runtime, both functions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -36,32 +35,19 @@ PUBLISHER_SOURCES = (
     "knowledge_graph",
 )
 ZIP_NAME = "publisher.zip"
-PUBLISHER_ZIP = SourceZip(ZIP_NAME, PUBLISHER_SOURCES, own_prefix="publisher/")
-
-
-def publisher_files(root: Path = REPO_ROOT) -> list[tuple[str, Path]]:
-    """``(archive name, path)`` of every Python file the publisher needs, sorted."""
-    return PUBLISHER_ZIP.files(root)
-
-
-def build(out: Path, root: Path = REPO_ROOT, *, interpreter: str | None = None) -> Path:
-    """Write ``out/publisher.zip`` (sources and their bytecode) and return its path.
-
-    ``interpreter`` compiles the bytecode; by default the runtime's CPython found on this
-    machine (:func:`deploy.artefacts.require_target_python`).
-
-    Raises
-    ------
-    PackageError
-        When no CPython of the runtime's version is found or a file does not compile.
-    """
-    interpreter = interpreter or require_target_python(DEFAULT_PYTHON_VERSION)
-    return PUBLISHER_ZIP.build(out, root, interpreter=interpreter)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return source_zip_main("deploy.package_publisher", build, REPO_ROOT / "build", argv)
-
+PUBLISHER_ZIP = SourceZip(
+    ZIP_NAME,
+    PUBLISHER_SOURCES,
+    own_prefix="publisher/",
+    root=REPO_ROOT,
+    prog="deploy.package_publisher",
+    python_version=DEFAULT_PYTHON_VERSION,
+)
+#: ``(archive name, path)`` of every Python file the publisher needs, sorted.
+publisher_files = PUBLISHER_ZIP.files
+#: Write ``out/publisher.zip`` and return its path (:meth:`SourceZip.build`).
+build = PUBLISHER_ZIP.build
+main = PUBLISHER_ZIP.main
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())

@@ -24,10 +24,7 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
-from deploy.artefacts import SourceZip, require_target_python, source_zip_main
+from deploy.artefacts import SourceZip
 from deploy.package import DEFAULT_PYTHON_VERSION  # the template's Globals Runtime
 from deploy.package_publisher import REPO_ROOT
 
@@ -40,32 +37,19 @@ TRANSITIONS_SOURCES = (
     "lex_bot/lesson_app/progress_store",
 )
 ZIP_NAME = "transitions.zip"
-TRANSITIONS_ZIP = SourceZip(ZIP_NAME, TRANSITIONS_SOURCES, own_prefix="transitions_aggregator/")
-
-
-def transitions_files(root: Path = REPO_ROOT) -> list[tuple[str, Path]]:
-    """``(archive name, path)`` of every Python file the aggregator needs, sorted."""
-    return TRANSITIONS_ZIP.files(root)
-
-
-def build(out: Path, root: Path = REPO_ROOT, *, interpreter: str | None = None) -> Path:
-    """Write ``out/transitions.zip`` (sources and their bytecode) and return its path.
-
-    ``interpreter`` compiles the bytecode; by default the runtime's CPython found on this
-    machine (:func:`deploy.artefacts.require_target_python`).
-
-    Raises
-    ------
-    PackageError
-        When no CPython of the runtime's version is found or a file does not compile.
-    """
-    interpreter = interpreter or require_target_python(DEFAULT_PYTHON_VERSION)
-    return TRANSITIONS_ZIP.build(out, root, interpreter=interpreter)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    return source_zip_main("deploy.package_transitions", build, REPO_ROOT / "build", argv)
-
+TRANSITIONS_ZIP = SourceZip(
+    ZIP_NAME,
+    TRANSITIONS_SOURCES,
+    own_prefix="transitions_aggregator/",
+    root=REPO_ROOT,
+    prog="deploy.package_transitions",
+    python_version=DEFAULT_PYTHON_VERSION,
+)
+#: ``(archive name, path)`` of every Python file the aggregator needs, sorted.
+transitions_files = TRANSITIONS_ZIP.files
+#: Write ``out/transitions.zip`` and return its path (:meth:`SourceZip.build`).
+build = TRANSITIONS_ZIP.build
+main = TRANSITIONS_ZIP.main
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
