@@ -266,10 +266,13 @@ def _lesson_with_score(turn: Turn[Any], graph: LessonGraph, raw: str) -> Lesson 
     slots = turn.intent.slots
     if lesson is not None and SCORE_SLOT in slots and slots[SCORE_SLOT] is None:
         said = score_said(raw, turn.locale)
-        slots[SCORE_SLOT] = Slot(
-            value=SlotValue(originalValue=raw, interpretedValue=said, resolvedValues=[])
-        )
+        slots[SCORE_SLOT] = score_slot(said if said is not None else raw)  # checked later
     return lesson
+
+
+def score_slot(score: str) -> Slot:
+    """A Score slot holding ``score`` as the bot read it ("80" for "8/10")."""
+    return Slot(value=SlotValue(originalValue=score, interpretedValue=score, resolvedValues=[]))
 
 
 def _current_lesson(turn: Turn[Any]) -> str | None:
@@ -347,9 +350,7 @@ def lesson_from_slot(
         has_score = SCORE_SLOT in turn.intent.slots
         slots: dict[str, Slot | None] = {**turn.intent.slots, slot_name: None}
         if has_score:
-            slots[SCORE_SLOT] = Slot(
-                value=SlotValue(originalValue=score, interpretedValue=score, resolvedValues=[])
-            )
+            slots[SCORE_SLOT] = score_slot(score)
         key = "lesson.score_kept" if has_score else "lesson.score_not_lesson"
         raise EndTurn(turn.elicit_slot(slot_name, reply(turn, t(key, score=score)), slots=slots))
     if lets_question_go(raw, turn.locale):  # "never mind", "skip", "no": let it go

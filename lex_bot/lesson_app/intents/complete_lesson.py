@@ -35,6 +35,7 @@ from lex_bot.lesson_app.answers import (
 from lex_bot.lesson_app.lesson_slots import (
     count_failed_attempt,
     filled_slot,
+    score_slot,
     slot_text,
     yes_no_choices,
 )
@@ -42,7 +43,7 @@ from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, offer_for, percent
 from lex_bot.lesson_app.recommendation_text import recommendation_line
 from lex_bot.lesson_app.turn import LessonTurn
-from lex_bot.lexv2.events import ConfirmationState, Slot, SlotValue
+from lex_bot.lexv2.events import ConfirmationState, Slot
 from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
@@ -132,7 +133,7 @@ def complete_lesson(turn: LessonTurn) -> LexResponse:
         and slot_text(turn, SCORE) is None
         and pending_score is not None
     ):  # the score given with the question ("8/10"), read when it was asked
-        turn.intent.slots[SCORE] = _score_slot(pending_score)
+        turn.intent.slots[SCORE] = score_slot(pending_score)
     transcript = turn.event.input_transcript
     meant = corrected(transcript, turn.locale)  # "no, I meant hello world"
     if turn.confirmation_state is ConfirmationState.DENIED and meant is not None:
@@ -333,15 +334,8 @@ def _score_beside_lesson(turn: LessonTurn) -> str | None:
     name = slot_text(turn, SLOT) or ""
     if said is None or re.search(rf"(?<![\d.,]){re.escape(said)}(?![\d.,])", name):
         return None
-    turn.intent.slots[SCORE] = _score_slot(said)
+    turn.intent.slots[SCORE] = score_slot(said)
     return said
-
-
-def _score_slot(percentage: str) -> Slot:
-    """A Score slot holding ``percentage`` as the bot read it ("80")."""
-    return Slot(
-        value=SlotValue(originalValue=percentage, interpretedValue=percentage, resolvedValues=[])
-    )
 
 
 def _keep_score(turn: LessonTurn, mastery: float | None) -> dict[str, Slot]:
@@ -352,7 +346,7 @@ def _keep_score(turn: LessonTurn, mastery: float | None) -> dict[str, Slot]:
         return {}
     percentage = f"{mastery * 100:.6g}"
     turn.session.score = percentage
-    return {SCORE: _score_slot(percentage)}
+    return {SCORE: score_slot(percentage)}
 
 
 def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
@@ -380,7 +374,7 @@ def _score(turn: LessonTurn) -> tuple[float | LexResponse | None, str | None]:
     mastery = parse_score(text, turn.event.input_transcript)
     if mastery is not None:
         # Kept as read ("30" of "30 de 50" is 60) for a turn that asks which lesson first.
-        turn.intent.slots[SCORE] = _score_slot(f"{mastery * 100:.6g}")
+        turn.intent.slots[SCORE] = score_slot(f"{mastery * 100:.6g}")
         return mastery, None
     turn.intent.slots[SCORE] = None
     if count_failed_attempt(turn, SCORE):
