@@ -281,9 +281,16 @@ def write_graph(lessons: int, seed: int = DEFAULT_SEED, cache_dir: Path = CACHE_
     """
     target = graph_dir(lessons, seed, cache_dir)
     if (target / _DONE_MARKER).exists():
-        from knowledge_graph.compiled import current_version, write_compiled
+        from knowledge_graph.compiled import current_version, open_index, write_compiled
+        from knowledge_graph.tables import CompiledIndexError
 
-        if current_version(target) is None:  # cached before the compiled index existed
+        version = current_version(target)
+        try:
+            if version is not None:
+                open_index(version)
+        except CompiledIndexError:  # written by an older index format: compile it again
+            version = None
+        if version is None:  # cached before the compiled index existed, or stale
             write_compiled(target)
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)

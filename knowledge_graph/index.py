@@ -181,6 +181,13 @@ class MasteryState(NamedTuple):
         at = np.minimum(self.lessons.searchsorted(lessons), self.lessons.size - 1)
         return np.where(self.lessons[at] == lessons, self.levels[at], 0.0)
 
+    def level(self, i: int) -> float:
+        """The mastery of lesson ``i`` (0.0 where the learner has none)."""
+        if self.dense is not None:
+            return float(self.dense[i])
+        at = int(self.lessons.searchsorted(i))
+        return float(self.levels[at]) if at < self.lessons.size and self.lessons[at] == i else 0.0
+
     def vector(self) -> np.ndarray:
         """The mastery of every lesson (:meth:`GraphIndex.mastery_vector`)."""
         if self.dense is not None:
@@ -188,6 +195,24 @@ class MasteryState(NamedTuple):
         vector = np.zeros(self.met.size)
         vector[self.lessons] = self.levels
         return vector
+
+
+def _progress_key(progress: Progress | None) -> tuple[object, ...] | None:
+    """A hashable snapshot of ``progress`` (its entries, in order), or None when it has none
+    (an iterator, which reading would consume, or unhashable values)."""
+    if progress is None or isinstance(progress, str):
+        return (progress,)
+    if isinstance(progress, Mapping):
+        key: tuple[object, ...] = (Mapping, *progress.items())
+    elif isinstance(progress, (list, tuple, frozenset, set)):
+        key = (list, *progress)
+    else:
+        return None
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 class GraphData:
@@ -633,6 +658,10 @@ class GraphIndex:
         vector of the graph's size is written or read but the mask, so a learner's
         neighbourhood costs what the learner has done, not the graph's size.
 
+        The last learner's state is remembered (keyed by the entries themselves, not by the
+        object), so the several questions of one turn (the ranking, then each offer's state)
+        read the learner's entries once; its arrays are read-only.
+
         Example
         -------
         >>> from knowledge_graph.examples import example_graph
@@ -644,6 +673,19 @@ class GraphIndex:
         ...     {"demo/loops": 0.5, "strings": 1, "loops": 0.4}).tolist()
         True
         """
+        key = _progress_key(progress)
+        memo = self.__dict__.get("_mastery_memo")
+        if key is not None and memo is not None and memo[0] == key:
+            return memo[1]
+        state = self._mastery_state(progress)
+        for array in state:
+            if array is not None:
+                array.flags.writeable = False  # shared by every reader of this learner
+        if key is not None:
+            self._mastery_memo = (key, state)
+        return state
+
+    def _mastery_state(self, progress: Progress | None) -> MasteryState:
         n = self.n
         met = np.zeros(n, dtype=bool)
         at, levels = self._entries(progress)

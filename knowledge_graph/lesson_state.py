@@ -23,10 +23,10 @@ Example
 -------
 >>> from knowledge_graph.examples import example_graph
 >>> index = example_graph().index
->>> state = lesson_state(index, index.require("recursion"), index.mastery_vector(["variables"]))
+>>> state = lesson_state(index, index.require("recursion"), index.mastery_state(["variables"]))
 >>> state.status, state.can_start, state.to_finish, state.minutes_to_finish
 (<LessonStatus.LOCKED: 'locked'>, False, ('demo/loops', 'demo/functions'), 35)
->>> lesson_state(index, 1, index.mastery_vector({"demo/loops": 0.4, "variables": 1})).status
+>>> lesson_state(index, 1, index.mastery_state({"demo/loops": 0.4, "variables": 1})).status
 <LessonStatus.ATTEMPTED: 'attempted'>
 """
 
@@ -35,9 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import numpy as np
-
-from knowledge_graph.index import MASTERY_THRESHOLD, GraphIndex
+from knowledge_graph.index import GraphIndex, MasteryState
 from knowledge_graph.planning import is_startable, plan_path
 
 
@@ -88,7 +86,7 @@ class LessonState:
 def lesson_state(
     index: GraphIndex,
     i: int,
-    mastery: np.ndarray,
+    mastery: MasteryState,
     current: int | None = None,
     *,
     with_path: bool = True,
@@ -100,8 +98,9 @@ def lesson_state(
     index : GraphIndex
     i : int
         Lesson index.
-    mastery : numpy array of length ``index.n``
-        The learner's mastery per lesson (:meth:`GraphIndex.mastery_vector`).
+    mastery : MasteryState
+        The learner's mastery (:meth:`GraphIndex.mastery_state`): the lesson's own level
+        and the mask of mastered lessons are read, nothing of the graph's size is built.
     current : int, optional
         Index of the learner's current lesson.
     with_path : bool, default True
@@ -112,15 +111,15 @@ def lesson_state(
     -------
     LessonState
     """
-    met = mastery >= MASTERY_THRESHOLD
-    level = float(mastery[i])
+    met = mastery.met
+    level = mastery.level(i)
     if met[i]:
         return LessonState(index.ids[i], LessonStatus.MASTERED, level, False)
     open_now = is_startable(index, i, met)
     to_finish: tuple[str, ...] = ()
     minutes = 0
     if not open_now and with_path:
-        before = [j for j in plan_path(index, i, mastery) if j != i]
+        before = [j for j in plan_path(index, i, met) if j != i]
         to_finish = tuple(index.ids[j] for j in before)
         minutes = int(index.minutes[before].sum()) if before else 0
     if level > 0:

@@ -433,7 +433,7 @@ class LessonGraph:
         """
         i = self._position(lesson_id)
         current = None if current_lesson is None else self.index.position(current_lesson)
-        mastery = self.index.mastery_vector(progress)
+        mastery = self.index.mastery_state(progress)
         return lesson_state(self.index, i, mastery, current, with_path=with_path)
 
     def missing_prerequisites(self, lesson_id: str, progress: Progress) -> list[str]:
@@ -457,7 +457,7 @@ class LessonGraph:
 
     def is_unlocked(self, lesson_id: str, progress: Progress) -> bool:
         """Return True when every hard prerequisite of the lesson is mastered."""
-        met = self.index.mastery_vector(progress) >= MASTERY_THRESHOLD
+        met = self.index.mastery_state(progress).met
         return is_startable(self.index, self._position(lesson_id), met)
 
     def mastered_count(self, progress: Progress) -> int:
@@ -473,8 +473,7 @@ class LessonGraph:
         >>> example_graph().mastered_count({"demo/variables": 1.0, "loops": 0.5, "nope": 1})
         1
         """
-        mastery = self.index.mastery_vector(progress)
-        return int((mastery >= MASTERY_THRESHOLD).sum())
+        return int(self.index.mastery_state(progress).mastered.size)
 
     def opens(self, lesson_id: str, progress: Progress) -> list[str]:
         """The lessons that become startable for this learner once ``lesson_id`` is mastered.
@@ -490,7 +489,7 @@ class LessonGraph:
         []
         """
         i = self._position(lesson_id)
-        met = self.index.mastery_vector(progress) >= MASTERY_THRESHOLD
+        met = self.index.mastery_state(progress).met
         return [self.index.ids[j] for j in opened_by(self.index, i, met)]
 
     def unlocks(self, lesson_id: str) -> list[str]:
@@ -544,8 +543,8 @@ class LessonGraph:
         (['demo/loops', 'demo/functions', 'demo/recursion'], 60)
         """
         g = self._position(goal)
-        mastery = self.index.mastery_vector(progress)
-        steps = tuple(self._lesson_at(i) for i in plan_path(self.index, g, mastery))
+        met = self.index.mastery_state(progress).met
+        steps = tuple(self._lesson_at(i) for i in plan_path(self.index, g, met))
         return LearningPath(
             goal=self.index.ids[g],
             steps=steps,

@@ -1,7 +1,7 @@
 """Path planning over hard prerequisites: the minimal set of lessons to reach a goal.
 
-All functions work on lesson indices of a :class:`~knowledge_graph.index.GraphIndex` and a
-mastery vector (see :meth:`GraphIndex.mastery_vector`); their work is bounded by the
+All functions work on lesson indices of a :class:`~knowledge_graph.index.GraphIndex` and the
+mask of mastered lessons (``met`` of :meth:`GraphIndex.mastery_state`); their work is bounded by the
 prerequisites actually visited (the goal's unmet closure), never by the graph size.
 
 **The minimal path rule.** To reach a lesson the learner must master every ``requires``
@@ -22,7 +22,8 @@ Example
 -------
 >>> from knowledge_graph.examples import example_graph
 >>> index = example_graph().index
->>> [index.ids[i] for i in plan_path(index, index.require("functions"), index.mastery_vector(()))]
+>>> met = index.mastery_state(()).met
+>>> [index.ids[i] for i in plan_path(index, index.require("functions"), met)]
 ['demo/variables', 'demo/loops', 'demo/functions']
 """
 
@@ -193,7 +194,7 @@ def order_plan(index: GraphIndex, plan: frozenset[int], met: np.ndarray) -> list
     return path
 
 
-def plan_path(index: GraphIndex, goal: int, mastery: np.ndarray) -> list[int]:
+def plan_path(index: GraphIndex, goal: int, met: np.ndarray) -> list[int]:
     """Return the lessons to take, in a valid order, to reach ``goal`` (empty when done).
 
     The minimal plan (:func:`minimal_plan`) in the order of :func:`order_plan`; the goal
@@ -203,9 +204,8 @@ def plan_path(index: GraphIndex, goal: int, mastery: np.ndarray) -> list[int]:
     -------
     >>> from knowledge_graph.examples import example_graph
     >>> index = example_graph().index
-    >>> mastery = index.mastery_vector(["variables", "strings"])
-    >>> [index.ids[i] for i in plan_path(index, index.require("recursion"), mastery)]
+    >>> met = index.mastery_state(["variables", "strings"]).met
+    >>> [index.ids[i] for i in plan_path(index, index.require("recursion"), met)]
     ['demo/functions', 'demo/recursion']
     """
-    met = mastery >= MASTERY_THRESHOLD
-    return order_plan(index, minimal_plan(index, goal, mastery), met)
+    return order_plan(index, minimal_plan(index, goal, met=met), met)

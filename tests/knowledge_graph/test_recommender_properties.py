@@ -164,6 +164,7 @@ def test_the_learners_own_mastery_entries_match_the_reference(data: st.DataObjec
     sort_entries = data.draw(st.booleans())
     try:  # the test graphs are small: choose the way explicitly
         index_module.DENSE_MASTERY_SHARE = 0 if sort_entries else 10**9
+        graph.index.__dict__.pop("_mastery_memo", None)  # computed afresh, the chosen way
         state = graph.index.mastery_state(progress)
     finally:
         index_module.DENSE_MASTERY_SHARE = 64
@@ -178,6 +179,25 @@ def test_the_learners_own_mastery_entries_match_the_reference(data: st.DataObjec
     assert state.mastered.tolist() == [i for i, m in enumerate(met) if m]
     assert state.lessons.tolist() == sorted(state.lessons.tolist())
     assert all(0 < v <= 1 for v in state.levels.tolist())
+
+
+@SETTINGS
+@given(st.data())
+def test_the_remembered_learner_is_the_one_asked_about(data: st.DataObject):
+    """``mastery_state`` remembers the last learner's state: asking about another learner,
+    or about the same mapping after it changed, never answers with the remembered one, and
+    the shared arrays cannot be written."""
+    specs, G, graph, first = draw_case(data)
+    second = data.draw(progresses([spec["id"] for spec in specs]))
+    index = graph.index
+    for progress in (first, second, first, dict(first) if isinstance(first, Mapping) else first):
+        state = index.mastery_state(progress)
+        assert state.vector().tolist() == index.mastery_vector(progress).tolist()
+        assert not state.met.flags.writeable and not state.lessons.flags.writeable
+    changing = {lesson: 1.0 for lesson in sorted(G.nodes)[:1]}
+    assert index.mastery_state(changing).mastered.size == 1
+    changing.clear()
+    assert index.mastery_state(changing).mastered.size == 0
 
 
 @SETTINGS
