@@ -198,21 +198,24 @@ class MasteryState(NamedTuple):
 
 
 def _progress_key(progress: Progress | None) -> tuple[object, ...] | None:
-    """A hashable snapshot of ``progress`` (its entries, in order), or None when it has none
-    (an iterator, which reading would consume, or unhashable values)."""
+    """A snapshot of ``progress`` (its entries, in order), or None when it cannot be taken
+    without consuming it (an iterator)."""
     if progress is None or isinstance(progress, str):
         return (progress,)
     if isinstance(progress, Mapping):
-        key: tuple[object, ...] = (Mapping, *progress.items())
-    elif isinstance(progress, (list, tuple, frozenset, set)):
-        key = (list, *progress)
-    else:
-        return None
+        return (Mapping, *progress.items())
+    if isinstance(progress, (list, tuple, frozenset, set)):
+        return (list, *progress)
+    return None
+
+
+def _same_entries(known: tuple[object, ...], asked: tuple[object, ...]) -> bool:
+    """The same entries in the same order (values of any type: one that cannot be compared
+    plainly, such as an array, counts as different)."""
     try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+        return bool(known == asked)
+    except (TypeError, ValueError):
+        return False
 
 
 class GraphData:
@@ -675,7 +678,7 @@ class GraphIndex:
         """
         key = _progress_key(progress)
         memo = self.__dict__.get("_mastery_memo")
-        if key is not None and memo is not None and memo[0] == key:
+        if key is not None and memo is not None and _same_entries(memo[0], key):
             return memo[1]
         state = self._mastery_state(progress)
         for array in state:
@@ -725,6 +728,8 @@ class GraphIndex:
             keys, values = list(progress.keys()), list(progress.values())
             try:
                 levels = np.array(values, dtype=float)
+                if levels.shape != (len(values),):  # sequences among the values
+                    raise ValueError("not one number per entry")
             except (TypeError, ValueError):  # odd values: one by one
                 levels = np.array(
                     [np.nan if (v := _mastery_value(x)) is None else v for x in values]

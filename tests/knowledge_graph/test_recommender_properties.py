@@ -198,6 +198,8 @@ def test_the_remembered_learner_is_the_one_asked_about(data: st.DataObject):
     assert index.mastery_state(changing).mastered.size == 1
     changing.clear()
     assert index.mastery_state(changing).mastered.size == 0
+    odd = {lesson: np.array([1.0, 1.0]) for lesson in sorted(G.nodes)[:1]}  # not one number
+    assert index.mastery_state(odd).mastered.size == index.mastery_state(dict(odd)).mastered.size
 
 
 @SETTINGS
