@@ -7,7 +7,7 @@ Graph schema (contract with :mod:`knowledge_graph.model`):
   ``tags`` (tuple), ``url`` (str or None), ``requires_any`` (tuple of tuples of qualified
   ids), ``order`` (global load order), ``source`` (file), ``line`` (int or None),
   ``translations`` (locale -> ``{"title", "summary", "module", "aliases"}``, see
-  :func:`~knowledge_graph.file_format.node_translations`).
+  :func:`~knowledge_graph.course_schema.node_translations`).
 * edge ``u -> v`` with ``kinds`` (dict kind -> weight) and ``weight`` (max of kinds).
   ``requires``/``requires_any``/``recommends``: u is the prerequisite, v the lesson that
   lists it. ``next``: u lists v. ``related``: both directions.
@@ -22,15 +22,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from knowledge_graph.file_format import (
-    DEFAULT_EDGE_WEIGHTS,
+from knowledge_graph.course_schema import (
     CourseFile,
-    EdgeKind,
     LessonSpec,
     module_translations,
     node_translations,
-    qualify,
 )
+from knowledge_graph.file_format import DEFAULT_EDGE_WEIGHTS, EdgeKind, qualify
 
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
@@ -108,7 +106,7 @@ def _lesson_attributes(
     modules: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[str, object]:
     """Return the node attributes of one lesson (``requires_any`` filled in later);
-    ``modules``: the course's :func:`~knowledge_graph.file_format.module_translations`."""
+    ``modules``: the course's :func:`~knowledge_graph.course_schema.module_translations`."""
     return {
         "key": lesson.id,
         "course": course.course_id,

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from knowledge_graph.builder import SourcedCourse
+from knowledge_graph.course_schema import module_translations, node_translations
 from knowledge_graph.errors import GraphValidationError
 from knowledge_graph.file_format import (
     DEFAULT_EDGE_WEIGHTS,
@@ -43,8 +44,6 @@ from knowledge_graph.file_format import (
     MAX_COURSE_FILES,
     MAX_TOTAL_LESSONS,
     EdgeKind,
-    module_translations,
-    node_translations,
     qualify,
 )
 from knowledge_graph.search import SearchNames, locale_key, translated_names

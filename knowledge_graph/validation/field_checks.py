@@ -28,9 +28,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from knowledge_graph.builder import DocPath, SourcedCourse
-from knowledge_graph.file_format import (
-    MAX_LESSONS_PER_COURSE,
-    SLUG_RE,
+from knowledge_graph.course_schema import (
     TOP_LEVEL_FIELDS,
     TRANSLATION_FIELDS,
     WEIGHT_FIELDS,
@@ -40,6 +38,7 @@ from knowledge_graph.file_format import (
     LessonSpec,
     Reference,
 )
+from knowledge_graph.file_format import MAX_LESSONS_PER_COURSE, SLUG_RE
 from knowledge_graph.validation.documents import parse_document
 from knowledge_graph.validation.issues import (
     FileContext,

@@ -36,7 +36,8 @@ from collections.abc import Iterator, Mapping
 from typing import Final
 
 from knowledge_graph.builder import DocPath
-from knowledge_graph.file_format import EDGE_KINDS, EdgeKind, LessonSpec, Reference, qualify
+from knowledge_graph.course_schema import LessonSpec, Reference
+from knowledge_graph.file_format import EDGE_KINDS, EdgeKind, qualify
 from knowledge_graph.text import fold_text
 from knowledge_graph.validation.field_checks import LocatedLesson
 from knowledge_graph.validation.issues import Severity, did_you_mean, excerpt

@@ -74,16 +74,19 @@ def test_a_compiled_graph_answers_exactly_like_the_validated_one(course_dir: Pat
 
 
 def test_loading_a_compiled_graph_skips_validation_and_networkx(course_dir: Path) -> None:
+    """Serving a compiled index builds neither networkx nor the course file schema (its
+    pydantic models cost a cold start tens of milliseconds), nor imports validation."""
     write_compiled(course_dir)
     code = (
         "import sys; from knowledge_graph import load_graph; "
         f"g = load_graph({str(course_dir)!r}); g.recommend({{}}, k=3); "
-        "print('networkx' in sys.modules, len(g))"
+        "print(*(m in sys.modules for m in ('networkx', 'knowledge_graph.course_schema', "
+        "'knowledge_graph.validation')), len(g))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert done.stdout.split() == ["False", str(len(load_graph(course_dir)))]
+    assert done.stdout.split() == ["False", "False", "False", str(len(load_graph(course_dir)))]
 
 
 def test_an_edited_course_file_is_spliced_into_the_compiled_graph(course_dir: Path) -> None:

@@ -21,7 +21,8 @@ from knowledge_graph import (
     validate_path,
 )
 from knowledge_graph.builder import SourcedCourse, UnresolvedReferenceError, build_graph
-from knowledge_graph.file_format import DEFAULT_WEIGHTS, CourseFile, is_course_file_name
+from knowledge_graph.course_schema import CourseFile
+from knowledge_graph.file_format import DEFAULT_WEIGHTS, is_course_file_name
 from knowledge_graph.sources import RawDocument
 from knowledge_graph.text import fold_text
 from knowledge_graph.validation import documents as documents_module

@@ -24,6 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for layer in (
         "errors text wording fonts aws_clients mapped_arrays",
         "file_format",
+        "course_schema",
         "sources builder transitions",
         "validation.issues",
         "validation.documents",
