@@ -72,13 +72,7 @@ def run(learners: int, lessons: int, seed: int = 18) -> dict[str, Any]:
     rng = random.Random(seed)
     with mock_aws():
         client = progress.make_client("us-east-1")
-        client.create_table(
-            TableName="BenchProgress",
-            KeySchema=progress.KEY_SCHEMA,
-            AttributeDefinitions=progress.ATTRIBUTE_DEFINITIONS,
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+        progress.create_table(client, "BenchProgress", stream=True)
         counts_module.create_table(client, "BenchCounts")
         counts_module.create_table(client, "BenchBacklogCounts")
         store = progress.DynamoDBProgressStore("BenchProgress", client=client)

@@ -28,7 +28,6 @@ import argparse
 import json
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -39,14 +38,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench.generate_graph import write_graph
+from bench.process import peak_rss_mb
 
 SIZES: Final[tuple[int, ...]] = (500, 3_000, 10_000)
 RESULTS: Final[Path] = Path(__file__).resolve().parent / "results-authoring.md"
 QUERIES: Final[int] = 300
-
-
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _typo(text: str, rng: random.Random) -> str:
@@ -70,7 +66,7 @@ def measure(what: str, size: int) -> dict[str, Any]:
         start = time.perf_counter()
         report = validate_path(folder)
         seconds = time.perf_counter() - start
-        return {"seconds": seconds, "peak_mb": _peak_mb(), "summary": report.summary()}
+        return {"seconds": seconds, "peak_mb": peak_rss_mb(), "summary": report.summary()}
     graph = load_graph(folder)
     if what in ("render", "render-focus"):
         from knowledge_graph.render import render
@@ -83,7 +79,7 @@ def measure(what: str, size: int) -> dict[str, Any]:
             png_mb = result.path.stat().st_size / 1e6
         return {
             "seconds": seconds,
-            "peak_mb": _peak_mb(),
+            "peak_mb": peak_rss_mb(),
             "view": result.view,
             "boxes": result.boxes,
             "pixels": f"{result.width_px:,} x {result.height_px:,}",
@@ -116,7 +112,7 @@ def measure(what: str, size: int) -> dict[str, Any]:
             "p50_ms": statistics.median(times) * 1000,
             "p99_ms": times[int(len(times) * 0.99) - 1] * 1000,
             "max_ms": times[-1] * 1000,
-            "peak_mb": _peak_mb(),
+            "peak_mb": peak_rss_mb(),
         }
     if what == "explore":
         from knowledge_graph.explore import Explorer
@@ -139,7 +135,7 @@ def measure(what: str, size: int) -> dict[str, Any]:
             "overview_kb": len(json.dumps(overview)) / 1000,
             "module_s": module_s,
             "module_nodes": len(module["nodes"]),
-            "peak_mb": _peak_mb(),
+            "peak_mb": peak_rss_mb(),
         }
     raise ValueError(f"unknown measurement {what!r}")
 

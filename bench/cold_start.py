@@ -16,8 +16,9 @@ import time
 _START = time.perf_counter()
 
 import json  # noqa: E402
-import resource  # noqa: E402
 import sys  # noqa: E402
+
+from bench.process import peak_rss_mb  # noqa: E402
 
 FLOOR_CODE = "import numpy, networkx, pydantic, boto3"
 
@@ -37,7 +38,7 @@ def main() -> None:
             {
                 "import_s": imported - _START,
                 "first_turn_s": answered - imported,
-                "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "maxrss_mb": peak_rss_mb(),
             },
             out,
         )

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
+
+from bench.process import peak_rss_mb
 
 
 def _time_cell(
@@ -93,7 +94,7 @@ def measure(
         "load_s": statistics.median(load_s),
         "loads": loads,
         "turns": results,
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "maxrss_mb": peak_rss_mb(),
     }
 
 

@@ -13,34 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import statistics
 import time
 from typing import Any
 
-
-def _quiet_environment() -> None:
-    """What a measuring process runs with (set before the handler is imported, never at import
-    of this module, so that collecting its doctests changes nothing for other tests)."""
-    os.environ.setdefault("PROGRESS_STORE", "memory://")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
-
+from bench.process import peak_rss_mb, quiet_environment, resident_mb
 
 WARMUP_TURNS = 20
-
-
-def _rss_mb() -> float:
-    """The resident memory now (``VmRSS`` of ``/proc/self/status``; 0 where absent)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 CHECK_CALLS = 1_000
@@ -64,7 +43,7 @@ def _time_turns(handler: Any, event: dict[str, Any], turns: int, after: Any = No
 
 def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -> dict[str, Any]:
     """Run every measurement of lessonbot on the graph at ``path`` (see module docstring)."""
-    _quiet_environment()
+    quiet_environment()
     import lambda_function
     from bench.events import complete_event, learning_path_event, recommend_event
     from bench.learners import enrol, forget, learners, leave
@@ -100,7 +79,7 @@ def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -
     held = 0.0  # the most a learner's record and turns added to the resident memory
     for learner in learners(ids):
         sid = learner.session_id
-        before = _rss_mb()
+        before = resident_mb()
         done_lesson = enrol(store, graph, learner)
 
         def undo(sid: str = sid, lesson: str = done_lesson) -> None:
@@ -118,11 +97,11 @@ def measure(path: str, lessons: int, turns: int, other_turns: int, loads: int) -
         if len(store.get(sid).completed) != len(learner.mastery):
             raise RuntimeError("the learner's progress drifted during the benchmark")
         results[learner.name] = {intent: summary_ms(s) for intent, s in cells.items()}
-        held = max(held, _rss_mb() - before)
+        held = max(held, resident_mb() - before)
         leave(store, sid)  # a Lambda container holds the learner of the turn only
 
     # Peak memory of a container that loaded the graph once and served all those turns.
-    serving_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    serving_mb = peak_rss_mb()
     # More load timings (after the memory reading: each load briefly holds a second graph).
     for _ in range(loads - 1):
         start = time.perf_counter()

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import tempfile
@@ -37,22 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-
-def _rss_mb() -> float:
-    """Peak resident memory so far (``ru_maxrss``)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _resident_mb() -> float:
-    """Resident memory now (``VmRSS``; 0 where ``/proc`` is absent)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+from bench.process import peak_rss_mb, resident_mb
 
 
 def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
@@ -85,8 +69,8 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
         for lesson in list(typical.mastery)[:20]:
             graph.find(graph.lesson(lesson).title)
         graph.modules()
-        serving_mb = _rss_mb()
-        serving_now_mb = _resident_mb()
+        serving_mb = peak_rss_mb()
+        serving_now_mb = resident_mb()
 
         files = sorted(p for p in folder.iterdir() if p.suffix == ".json")
         target = files[len(files) // 2]
@@ -112,8 +96,8 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
                 raise RuntimeError(f"the edit was not reloaded incrementally: {loader.status()}")
             graph = new
             del new
-        reload_peak_mb = _rss_mb()
-        after_reload_mb = _resident_mb()
+        reload_peak_mb = peak_rss_mb()
+        after_reload_mb = resident_mb()
 
         start = time.perf_counter()
         fresh = GraphLoader(folder, check_interval=0, settle_seconds=0)

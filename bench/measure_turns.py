@@ -16,20 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.process import quiet_environment
+
 INTENTS = ("RecommendNextLesson", "CompleteLesson", "ShowLearningPath")
 WARMUP_TURNS = 20
-
-
-def _quiet_environment() -> None:
-    """What a measuring process runs with (set before the handler is imported)."""
-    os.environ.setdefault("PROGRESS_STORE", "memory://")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    os.environ.setdefault("LOG_LEVEL", "ERROR")
 
 
 def _timed(call: Callable[[], Any]) -> int:
@@ -42,7 +36,7 @@ def measure(
     path: str, turns: int, naive_turns: int, min_turns: int, budget_s: float
 ) -> dict[str, Any]:
     """Time every cell for ours and both peers (see the module docstring)."""
-    _quiet_environment()
+    quiet_environment()
     import lambda_function
     from bench.events import complete_event, learning_path_event, recommend_event
     from bench.learners import enrol, forget, learners

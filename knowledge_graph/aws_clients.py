@@ -148,3 +148,33 @@ def cancellation_codes(exc: BaseException) -> set[str]:
     response = getattr(exc, "response", None)
     reasons = response.get("CancellationReasons") if isinstance(response, dict) else None
     return {str(r.get("Code", "None")) for r in reasons or [] if isinstance(r, dict)}
+
+
+def create_table(
+    client: Any,
+    table: str,
+    key_schema: list[dict[str, str]],
+    attribute_definitions: list[dict[str, str]],
+    *,
+    stream: bool = False,
+) -> None:
+    """Create an on-demand DynamoDB table and wait until it exists (tests, benchmarks and
+    local tools; deployed tables come from ``deploy/template.yaml``). ``stream`` adds the
+    ``NEW_AND_OLD_IMAGES`` stream the transitions aggregator reads.
+
+    "CreateTable": https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
+    """
+    extra: dict[str, Any] = {}
+    if stream:
+        extra["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+    client.create_table(
+        TableName=table,
+        KeySchema=key_schema,
+        AttributeDefinitions=attribute_definitions,
+        BillingMode="PAY_PER_REQUEST",
+        **extra,
+    )
+    client.get_waiter("table_exists").wait(TableName=table)

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from clocks import ManualClock
 from course_files import course_text
 
 from knowledge_graph import GraphLoader
@@ -23,19 +24,11 @@ def recommend_event() -> dict:
     return lex_event("RecommendNextLesson", transcript="what next", session_id="replay-session-1")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def live_graph(tmp_path: Path):  # type: ignore[no-untyped-def]
     folder = tmp_path / "lessons"
     shutil.copytree(ROOT / "data" / "lessons", folder)
-    clock = Clock()
+    clock = ManualClock()
     loader = GraphLoader(str(folder), check_interval=30, clock=clock)
     services_module.use_services(
         services_module.Services(graph_loader=loader, store=open_progress_store("memory://"))
@@ -165,7 +158,7 @@ def test_no_line_boundary_prefix_of_a_course_file_is_ever_served(
     shutil.copytree(ROOT / "data" / "lessons", folder)
     if compiled:
         write_compiled(folder)
-    clock = Clock()
+    clock = ManualClock()
     loader = GraphLoader(folder, check_interval=0, clock=clock, settle_seconds=2)
     first = loader.get()
     checks = 0
@@ -204,7 +197,7 @@ def test_a_fresh_container_with_a_broken_file_serves_the_compiled_index(
     expected = answer_for(GraphLoader(folder, settle_seconds=0))
     broken = folder / "python-intro.yaml"
     broken.write_text(broken.read_text().replace("requires: [hello-world]", "requires: [nowhere]"))
-    clock = Clock()
+    clock = ManualClock()
     loader = GraphLoader(folder, check_interval=30, clock=clock, settle_seconds=2)
     _serve(loader)
     with caplog.at_level(logging.INFO):
@@ -241,7 +234,7 @@ def test_with_a_publish_manifest_only_a_new_publication_reloads(tmp_path: Path) 
     shutil.copytree(ROOT / "data" / "lessons", source)
     folder = tmp_path / "efs"
     publish(source, str(folder))
-    clock = Clock()
+    clock = ManualClock()
     loader = GraphLoader(folder, check_interval=30, clock=clock, settle_seconds=2)
     first = loader.get()
     assert loader.status().via.startswith("publication ")
@@ -264,7 +257,7 @@ def test_with_a_publish_manifest_only_a_new_publication_reloads(tmp_path: Path) 
 def test_a_touched_file_is_recognised_by_its_hash_and_not_reloaded(tmp_path: Path) -> None:
     folder = tmp_path / "lessons"
     shutil.copytree(ROOT / "data" / "lessons", folder)
-    clock = Clock()
+    clock = ManualClock()
     loader = GraphLoader(folder, check_interval=1, clock=clock, settle_seconds=0)
     first = loader.get()
     for step in range(3):
@@ -297,7 +290,7 @@ def test_an_s3_listing_item_without_a_key_keeps_the_last_good_graph(
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket="lessons")
         client.put_object(Bucket="lessons", Key="prod/a.yaml", Body=course_text("a", ["S3 A"]))
-        clock = Clock()
+        clock = ManualClock()
         loader = GraphLoader(
             "s3://lessons/prod/", check_interval=1, clock=clock, settle_seconds=0, s3_client=client
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
+from clocks import ManualClock
 from course_files import course_text
 from moto import mock_aws
 
@@ -253,21 +254,6 @@ SLOT_VALUES = {
 }
 
 
-class FakeClock:
-    """A clock that advances only when the code sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def lex():
     client = boto3.client(
@@ -391,7 +377,7 @@ def test_sync_updates_builds_versions_and_moves_the_alias_in_order(lex) -> None:
             "botId": BOT_ID,
         },
     )
-    clock = FakeClock()
+    clock = ManualClock()
     result = SlotTypeSync(client, BOT_ID, sleep=clock.sleep, clock=clock).run(
         SLOT_VALUES, locales, ALIAS_ID
     )
@@ -415,7 +401,7 @@ def test_sync_fails_when_the_build_fails(lex) -> None:
         {"botLocaleStatus": "Failed", "failureReasons": ["bad utterance"], **draft},
         draft,
     )
-    clock = FakeClock()
+    clock = ManualClock()
     with pytest.raises(SyncError, match="bad utterance"):
         SlotTypeSync(client, BOT_ID, sleep=clock.sleep, clock=clock).run(
             {"en_US": {"LessonNameType": SLOT_VALUES["en_US"]["LessonNameType"]}}, ["en_US"]
@@ -426,7 +412,7 @@ def test_sync_times_out_waiting_for_a_build(lex) -> None:
     client, stubber = lex
     _expect_slot_type_update(stubber, "en_US", "LessonNameType", "L000000001")
     _expect_build(stubber, "en_US", ["Building", "Building", "Building"])
-    clock = FakeClock()
+    clock = ManualClock()
     sync = SlotTypeSync(client, BOT_ID, sleep=clock.sleep, clock=clock, timeout=10)
     with pytest.raises(SyncError, match="still Building"):
         sync.run({"en_US": {"LessonNameType": SLOT_VALUES["en_US"]["LessonNameType"]}}, ["en_US"])

@@ -52,13 +52,7 @@ class Aws:
 
     def __init__(self) -> None:
         self.client = progress_dynamodb.make_client(REGION)
-        self.client.create_table(
-            TableName=PROGRESS,
-            KeySchema=progress_dynamodb.KEY_SCHEMA,
-            AttributeDefinitions=progress_dynamodb.ATTRIBUTE_DEFINITIONS,
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
+        progress_dynamodb.create_table(self.client, PROGRESS, stream=True)
         counts_module.create_table(self.client, COUNTS)
         self.store = DynamoDBProgressStore(PROGRESS, client=self.client, clock=Clock())
         self.counts = CountsTable(self.client, COUNTS)

@@ -64,6 +64,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, NamedTuple
 
+from knowledge_graph import aws_clients
 from knowledge_graph.aws_clients import cancellation_codes, error_code
 
 logger = logging.getLogger(__name__)
@@ -124,13 +125,7 @@ def shard_of(learner_id: str) -> int:
 
 def create_table(client: Any, table: str) -> None:
     """Create a counts table (on-demand billing) and wait until it exists (tests, tools)."""
-    client.create_table(
-        TableName=table,
-        KeySchema=KEY_SCHEMA,
-        AttributeDefinitions=ATTRIBUTE_DEFINITIONS,
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.get_waiter("table_exists").wait(TableName=table)
+    aws_clients.create_table(client, table, KEY_SCHEMA, ATTRIBUTE_DEFINITIONS)
 
 
 @dataclass

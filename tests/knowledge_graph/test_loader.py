@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from clocks import ManualClock
 from course_files import course_text
 
 from knowledge_graph import (
@@ -25,19 +26,6 @@ from knowledge_graph import (
 from knowledge_graph.loader import BUNDLED_LOCATION, LAMBDA_DEFAULT_LOCATION
 
 LOGGER = "knowledge_graph.loader"
-
-
-class FakeClock:
-    """A settable monotonic clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 _mtime = [1_700_000_000_000_000_000]
@@ -92,12 +80,12 @@ def test_directory_of_several_courses_loads(lesson_dir: Path) -> None:
         '{"course": {"id": "beta", "title": "Beta"},'
         ' "lessons": [{"id": "b", "title": "Beta One", "requires": ["alpha/l2"]}]}',
     )
-    graph = GraphLoader(str(lesson_dir), clock=FakeClock()).get()
+    graph = GraphLoader(str(lesson_dir), clock=ManualClock(1000.0)).get()
     assert titles(graph) == {"Start", "Middle", "End", "Beta One"}
 
 
 def test_loader_takes_a_path_object_as_load_graph_does(lesson_dir: Path) -> None:
-    loader = GraphLoader(lesson_dir, clock=FakeClock())
+    loader = GraphLoader(lesson_dir, clock=ManualClock(1000.0))
     assert loader.location == str(lesson_dir)
     assert titles(loader.get()) == titles(load_graph(lesson_dir))
 
@@ -106,7 +94,7 @@ def test_loader_takes_a_path_object_as_load_graph_does(lesson_dir: Path) -> None
 
 
 def test_edit_is_picked_up_only_after_the_interval_and_the_settle_time(lesson_dir: Path) -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader(str(lesson_dir), check_interval=30, clock=clock, settle_seconds=2)
     first = loader.get()
     assert loader.get() is first
@@ -126,7 +114,7 @@ def test_edit_is_picked_up_only_after_the_interval_and_the_settle_time(lesson_di
 
 
 def test_unchanged_source_is_not_reloaded(lesson_dir: Path) -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader(str(lesson_dir), check_interval=5, clock=clock, settle_seconds=0)
     first = loader.get()
     clock.advance(60)
@@ -137,7 +125,7 @@ def test_unchanged_source_is_not_reloaded(lesson_dir: Path) -> None:
 def test_broken_edit_keeps_last_good_graph_and_logs_once(
     lesson_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader(str(lesson_dir), check_interval=10, clock=clock, settle_seconds=0)
     good = loader.get()
     path = write_course(lesson_dir / "alpha.yaml", 'course:\n  id: alpha\n  title: "half sav')
@@ -160,7 +148,7 @@ def test_broken_edit_keeps_last_good_graph_and_logs_once(
 def test_a_second_distinct_failure_is_logged_again(
     lesson_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     caplog.set_level(logging.ERROR, logger=LOGGER)
@@ -179,7 +167,7 @@ def test_a_second_distinct_failure_is_logged_again(
 def test_deleted_directory_keeps_last_good_graph(
     lesson_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     shutil.rmtree(lesson_dir)
@@ -198,7 +186,7 @@ def test_deleted_directory_keeps_last_good_graph(
 
 
 def test_emptied_directory_keeps_last_good_graph(lesson_dir: Path) -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader(str(lesson_dir), check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     (lesson_dir / "alpha.yaml").unlink()
@@ -208,7 +196,7 @@ def test_emptied_directory_keeps_last_good_graph(lesson_dir: Path) -> None:
 
 
 def test_never_loaded_raises_typed_error_with_reason(tmp_path: Path, lesson_dir: Path) -> None:
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     missing = GraphLoader(str(tmp_path / "nowhere"), clock=clock, settle_seconds=0)
     with pytest.raises(GraphNotLoadedError, match="no such file") as caught:
         missing.get()
@@ -226,7 +214,9 @@ def test_never_loaded_raises_typed_error_with_reason(tmp_path: Path, lesson_dir:
 
 
 def test_reload_checks_immediately(lesson_dir: Path) -> None:
-    loader = GraphLoader(str(lesson_dir), check_interval=3600, clock=FakeClock(), settle_seconds=0)
+    loader = GraphLoader(
+        str(lesson_dir), check_interval=3600, clock=ManualClock(1000.0), settle_seconds=0
+    )
     first = loader.get()
     assert loader.reload() is False
     write_course(lesson_dir / "alpha.yaml", course_text("alpha", ["Now"]))
@@ -235,7 +225,7 @@ def test_reload_checks_immediately(lesson_dir: Path) -> None:
 
 
 def test_concurrent_first_use_loads_once(lesson_dir: Path) -> None:
-    loader = GraphLoader(str(lesson_dir), clock=FakeClock())
+    loader = GraphLoader(str(lesson_dir), clock=ManualClock(1000.0))
     results: list[LessonGraph] = []
     threads = [threading.Thread(target=lambda: results.append(loader.get())) for _ in range(8)]
     for thread in threads:
@@ -287,7 +277,7 @@ def test_s3_prefix_loads_and_reloads_on_etag_change(
     s3.put_object(Bucket="lessons", Key="prod/README.md", Body=b"not a course")
     s3.put_object(Bucket="lessons", Key="prod/old/gamma.yaml", Body=b"{{{ not read")
     s3.put_object(Bucket="lessons", Key="other/delta.yaml", Body=b"{{{ not read")
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader("s3://lessons/prod", check_interval=30, clock=clock, settle_seconds=0)
     first = loader.get()
     assert titles(first) == {"S3 A", "S3 B"}
@@ -310,7 +300,7 @@ def test_s3_single_key(s3) -> None:  # type: ignore[no-untyped-def]
         Key="course.json",
         Body=b'{"course": {"id": "c", "title": "C"}, "lessons": [{"id": "a", "title": "Only"}]}',
     )
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader(
         "s3://lessons/course.json", check_interval=1, clock=clock, settle_seconds=0
     )
@@ -327,7 +317,7 @@ def test_s3_single_key(s3) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_s3_missing_object_is_a_source_error(s3) -> None:  # type: ignore[no-untyped-def]
-    loader = GraphLoader("s3://lessons/nothing.yaml", clock=FakeClock())
+    loader = GraphLoader("s3://lessons/nothing.yaml", clock=ManualClock(1000.0))
     with pytest.raises(GraphNotLoadedError, match="head_object failed"):
         loader.get()
     with pytest.raises(GraphSourceError, match="no course files"):
@@ -378,7 +368,11 @@ def test_a_first_load_without_an_index_waits_for_a_file_written_just_now(lesson_
     wall = [path.stat().st_mtime_ns / 1e9 + 0.5]  # half a second after the save
     sleeps = Sleeps(wall)
     loader = GraphLoader(
-        lesson_dir, clock=FakeClock(), settle_seconds=2, wall_clock=lambda: wall[0], sleep=sleeps
+        lesson_dir,
+        clock=ManualClock(1000.0),
+        settle_seconds=2,
+        wall_clock=lambda: wall[0],
+        sleep=sleeps,
     )
     assert titles(loader.get()) == {"Fresh"}
     assert sleeps.calls == [pytest.approx(1.5, abs=0.01)]  # until it is 2 s old, once
@@ -395,7 +389,7 @@ def test_a_first_load_refuses_a_file_still_being_written(lesson_dir: Path) -> No
 
     loader = GraphLoader(
         lesson_dir,
-        clock=FakeClock(),
+        clock=ManualClock(1000.0),
         settle_seconds=2,
         wall_clock=lambda: wall[0],
         sleep=Sleeps(wall, keep_writing),
@@ -406,7 +400,7 @@ def test_a_first_load_refuses_a_file_still_being_written(lesson_dir: Path) -> No
 
 def test_an_s3_change_is_taken_once_the_listing_settled(s3) -> None:  # type: ignore[no-untyped-def]
     s3.put_object(Bucket="lessons", Key="p/a.yaml", Body=course_text("a", ["One"]))
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader("s3://lessons/p/", check_interval=30, clock=clock, settle_seconds=5)
     first = loader.get()
     s3.put_object(Bucket="lessons", Key="p/a.yaml", Body=course_text("a", ["Two"]))
@@ -422,7 +416,7 @@ def test_a_new_cycle_falls_back_to_full_validation_and_keeps_the_last_good(
     from knowledge_graph.compiled import write_compiled
 
     write_compiled(lesson_dir)
-    clock = FakeClock()
+    clock = ManualClock(1000.0)
     loader = GraphLoader(lesson_dir, check_interval=1, clock=clock, settle_seconds=0)
     good = loader.get()
     cyclic = (
@@ -457,7 +451,7 @@ def test_a_manifest_naming_a_damaged_index_serves_the_validated_files(
     assert version is not None
     (version / META_NAME).write_text("{}")
     caplog.set_level(logging.WARNING, logger=LOGGER)
-    loader = GraphLoader(dest, clock=FakeClock(), settle_seconds=2)
+    loader = GraphLoader(dest, clock=ManualClock(1000.0), settle_seconds=2)
     assert titles(loader.get()) == {"Published"}
     assert loader.status().via == "validated"
     assert "compiled index not used: not a lessonbot index" in caplog.text

@@ -10,6 +10,7 @@ import json
 from collections import defaultdict
 
 import pytest
+from clocks import ManualClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -226,14 +227,6 @@ def test_the_package_exports_the_public_api():
     assert issubclass(kg.TransitionsSnapshotError, kg.GraphError)
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.mark.reliability(
     area="Lesson graph faults",
     tried="the transitions snapshot the bot serves is replaced by a broken file, then "
@@ -247,7 +240,7 @@ def test_the_loader_rereads_only_after_the_interval_and_keeps_the_last_good_mode
     from knowledge_graph.transitions import TransitionsLoader
 
     path = tmp_path / "transitions.json"
-    clock = FakeClock()
+    clock = ManualClock()
     loader = TransitionsLoader(path, check_seconds=300, clock=clock)
     assert loader.get() is None and "cannot read" in (loader.problem or "")
     first = learn_transitions([["c/a", "c/b"]] * 5)

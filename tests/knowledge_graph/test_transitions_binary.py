@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from clocks import ManualClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -200,14 +201,6 @@ def test_a_damaged_binary_snapshot_is_refused_with_its_reason(tmp_path, damage):
     assert str(caught.value).startswith(f"{folder}: ")
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.mark.reliability(
     area="Lesson graph faults",
     tried="the binary transitions snapshot is replaced by a damaged version: arrays cut "
@@ -221,7 +214,7 @@ class FakeClock:
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
 def test_the_loader_keeps_the_last_good_binary_snapshot(tmp_path, caplog, damage):
     folder = tmp_path / "transitions"
-    clock = FakeClock()
+    clock = ManualClock()
     loader = TransitionsLoader(folder, check_seconds=60, clock=clock)
     first = _model()
     first.write(folder)
@@ -245,7 +238,7 @@ def test_the_loader_keeps_the_last_good_binary_snapshot(tmp_path, caplog, damage
 
 def test_the_loader_reads_a_snapshot_folder_only_when_current_names_another_version(tmp_path):
     folder = tmp_path / "transitions"
-    clock = FakeClock()
+    clock = ManualClock()
     loader = TransitionsLoader(folder, check_seconds=0, clock=clock)
     model = _model()
     model.write(folder)

@@ -65,6 +65,29 @@ class ProgressStore(Protocol):
         ...
 
 
+class HeadFields:
+    """``set_current_lesson`` and ``set_goal`` of a store, both written by its own
+    ``_set(learner_id, field, lesson_id, request_token)`` (field: ``"current_lesson"`` or
+    ``"goal"``), so the three stores share one definition of the two."""
+
+    def _set(
+        self, learner_id: str, field: str, lesson_id: str | None, request_token: str | None
+    ) -> LearnerProgress:
+        raise NotImplementedError
+
+    def set_current_lesson(
+        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
+    ) -> LearnerProgress:
+        """Remember the lesson the learner is working on (``None`` clears it)."""
+        return self._set(learner_id, "current_lesson", lesson_id, request_token)
+
+    def set_goal(
+        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
+    ) -> LearnerProgress:
+        """Remember the lesson the learner works toward (``None`` clears it)."""
+        return self._set(learner_id, "goal", lesson_id, request_token)
+
+
 class RequestBoundStore:
     """A store whose writes all carry one request token (what a handler's turn uses).
 

@@ -65,6 +65,7 @@ from typing import Any
 
 from knowledge_graph import aws_clients
 from knowledge_graph.aws_clients import cancellation_codes, error_code
+from lex_bot.lesson_app.progress_store.base import HeadFields
 from lex_bot.lesson_app.progress_store.errors import (
     ProgressNotConfirmedError,
     ProgressNotSavedError,
@@ -114,15 +115,10 @@ def make_client(region: str | None = None) -> Any:
     return aws_clients.make_client("dynamodb", aws_clients.DYNAMODB_TURN, region_name=region)
 
 
-def create_table(client: Any, table: str) -> None:
-    """Create the progress table (on-demand billing) and wait until it exists."""
-    client.create_table(
-        TableName=table,
-        KeySchema=KEY_SCHEMA,
-        AttributeDefinitions=ATTRIBUTE_DEFINITIONS,
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.get_waiter("table_exists").wait(TableName=table)
+def create_table(client: Any, table: str, *, stream: bool = False) -> None:
+    """Create the progress table (on-demand billing; ``stream``: with the stream the
+    transitions aggregator reads) and wait until it exists (tests, tools)."""
+    aws_clients.create_table(client, table, KEY_SCHEMA, ATTRIBUTE_DEFINITIONS, stream=stream)
 
 
 def _key(learner_id: str, sort_key: str) -> dict[str, Any]:
@@ -193,7 +189,7 @@ def _seq_condition(head_seq: int) -> str:
     return "attribute_not_exists(#seq)" if head_seq == 0 else "#seq = :seq"
 
 
-class DynamoDBProgressStore:
+class DynamoDBProgressStore(HeadFields):
     """Learner progress in a DynamoDB table.
 
     Parameters
@@ -600,16 +596,6 @@ class DynamoDBProgressStore:
 
         self._change_head(learner_id, f"set_{attribute}", op, update)  # type: ignore[arg-type]
         return self.get(learner_id)
-
-    def set_current_lesson(
-        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
-    ) -> LearnerProgress:
-        return self._set(learner_id, "current_lesson", lesson_id, request_token)
-
-    def set_goal(
-        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
-    ) -> LearnerProgress:
-        return self._set(learner_id, "goal", lesson_id, request_token)
 
     def reset(self, learner_id: str, *, request_token: str | None = None) -> None:
         check_key("learner id", learner_id)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
+from lex_bot.lesson_app.progress_store.base import HeadFields
 from lex_bot.lesson_app.progress_store.model import (
     RECENT_REQUESTS,
     CompletedLesson,
@@ -38,7 +39,7 @@ class _Learner:
             self.head_ops.popitem(last=False)
 
 
-class MemoryProgressStore:
+class MemoryProgressStore(HeadFields):
     """Progress in a dict guarded by a lock; lost when the process ends.
 
     Example
@@ -122,16 +123,6 @@ class MemoryProgressStore:
                 learner.version += 1
                 learner.remember_head_op(op)
             return self._snapshot(learner_id)
-
-    def set_current_lesson(
-        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
-    ) -> LearnerProgress:
-        return self._set(learner_id, "current_lesson", lesson_id, request_token)
-
-    def set_goal(
-        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
-    ) -> LearnerProgress:
-        return self._set(learner_id, "goal", lesson_id, request_token)
 
     def reset(self, learner_id: str, *, request_token: str | None = None) -> None:
         check_key("learner id", learner_id)

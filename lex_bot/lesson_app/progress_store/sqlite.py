@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from lex_bot.lesson_app.progress_store.base import HeadFields
 from lex_bot.lesson_app.progress_store.errors import (
     ProgressNotSavedError,
     ProgressUnavailableError,
@@ -104,7 +105,7 @@ class _Open:
     identity: FileIdentity | None
 
 
-class SqliteProgressStore:
+class SqliteProgressStore(HeadFields):
     """Progress in a SQLite database file; one connection per thread.
 
     Example
@@ -390,16 +391,6 @@ class SqliteProgressStore:
             return self._read(db, learner_id)
 
         return self._write(f"set_{column}", body)
-
-    def set_current_lesson(
-        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
-    ) -> LearnerProgress:
-        return self._set(learner_id, "current_lesson", lesson_id, request_token)
-
-    def set_goal(
-        self, learner_id: str, lesson_id: str | None, *, request_token: str | None = None
-    ) -> LearnerProgress:
-        return self._set(learner_id, "goal", lesson_id, request_token)
 
     def reset(self, learner_id: str, *, request_token: str | None = None) -> None:
         check_key("learner id", learner_id)
