@@ -12,6 +12,9 @@ On a private copy of a compiled graph folder (course files and index, no publish
   checked, spliced into the index, edges re-derived. The first edit also pays the lazy
   import of validation; both the first and the median of the others are reported. Settle
   time is set to 0 here: settling delays *when* a change is taken, not what it costs;
+* **link edit**: the same file's links edited (one lesson also recommends the file's first
+  lesson, then not again), then the ``get()`` that reloads it: every edge re-derived, and
+  the line of any warning validation has found;
 * peak ``ru_maxrss`` after the reloads, against serving (the peak so far, which includes
   the cold load's checks) and against the memory resident just before the first reload;
   the memory resident after the reloads;
@@ -96,6 +99,29 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
                 raise RuntimeError(f"the edit was not reloaded incrementally: {loader.status()}")
             graph = new
             del new
+        # An edit of the links (one lesson recommends the file's first lesson, then not
+        # again): the edges are re-derived, and validation may have a warning to place.
+        linked = json.loads(original)
+        first = linked["lessons"][0]["id"]
+        edited = next(
+            lesson
+            for lesson in linked["lessons"][10:]
+            if first not in (*lesson.get("recommends", ()), *lesson.get("requires", ()))
+        )
+        edited["recommends"] = [*edited.get("recommends", ()), first]
+        link_s = []
+        for step in range(edits):
+            body = json.dumps(linked, separators=(",", ":")) if step % 2 == 0 else original
+            target.write_text(body, "utf-8")
+            start = time.perf_counter()
+            new = loader.get()
+            link_s.append(time.perf_counter() - start)
+            if new is graph or loader.status().via != "incremental":
+                raise RuntimeError(
+                    f"the link edit was not reloaded incrementally: {loader.status()}"
+                )
+            graph = new
+            del new
         reload_peak_mb = peak_rss_mb()
         after_reload_mb = resident_mb()
 
@@ -138,6 +164,7 @@ def measure(path: str, edits: int, touches: int) -> dict[str, Any]:
         "edit_first_s": edit_s[0],
         "edit_s": statistics.median(edit_s[1:] or edit_s),
         "edits": edits,
+        "link_edit_s": statistics.median(link_s),
         "reload_peak_mb": reload_peak_mb,
         "serving_now_mb": serving_now_mb,
         "after_reload_mb": after_reload_mb,

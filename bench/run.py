@@ -273,10 +273,11 @@ def targets(results: list[dict[str, Any]]) -> list[tuple[str, str, bool | None]]
         rows.append(
             (
                 "Reload after one edited course file ≤ 1 s at 100,000 lessons",
-                f"{rl['edit_s']:.3f} s (median of {rl['edits'] - 1}; the first, which also "
-                f"imports validation, {rl['edit_first_s']:.3f} s); peer reloading everything "
-                f"{rl['naive_reload_s']:.1f} s",
-                rl["edit_first_s"] <= 1.0 and rl["edit_s"] <= 1.0,
+                f"a title: {rl['edit_s']:.3f} s (median of {rl['edits'] - 1}; the first, which "
+                f"also imports validation, {rl['edit_first_s']:.3f} s); a link: "
+                f"{rl['link_edit_s']:.3f} s (median of {rl['edits']}); peer reloading "
+                f"everything {rl['naive_reload_s']:.1f} s",
+                max(rl["edit_first_s"], rl["edit_s"], rl["link_edit_s"]) <= 1.0,
             )
         )
         rows.append(
@@ -417,17 +418,19 @@ def markdown(results: list[dict[str, Any]], quick: bool) -> str:
         "## Reloads",
         "",
         "| lessons | files | edited file (kB) | touch p50 (ms) | touch max (ms) | edit, first "
-        "reload (s) | edit, median (s) | cold start after an edit (s) | serving RSS (MB) | "
+        "reload (s) | edit, median (s) | link edit, median (s) | cold start after an edit (s) | "
+        "serving RSS (MB) | "
         "peak RSS after reloads (MB) | ratio | resident before / after the reloads (MB) | "
         "peer reloading everything (s) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rl = r["reload"]
         lines.append(
             f"| {r['lessons']:,} | {rl['files']} | {rl['edited_file_kb']:.0f} | "
             f"{rl['touch_ms']:.2f} | {rl['touch_max_ms']:.2f} | {rl['edit_first_s']:.3f} | "
-            f"{rl['edit_s']:.3f} | {rl['cold_after_edit_s']:.3f} | {rl['serving_mb']:.0f} | "
+            f"{rl['edit_s']:.3f} | {rl['link_edit_s']:.3f} | {rl['cold_after_edit_s']:.3f} | "
+            f"{rl['serving_mb']:.0f} | "
             f"{rl['reload_peak_mb']:.0f} | {rl['reload_peak_mb'] / rl['serving_mb']:.2f}x | "
             f"{rl.get('serving_now_mb', 0):.0f} / {rl.get('after_reload_mb', 0):.0f} | "
             f"{rl['naive_reload_s']:.2f} |"
@@ -438,7 +441,10 @@ def markdown(results: list[dict[str, Any]], quick: bool) -> str:
         "the `GraphLoader.get()` that reloads it, settle time 0 (settling delays when a change "
         "is taken, not its cost): the file is parsed and checked on its own, spliced into the "
         "index and the edges re-derived. The first reload of a process also imports the "
-        "validation modules. *Touch*: `os.utime` only; the file is read and hashed, nothing "
+        "validation modules. *Link edit*: the same file's links edited instead (one lesson "
+        "also recommends the file's first lesson, then not again): every edge is re-derived, "
+        "and validation places any warning on its line. "
+        "*Touch*: `os.utime` only; the file is read and hashed, nothing "
         "reloads. *Cold start after an edit*: a new loader on that folder before anyone "
         "recompiles (index served, the edited file spliced in).",
         "",

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from paths import ROOT
 
 from knowledge_graph import (
     GraphSourceError,
@@ -727,3 +728,52 @@ def test_build_graph_strict_rejects_unknown_references() -> None:
     G = build_graph([SourcedCourse(doc, "c.yaml")], strict=False)
     assert list(G.nodes) == ["c/a"] and G.number_of_edges() == 0
     assert G.nodes["c/a"]["source"] == "c.yaml" and G.nodes["c/a"]["line"] is None
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("name", ["python-intro.yaml", "python-testing.yaml"])
+def test_a_json_files_lines_are_found_where_yaml_marks_put_them(name: str, indent: int | None):
+    """A JSON course file's lines are found by walking to the one value asked about; every
+    key and item the full (YAML marks) index knows is found on the same line, and past the
+    walk's budget the full index answers alike."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "data" / "lessons" / name).read_text(encoding="utf-8"))
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    full = documents_module.FileContext(file="", lines={}, issues=[])
+    documents_module._parse_yaml(text, full, index_only=True)
+    lines = documents_module._JsonLines(text)
+    paths = sorted(full.lines, key=str)
+    assert len(paths) > documents_module.JSON_LOOKUPS_BEFORE_INDEX  # both ways are used
+    assert {path: lines.get(path) for path in paths} == full.lines
+    assert documents_module._JsonLines(text).get(("lessons", 10**6)) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON_VALUES, indent=st.sampled_from([None, 1, 4]))
+def test_json_lines_match_yaml_marks_for_any_json(value: object, indent: int | None):
+    import yaml
+
+    text = json.dumps({"doc": value}, indent=indent)
+    full = documents_module.FileContext(file="", lines={}, issues=[])
+    try:
+        documents_module._parse_yaml(text, full, index_only=True)
+    except yaml.YAMLError:  # JSON that YAML does not read (rare): nothing to compare with
+        return
+    for path, line in full.lines.items():
+        assert documents_module._json_offset(text, path) is not None
+        assert documents_module._JsonLines(text).get(path) == line
+
+
+def test_json_duplicate_keys_point_at_the_first_as_yaml_does():
+    text = '{"lessons": [\n {"id": "a",\n  "id": "b"}]}'
+    assert documents_module._JsonLines(text).get(("lessons", 0, "id")) == 2
