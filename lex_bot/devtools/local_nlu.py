@@ -79,12 +79,22 @@ _YES_PHRASES = frozenset({"yes please", "of course", "go ahead", "por supuesto",
 
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-    "cero": 0, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "diez": 10,
-    "veinte": 20, "treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60,
-    "setenta": 70, "ochenta": 80, "noventa": 90, "cien": 100,
+    "cero": 0, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
+    "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "doce": 12,
+    "trece": 13, "catorce": 14, "quince": 15, "dieciseis": 16, "diecisiete": 17,
+    "dieciocho": 18, "diecinueve": 19, "veinte": 20, "veintiuno": 21, "veintidos": 22,
+    "veintitres": 23, "veinticuatro": 24, "veinticinco": 25, "veintiseis": 26,
+    "veintisiete": 27, "veintiocho": 28, "veintinueve": 29, "treinta": 30, "cuarenta": 40,
+    "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90,
+    "cien": 100, "ciento": 100,
 }  # fmt: skip
+#: Words said between the parts of one number: "ochenta y cinco", "one hundred and five".
+#: ("once", Spanish 11, is left out: in English it is not a number.)
+_NUMBER_JOINERS = frozenset({"y", "and"})
 
 
 class Confirmation(StrEnum):
@@ -215,6 +225,10 @@ def parse_number(text: str) -> str | None:
         ('85', '95', None)
         >>> parse_number("I got 0.5"), parse_number("saqué 92,5"), parse_number("-5")
         ('0.5', '92.5', '-5')
+        >>> parse_number("ochenta y cinco"), parse_number("one hundred and five")
+        ('85', '105')
+        >>> parse_number("saqué noventa y siete en bucles"), parse_number("cien y bucles")
+        ('97', '100')
     """
     decimal = _DECIMAL.search(text)  # "0.5", "92,5": before folding splits them at the mark
     if decimal:
@@ -227,10 +241,11 @@ def parse_number(text: str) -> str | None:
         if _NUMBER.match(word):
             return word
     total, found = 0, False
-    for word in words:
+    for at, word in enumerate(words):
         value = _NUMBER_WORDS.get(word)
         if value is None:
-            if found:
+            joined = at + 1 < len(words) and words[at + 1] in _NUMBER_WORDS
+            if found and not (word in _NUMBER_JOINERS and joined):
                 break
             continue
         found = True
