@@ -57,6 +57,11 @@ def mismatches(
     subjects = {fold_text(subject(label, locale)) for label in labels}
     problems = [f"button {s!r} not named" for s in sorted(subjects - answers) if s not in said]
     if dialog_action == "ElicitSlot":
-        named = {n for n in _names() if f" {n} " in f" {said} "}
+        # a name inside a button's own title ("Objects" in "Classes and Objects") is that
+        # button's, not a choice of its own
+        rest = f" {said} "
+        for title in sorted(subjects, key=len, reverse=True):
+            rest = rest.replace(f" {title} ", " | ")
+        named = {n for n in _names() if f" {n} " in rest}
         problems += [f"{n!r} named, no button" for n in sorted(named - subjects)]
     return problems

@@ -43,7 +43,7 @@ from lex_bot.lesson_app.answers import (
     without_score,
     yes_or_no,
 )
-from lex_bot.lesson_app.lists import MAX_IDS, PAGE_CHOICES, cut, with_more
+from lex_bot.lesson_app.lists import MAX_IDS, PAGE_CHOICES, SHOW_MORE, cut, with_more
 from lex_bot.lesson_app.messages import Messages
 from lex_bot.lesson_app.presentation import Label, button_value, reply, speech_of, texts
 from lex_bot.lesson_app.speech import SSML, SpokenMessages, spoken_for
@@ -224,7 +224,8 @@ def forget_abandoned_retries(turn: Turn[Any], call_next: Handler) -> LexResponse
     named an unknown lesson again would be one try closer to the bot giving up.
     """
     retrying = turn.session.retrying
-    if retrying is not None and retrying.partition(".")[0] != turn.intent.name:
+    continuing = turn.intent.name == SHOW_MORE  # "more": the same question, its next page
+    if retrying is not None and retrying.partition(".")[0] != turn.intent.name and not continuing:
         forget_failed_attempts(turn)
     return call_next(turn)
 
@@ -396,6 +397,7 @@ def offer_lessons(
     graph: LessonGraph,
     *,
     intent: Intent | None = None,
+    lead: str | None = None,
 ) -> LexResponse:
     """Ask ``slot_name`` again, offering one page of the candidate lessons ``ids`` from
     ``offset``: the text names exactly the page's lessons, the card holds one button each
@@ -403,8 +405,10 @@ def offer_lessons(
     or a key press, and a cut list is kept for "more" (``lists``, kind ``choices``).
 
     Parameters:
-        message_key: ``lesson.ambiguous``, ``lesson.did_you_mean`` or ``lesson.unknown``.
+        message_key: ``lesson.ambiguous``, ``lesson.did_you_mean``, ``lesson.unknown`` or
+            ``lesson.which`` (the choices again, nothing heard).
         intent: the intent whose slot is asked (default: the turn's).
+        lead: a message key said first ("That was the whole list.").
     """
     t, sp = texts(turn), speech_of(turn)
     lessons = [graph.lesson(i) for i in ids if i in graph]
@@ -428,6 +432,8 @@ def offer_lessons(
     else:  # nothing to suggest (every lesson mastered): just ask again
         text = t("lesson.unknown.none", heard=heard)
         said = sp("lesson.unknown.none", heard=said_back)
+    if lead is not None:
+        text, said = t.lines(t(lead), text), sp.sentences(sp(lead), said)
     pending = intent or turn.intent
     return turn.elicit_slot(
         slot_name,

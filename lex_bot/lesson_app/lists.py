@@ -38,6 +38,10 @@ from lex_bot.lexv2.limits import CARD_MAX_BUTTONS
 
 T = TypeVar("T")
 
+#: The intent that continues a cut list ("more", "the rest"): ``intents/more.py``. A pending
+#: question stays pending through it (``lesson_slots.forget_abandoned_retries``).
+SHOW_MORE = "ShowMore"
+
 #: Choices named on one page (the text names exactly the buttons of the card).
 PAGE_CHOICES = CARD_MAX_BUTTONS
 #: Lessons a list of ids may carry in the session (about 35 characters each).

@@ -4,7 +4,8 @@ Every list cut short (a learning path, a module's lessons, the list of modules, 
 candidates for a lesson name, the lessons a sentence named only partly) ends with "…and N
 more" and leaves ``session.more`` (``lex_bot.lesson_app.lists``); this intent continues it.
 A list of choices continues as the same question (the pending slot asked again, with the
-next page of choices), so "the second one" or a key press answers it as before; a list
+next page of choices), so "the second one" or a key press answers it as before; once every
+choice was shown, "more" says so and asks the same question with the last choices; a list
 that came with a yes/no question ("…and 4 more. Shall we start it?") ends with the
 question asked again, so the "yes" that follows still answers it. Every other
 intent forgets the cut list (:func:`forget_finished_lists`), so "more" never continues a
@@ -20,7 +21,7 @@ from lex_bot.lesson_app.intents.goals import path_page
 from lex_bot.lesson_app.intents.known import pending_lessons
 from lex_bot.lesson_app.intents.progress import score_line
 from lex_bot.lesson_app.lesson_slots import help_reply, offer_lessons, yes_no_choices
-from lex_bot.lesson_app.lists import PAGE_CHOICES, continued, cut, with_more
+from lex_bot.lesson_app.lists import PAGE_CHOICES, SHOW_MORE, continued, cut, with_more
 from lex_bot.lesson_app.offers import marked_title, startable_choice
 from lex_bot.lesson_app.picks import LAST_OFFERED
 from lex_bot.lesson_app.turn import LessonTurn
@@ -34,7 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 router = Router()
 
-INTENT = "ShowMore"
+INTENT = SHOW_MORE
 
 
 @router.intent(INTENT)
@@ -75,6 +76,20 @@ def show_more(turn: LessonTurn) -> LexResponse:
             return _lessons_page(turn, kind, ids, offset, confirming=confirming)
     if confirming is not None:  # nothing left to show: the question still is
         return _ask_again(turn, confirming, turn.t("more.none"), turn.speech("more.none"))
+    intent_name, _, slot_name = asked.partition(".")
+    if intent_name and slot_name and any(c in graph for c in turn.session.choices):
+        # a lesson question whose every choice was shown: asked again with the same choices
+        return offer_lessons(
+            turn,
+            slot_name,
+            "lesson.which",
+            "",
+            turn.session.choices,
+            0,
+            graph,
+            intent=_pending(intent_name),
+            lead="more.none",
+        )
     return turn.close(help_reply(turn, turn.t("more.none")))
 
 
