@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from json.decoder import scanstring
 from typing import TYPE_CHECKING, Any
 
@@ -87,8 +88,7 @@ def _index_yaml(root: Any, ctx: FileContext) -> None:
                     ctx.add(
                         Severity.ERROR,
                         "duplicate-key",
-                        f"key {key!r} appears twice in the same mapping; YAML keeps only the "
-                        "last one",
+                        f"key {key!r} appears twice in the same mapping; only the last one counts",
                         line=line,
                         column=column,
                         lesson=lesson if isinstance(lesson, str) else None,
@@ -122,22 +122,21 @@ def _parse_yaml(text: str, ctx: FileContext, *, index_only: bool = False) -> Any
         loader.dispose()
 
 
-#: Line lookups a JSON file answers by walking to the one value asked about; past this many,
-#: the whole file's line index is built once (a file with many problems).
-JSON_LOOKUPS_BEFORE_INDEX = 32
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
+#: What ends a line, as an editor counts lines (and YAML's marks): LF, CRLF or a lone CR.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class _JsonLines(dict):  # type: ignore[type-arg]
     """The line index of a JSON file, answered on lookup only.
 
-    A lookup walks the text to the value the path names, decoding the values it passes
-    with the json module's C decoder (``raw_decode``), so the line of one problem costs a
-    scan, not a parse of every node: a warning in a 670 kB course file of 2,000 lessons took
-    0.6 s through YAML's marks, which a reload of the graph paid. After
-    :data:`JSON_LOOKUPS_BEFORE_INDEX` lookups the whole index is built from YAML's marks
-    (JSON is nearly YAML), once. ``deferred`` tells the graph builder not to ask just to
-    annotate nodes.
+    A lookup walks the text to the value its path names, decoding the values it passes with
+    the json module's C decoder (``raw_decode``) and remembering where each object's keys
+    and each list's items begin, so the lines of all a file's problems together cost about
+    one scan of the file, never a parse into nodes (through YAML's marks, the line of one
+    warning in a 670 kB course file of 2,000 lessons took 0.6 s, which a reload paid). A key
+    written twice names its last copy, the one ``json.loads`` keeps. ``deferred`` tells the
+    graph builder not to ask just to annotate nodes.
 
     Example
     -------
@@ -151,35 +150,19 @@ class _JsonLines(dict):  # type: ignore[type-arg]
 
     def __init__(self, text: str) -> None:
         super().__init__()
-        self._text: str | None = text
-        self._lookups = 0
-
-    def _build(self) -> None:
-        import yaml
-
-        text, self._text = self._text, None
-        if text is None:
-            return
-        scratch = FileContext(file="", lines={}, issues=[])
-        try:
-            _parse_yaml(text, scratch, index_only=True)
-        except (yaml.YAMLError, ValueError, RecursionError):
-            return
-        self.update(scratch.lines)
+        self._walk = _JsonWalk(text)
+        self._breaks: list[int] | None = None
 
     def _line(self, key: Any) -> int | None:
-        if self._text is None:  # the whole index is built (or could not be)
-            return super().get(key)
         if key in self:
             return super().get(key)
-        self._lookups += 1
-        if self._lookups > JSON_LOOKUPS_BEFORE_INDEX:
-            self._build()
-            return super().get(key)
-        at = _json_offset(self._text, key) if isinstance(key, tuple) else None
-        line = None if at is None else self._text.count("\n", 0, at) + 1
-        if line is not None:
-            self[key] = line
+        at = self._walk.mark(key) if isinstance(key, tuple) else None
+        if at is None:
+            return None
+        if self._breaks is None:  # where each line ends, found once
+            self._breaks = [m.end() for m in _LINE_BREAK.finditer(self._walk.text)]
+        line = bisect_right(self._breaks, at) + 1
+        self[key] = line
         return line
 
     def get(self, key: Any, default: Any = None) -> Any:
@@ -193,57 +176,118 @@ class _JsonLines(dict):  # type: ignore[type-arg]
         return line
 
 
-def _json_offset(text: str, path: DocPath) -> int | None:
-    """The offset in JSON ``text`` where the key (a ``str`` step) or the list item (an ``int``
-    step) at the end of ``path`` starts; the first of duplicate keys, as YAML's index keeps.
-    None when the path is not in the text (or the text is not JSON)."""
-    decoder = json.JSONDecoder()
-    space = _JSON_SPACE.match
-    at = space(text, 0).end()
-    found: int | None = None
-    try:
-        for step in path:
-            if isinstance(step, str):
-                if text[at] != "{":
-                    return None
-                at = space(text, at + 1).end()
-                found = None
-                while text[at] != "}":
-                    key_at = at
-                    key, at = scanstring(text, at + 1)
-                    at = space(text, at).end()
-                    if text[at] != ":":
-                        return None
-                    at = space(text, at + 1).end()
-                    if key == step:
-                        found = key_at
-                        break
-                    at = _after_value(decoder, text, at)
-            else:
-                if text[at] != "[":
-                    return None
-                at = space(text, at + 1).end()
-                found = None
-                for _ in range(step):
-                    if text[at] == "]":
-                        return None
-                    at = _after_value(decoder, text, at)
-                if text[at] != "]":
-                    found = at
-            if found is None:
+class _JsonWalk:
+    """Where the keys and items of a JSON text begin, found as lookups need them.
+
+    ``mark(path)``: the offset of the key (a ``str`` step) or the list item (an ``int``
+    step) at the end of ``path``; None when the text has no such value (or is not JSON
+    there). Each object is scanned once, whole, and each list only as far as asked.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._decoder = json.JSONDecoder()
+        self._values: dict[DocPath, int] = {(): _JSON_SPACE.match(text, 0).end()}
+        self._marks: dict[DocPath, int] = {}
+        self._objects: set[DocPath] = set()
+        self._lists: dict[DocPath, tuple[int, int | None]] = {}  # items found, next offset
+
+    def mark(self, path: DocPath) -> int | None:
+        for depth, step in enumerate(path):
+            parent, child = path[:depth], path[: depth + 1]
+            if child in self._values:
+                continue
+            at = self._values.get(parent)
+            if at is None:
                 return None
-    except (IndexError, ValueError):  # cut short, or not JSON
-        return None
-    return found
+            try:
+                if isinstance(step, str):
+                    self._scan_object(parent, at)
+                elif isinstance(step, int) and not isinstance(step, bool):
+                    self._scan_list(parent, at, step)
+            except (IndexError, ValueError):  # cut short, or not JSON: what was found stays
+                self._objects.add(parent)
+                self._lists[parent] = (self._lists.get(parent, (0, None))[0], None)
+            if child not in self._values:
+                return None
+        return self._marks.get(path)
+
+    def _scan_object(self, path: DocPath, at: int) -> None:
+        if path in self._objects:
+            return
+        self._objects.add(path)
+        text, space = self.text, _JSON_SPACE.match
+        if text[at] != "{":
+            return
+        at = space(text, at + 1).end()
+        while text[at] != "}":
+            key_at = at
+            key, at = scanstring(text, at + 1)
+            at = space(text, at).end()
+            if text[at] != ":":
+                return
+            at = space(text, at + 1).end()
+            self._marks[(*path, key)] = key_at  # a later copy of the key replaces it
+            self._values[(*path, key)] = at
+            at = self._after_value(at)
+
+    def _scan_list(self, path: DocPath, at: int, wanted: int) -> None:
+        text = self.text
+        found, next_at = self._lists.get(path, (0, -1))
+        if next_at == -1:  # not started
+            if text[at] != "[":
+                self._lists[path] = (0, None)
+                return
+            next_at = _JSON_SPACE.match(text, at + 1).end()
+        while next_at is not None and found <= wanted:
+            if text[next_at] == "]":
+                next_at = None
+                break
+            self._marks[(*path, found)] = self._values[(*path, found)] = next_at
+            found += 1
+            next_at = self._after_value(next_at)
+        self._lists[path] = (found, next_at)
+
+    def _after_value(self, at: int) -> int:
+        """The offset of the next key or item after the value at ``at`` (past its comma)."""
+        _, at = self._decoder.raw_decode(self.text, at)
+        at = _JSON_SPACE.match(self.text, at).end()
+        if self.text[at] == ",":
+            at = _JSON_SPACE.match(self.text, at + 1).end()
+        return at
 
 
-def _after_value(decoder: json.JSONDecoder, text: str, at: int) -> int:
-    """The offset of the next item after the value at ``at`` (past its comma)."""
-    _, at = decoder.raw_decode(text, at)
-    at = _JSON_SPACE.match(text, at).end()
-    if text[at] == ",":
-        at = _JSON_SPACE.match(text, at + 1).end()
-    return at
+def _json_with_duplicates(text: str) -> tuple[Any, bool]:
+    """``json.loads(text)`` (the last copy of a key written twice wins), and whether any
+    object had a key twice."""
+    twice = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal twice
+        out = dict(items)
+        twice = twice or len(out) < len(items)
+        return out
+
+    return json.loads(text, object_pairs_hook=pairs), twice
+
+
+def _report_json_duplicates(text: str, ctx: FileContext) -> None:
+    """The ``duplicate-key`` errors of a JSON file, found with YAML's marks (JSON is nearly
+    YAML) as for a YAML file; said without a line when YAML cannot read the text."""
+    import yaml
+
+    marks = FileContext(file=ctx.file, lines={}, issues=[])
+    try:
+        _parse_yaml(text, marks, index_only=True)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        ctx.add(
+            Severity.ERROR,
+            "duplicate-key",
+            "a key appears twice in the same object; only the last one counts",
+            hint="remove one of the two copies (or merge them)",
+        )
+        return
+    ctx.issues.extend(i for i in marks.issues if i.code == "duplicate-key")
 
 
 def parse_document(doc: RawDocument, ctx: FileContext) -> Any:
@@ -272,8 +316,10 @@ def parse_document(doc: RawDocument, ctx: FileContext) -> Any:
         return None
     try:
         if doc.name.lower().endswith(".json"):
-            data = json.loads(text)
+            data, twice = _json_with_duplicates(text)
             ctx.lines = _JsonLines(text)
+            if twice:  # reported as in YAML, each copy at its line (YAML's marks index them)
+                _report_json_duplicates(text, ctx)
             return data
         return _parse_yaml(text, ctx)
     except json.JSONDecodeError as exc:

@@ -753,8 +753,9 @@ def test_a_json_files_lines_are_found_where_yaml_marks_put_them(name: str, inden
     documents_module._parse_yaml(text, full, index_only=True)
     lines = documents_module._JsonLines(text)
     paths = sorted(full.lines, key=str)
-    assert len(paths) > documents_module.JSON_LOOKUPS_BEFORE_INDEX  # both ways are used
     assert {path: lines.get(path) for path in paths} == full.lines
+    backwards = documents_module._JsonLines(text)  # the walk resumes where it stopped, or not
+    assert {path: backwards.get(path) for path in reversed(paths)} == full.lines
     assert documents_module._JsonLines(text).get(("lessons", 10**6)) is None
 
 
@@ -769,11 +770,69 @@ def test_json_lines_match_yaml_marks_for_any_json(value: object, indent: int | N
         documents_module._parse_yaml(text, full, index_only=True)
     except yaml.YAMLError:  # JSON that YAML does not read (rare): nothing to compare with
         return
+    lines = documents_module._JsonLines(text)
     for path, line in full.lines.items():
-        assert documents_module._json_offset(text, path) is not None
-        assert documents_module._JsonLines(text).get(path) == line
+        assert documents_module._JsonWalk(text).mark(path) is not None
+        assert lines.get(path) == line
 
 
-def test_json_duplicate_keys_point_at_the_first_as_yaml_does():
-    text = '{"lessons": [\n {"id": "a",\n  "id": "b"}]}'
-    assert documents_module._JsonLines(text).get(("lessons", 0, "id")) == 2
+def test_a_json_key_written_twice_is_an_error_and_its_value_is_the_last_copy(tmp_path: Path):
+    """``json.loads`` keeps a key's last copy: a problem in it is on the last copy's line,
+    and the key written twice is a ``duplicate-key`` error, as in YAML."""
+    write(
+        tmp_path,
+        "c.json",
+        """
+        {
+          "course": {"id": "c", "title": "C"},
+          "lessons": [
+            {"id": "a", "title": "A"},
+            {
+              "id": "b",
+              "title": "B",
+              "requires": ["a"],
+              "requires": ["nope"]
+            }
+          ]
+        }
+        """,
+    )
+    report = validate_path(tmp_path)
+    found = {(i.code, i.line) for i in report.issues}
+    assert ("duplicate-key", 9) in found
+    assert any(i.line == 9 and "nope" in i.message for i in report.issues), report.issues
+
+
+def test_json_lines_count_every_kind_of_line_break(tmp_path: Path):
+    """A lone CR (old Mac files) and CRLF end lines as LF does: each problem on its line."""
+    rows = [
+        '{"course": {"id": "c", "title": "C"},',
+        ' "lessons": [',
+        '  {"id": "a", "title": "A"},',
+        '  {"id": "b", "title": "B",',
+        '   "requires": ["nope"]}',
+        " ]}",
+    ]
+    for newline in ("\r", "\r\n", "\n"):
+        (tmp_path / "c.json").write_bytes(newline.join(rows).encode())
+        report = validate_path(tmp_path)
+        assert [i.line for i in report.issues if "nope" in i.message] == [5], newline
+
+
+def test_every_problem_of_a_json_file_yaml_cannot_read_has_its_line(tmp_path: Path):
+    """Lines come from the JSON text alone: a file Python's ``json.dump`` wrote with an emoji
+    as surrogate escapes (which YAML refuses) still places each of its 40 problems."""
+    lessons = [
+        {"id": f"l{i}", "title": f"Lesson {i} \U0001f40d", "requires": [f"missing-{i}"]}
+        for i in range(40)
+    ]
+    text = json.dumps({"course": {"id": "c", "title": "C"}, "lessons": lessons}, indent=2)
+    assert "\\ud83d" in text
+    (tmp_path / "c.json").write_text(text, encoding="utf-8")
+    rows = text.split("\n")
+    report = validate_path(tmp_path)
+    missing = [i for i in report.issues if "missing-" in i.message]
+    assert len(missing) == 40
+    for issue in missing:
+        name = issue.message.split("'")[1]
+        assert issue.line is not None and f'"{name}"' in rows[issue.line - 1], issue
