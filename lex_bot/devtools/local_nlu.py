@@ -46,6 +46,7 @@ import numpy as np
 
 from knowledge_graph.text import fold_text
 from lex_bot.devtools.bot_definition import FALLBACK_INTENT, BotDefinition, load_bot_definition
+from lex_bot.lesson_app.spoken_numbers import NUMBER_JOINERS, NUMBER_WORDS, words_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from knowledge_graph import LessonGraph
@@ -76,25 +77,6 @@ _YES = frozenset({"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "certa
 _NO = frozenset({"no", "n", "nope", "nah", "never", "cancel", "negativo", "tampoco"})
 _NO_PHRASES = frozenset({"no thanks", "not now", "no gracias", "mejor no", "ahora no"})
 _YES_PHRASES = frozenset({"yes please", "of course", "go ahead", "por supuesto", "si claro"})
-
-_NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-    "cero": 0, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
-    "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "doce": 12,
-    "trece": 13, "catorce": 14, "quince": 15, "dieciseis": 16, "diecisiete": 17,
-    "dieciocho": 18, "diecinueve": 19, "veinte": 20, "veintiuno": 21, "veintidos": 22,
-    "veintitres": 23, "veinticuatro": 24, "veinticinco": 25, "veintiseis": 26,
-    "veintisiete": 27, "veintiocho": 28, "veintinueve": 29, "treinta": 30, "cuarenta": 40,
-    "cincuenta": 50, "sesenta": 60, "setenta": 70, "ochenta": 80, "noventa": 90,
-    "cien": 100, "ciento": 100,
-}  # fmt: skip
-#: Words said between the parts of one number: "ochenta y cinco", "one hundred and five".
-#: ("once", Spanish 11, is left out: in English it is not a number.)
-_NUMBER_JOINERS = frozenset({"y", "and"})
 
 
 class Confirmation(StrEnum):
@@ -240,17 +222,22 @@ def parse_number(text: str) -> str | None:
     for word in words:
         if _NUMBER.match(word):
             return word
-    total, found = 0, False
-    for at, word in enumerate(words):
-        value = _NUMBER_WORDS.get(word)
-        if value is None:
-            joined = at + 1 < len(words) and words[at + 1] in _NUMBER_WORDS
-            if found and not (word in _NUMBER_JOINERS and joined):
-                break
-            continue
-        found = True
-        total = total * value if value == 100 and total else total + value
-    return str(total) if found else None
+    for at, word in enumerate(words):  # the first number said in words
+        if word in NUMBER_WORDS:
+            return str(words_value(words[at:]))
+    return None
+
+
+def _in_number(words: list[str], at: int) -> bool:
+    """``words[at]`` is part of a number: digits, a number word, or a joiner between two
+    ("ochenta y cinco")."""
+    word = words[at]
+    if word.isdigit() or word in NUMBER_WORDS:
+        return True
+    inside = 0 < at < len(words) - 1
+    return (
+        word in NUMBER_JOINERS and inside and {words[at - 1], words[at + 1]} <= NUMBER_WORDS.keys()
+    )
 
 
 def confirmation_of(text: str) -> Confirmation | None:
@@ -532,7 +519,15 @@ class LocalNlu:
             return self._resolve_list(slot_type, original)
         if slot_type == NUMBER_SLOT_TYPE:
             number = parse_number(original)
-            if number is None or len(original.split()) > 3:
+            # at most 3 words, a number said in words counting as one ("ochenta y cinco por
+            # ciento" is 3)
+            said = normalise(original).split()
+            parts = [
+                at
+                for at in range(len(said))
+                if not (at and _in_number(said, at) and _in_number(said, at - 1))
+            ]
+            if number is None or len(parts) > 3:
                 return None
             return SlotFill(original, number)
         return self._resolve(slot_type, original)

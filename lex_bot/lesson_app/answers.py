@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from knowledge_graph.text import fold_text
+from lex_bot.lesson_app.spoken_numbers import original_offset, with_digits
 from lex_bot.lexv2.dialog_policy import DialogPolicy
 
 #: The bot's one dialog policy: the router applies it to every slot answer (``app``), and a
@@ -222,7 +223,12 @@ def score_said(text: str, locale: str) -> str | None:
         ('60', '60')
         >>> score_said("hello world: 85%", "en_US"), score_said("hello world, score 85", "en_US")
         ('85', '85')
+        >>> score_said("I got eight out of ten on the repl", "en_US")
+        '80'
+        >>> score_said("saqué ocho de diez en booleanos", "es_US")
+        '80'
     """
+    text = with_digits(text)  # a spoken transcript may spell the numbers out
     trailing = _WITH_SCORE[_lang(locale)].search(text)
     if trailing is not None:
         number = trailing.group(1) or trailing.group(2)
@@ -272,8 +278,16 @@ def without_score(text: str, locale: str) -> str:
         'the repl'
         >>> without_score("hola mundo con 30 de 50", "es_US"), without_score("loops", "en_US")
         ('hola mundo', 'loops')
+        >>> without_score("comments with one hundred and five", "en_US")
+        'comments'
+        >>> without_score("two pointers", "en_US")  # a name's own number words stay
+        'two pointers'
     """
-    return _WITH_SCORE[_lang(locale)].sub("", text).strip()
+    spoken = with_digits(text)  # the score may be said in words
+    trailing = _WITH_SCORE[_lang(locale)].search(spoken)
+    if trailing is None:
+        return text.strip()
+    return text[: original_offset(text, trailing.start())].strip()
 
 
 def is_dismissal(text: str, locale: str) -> bool:

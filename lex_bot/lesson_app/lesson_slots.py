@@ -265,7 +265,10 @@ def _lesson_with_score(turn: Turn[Any], graph: LessonGraph, raw: str) -> Lesson 
         return None
     lesson = _lesson_of(graph, name)
     slots = turn.intent.slots
-    if lesson is not None and SCORE_SLOT in slots and slots[SCORE_SLOT] is None:
+    # A turn that answers the score question (a "skip" included) has the score it gives:
+    # the one the name once carried was read when it was said.
+    answering = getattr(turn.session, "asked", None) == f"{turn.intent.name}.{SCORE_SLOT}"
+    if lesson is not None and SCORE_SLOT in slots and slots[SCORE_SLOT] is None and not answering:
         said = score_said(raw, turn.locale)
         slots[SCORE_SLOT] = score_slot(said if said is not None else raw)  # checked later
     return lesson

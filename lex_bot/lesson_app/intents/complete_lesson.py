@@ -42,6 +42,7 @@ from lex_bot.lesson_app.lesson_slots import (
 from lex_bot.lesson_app.lists import some
 from lex_bot.lesson_app.offers import THRESHOLD_PERCENT, offer_for, percent
 from lex_bot.lesson_app.recommendation_text import recommendation_line
+from lex_bot.lesson_app.spoken_numbers import with_digits
 from lex_bot.lesson_app.turn import LessonTurn
 from lex_bot.lexv2.events import ConfirmationState, Slot
 from lex_bot.lexv2.responses import LexResponse
@@ -85,6 +86,8 @@ def parse_score(text: str | None, transcript: str | None = None) -> float | None
         >>> parse_score("8", "I got 8/10 on loops"), parse_score("30", "saqué 30 de 50")
         (0.8, 0.6)
         >>> parse_score("5", "I got -5 on loops")
+        >>> parse_score("8", "saqué ocho de diez en booleanos")
+        0.8
     """
     if text is None:
         return None
@@ -92,7 +95,7 @@ def parse_score(text: str | None, transcript: str | None = None) -> float | None
     if not _PLAIN_NUMBER.fullmatch(number):
         return None
     value = float(number.replace(",", "."))
-    heard = (transcript or "").replace(",", ".")
+    heard = with_digits(transcript or "").replace(",", ".")  # "ocho de diez": 8 de 10
     said = re.escape(number.replace(",", "."))
     if heard and re.search(rf"(?<![\w.])-\s*{said}(?![\w.]*[0-9])", heard):
         return None
