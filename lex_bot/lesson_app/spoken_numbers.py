@@ -50,27 +50,56 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 def words_value(words: Sequence[str]) -> int | None:
     """The number the folded ``words`` say from their start ("ninety five" -> 95,
-    "ochenta y cinco" -> 85), stopping at the first word that is not part of it; ``None``
+    "ochenta y cinco" -> 85), stopping at the first word that does not continue it; ``None``
     when the first word is not a number.
+
+    A word continues a number as the languages build them: a unit after a ten ("ninety five",
+    "ochenta y cinco"), "hundred" after a unit, anything below 100 after "hundred" ("one
+    hundred and five"); "and" only after "hundred", "y" only between a ten and a unit, so
+    "ninety five and one more" is 95.
 
     Example
     -------
     >>> words_value(["ochenta", "y", "cinco", "en"]), words_value(["one", "hundred", "and", "five"])
     (85, 105)
-    >>> words_value(["lots"]), words_value(["ninety", "and", "the", "rest"])
-    (None, 90)
+    >>> words_value(["lots"]), words_value(["ninety", "five", "and", "one", "more"])
+    (None, 95)
     """
-    total, found = 0, False
-    for at, word in enumerate(words):
-        value = NUMBER_WORDS.get(word)
-        if value is None:
-            joined = at + 1 < len(words) and words[at + 1] in NUMBER_WORDS
-            if found and word in NUMBER_JOINERS and joined:
-                continue
+    parsed = _parse_run(words)
+    return parsed[0] if parsed is not None else None
+
+
+def _parse_run(words: Sequence[str]) -> tuple[int, int] | None:
+    """``(value, words taken)`` of the number at the start of ``words``, or None."""
+    if not words or words[0] not in NUMBER_WORDS:
+        return None
+    total = last = NUMBER_WORDS[words[0]]
+    taken = at = 1
+    while at < len(words):
+        joiner = words[at] if words[at] in NUMBER_JOINERS else None
+        step = at + 1 if joiner else at
+        if step >= len(words) or words[step] not in NUMBER_WORDS:
             break
-        found = True
-        total = total * value if value == 100 and total else total + value
-    return total if found else None
+        value = NUMBER_WORDS[words[step]]
+        if not _continues(last, joiner, value):
+            break
+        total = total * value if value == 100 else total + value
+        last, taken = value, step + 1
+        at = step + 1
+    return total, taken
+
+
+def _continues(last: int, joiner: str | None, value: int) -> bool:
+    """Whether ``value`` (said after ``last``, with ``joiner`` between) is part of its number."""
+    tens_then_unit = last in _TENS and 1 <= value <= 9
+    if joiner == "y":
+        return tens_then_unit
+    if joiner == "and":
+        return last == 100 and value < 100
+    return tens_then_unit or (value == 100 and 1 <= last <= 9) or (last == 100 and value < 100)
+
+
+_TENS: Final[frozenset[int]] = frozenset({20, 30, 40, 50, 60, 70, 80, 90})
 
 
 def number_runs(text: str) -> list[tuple[int, int, int]]:
@@ -87,11 +116,11 @@ def number_runs(text: str) -> list[tuple[int, int, int]]:
     at = 0
     while at < len(spans):
         folded = [word for _, _, word in spans[at:]]
-        value = words_value(folded)
-        length = _run_length(folded) if value is not None else 0
-        if value is None or (length == 1 and folded[0] in _ALONE_NOT_A_NUMBER):
+        parsed = _parse_run(folded)
+        if parsed is None or (parsed[1] == 1 and folded[0] in _ALONE_NOT_A_NUMBER):
             at += 1
             continue
+        value, length = parsed
         runs.append((spans[at][0], spans[at + length - 1][1], value))
         at += length
     return runs
@@ -131,14 +160,3 @@ def original_offset(text: str, at: int) -> int:
             return min(at - shift, start) if at >= start + shift else at - shift
         shift += written - (end - start)
     return at - shift
-
-
-def _run_length(words: Sequence[str]) -> int:
-    """How many of ``words`` (from the start) one number takes, joiners included."""
-    length = 0
-    for at, word in enumerate(words):
-        if word in NUMBER_WORDS:
-            length = at + 1
-        elif not (word in NUMBER_JOINERS and at + 1 < len(words) and words[at + 1] in NUMBER_WORDS):
-            break
-    return length

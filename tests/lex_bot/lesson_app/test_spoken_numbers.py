@@ -137,3 +137,13 @@ def test_a_fraction_in_words_keeps_both_numbers_and_offsets_map_back(a, b, spani
 def test_words_that_are_not_numbers_stay():
     for text in ("the second one", "this one", "uno de ellos", "Python once more", "loops"):
         assert with_digits(text) == text
+
+
+def test_a_number_ends_where_the_languages_end_it():
+    """ "and" joins only after "hundred", "y" only a ten to a unit: what follows is not added."""
+    assert with_digits("ninety five and one more") == "95 and one more"
+    assert with_digits("I got ninety and one of the lessons left") == (
+        "I got 90 and one of the lessons left"
+    )
+    assert with_digits("saqué cincuenta y dos y tres lecciones") == "saqué 52 y 3 lecciones"
+    assert with_digits("one hundred and five") == "105"
