@@ -65,16 +65,17 @@ def words_value(words: Sequence[str]) -> int | None:
     >>> words_value(["lots"]), words_value(["ninety", "five", "and", "one", "more"])
     (None, 95)
     """
-    parsed = _parse_run(words)
+    parsed = _parse_run(words, 0)
     return parsed[0] if parsed is not None else None
 
 
-def _parse_run(words: Sequence[str]) -> tuple[int, int] | None:
-    """``(value, words taken)`` of the number at the start of ``words``, or None."""
-    if not words or words[0] not in NUMBER_WORDS:
+def _parse_run(words: Sequence[str], start: int) -> tuple[int, int] | None:
+    """``(value, words taken)`` of the number that starts at ``words[start]``, or None
+    (the words are read in place: a transcript's words are not copied per position)."""
+    if start >= len(words) or words[start] not in NUMBER_WORDS:
         return None
-    total = last = NUMBER_WORDS[words[0]]
-    taken = at = 1
+    total = last = NUMBER_WORDS[words[start]]
+    taken, at = 1, start + 1
     while at < len(words):
         joiner = words[at] if words[at] in NUMBER_JOINERS else None
         step = at + 1 if joiner else at
@@ -84,7 +85,7 @@ def _parse_run(words: Sequence[str]) -> tuple[int, int] | None:
         if not _continues(last, joiner, value):
             break
         total = total * value if value == 100 else total + value
-        last, taken = value, step + 1
+        last, taken = value, step + 1 - start
         at = step + 1
     return total, taken
 
@@ -111,13 +112,13 @@ def number_runs(text: str) -> list[tuple[int, int, int]]:
     >>> number_runs("the repl with eighty-five, not one")
     [(14, 25, 85)]
     """
-    spans = [(m.start(), m.end(), fold_text(m.group())) for m in _WORD.finditer(text)]
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    folded = [fold_text(text[start:end]) for start, end in spans]
     runs: list[tuple[int, int, int]] = []
     at = 0
     while at < len(spans):
-        folded = [word for _, _, word in spans[at:]]
-        parsed = _parse_run(folded)
-        if parsed is None or (parsed[1] == 1 and folded[0] in _ALONE_NOT_A_NUMBER):
+        parsed = _parse_run(folded, at)
+        if parsed is None or (parsed[1] == 1 and folded[at] in _ALONE_NOT_A_NUMBER):
             at += 1
             continue
         value, length = parsed
