@@ -12,13 +12,28 @@ from lex_bot.lexv2.responses import LexResponse
 from lex_bot.lexv2.router import Router
 
 if TYPE_CHECKING:  # pragma: no cover
-    from knowledge_graph import Lesson
+    from knowledge_graph import LearningPath, Lesson
     from lex_bot.lesson_app.messages import Messages
 
 router = Router()
 
 SLOT = "GoalLesson"
 PATH_LINES = 8
+
+
+def way_to_goal(t: Messages, key: str, goal: Lesson, path: LearningPath) -> str:
+    """The message ``key`` for the way to ``goal`` (the lessons left, their minutes, the
+    first step), or ``{key}_ready`` when the goal itself can be started now: then it is
+    named once. ``path`` is the goal's path, not already done."""
+    if path.steps[0].id == goal.id:
+        return t(f"{key}_ready", title=t.title(goal), minutes=t.minutes(goal.minutes))
+    return t(
+        key,
+        title=t.title(goal),
+        lessons=t.lessons(len(path.steps)),
+        minutes=t.minutes(path.total_minutes),
+        first=t.title(path.steps[0]),
+    )
 
 
 @router.intent("SetLearningGoal", slots=(SLOT,), dialog_hook=True)
@@ -32,15 +47,7 @@ def set_learning_goal(turn: LessonTurn) -> LexResponse:
     first = path.steps[0]
 
     def answer(t: Messages) -> str:
-        if first.id == goal.id:  # the goal itself can be started: not named twice
-            return t("goal.set_ready", title=t.title(goal), minutes=t.minutes(goal.minutes))
-        return t(
-            "goal.set",
-            title=t.title(goal),
-            lessons=t.lessons(len(path.steps)),
-            minutes=t.minutes(path.total_minutes),
-            first=t.title(first),
-        )
+        return way_to_goal(t, "goal.set", goal, path)
 
     return turn.close(
         turn.reply(

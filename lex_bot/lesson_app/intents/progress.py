@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from knowledge_graph import MASTERY_THRESHOLD
 from lex_bot.lesson_app.answers import is_dismissal
+from lex_bot.lesson_app.intents.goals import way_to_goal
 from lex_bot.lesson_app.lesson_slots import help_reply, yes_no_choices
 from lex_bot.lesson_app.lists import cut
 from lex_bot.lesson_app.offers import offer_for, percent
@@ -62,15 +63,7 @@ def show_progress(turn: LessonTurn) -> LexResponse:
             return ""
         if path.already_done:
             return t("progress.goal_done", title=t.title(goal))
-        if path.steps[0].id == goal.id:  # the goal itself can be started: named once
-            return t("progress.goal_ready", title=t.title(goal), minutes=t.minutes(goal.minutes))
-        return t(
-            "progress.goal",
-            title=t.title(goal),
-            lessons=t.lessons(len(path.steps)),
-            minutes=t.minutes(path.total_minutes),
-            first=t.title(path.steps[0]),
-        )
+        return way_to_goal(t, "progress.goal", goal, path)
 
     if not mastered and not attempted:
         if goal is None:
