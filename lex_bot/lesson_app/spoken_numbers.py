@@ -64,6 +64,8 @@ def words_value(words: Sequence[str]) -> int | None:
     (85, 105)
     >>> words_value(["lots"]), words_value(["ninety", "five", "and", "one", "more"])
     (None, 95)
+    >>> words_value(["a", "hundred"]), words_value(["a", "lesson"])
+    (100, None)
     """
     parsed = _parse_run(words, 0)
     return parsed[0] if parsed is not None else None
@@ -72,9 +74,14 @@ def words_value(words: Sequence[str]) -> int | None:
 def _parse_run(words: Sequence[str], start: int) -> tuple[int, int] | None:
     """``(value, words taken)`` of the number that starts at ``words[start]``, or None
     (the words are read in place: a transcript's words are not copied per position)."""
-    if start >= len(words) or words[start] not in NUMBER_WORDS:
+    if start >= len(words):
         return None
-    total = last = NUMBER_WORDS[words[start]]
+    word = words[start]
+    if word == "a" and start + 1 < len(words) and words[start + 1] == "hundred":
+        word = "one"  # "a hundred" is "one hundred"
+    if word not in NUMBER_WORDS:
+        return None
+    total = last = NUMBER_WORDS[word]
     taken, at = 1, start + 1
     while at < len(words):
         joiner = words[at] if words[at] in NUMBER_JOINERS else None

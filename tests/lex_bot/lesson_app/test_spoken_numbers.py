@@ -147,3 +147,5 @@ def test_a_number_ends_where_the_languages_end_it():
     )
     assert with_digits("saqué cincuenta y dos y tres lecciones") == "saqué 52 y 3 lecciones"
     assert with_digits("one hundred and five") == "105"
+    assert with_digits("eighty out of a hundred") == "80 out of 100"
+    assert with_digits("a lesson a day") == "a lesson a day"
